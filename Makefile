@@ -1,0 +1,36 @@
+# The order engine's build. `make test` is what CI runs (.ci/run).
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build test test-short race invariants lint vet fmt-check bench bench-short proto fuzz crash-long clean
+
+all: build
+
+build:
+	$(GO) build -o bin/oms ./cmd/oms
+
+# vet, the race detector over every package, and the engine again with its
+# expensive invariant checks compiled in.
+test: vet fmt-check
+	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 -tags invariants ./engine/...
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+lint: vet fmt-check
+	$(GO) test -count=1 -run 'TestEnginePure|TestForbiddenImports' $(PKGS)
+
+# Micro benchmarks of the core (one at a time; compare runs with benchstat).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./engine/...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 60s ./engine/book
+
+clean:
+	rm -rf bin

@@ -1,0 +1,102 @@
+package book
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// Event kinds. Append only.
+const (
+	EvAccepted        EventKind = iota + 1 // an order was accepted (FIX ExecType New, or PendingTrigger for stops)
+	EvRejected                             // a command was rejected; Reason says why; Order echoes the request
+	EvTrade                                // Order (taker) traded with Maker at LastPx for LastQty
+	EvCanceled                             // Order was cancelled; Reason says why
+	EvExpired                              // Order expired (Day at end of day, GTD on a tick)
+	EvReplaced                             // Order was replaced; Order holds the new state, OrigClOrdID the old id
+	EvCancelRejected                       // a cancel or replace was refused; Replace tells which; Reason says why
+	EvTriggered                            // a stop order was triggered and is now live
+	EvMassCanceled                         // a mass cancel finished; Count orders were cancelled
+	EvInstrument                           // an instrument was added or changed (Instrument)
+	EvAccount                              // an account was added or changed (Acct)
+	EvLevel                                // a price level changed: Side, LastPx is the level price, LastQty its visible total, Count its orders
+	EvEndOfDay                             // end of day processed for Order.Symbol (empty = all)
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EvAccepted:
+		return "accepted"
+	case EvRejected:
+		return "rejected"
+	case EvTrade:
+		return "trade"
+	case EvCanceled:
+		return "canceled"
+	case EvExpired:
+		return "expired"
+	case EvReplaced:
+		return "replaced"
+	case EvCancelRejected:
+		return "cancel-rejected"
+	case EvTriggered:
+		return "triggered"
+	case EvMassCanceled:
+		return "mass-canceled"
+	case EvInstrument:
+		return "instrument"
+	case EvAccount:
+		return "account"
+	case EvLevel:
+		return "level"
+	case EvEndOfDay:
+		return "end-of-day"
+	}
+	return "event?"
+}
+
+// OrderState is an order's state as of an event: everything an execution
+// report needs.
+type OrderState struct {
+	ID          OrderID
+	Account     string
+	Symbol      string
+	ClOrdID     string
+	OrigClOrdID string
+	Side        Side
+	Type        OrdType
+	TIF         TIF
+	Price       Price
+	StopPrice   Price
+	Qty         Qty // order quantity
+	DisplayQty  Qty
+	CumQty      Qty
+	LeavesQty   Qty
+	// CumNotional is the sum of price x qty over the order's fills, in price
+	// units x units: the average price is CumNotional / CumQty, exactly.
+	CumNotional int64
+	Status      OrdStatus
+	PostOnly    bool
+	ExpireTime  int64
+}
+
+// Event is one state change. Events are values appended to a caller-owned
+// slice: the engine never retains or allocates them.
+type Event struct {
+	Kind EventKind
+	// ExecID is set on every event that maps to an execution report for
+	// Order (accepted, rejected new orders, trade, canceled, expired,
+	// replaced, triggered).
+	ExecID ExecID
+	Order  OrderState
+	// Maker and MakerExecID are set on trades: the resting order's state
+	// after the fill and the execution id of its report.
+	Maker       OrderState
+	MakerExecID ExecID
+	TradeID     uint64
+	LastQty     Qty
+	LastPx      Price
+	Side        Side // EvLevel
+	Count       int  // EvLevel: orders at the level; EvMassCanceled: orders cancelled
+	Reason      Reason
+	Replace     bool // EvCancelRejected: true when the refused request was a replace
+	Instrument  Instrument
+	Acct        Account
+}

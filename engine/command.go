@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
+	"github.com/ordercore/oms/engine/wire"
+)
+
+// Kind selects the domain a command belongs to.
+type Kind uint8
+
+// Command kinds. Append only: the journal stores them.
+const (
+	KindTrade    Kind = iota + 1 // Trade holds the command
+	KindCommerce                 // Commerce holds the command
+	KindTick                     // advances time: GTD orders and reservations expire
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindTrade:
+		return "trade"
+	case KindCommerce:
+		return "commerce"
+	case KindTick:
+		return "tick"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Command is one input to the engine. Seq and Time are stamped by the
+// sequencer; everything else comes from a gateway.
+type Command struct {
+	// Seq is the command's position in the journal, starting at 1.
+	Seq uint64
+	// Time is the sequencer's wall clock at stamping, in unix nanoseconds:
+	// the engine's only notion of time.
+	Time     int64
+	Kind     Kind
+	Trade    book.Command
+	Commerce commerce.Command
+}
+
+// codecVersion is the version of the command payload encoding. The journal
+// frames each payload with its own record version and checksum.
+const codecVersion = 1
+
+// AppendCommand appends the canonical encoding of c to buf.
+func AppendCommand(buf []byte, c *Command) []byte {
+	w := wire.NewWriter(buf)
+	w.Byte(codecVersion)
+	w.Uvarint(c.Seq)
+	w.Varint(c.Time)
+	w.Byte(byte(c.Kind))
+	switch c.Kind {
+	case KindTrade:
+		book.EncodeCommand(w, &c.Trade)
+	case KindCommerce:
+		commerce.EncodeCommand(w, &c.Commerce)
+	}
+	return w.Bytes()
+}
+
+// DecodeCommand decodes what AppendCommand wrote into c. Strings are copied,
+// so c does not alias b.
+func DecodeCommand(b []byte, c *Command) error {
+	*c = Command{}
+	r := wire.NewReader(b)
+	if v := r.Byte(); r.Err() == nil && v != codecVersion {
+		return fmt.Errorf("engine: command encoding version %d, want %d", v, codecVersion)
+	}
+	c.Seq = r.Uvarint()
+	c.Time = r.Varint()
+	c.Kind = Kind(r.Byte())
+	switch c.Kind {
+	case KindTrade:
+		book.DecodeCommand(r, &c.Trade)
+	case KindCommerce:
+		commerce.DecodeCommand(r, &c.Commerce)
+	case KindTick:
+	default:
+		r.Fail(fmt.Errorf("%w: command kind %d", wire.ErrCorrupt, c.Kind))
+	}
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("engine: decode command: %w", err)
+	}
+	return nil
+}
