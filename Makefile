@@ -32,5 +32,17 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 60s ./engine/book
 
+# Regenerates the committed gRPC code from proto/oms/v1/*.proto. Needs protoc
+# (Debian: protobuf-compiler) and the plugins below on PATH.
+PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+proto:
+	$(GO) install $(PROTOC_GEN_GO)
+	$(GO) install $(PROTOC_GEN_GO_GRPC)
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc -I proto \
+		--go_out=. --go_opt=module=github.com/ordercore/oms \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/ordercore/oms \
+		proto/oms/v1/*.proto
+
 clean:
 	rm -rf bin
