@@ -1,0 +1,2 @@
+// Package fix is the FIX gateway for trading desks.
+package fix
