@@ -108,8 +108,8 @@ type Engine struct {
 	accounts    map[string]*account
 	acctList    []*account
 
-	orders map[OrderID]*order   // live orders
-	clOrd  map[clKey]OrderID    // every client order id used today
+	orders map[OrderID]*order    // live orders
+	clOrd  map[clKey]OrderID     // every client order id used today
 	done   map[OrderID]doneOrder // orders finished today
 	gtd    *btree.BTreeG[*order] // GTD orders by expiry, then id
 
