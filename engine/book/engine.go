@@ -1,21 +1,287 @@
 package book
 
-import "github.com/ordercore/oms/engine/wire"
+import (
+	"github.com/tidwall/btree"
+)
 
-// Engine is the trading state machine.
-type Engine struct{}
+// instrument is an instrument's definition with its book and live orders.
+type instrument struct {
+	spec      Instrument
+	idx       int
+	bids      *bookSide
+	asks      *bookSide
+	buyStops  *btree.BTreeG[*order] // lowest stop price first, then time
+	sellStops *btree.BTreeG[*order] // highest stop price first, then time
+	last      Price
+	hasLast   bool
+	// live orders (resting and pending stops) in the order they became live
+	head, tail *order
+	// scale is 10^(6-PriceDecimals): price units x qty x multiplier x scale = Money
+	scale int64
+}
+
+func (in *instrument) side(s Side) *bookSide {
+	if s == Buy {
+		return in.bids
+	}
+	return in.asks
+}
+
+// refPrice is the price the band and market-order estimates are measured
+// from: the last trade, or the configured reference before the first trade.
+func (in *instrument) refPrice() Price {
+	if in.hasLast {
+		return in.last
+	}
+	return in.spec.RefPrice
+}
+
+// position is an account's position in one instrument.
+//
+// INVARIANT: openBuy and openSell are the leaves of the account's registered
+// buy and sell orders in the instrument.
+type position struct {
+	net          Qty
+	bought, sold Qty
+	buyNotional  int64 // price units x qty
+	sellNotional int64
+	openBuy      Qty
+	openSell     Qty
+}
+
+// account is a trading account: its limits, usage and live orders.
+//
+// INVARIANT: openBuyNotional is the Money value of the leaves of every
+// registered buy order at its registration price.
+type account struct {
+	spec            Account
+	idx             int
+	openBuyNotional Money
+	dayBuyNotional  Money
+	pos             []position // by instrument idx
+	head, tail      *order     // live orders in the order they became live
+}
+
+func (a *account) position(in *instrument) *position {
+	for len(a.pos) <= in.idx {
+		a.pos = append(a.pos, position{})
+	}
+	return &a.pos[in.idx]
+}
+
+func (a *account) restricted(symbol string) bool {
+	lo, hi := 0, len(a.spec.Restricted)
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch r := a.spec.Restricted[m]; {
+		case r == symbol:
+			return true
+		case r < symbol:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return false
+}
+
+// clKey identifies a client order id within an account.
+type clKey struct {
+	acct int
+	id   string
+}
+
+type levelKey struct {
+	inst  *instrument
+	side  Side
+	price Price
+}
+
+// Engine is the trading state machine: instruments, accounts, order books,
+// pre-trade risk, matching and positions. See the package documentation for
+// the matching rules.
+//
+// Engine is not safe for concurrent use.
+type Engine struct {
+	instruments map[string]*instrument
+	instList    []*instrument // in the order added
+	accounts    map[string]*account
+	acctList    []*account
+
+	orders map[OrderID]*order    // live orders
+	clOrd  map[clKey]OrderID     // every client order id used today
+	done   map[OrderID]doneOrder // orders finished today
+	gtd    *btree.BTreeG[*order] // GTD orders by expiry, then id
+
+	nextOrderID OrderID
+	nextExecID  ExecID
+	nextTradeID uint64
+	nextPrio    uint64
+	nextLive    uint64
+
+	now     int64
+	out     []Event
+	touched []levelKey
+	scratch []*order
+	pool    orderPool
+}
 
 // New returns an empty trading engine.
-func New() *Engine { return &Engine{} }
+func New() *Engine {
+	return &Engine{
+		instruments: make(map[string]*instrument),
+		accounts:    make(map[string]*account),
+		orders:      make(map[OrderID]*order),
+		clOrd:       make(map[clKey]OrderID),
+		done:        make(map[OrderID]doneOrder),
+		gtd: btree.NewBTreeGOptions(func(a, b *order) bool {
+			if a.expire != b.expire {
+				return a.expire < b.expire
+			}
+			return a.id < b.id
+		}, btree.Options{NoLocks: true}),
+		nextOrderID: 1,
+		nextExecID:  1,
+		nextTradeID: 1,
+		nextPrio:    1,
+		nextLive:    1,
+	}
+}
+
+func newInstrument(spec Instrument, idx int) *instrument {
+	in := &instrument{spec: spec, idx: idx, bids: newBookSide(Buy), asks: newBookSide(Sell), scale: 1}
+	for i := spec.PriceDecimals; i < 6; i++ {
+		in.scale *= 10
+	}
+	stopLess := func(buy bool) func(a, b *order) bool {
+		return func(a, b *order) bool {
+			if a.stopPx != b.stopPx {
+				if buy {
+					return a.stopPx < b.stopPx
+				}
+				return a.stopPx > b.stopPx
+			}
+			return a.prio < b.prio
+		}
+	}
+	in.buyStops = btree.NewBTreeGOptions(stopLess(true), btree.Options{NoLocks: true})
+	in.sellStops = btree.NewBTreeGOptions(stopLess(false), btree.Options{NoLocks: true})
+	return in
+}
 
 // Apply applies one command at time now and appends its events to out.
-func (e *Engine) Apply(c *Command, now int64, out []Event) []Event { return out }
+func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
+	e.begin(now, out)
+	switch c.Kind {
+	case CmdAddInstrument:
+		e.addInstrument(c)
+	case CmdUpdateInstrument:
+		e.updateInstrument(c)
+	case CmdSetTradingState:
+		e.setTradingState(c)
+	case CmdAddAccount:
+		e.addAccount(c)
+	case CmdUpdateAccount:
+		e.updateAccount(c)
+	case CmdNewOrder:
+		e.newOrder(c)
+	case CmdCancel:
+		e.cancel(c)
+	case CmdReplace:
+		e.replace(c)
+	case CmdMassCancel:
+		e.massCancel(c)
+	case CmdEndOfDay:
+		e.endOfDay(c)
+	default:
+		e.reject(c, ReasonInvalidCommand)
+	}
+	return e.end()
+}
 
-// Tick advances time to now: GTD orders expire.
-func (e *Engine) Tick(now int64, out []Event) []Event { return out }
+// Tick advances time to now: GTD orders whose expiry has come expire.
+func (e *Engine) Tick(now int64, out []Event) []Event {
+	e.begin(now, out)
+	for {
+		o, ok := e.gtd.Min()
+		if !ok || o.expire > now {
+			break
+		}
+		e.finishWith(o, EvExpired, StatusExpired, ReasonExpiredGTD)
+	}
+	return e.end()
+}
 
-// Snapshot writes the canonical state.
-func (e *Engine) Snapshot(w *wire.Writer) {}
+func (e *Engine) begin(now int64, out []Event) {
+	if now > e.now {
+		e.now = now
+	}
+	e.out = out
+	e.touched = e.touched[:0]
+}
 
-// Restore reads a snapshot written by Snapshot.
-func (e *Engine) Restore(r *wire.Reader) error { return r.Err() }
+func (e *Engine) end() []Event {
+	e.flushLevels()
+	out := e.out
+	e.out = nil
+	checkInvariants(e)
+	return out
+}
+
+func (e *Engine) execID() ExecID {
+	id := e.nextExecID
+	e.nextExecID++
+	return id
+}
+
+func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
+
+// emitOrder appends an execution event for o's current state.
+func (e *Engine) emitOrder(kind EventKind, o *order, reason Reason) {
+	e.out = append(e.out, Event{Kind: kind, ExecID: e.execID(), Order: o.state(), Reason: reason})
+}
+
+// reject reports a refused command. A refused new order gets an execution
+// id, because it is reported to the client as a rejected execution.
+func (e *Engine) reject(c *Command, reason Reason) {
+	ev := Event{Kind: EvRejected, Reason: reason, Order: OrderState{
+		Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID, OrigClOrdID: c.OrigClOrdID,
+		ID: c.OrderID, Side: c.Side, Type: c.Type, TIF: c.TIF, Price: c.Price, StopPrice: c.StopPrice,
+		Qty: c.Qty, DisplayQty: c.DisplayQty, PostOnly: c.PostOnly, ExpireTime: c.ExpireTime,
+		Status: StatusRejected,
+	}}
+	switch c.Kind {
+	case CmdNewOrder:
+		ev.ExecID = e.execID()
+	case CmdAddInstrument, CmdUpdateInstrument:
+		ev.Instrument = c.Instrument
+		ev.Order.Symbol = c.Instrument.Symbol
+	case CmdAddAccount, CmdUpdateAccount:
+		ev.Acct = c.Acct
+		ev.Order.Account = c.Acct.ID
+	}
+	e.emit(ev)
+}
+
+// touch records that a level changed in this command; end emits one level
+// event per touched level.
+func (e *Engine) touch(in *instrument, s Side, p Price) {
+	for _, k := range e.touched {
+		if k.inst == in && k.side == s && k.price == p {
+			return
+		}
+	}
+	e.touched = append(e.touched, levelKey{in, s, p})
+}
+
+func (e *Engine) flushLevels() {
+	for _, k := range e.touched {
+		ev := Event{Kind: EvLevel, Side: k.side, LastPx: k.price}
+		ev.Order.Symbol = k.inst.spec.Symbol
+		if l := k.inst.side(k.side).get(k.price); l != nil {
+			ev.LastQty, ev.Count = l.total, l.count
+		}
+		e.emit(ev)
+	}
+	e.touched = e.touched[:0]
+}

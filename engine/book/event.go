@@ -5,19 +5,19 @@ type EventKind uint8
 
 // Event kinds. Append only.
 const (
-	EvAccepted        EventKind = iota + 1 // an order was accepted (FIX ExecType New, or PendingTrigger for stops)
-	EvRejected                             // a command was rejected; Reason says why; Order echoes the request
-	EvTrade                                // Order (taker) traded with Maker at LastPx for LastQty
-	EvCanceled                             // Order was cancelled; Reason says why
-	EvExpired                              // Order expired (Day at end of day, GTD on a tick)
-	EvReplaced                             // Order was replaced; Order holds the new state, OrigClOrdID the old id
-	EvCancelRejected                       // a cancel or replace was refused; Replace tells which; Reason says why
-	EvTriggered                            // a stop order was triggered and is now live
-	EvMassCanceled                         // a mass cancel finished; Count orders were cancelled
-	EvInstrument                           // an instrument was added or changed (Instrument)
-	EvAccount                              // an account was added or changed (Acct)
-	EvLevel                                // a price level changed: Side, LastPx is the level price, LastQty its visible total, Count its orders
-	EvEndOfDay                             // end of day processed for Order.Symbol (empty = all)
+	EvAccepted       EventKind = iota + 1 // an order was accepted (FIX ExecType New, or PendingTrigger for stops)
+	EvRejected                            // a command was rejected; Reason says why; Order echoes the request
+	EvTrade                               // Order (taker) traded with Maker at LastPx for LastQty
+	EvCanceled                            // Order was cancelled; Reason says why
+	EvExpired                             // Order expired (Day at end of day, GTD on a tick)
+	EvReplaced                            // Order was replaced; Order holds the new state, OrigClOrdID the old id
+	EvCancelRejected                      // a cancel or replace was refused; Replace tells which; Reason says why
+	EvTriggered                           // a stop order was triggered and is now live
+	EvMassCanceled                        // a mass cancel finished; Count orders were cancelled
+	EvInstrument                          // an instrument was added or changed (Instrument)
+	EvAccount                             // an account was added or changed (Acct)
+	EvLevel                               // a price level changed: Side, LastPx is the level price, LastQty its visible total, Count its orders
+	EvEndOfDay                            // end of day processed for Order.Symbol (empty = all)
 )
 
 func (k EventKind) String() string {

@@ -1,0 +1,314 @@
+package book
+
+import (
+	"cmp"
+	"slices"
+)
+
+// lookup finds the order a cancel or replace addresses: by OrderID when set,
+// otherwise by the account's OrigClOrdID. A finished order yields its done
+// record; an order of another account is reported as unknown, so that
+// accounts cannot probe each other's orders.
+func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
+	a := e.accounts[c.Account]
+	if a == nil {
+		return nil, nil, nil, ReasonUnknownAccount
+	}
+	id := c.OrderID
+	if id == 0 {
+		if c.OrigClOrdID == "" {
+			return nil, nil, a, ReasonUnknownOrder
+		}
+		var ok bool
+		if id, ok = e.clOrd[clKey{a.idx, c.OrigClOrdID}]; !ok {
+			return nil, nil, a, ReasonUnknownOrder
+		}
+	}
+	if o := e.orders[id]; o != nil {
+		if o.acct != a {
+			return nil, nil, a, ReasonUnknownOrder
+		}
+		return o, nil, a, ReasonNone
+	}
+	if d, ok := e.done[id]; ok && d.acct == a {
+		return nil, &d, a, ReasonTooLate
+	}
+	return nil, nil, a, ReasonUnknownOrder
+}
+
+// cancelReject reports a refused cancel or replace.
+func (e *Engine) cancelReject(c *Command, o *order, d *doneOrder, reason Reason) {
+	ev := Event{Kind: EvCancelRejected, Reason: reason, Replace: c.Kind == CmdReplace}
+	switch {
+	case o != nil:
+		ev.Order = o.state()
+	case d != nil:
+		ev.Order = d.state()
+	default:
+		ev.Order = OrderState{ID: c.OrderID, Account: c.Account, Status: StatusRejected}
+	}
+	ev.Order.ClOrdID = c.ClOrdID
+	ev.Order.OrigClOrdID = c.OrigClOrdID
+	e.emit(ev)
+}
+
+// claimClOrdID records a cancel or replace request's client order id for the
+// order. It reports false (and rejects) if the id is missing or in use.
+func (e *Engine) claimClOrdID(c *Command, o *order) bool {
+	if c.ClOrdID == "" || len(c.ClOrdID) > MaxIDLen {
+		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
+		return false
+	}
+	k := clKey{o.acct.idx, c.ClOrdID}
+	if _, dup := e.clOrd[k]; dup {
+		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
+		return false
+	}
+	e.clOrd[k] = o.id
+	o.origClOrdID = o.clOrdID
+	o.clOrdID = c.ClOrdID
+	return true
+}
+
+func (e *Engine) cancel(c *Command) {
+	o, d, _, reason := e.lookup(c)
+	if o == nil {
+		e.cancelReject(c, nil, d, reason)
+		return
+	}
+	if !e.claimClOrdID(c, o) {
+		return
+	}
+	e.finishWith(o, EvCanceled, StatusCanceled, ReasonUserCancel)
+}
+
+// replace changes an order's price, stop price and quantity. A quantity
+// decrease at the same prices keeps time priority; any other change loses
+// it, and a new limit price that crosses makes the order trade at once.
+func (e *Engine) replace(c *Command) {
+	o, d, _, reason := e.lookup(c)
+	if o == nil {
+		e.cancelReject(c, nil, d, reason)
+		return
+	}
+	in := o.inst
+	newPx, newStop, newQty := o.price, o.stopPx, c.Qty
+	if c.Price != 0 {
+		newPx = c.Price
+	}
+	if c.StopPrice != 0 {
+		newStop = c.StopPrice
+	}
+	if r := e.validateReplace(o, newPx, newStop, newQty); r != ReasonNone {
+		e.cancelReject(c, o, nil, r)
+		return
+	}
+	e.unregister(o)
+	px := newPx
+	if o.typ == Stop {
+		px = newStop
+	}
+	if r := e.checkRisk(o.acct, in, o.side, px, newQty-o.cum, false); r != ReasonNone {
+		e.register(o)
+		e.cancelReject(c, o, nil, r)
+		return
+	}
+	if !e.claimClOrdID(c, o) {
+		e.register(o)
+		return
+	}
+	keep := newPx == o.price && newStop == o.stopPx && newQty <= o.qty
+	wasStop := o.pendingStop()
+	if wasStop {
+		e.removeStop(o)
+	}
+	o.qty, o.leaves = newQty, newQty-o.cum
+	o.price, o.stopPx = newPx, newStop
+	o.status = replacedStatus(o)
+	switch {
+	case wasStop:
+		if !keep {
+			o.prio = e.nextPrio
+			e.nextPrio++
+		}
+		e.emitOrder(EvReplaced, o, ReasonNone)
+		if e.stopTriggered(o) {
+			e.trigger(o)
+			e.execute(o)
+			e.runStops(in)
+			return
+		}
+		e.register(o)
+		e.addStop(o)
+	case keep:
+		if v := min(o.visible, o.leaves); v != o.visible {
+			o.lvl.total -= o.visible - v
+			o.visible = v
+			e.touch(in, o.side, o.price)
+		}
+		e.register(o)
+		e.emitOrder(EvReplaced, o, ReasonNone)
+	default:
+		e.unrest(o)
+		o.prio = e.nextPrio
+		e.nextPrio++
+		e.emitOrder(EvReplaced, o, ReasonNone)
+		e.execute(o)
+		e.runStops(in)
+	}
+}
+
+func replacedStatus(o *order) OrdStatus {
+	if o.pendingStop() {
+		return StatusPendingTrigger
+	}
+	if o.cum > 0 {
+		return StatusPartiallyFilled
+	}
+	return StatusNew
+}
+
+func (e *Engine) validateReplace(o *order, px, stop Price, qty Qty) Reason {
+	in := o.inst
+	switch in.spec.State {
+	case Halted:
+		return ReasonInstrumentHalted
+	case Closed:
+		return ReasonInstrumentClosed
+	}
+	if qty <= 0 || qty > MaxQty {
+		return ReasonInvalidQty
+	}
+	if qty%in.spec.LotSize != 0 {
+		return ReasonOffLot
+	}
+	if qty <= o.cum {
+		return ReasonInvalidQty
+	}
+	if o.display > 0 && o.display >= qty {
+		return ReasonInvalidDisplay
+	}
+	if o.typ == Limit || o.typ == StopLimit {
+		if px <= 0 || px > MaxPrice {
+			return ReasonInvalidPrice
+		}
+		if px%in.spec.TickSize != 0 {
+			return ReasonOffTick
+		}
+		if px != o.price && !in.withinBand(px) {
+			return ReasonOutsideBand
+		}
+	} else if px != o.price {
+		return ReasonUnsupportedReplace
+	}
+	if o.typ == Stop || o.typ == StopLimit {
+		if !o.pendingStop() && stop != o.stopPx {
+			return ReasonUnsupportedReplace
+		}
+		if stop <= 0 || stop > MaxPrice || stop%in.spec.TickSize != 0 {
+			return ReasonInvalidStopPrice
+		}
+	}
+	if o.postOnly && px != o.price {
+		if best := in.side(o.side.Opposite()).best; best != nil && crosses(o.side, px, best.price) {
+			return ReasonPostOnlyWouldTake
+		}
+	}
+	return ReasonNone
+}
+
+// massCancel cancels every live order of an account, of an instrument, or
+// of an account in an instrument; with neither, every live order. Orders are
+// cancelled in the order they became live.
+func (e *Engine) massCancel(c *Command) {
+	var a *account
+	var in *instrument
+	if c.Account != "" {
+		if a = e.accounts[c.Account]; a == nil {
+			e.reject(c, ReasonUnknownAccount)
+			return
+		}
+	}
+	if c.Symbol != "" {
+		if in = e.instruments[c.Symbol]; in == nil {
+			e.reject(c, ReasonUnknownInstrument)
+			return
+		}
+	}
+	victims := e.collect(a, in, func(*order) bool { return true })
+	for _, o := range victims {
+		e.finishWith(o, EvCanceled, StatusCanceled, ReasonMassCancel)
+	}
+	e.emit(Event{Kind: EvMassCanceled, Count: len(victims),
+		Order: OrderState{Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+	e.scratch = victims[:0]
+}
+
+// collect gathers the live orders of a and/or in that keep accepts, in the
+// order they became live, into the engine's scratch slice.
+func (e *Engine) collect(a *account, in *instrument, keep func(*order) bool) []*order {
+	out := e.scratch[:0]
+	switch {
+	case a != nil:
+		for o := a.head; o != nil; o = o.aNext {
+			if (in == nil || o.inst == in) && keep(o) {
+				out = append(out, o)
+			}
+		}
+	case in != nil:
+		for o := in.head; o != nil; o = o.iNext {
+			if keep(o) {
+				out = append(out, o)
+			}
+		}
+	default:
+		for _, in := range e.instList {
+			for o := in.head; o != nil; o = o.iNext {
+				if keep(o) {
+					out = append(out, o)
+				}
+			}
+		}
+	}
+	// Orders from several instruments are put back in the order they became
+	// live, so that the result does not depend on instrument order.
+	if a == nil && in == nil {
+		sortByLive(out)
+	}
+	return out
+}
+
+func sortByLive(os []*order) {
+	slices.SortFunc(os, func(x, y *order) int { return cmp.Compare(x.liveSeq, y.liveSeq) })
+}
+
+// endOfDay expires Day orders, of one instrument or of all. For all, it also
+// resets the accounts' executed buy notional and forgets the day's finished
+// orders, so client order ids of finished orders can be used again.
+func (e *Engine) endOfDay(c *Command) {
+	var in *instrument
+	if c.Symbol != "" {
+		if in = e.instruments[c.Symbol]; in == nil {
+			e.reject(c, ReasonUnknownInstrument)
+			return
+		}
+	}
+	victims := e.collect(nil, in, func(o *order) bool { return o.tif == Day })
+	for _, o := range victims {
+		e.finishWith(o, EvExpired, StatusExpired, ReasonExpiredDay)
+	}
+	e.scratch = victims[:0]
+	if in == nil {
+		for _, a := range e.acctList {
+			a.dayBuyNotional = 0
+		}
+		clear(e.done)
+		clear(e.clOrd)
+		for _, in := range e.instList {
+			for o := in.head; o != nil; o = o.iNext {
+				e.clOrd[clKey{o.acct.idx, o.clOrdID}] = o.id
+			}
+		}
+	}
+	e.emit(Event{Kind: EvEndOfDay, Order: OrderState{Symbol: c.Symbol}})
+}

@@ -1,0 +1,134 @@
+package book
+
+// order is a live or in-flight trading order. Orders are pooled: an order
+// that reaches a terminal state is reset and reused, and its state survives
+// only in the events already emitted and in a compact done record.
+//
+// INVARIANT: Qty == CumQty + Leaves, and Visible <= Leaves. Visible is the
+// quantity displayed at the order's level; for an iceberg it is at most the
+// display quantity, for any other resting order it equals Leaves.
+type order struct {
+	id          OrderID
+	acct        *account
+	inst        *instrument
+	clOrdID     string
+	origClOrdID string
+	side        Side
+	typ         OrdType
+	tif         TIF
+	price       Price
+	stopPx      Price
+	qty         Qty
+	display     Qty
+	cum         Qty
+	leaves      Qty
+	visible     Qty
+	cumNotional int64
+	expire      int64
+	prio        uint64 // time priority, for stop ordering and snapshots
+	liveSeq     uint64 // when the order became live: the order of the account and instrument lists
+	status      OrdStatus
+	postOnly    bool
+	triggered   bool // a stop order whose trigger was met: it now behaves as a market or limit order
+	member      bool // in the live maps, lists and trees
+	registered  bool // its open quantity and notional count against the account's limits
+
+	lvl          *level
+	prev, next   *order // level queue
+	aPrev, aNext *order // account's live orders
+	iPrev, iNext *order // instrument's live orders
+}
+
+// effType is how the order behaves now: a triggered stop is a market order,
+// a triggered stop-limit a limit order.
+func (o *order) effType() OrdType {
+	switch {
+	case o.typ == Stop && o.triggered:
+		return Market
+	case o.typ == StopLimit && o.triggered:
+		return Limit
+	}
+	return o.typ
+}
+
+// pendingStop reports whether the order is a stop waiting for its trigger.
+func (o *order) pendingStop() bool {
+	return (o.typ == Stop || o.typ == StopLimit) && !o.triggered
+}
+
+// regPx is the price at which the order's open quantity counts against the
+// account's credit: the limit price, or the stop price of an untriggered
+// stop-market order.
+func (o *order) regPx() Price {
+	if o.typ == Stop {
+		return o.stopPx
+	}
+	return o.price
+}
+
+func (o *order) state() OrderState {
+	return OrderState{
+		ID:          o.id,
+		Account:     o.acct.spec.ID,
+		Symbol:      o.inst.spec.Symbol,
+		ClOrdID:     o.clOrdID,
+		OrigClOrdID: o.origClOrdID,
+		Side:        o.side,
+		Type:        o.typ,
+		TIF:         o.tif,
+		Price:       o.price,
+		StopPrice:   o.stopPx,
+		Qty:         o.qty,
+		DisplayQty:  o.display,
+		CumQty:      o.cum,
+		LeavesQty:   o.leaves,
+		CumNotional: o.cumNotional,
+		Status:      o.status,
+		PostOnly:    o.postOnly,
+		ExpireTime:  o.expire,
+	}
+}
+
+// doneOrder is what the engine remembers of a finished order until the end of
+// the day: enough to answer a late cancel with "too late" and a status query.
+type doneOrder struct {
+	id          OrderID
+	acct        *account
+	inst        *instrument
+	clOrdID     string
+	side        Side
+	typ         OrdType
+	tif         TIF
+	price       Price
+	qty         Qty
+	cum         Qty
+	cumNotional int64
+	status      OrdStatus
+}
+
+func (d *doneOrder) state() OrderState {
+	return OrderState{
+		ID: d.id, Account: d.acct.spec.ID, Symbol: d.inst.spec.Symbol, ClOrdID: d.clOrdID,
+		Side: d.side, Type: d.typ, TIF: d.tif, Price: d.price, Qty: d.qty, CumQty: d.cum,
+		CumNotional: d.cumNotional, Status: d.status,
+	}
+}
+
+// orderPool recycles orders so that steady-state trading allocates nothing.
+type orderPool struct {
+	free []*order
+}
+
+func (p *orderPool) get() *order {
+	if n := len(p.free); n > 0 {
+		o := p.free[n-1]
+		p.free = p.free[:n-1]
+		return o
+	}
+	return new(order)
+}
+
+func (p *orderPool) put(o *order) {
+	*o = order{}
+	p.free = append(p.free, o)
+}

@@ -1,0 +1,141 @@
+package book
+
+import (
+	"math"
+	"math/bits"
+)
+
+// money converts price x qty into Money for instrument in, reporting false on
+// overflow.
+func (in *instrument) money(px Price, qty Qty) (Money, bool) {
+	if px < 0 || qty < 0 {
+		return 0, false
+	}
+	hi, lo := bits.Mul64(uint64(px), uint64(qty))
+	if hi != 0 {
+		return 0, false
+	}
+	hi, lo = bits.Mul64(lo, uint64(in.spec.Multiplier))
+	if hi != 0 {
+		return 0, false
+	}
+	hi, lo = bits.Mul64(lo, uint64(in.scale))
+	if hi != 0 || lo > math.MaxInt64 {
+		return 0, false
+	}
+	return Money(lo), true
+}
+
+// mustMoney is money for values already validated at order entry.
+func (in *instrument) mustMoney(px Price, qty Qty) Money {
+	m, ok := in.money(px, qty)
+	if !ok {
+		panic("book: notional overflow on a validated order")
+	}
+	return m
+}
+
+// withinBand reports whether px lies within the instrument's band around its
+// reference price: |px - ref| * 10000 <= ref * bandBps, computed in 128 bits.
+func (in *instrument) withinBand(px Price) bool {
+	ref := in.refPrice()
+	if in.spec.BandBps == 0 || ref <= 0 {
+		return true
+	}
+	d := int64(px - ref)
+	if d < 0 {
+		d = -d
+	}
+	lh, ll := bits.Mul64(uint64(d), 10000)
+	rh, rl := bits.Mul64(uint64(ref), uint64(in.spec.BandBps))
+	return lh < rh || (lh == rh && ll <= rl)
+}
+
+// checkRisk runs the account's pre-trade limits for an order of qty at
+// notional price px on side s. It assumes the order itself is not registered.
+func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty Qty, market bool) Reason {
+	lim := &a.spec
+	if lim.MaxOrderQty > 0 && qty > lim.MaxOrderQty {
+		return ReasonMaxOrderQty
+	}
+	needNotional := lim.MaxOrderNotional > 0 || (s == Buy && lim.CreditLimit > 0)
+	if market && px <= 0 && needNotional {
+		return ReasonNoReferencePrice
+	}
+	notional, ok := in.money(px, qty)
+	if !ok {
+		return ReasonNotionalOverflow
+	}
+	if lim.MaxOrderNotional > 0 && notional > lim.MaxOrderNotional {
+		return ReasonMaxOrderNotional
+	}
+	if s == Buy && lim.CreditLimit > 0 {
+		used := a.openBuyNotional + a.dayBuyNotional
+		if used > lim.CreditLimit || notional > lim.CreditLimit-used {
+			return ReasonCreditLimit
+		}
+	}
+	if lim.MaxPosition > 0 {
+		p := a.position(in)
+		if s == Buy && p.net+p.openBuy+qty > lim.MaxPosition {
+			return ReasonPositionLimit
+		}
+		if s == Sell && -(p.net-p.openSell-qty) > lim.MaxPosition {
+			return ReasonPositionLimit
+		}
+	}
+	return ReasonNone
+}
+
+// register counts o's leaves against its account's open limits.
+func (e *Engine) register(o *order) {
+	if o.registered {
+		panic("book: INVARIANT order registered twice")
+	}
+	o.registered = true
+	p := o.acct.position(o.inst)
+	if o.side == Buy {
+		p.openBuy += o.leaves
+		o.acct.openBuyNotional += o.inst.mustMoney(o.regPx(), o.leaves)
+	} else {
+		p.openSell += o.leaves
+	}
+}
+
+func (e *Engine) unregister(o *order) {
+	if !o.registered {
+		return
+	}
+	o.registered = false
+	p := o.acct.position(o.inst)
+	if o.side == Buy {
+		p.openBuy -= o.leaves
+		o.acct.openBuyNotional -= o.inst.mustMoney(o.regPx(), o.leaves)
+	} else {
+		p.openSell -= o.leaves
+	}
+}
+
+// onFill books a fill of q at px for o: position, executed notional and, for
+// a registered (resting) order, the release of that much open quantity.
+func (e *Engine) onFill(o *order, px Price, q Qty) {
+	p := o.acct.position(o.inst)
+	n := int64(px) * int64(q)
+	if o.side == Buy {
+		p.net += q
+		p.bought += q
+		p.buyNotional += n
+		o.acct.dayBuyNotional += o.inst.mustMoney(px, q)
+		if o.registered {
+			p.openBuy -= q
+			o.acct.openBuyNotional -= o.inst.mustMoney(o.regPx(), q)
+		}
+	} else {
+		p.net -= q
+		p.sold += q
+		p.sellNotional += n
+		if o.registered {
+			p.openSell -= q
+		}
+	}
+}

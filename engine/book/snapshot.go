@@ -1,0 +1,286 @@
+package book
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ordercore/oms/engine/wire"
+)
+
+// errSnapshot marks a snapshot that decodes but does not describe a valid
+// state (a dangling reference, a duplicate id).
+var errSnapshot = errors.New("book: inconsistent snapshot")
+
+// Snapshot writes the canonical state: everything that influences future
+// events, in an order that depends only on the state. Derived values (open
+// quantities and notional, the stop and expiry trees, the price maps) are not
+// written; Restore recomputes them.
+func (e *Engine) Snapshot(w *wire.Writer) {
+	w.Uvarint(uint64(e.nextOrderID))
+	w.Uvarint(uint64(e.nextExecID))
+	w.Uvarint(e.nextTradeID)
+	w.Uvarint(e.nextPrio)
+	w.Uvarint(e.nextLive)
+	w.Varint(e.now)
+
+	w.Uvarint(uint64(len(e.instList)))
+	for _, in := range e.instList {
+		encodeInstrument(w, &in.spec)
+		w.Bool(in.hasLast)
+		w.Varint(int64(in.last))
+	}
+	w.Uvarint(uint64(len(e.acctList)))
+	for _, a := range e.acctList {
+		encodeAccount(w, &a.spec)
+		w.Varint(int64(a.dayBuyNotional))
+		w.Uvarint(uint64(len(a.pos)))
+		for _, p := range a.pos {
+			w.Varint(int64(p.net))
+			w.Varint(int64(p.bought))
+			w.Varint(int64(p.sold))
+			w.Varint(p.buyNotional)
+			w.Varint(p.sellNotional)
+		}
+	}
+
+	live := make([]*order, 0, len(e.orders))
+	for _, in := range e.instList {
+		for o := in.head; o != nil; o = o.iNext {
+			live = append(live, o)
+		}
+	}
+	sortByLive(live)
+	w.Uvarint(uint64(len(live)))
+	for _, o := range live {
+		encodeOrder(w, o)
+	}
+	for _, in := range e.instList {
+		for _, s := range []*bookSide{in.bids, in.asks} {
+			w.Uvarint(uint64(s.levels()))
+			s.scan(func(l *level) bool {
+				w.Varint(int64(l.price))
+				w.Uvarint(uint64(l.count))
+				for o := l.head; o != nil; o = o.next {
+					w.Uvarint(uint64(o.id))
+				}
+				return true
+			})
+		}
+	}
+
+	keys := make([]clKey, 0, len(e.clOrd))
+	for k := range e.clOrd {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b clKey) int {
+		if c := cmp.Compare(a.acct, b.acct); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	w.Uvarint(uint64(len(keys)))
+	for _, k := range keys {
+		w.Uvarint(uint64(k.acct))
+		w.String(k.id)
+		w.Uvarint(uint64(e.clOrd[k]))
+	}
+
+	ids := make([]OrderID, 0, len(e.done))
+	for id := range e.done {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	w.Uvarint(uint64(len(ids)))
+	for _, id := range ids {
+		d := e.done[id]
+		w.Uvarint(uint64(d.id))
+		w.Uvarint(uint64(d.acct.idx))
+		w.Uvarint(uint64(d.inst.idx))
+		w.String(d.clOrdID)
+		w.Byte(byte(d.side))
+		w.Byte(byte(d.typ))
+		w.Byte(byte(d.tif))
+		w.Varint(int64(d.price))
+		w.Varint(int64(d.qty))
+		w.Varint(int64(d.cum))
+		w.Varint(d.cumNotional)
+		w.Byte(byte(d.status))
+	}
+}
+
+func encodeOrder(w *wire.Writer, o *order) {
+	w.Uvarint(uint64(o.id))
+	w.Uvarint(uint64(o.acct.idx))
+	w.Uvarint(uint64(o.inst.idx))
+	w.String(o.clOrdID)
+	w.String(o.origClOrdID)
+	w.Byte(byte(o.side))
+	w.Byte(byte(o.typ))
+	w.Byte(byte(o.tif))
+	w.Varint(int64(o.price))
+	w.Varint(int64(o.stopPx))
+	w.Varint(int64(o.qty))
+	w.Varint(int64(o.display))
+	w.Varint(int64(o.cum))
+	w.Varint(int64(o.leaves))
+	w.Varint(int64(o.visible))
+	w.Varint(o.cumNotional)
+	w.Varint(o.expire)
+	w.Uvarint(o.prio)
+	w.Uvarint(o.liveSeq)
+	w.Byte(byte(o.status))
+	w.Bool(o.postOnly)
+	w.Bool(o.triggered)
+}
+
+// Restore replaces the state with a snapshot written by Snapshot. On error
+// the engine must be discarded.
+func (e *Engine) Restore(r *wire.Reader) error {
+	*e = *New()
+	e.nextOrderID = OrderID(r.Uvarint())
+	e.nextExecID = ExecID(r.Uvarint())
+	e.nextTradeID = r.Uvarint()
+	e.nextPrio = r.Uvarint()
+	e.nextLive = r.Uvarint()
+	e.now = r.Varint()
+
+	for i, n := 0, r.Count(); i < n && r.Err() == nil; i++ {
+		var spec Instrument
+		decodeInstrument(r, &spec)
+		in := newInstrument(spec, i)
+		in.hasLast = r.Bool()
+		in.last = Price(r.Varint())
+		if !validInstrument(&spec) || e.instruments[spec.Symbol] != nil {
+			r.Fail(fmt.Errorf("%w: instrument %q", errSnapshot, spec.Symbol))
+		}
+		e.instruments[spec.Symbol] = in
+		e.instList = append(e.instList, in)
+	}
+	for i, n := 0, r.Count(); i < n && r.Err() == nil; i++ {
+		var spec Account
+		decodeAccount(r, &spec)
+		a := &account{spec: spec, idx: i, dayBuyNotional: Money(r.Varint())}
+		if e.accounts[spec.ID] != nil {
+			r.Fail(fmt.Errorf("%w: duplicate account %q", errSnapshot, spec.ID))
+		}
+		np := r.Count()
+		if np > len(e.instList) {
+			r.Fail(fmt.Errorf("%w: account %q has %d positions", errSnapshot, spec.ID, np))
+			np = 0
+		}
+		a.pos = make([]position, np)
+		for j := range a.pos {
+			p := &a.pos[j]
+			p.net, p.bought, p.sold = Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
+			p.buyNotional, p.sellNotional = r.Varint(), r.Varint()
+		}
+		e.accounts[spec.ID] = a
+		e.acctList = append(e.acctList, a)
+	}
+	e.restoreOrders(r)
+	e.restoreIndexes(r)
+	return r.Err()
+}
+
+func (e *Engine) acctAt(r *wire.Reader) *account {
+	i := r.Uvarint()
+	if i >= uint64(len(e.acctList)) {
+		r.Fail(fmt.Errorf("%w: account index %d", errSnapshot, i))
+		return nil
+	}
+	return e.acctList[i]
+}
+
+func (e *Engine) instAt(r *wire.Reader) *instrument {
+	i := r.Uvarint()
+	if i >= uint64(len(e.instList)) {
+		r.Fail(fmt.Errorf("%w: instrument index %d", errSnapshot, i))
+		return nil
+	}
+	return e.instList[i]
+}
+
+func (e *Engine) restoreOrders(r *wire.Reader) {
+	n := r.Count()
+	for i := 0; i < n && r.Err() == nil; i++ {
+		o := &order{id: OrderID(r.Uvarint())}
+		o.acct, o.inst = e.acctAt(r), e.instAt(r)
+		o.clOrdID, o.origClOrdID = r.String(), r.String()
+		o.side, o.typ, o.tif = Side(r.Byte()), OrdType(r.Byte()), TIF(r.Byte())
+		o.price, o.stopPx = Price(r.Varint()), Price(r.Varint())
+		o.qty, o.display, o.cum = Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
+		o.leaves, o.visible = Qty(r.Varint()), Qty(r.Varint())
+		o.cumNotional, o.expire = r.Varint(), r.Varint()
+		o.prio, o.liveSeq = r.Uvarint(), r.Uvarint()
+		o.status = OrdStatus(r.Byte())
+		o.postOnly, o.triggered = r.Bool(), r.Bool()
+		if r.Err() != nil {
+			return
+		}
+		if e.orders[o.id] != nil || o.leaves <= 0 || o.cum+o.leaves != o.qty || (o.side != Buy && o.side != Sell) {
+			r.Fail(fmt.Errorf("%w: order %d", errSnapshot, o.id))
+			return
+		}
+		// Re-link in liveSeq order without assigning a new sequence.
+		seq := o.liveSeq
+		e.makeLive(o)
+		o.liveSeq = seq
+		if o.pendingStop() {
+			e.register(o)
+			e.addStop(o)
+		}
+	}
+	for _, in := range e.instList {
+		for _, s := range []*bookSide{in.bids, in.asks} {
+			for nl, j := r.Count(), 0; j < nl && r.Err() == nil; j++ {
+				l := s.getOrCreate(Price(r.Varint()))
+				for no, k := r.Count(), 0; k < no && r.Err() == nil; k++ {
+					o := e.orders[OrderID(r.Uvarint())]
+					if o == nil || o.inst != in || o.side != s.side || o.lvl != nil || o.pendingStop() || o.price != l.price {
+						r.Fail(fmt.Errorf("%w: level %d of %s", errSnapshot, l.price, in.spec.Symbol))
+						return
+					}
+					l.push(o)
+					e.register(o)
+				}
+				if l.count == 0 {
+					r.Fail(fmt.Errorf("%w: empty level %d of %s", errSnapshot, l.price, in.spec.Symbol))
+				}
+			}
+		}
+	}
+}
+
+func (e *Engine) restoreIndexes(r *wire.Reader) {
+	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
+		acct := r.Uvarint()
+		id := r.String()
+		oid := OrderID(r.Uvarint())
+		if acct >= uint64(len(e.acctList)) {
+			r.Fail(fmt.Errorf("%w: clordid %q account %d", errSnapshot, id, acct))
+			return
+		}
+		e.clOrd[clKey{int(acct), id}] = oid
+	}
+	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
+		d := doneOrder{id: OrderID(r.Uvarint())}
+		d.acct, d.inst = e.acctAt(r), e.instAt(r)
+		d.clOrdID = r.String()
+		d.side, d.typ, d.tif = Side(r.Byte()), OrdType(r.Byte()), TIF(r.Byte())
+		d.price, d.qty, d.cum = Price(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
+		d.cumNotional = r.Varint()
+		d.status = OrdStatus(r.Byte())
+		if r.Err() == nil {
+			e.done[d.id] = d
+		}
+	}
+	for _, o := range e.orders {
+		if !o.pendingStop() && o.lvl == nil {
+			r.Fail(fmt.Errorf("%w: live order %d neither resting nor a pending stop", errSnapshot, o.id))
+			return
+		}
+	}
+}
