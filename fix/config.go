@@ -1,0 +1,183 @@
+package fix
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/quickfix/config"
+)
+
+// The gateway's own settings keys. They sit beside the QuickFIX keys in the
+// same file, in [DEFAULT] or in a [SESSION] block (a session's value wins).
+const (
+	// KeyAccounts lists, comma separated, the accounts a session may trade.
+	// Required. The first session (in SessionID order) that lists an account
+	// also receives that account's reports when the entering session is not
+	// known (orders entered before a restart).
+	KeyAccounts = "Accounts"
+	// KeyLogonPassword, when set, must equal Password (554) on the Logon.
+	KeyLogonPassword = "LogonPassword"
+	// KeyCancelOnDisconnect (Y/N, default N) cancels the session's open
+	// orders, through the sequencer, when the session logs out or drops.
+	KeyCancelOnDisconnect = "CancelOnDisconnect"
+	// KeyMaxMessagesPerSecond bounds the application messages a session may
+	// send per second (a token bucket with a one-second burst). Messages
+	// beyond it get a BusinessMessageReject. Default 1000.
+	KeyMaxMessagesPerSecond = "MaxMessagesPerSecond"
+)
+
+// DefaultMaxMessagesPerSecond is the rate limit of a session that does not
+// set MaxMessagesPerSecond.
+const DefaultMaxMessagesPerSecond = 1000
+
+// Defaults of Config's tuning fields.
+const (
+	DefaultSubmitTimeout   = 5 * time.Second
+	DefaultSubscribeBuffer = 4096
+)
+
+// keyConnectionType is QuickFIX's ConnectionType key (the Go port reads no
+// constant for it, but the settings files of every QuickFIX carry it).
+const keyConnectionType = "ConnectionType"
+
+// cursorFileName is the file, in the global FileStorePath, holding the last
+// sequence number whose reports the gateway has handed to the FIX stores.
+const cursorFileName = "oms-fix.cursor"
+
+// Config configures a Gateway.
+type Config struct {
+	// Settings is the acceptor's QuickFIX settings (ConnectionType=acceptor)
+	// with the gateway's keys; see testdata/sample.cfg.
+	Settings *quickfix.Settings
+	// Listener, when non-nil, is the socket the acceptor accepts on instead
+	// of opening SocketAcceptHost:SocketAcceptPort itself. REQUIRES: its
+	// port equals SocketAcceptPort (QuickFIX drops logons arriving on any
+	// other local port). Tests use it to listen on port 0.
+	Listener net.Listener
+	// SubmitTimeout bounds one submission to the sequencer.
+	SubmitTimeout time.Duration
+	// SubscribeBuffer is the buffer of the gateway's sequencer subscription.
+	SubscribeBuffer int
+}
+
+// ParseSettings reads QuickFIX settings text.
+func ParseSettings(r io.Reader) (*quickfix.Settings, error) {
+	s, err := quickfix.ParseSettings(r)
+	if err != nil {
+		return nil, fmt.Errorf("fix: parse settings: %w", err)
+	}
+	return s, nil
+}
+
+// LoadSettings reads a QuickFIX settings file.
+func LoadSettings(path string) (*quickfix.Settings, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("fix: settings: %w", err)
+	}
+	defer f.Close()
+	s, err := ParseSettings(f)
+	if err != nil {
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return s, nil
+}
+
+// sessionRules is the gateway's policy for one session.
+type sessionRules struct {
+	accounts           []string // sorted, unique
+	password           string
+	cancelOnDisconnect bool
+	maxPerSecond       int
+}
+
+// allows reports whether the session may trade acct.
+func (r *sessionRules) allows(acct string) bool {
+	_, ok := slices.BinarySearch(r.accounts, acct)
+	return ok
+}
+
+// validate checks cfg and returns the rules of every session, by SessionID.
+func (cfg *Config) validate() (map[quickfix.SessionID]*sessionRules, error) {
+	if cfg.Settings == nil {
+		return nil, errors.New("fix: config: Settings is required")
+	}
+	if cfg.SubmitTimeout < 0 {
+		return nil, fmt.Errorf("fix: config: SubmitTimeout %v: must be >= 0", cfg.SubmitTimeout)
+	}
+	if cfg.SubscribeBuffer < 0 {
+		return nil, fmt.Errorf("fix: config: SubscribeBuffer %d: must be >= 0", cfg.SubscribeBuffer)
+	}
+	global := cfg.Settings.GlobalSettings()
+	if global.HasSetting(keyConnectionType) {
+		if ct, _ := global.Setting(keyConnectionType); ct != "acceptor" {
+			return nil, fmt.Errorf("fix: settings [DEFAULT] %s %q: must be acceptor", keyConnectionType, ct)
+		}
+	}
+	for _, key := range []string{config.FileStorePath, config.FileLogPath, config.SocketAcceptPort} {
+		if !global.HasSetting(key) {
+			return nil, fmt.Errorf("fix: settings [DEFAULT] %s: required", key)
+		}
+	}
+	sessions := cfg.Settings.SessionSettings()
+	if len(sessions) == 0 {
+		return nil, errors.New("fix: settings: at least one [SESSION] is required")
+	}
+	rules := make(map[quickfix.SessionID]*sessionRules, len(sessions))
+	for id, s := range sessions {
+		if _, err := versionOf(id.BeginString); err != nil {
+			return nil, fmt.Errorf("fix: settings session %s: %s: %w", id, config.BeginString, err)
+		}
+		r, err := parseRules(s)
+		if err != nil {
+			return nil, fmt.Errorf("fix: settings session %s: %w", id, err)
+		}
+		rules[id] = r
+	}
+	return rules, nil
+}
+
+// parseRules reads the gateway's keys of one session (QuickFIX has already
+// overlaid [DEFAULT] on it).
+func parseRules(s *quickfix.SessionSettings) (*sessionRules, error) {
+	r := &sessionRules{maxPerSecond: DefaultMaxMessagesPerSecond}
+	raw, err := s.Setting(KeyAccounts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: required (comma-separated account ids)", KeyAccounts)
+	}
+	for a := range strings.SplitSeq(raw, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			return nil, fmt.Errorf("%s %q: empty account id", KeyAccounts, raw)
+		}
+		r.accounts = append(r.accounts, a)
+	}
+	slices.Sort(r.accounts)
+	r.accounts = slices.Compact(r.accounts)
+	if s.HasSetting(KeyLogonPassword) {
+		if r.password, err = s.Setting(KeyLogonPassword); err != nil {
+			return nil, fmt.Errorf("%s: %w", KeyLogonPassword, err)
+		}
+	}
+	if s.HasSetting(KeyCancelOnDisconnect) {
+		if r.cancelOnDisconnect, err = s.BoolSetting(KeyCancelOnDisconnect); err != nil {
+			return nil, fmt.Errorf("%s: must be Y or N", KeyCancelOnDisconnect)
+		}
+	}
+	if s.HasSetting(KeyMaxMessagesPerSecond) {
+		v, err := s.Setting(KeyMaxMessagesPerSecond)
+		n, perr := strconv.Atoi(v)
+		if err != nil || perr != nil || n <= 0 {
+			return nil, fmt.Errorf("%s %q: must be a positive integer", KeyMaxMessagesPerSecond, v)
+		}
+		r.maxPerSecond = n
+	}
+	return r, nil
+}
