@@ -1,0 +1,91 @@
+package journal
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/book"
+)
+
+// auditCommand is the JSON form of one journaled command: readable enum
+// names, only the fields the command's kind uses. Its shape is for people
+// and audit tools, not a second journal format: the binary record is the
+// source of truth.
+type auditCommand struct {
+	Seq      uint64      `json:"seq"`
+	Time     int64       `json:"time"`
+	Kind     string      `json:"kind"`
+	Trade    *auditTrade `json:"trade,omitempty"`
+	Commerce any         `json:"commerce,omitempty"`
+}
+
+type auditTrade struct {
+	Kind        string           `json:"kind"`
+	Account     string           `json:"account,omitempty"`
+	Symbol      string           `json:"symbol,omitempty"`
+	ClOrdID     string           `json:"cl_ord_id,omitempty"`
+	OrigClOrdID string           `json:"orig_cl_ord_id,omitempty"`
+	OrderID     book.OrderID     `json:"order_id,omitempty"`
+	Side        string           `json:"side,omitempty"`
+	Type        string           `json:"type,omitempty"`
+	TIF         string           `json:"tif,omitempty"`
+	Price       book.Price       `json:"price,omitempty"`
+	StopPrice   book.Price       `json:"stop_price,omitempty"`
+	Qty         book.Qty         `json:"qty,omitempty"`
+	DisplayQty  book.Qty         `json:"display_qty,omitempty"`
+	PostOnly    bool             `json:"post_only,omitempty"`
+	ExpireTime  int64            `json:"expire_time,omitempty"`
+	State       string           `json:"state,omitempty"`
+	Instrument  *book.Instrument `json:"instrument,omitempty"`
+	Acct        *book.Account    `json:"acct,omitempty"`
+}
+
+func newAuditTrade(c *book.Command) *auditTrade {
+	a := &auditTrade{
+		Kind: c.Kind.String(), Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID,
+		OrigClOrdID: c.OrigClOrdID, OrderID: c.OrderID, Price: c.Price, StopPrice: c.StopPrice,
+		Qty: c.Qty, DisplayQty: c.DisplayQty, PostOnly: c.PostOnly, ExpireTime: c.ExpireTime,
+	}
+	if c.Side != 0 {
+		a.Side = c.Side.String()
+	}
+	if c.Type != 0 {
+		a.Type = c.Type.String()
+	}
+	if c.TIF != 0 {
+		a.TIF = c.TIF.String()
+	}
+	switch c.Kind {
+	case book.CmdSetTradingState:
+		a.State = c.State.String()
+	case book.CmdAddInstrument, book.CmdUpdateInstrument:
+		in := c.Instrument
+		a.Instrument = &in
+	case book.CmdAddAccount, book.CmdUpdateAccount:
+		acct := c.Acct
+		a.Acct = &acct
+	}
+	return a
+}
+
+// WriteJSON writes c as one line of JSON (JSON Lines) to w.
+func WriteJSON(w io.Writer, c *engine.Command) error {
+	a := auditCommand{Seq: c.Seq, Time: c.Time, Kind: c.Kind.String()}
+	switch c.Kind {
+	case engine.KindTrade:
+		a.Trade = newAuditTrade(&c.Trade)
+	case engine.KindCommerce:
+		a.Commerce = c.Commerce
+	}
+	b, err := json.Marshal(&a)
+	if err != nil {
+		return fmt.Errorf("journal: json for seq %d: %w", c.Seq, err)
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("journal: write json for seq %d: %w", c.Seq, err)
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+// Package journal is the durable command log and snapshot store of the
+// order engine, on Pebble, and the recovery that rebuilds the engine from
+// it.
+//
+// Usage:
+//
+//	j, err := journal.Open(dir, journal.Options{RetainCommands: 1_000_000})
+//	e := engine.New()
+//	stats, err := j.Recover(e, journal.ReplayOptions{}) // snapshot + replay
+//	// hand e and j to the sequencer, which calls j.Append for each batch
+//	// and j.WriteSnapshot for snapshots.
+//
+// Layout: a command is stored under 'c' + its seq (8 bytes, big-endian), so
+// key order is seq order; its value is a record owned by this package:
+// version, seq, the engine.AppendCommand payload, and a CRC32C over all of
+// it. A snapshot is stored under 's' + seq with version, seq, the
+// engine.Digest of the state, the engine.Snapshot bytes, and a CRC32C.
+// See record.go for the exact frames.
+//
+// Guarantees:
+//   - Append writes a whole batch in one synced Pebble batch: when it
+//     returns nil every command in it is durable; a crash leaves all or none
+//     of a batch. After a write or sync error the journal is failed and
+//     refuses further appends (ErrFailed wraps the cause).
+//   - Recovery restores the latest valid snapshot, checks that the restored
+//     state has the digest stored with it, and replays every later command,
+//     checking each record's checksum and that seqs are contiguous. A
+//     damaged or missing command is an error naming its seq (ErrCorrupt,
+//     ErrGap): it is never skipped. A damaged snapshot is logged and an
+//     older one is used, if the commands after it are still present.
+//   - A torn tail (the last write-ahead log write cut short by a crash; it
+//     was never synced, hence never acknowledged) is discarded by Pebble's
+//     recovery, and Open logs that it was.
+//   - After a snapshot, commands older than RetainCommands below it, and
+//     snapshots beyond KeepSnapshots, are deleted; commands a kept snapshot
+//     needs are never deleted.
+//   - WriteJSON exports a command as one JSON line for audit.
+package journal

@@ -1,0 +1,45 @@
+// Package sequencer is the single writer in front of the engine: the one
+// door through which every command enters, is stamped with its sequence
+// number and time, is made durable in the journal, and is applied.
+//
+// Usage:
+//
+//	j, _ := journal.Open(dir, journal.Options{})
+//	e := engine.New()
+//	_, _ = j.Recover(e, journal.ReplayOptions{})
+//	s, _ := sequencer.New(e, j, sequencer.Options{})
+//	s.Start()
+//	defer j.Close()
+//	defer s.Close()
+//	res, err := s.Submit(ctx, engine.Command{Kind: engine.KindTrade, Trade: cmd})
+//	sub, _ := s.Subscribe(0, 1024) // every result from now on, in seq order
+//	err = s.Query(ctx, func(e *engine.Engine) { /* read only */ })
+//	seq, err := s.Snapshot(ctx)
+//
+// The loop: the writer goroutine drains a batch from the bounded inbox
+// (whatever is waiting, up to MaxBatch: a lone command goes at once, batches
+// grow under load), stamps each command with the next seq and the clock, and
+// appends the batch to the journal in one synced write (group commit). The
+// engine goroutine then applies the durable batch, releases each
+// submitter's result, and publishes the results to subscribers. The journal
+// write of the next batch overlaps the apply of the previous one.
+//
+// Guarantees:
+//   - No result is released, and nothing is applied, before its command is
+//     durable. Results are released in seq order.
+//   - Submit never hangs on a full inbox: it fails at once with
+//     ErrOverloaded. A command is never silently dropped: its submitter gets
+//     a result or an error.
+//   - Fail-stop: if a journal write fails, the failed batch is not applied,
+//     its submitters and every later one get an error wrapping both
+//     ErrClosed and the journal's error, and the sequencer stops. Its
+//     commands' outcome is unknown to them: a failed sync may still have
+//     reached the disk, and recovery would then replay them.
+//   - Subscribers get every result in seq order with no gaps, from a ring
+//     of recent results when resuming. A subscriber whose buffer is full is
+//     cut off (C closed, Err = ErrSlowConsumer); the engine never waits.
+//   - Queries and snapshot serialisation run on the engine goroutine between
+//     batches; the snapshot's hashing and write happen off it.
+//   - Close is idempotent: it refuses new commands, finishes those already
+//     queued, waits for snapshot writes, and stops the goroutines.
+package sequencer

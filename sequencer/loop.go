@@ -1,0 +1,151 @@
+package sequencer
+
+import (
+	"fmt"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
+)
+
+// writeLoop is the writer goroutine: drain, stamp, journal, hand over.
+//
+// Batching adapts by itself: the loop takes whatever is waiting (up to
+// MaxBatch) the moment it is free, so a lone command is written at once and
+// batches grow while a write is in progress.
+func (s *Sequencer) writeLoop() {
+	for {
+		first, ok := <-s.inbox
+		if !ok {
+			close(s.batches)
+			return
+		}
+		b := s.getBatch()
+		b.reqs = append(b.reqs, first)
+	drain:
+		for len(b.reqs) < s.opts.MaxBatch {
+			select {
+			case r, ok := <-s.inbox:
+				if !ok {
+					break drain
+				}
+				b.reqs = append(b.reqs, r)
+			default:
+				break drain
+			}
+		}
+		now := s.opts.Now()
+		for i, r := range b.reqs {
+			c := r.cmd
+			c.Seq, c.Time = s.next+uint64(i), now
+			b.cmds = append(b.cmds, c)
+		}
+		if err := s.j.Append(b.cmds); err != nil {
+			s.failStop(b, err)
+			return
+		}
+		s.next += uint64(len(b.cmds))
+		s.batches <- b
+	}
+}
+
+// failStop stops the sequencer after a journal failure: the failed batch and
+// every later submitter get an error wrapping ErrClosed and the cause.
+// Batches already durable are still applied and released by the engine
+// goroutine. Nothing of the failed batch is applied.
+func (s *Sequencer) failStop(b *batch, cause error) {
+	err := fmt.Errorf("%w: journal write failed at seq %d: %w", ErrClosed, b.cmds[0].Seq, cause)
+	s.failed.CompareAndSwap(nil, &err)
+	err = s.Err()
+	s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted", "seq", b.cmds[0].Seq, "err", cause)
+	for _, r := range b.reqs {
+		s.reply(r, nil, err)
+	}
+	// The engine goroutine applies the batches already durable, then stops.
+	close(s.batches)
+	// Fail whatever is still queued, and stragglers that were enqueued
+	// before they could see the failure, until Close closes the inbox.
+	for r := range s.inbox {
+		s.reply(r, nil, err)
+	}
+}
+
+func (s *Sequencer) getBatch() *batch {
+	if b, ok := s.free.Get().(*batch); ok {
+		return b
+	}
+	return &batch{reqs: make([]*request, 0, 64), cmds: make([]engine.Command, 0, 64)}
+}
+
+func (s *Sequencer) putBatch(b *batch) {
+	clear(b.reqs)
+	clear(b.cmds)
+	b.reqs, b.cmds = b.reqs[:0], b.cmds[:0]
+	s.free.Put(b)
+}
+
+// engineLoop is the engine goroutine: apply durable batches in order, and
+// run control functions (queries, snapshot serialisation) between them.
+func (s *Sequencer) engineLoop() {
+	defer close(s.stopped)
+	for {
+		select {
+		case b, ok := <-s.batches:
+			if !ok {
+				s.subs.closeAll(s.closedErr())
+				return
+			}
+			s.apply(b)
+		case fn := <-s.ctl:
+			fn()
+		}
+	}
+}
+
+// apply applies one durable batch, releases its results and publishes them.
+func (s *Sequencer) apply(b *batch) {
+	n := len(b.cmds)
+	results := make([]Result, n)
+	var (
+		trade []book.Event
+		comm  []commerce.Event
+	)
+	for i := range b.cmds {
+		s.out.Reset()
+		s.eng.Apply(&b.cmds[i], &s.out)
+		res := &results[i]
+		res.Seq, res.Time = s.out.Seq, s.out.Time
+		if len(s.out.Trade) > 0 {
+			start := len(trade)
+			trade = append(trade, s.out.Trade...)
+			res.Trade = trade[start:len(trade):len(trade)]
+			copyRestricted(res.Trade)
+		}
+		if len(s.out.Commerce) > 0 {
+			start := len(comm)
+			comm = append(comm, s.out.Commerce...)
+			res.Commerce = comm[start:len(comm):len(comm)]
+		}
+	}
+	for i, r := range b.reqs {
+		s.reply(r, &results[i], nil)
+	}
+	s.subs.publish(results)
+	s.nCommands.Add(uint64(n))
+	s.nBatches.Add(1)
+	if uint64(n) > s.nMaxBatch.Load() {
+		s.nMaxBatch.Store(uint64(n))
+	}
+	s.putBatch(b)
+}
+
+// copyRestricted gives account events their own Restricted slice: the
+// engine may hand out its internal one, and a Result must not alias engine
+// state.
+func copyRestricted(evs []book.Event) {
+	for i := range evs {
+		if r := evs[i].Acct.Restricted; len(r) > 0 {
+			evs[i].Acct.Restricted = append([]string(nil), r...)
+		}
+	}
+}

@@ -1,0 +1,347 @@
+package sequencer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
+	"github.com/ordercore/oms/journal"
+)
+
+// Sentinel errors.
+var (
+	// ErrOverloaded is returned at once when the inbox is full.
+	ErrOverloaded = errors.New("sequencer: overloaded")
+	// ErrClosed is returned after Close, or after a journal failure stopped
+	// the sequencer (then the error also wraps the journal's error).
+	ErrClosed = errors.New("sequencer: closed")
+	// ErrSlowConsumer is a subscription's Err when it was cut off because
+	// its buffer was full.
+	ErrSlowConsumer = errors.New("sequencer: subscriber too slow")
+	// ErrTooOld is returned by Subscribe when fromSeq is older than the
+	// results the sequencer still holds.
+	ErrTooOld = errors.New("sequencer: resume point too old")
+	// ErrInvalidCommand is returned by Submit for a command the journal
+	// could not store and replay (an unknown kind).
+	ErrInvalidCommand = errors.New("sequencer: invalid command")
+)
+
+// Result is what one applied command produced. Seq and Time are as stamped
+// and applied; the event slices are copies that do not alias the engine.
+// A Result is shared by the submitter and every subscriber: treat it as
+// read-only.
+type Result struct {
+	Seq      uint64
+	Time     int64
+	Trade    []book.Event
+	Commerce []commerce.Event
+}
+
+// Options configure a Sequencer. Zero values take the defaults.
+type Options struct {
+	// InboxSize bounds the commands waiting to be journaled (default 8192).
+	// A Submit finding it full fails at once with ErrOverloaded.
+	InboxSize int
+	// MaxBatch bounds the commands in one journal write (default 2048).
+	MaxBatch int
+	// Now is the clock stamped on commands, in unix nanoseconds (default
+	// the wall clock).
+	Now func() int64
+	// Logger receives lifecycle messages (default slog.Default()).
+	Logger *slog.Logger
+	// RingSize is how many recent results are kept for subscribers that
+	// resume (default 65536).
+	RingSize int
+	// Pipeline is how many durable batches may wait for the engine while
+	// the next batch is being written (default 4). The journal write of
+	// batch N+1 overlaps the apply of batch N; nothing is applied before it
+	// is durable.
+	Pipeline int
+}
+
+func (o *Options) validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"InboxSize", o.InboxSize}, {"MaxBatch", o.MaxBatch}, {"RingSize", o.RingSize}, {"Pipeline", o.Pipeline}} {
+		if f.v < 0 {
+			return fmt.Errorf("sequencer: option %s is %d: want 0 (default) or more", f.name, f.v)
+		}
+	}
+	return nil
+}
+
+func (o *Options) withDefaults() Options {
+	out := *o
+	if out.InboxSize == 0 {
+		out.InboxSize = 8192
+	}
+	if out.MaxBatch == 0 {
+		out.MaxBatch = 2048
+	}
+	if out.Now == nil {
+		out.Now = func() int64 { return time.Now().UnixNano() }
+	}
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	if out.RingSize == 0 {
+		out.RingSize = 65536
+	}
+	if out.Pipeline == 0 {
+		out.Pipeline = 4
+	}
+	return out
+}
+
+// Stats are cumulative counters.
+type Stats struct {
+	Commands uint64 // commands journaled and applied
+	Batches  uint64 // journal writes
+	MaxBatch uint64 // the largest batch so far
+}
+
+// Sequencer is the single writer: it owns the engine and the journal's
+// append side. See the package documentation for the loop and guarantees.
+//
+// Two goroutines: the writer drains the inbox, stamps, and appends each
+// batch to the journal (one synced write); the engine goroutine applies
+// durable batches in order, releases results, publishes to subscribers, and
+// runs queries and snapshot serialisation between batches.
+type Sequencer struct {
+	eng  *engine.Engine
+	j    *journal.Journal
+	opts Options
+	log  *slog.Logger
+
+	inbox   chan *request
+	batches chan *batch // durable batches, writer -> engine goroutine
+	ctl     chan func() // queries and snapshots, run on the engine goroutine
+	stopped chan struct{}
+	free    sync.Pool // *batch
+
+	// mu guards closed against the inbox being closed under a Submit.
+	mu      sync.RWMutex
+	closed  bool
+	started bool
+
+	failed    atomic.Pointer[error] // fail-stop cause, wrapped in ErrClosed
+	closeOnce sync.Once
+	wg        sync.WaitGroup // writer and engine goroutines
+	bg        sync.WaitGroup // background snapshot writes
+	snapMu    sync.Mutex     // one snapshot at a time
+
+	next uint64 // next seq to stamp; writer goroutine only
+
+	out engine.Output // engine goroutine only
+
+	subs subscribers
+
+	nCommands, nBatches, nMaxBatch atomic.Uint64
+}
+
+// request is one Submit waiting for its result.
+type request struct {
+	cmd  engine.Command
+	res  *Result
+	err  error
+	done chan struct{} // capacity 1: the sequencer never blocks on it
+}
+
+// batch is a group of requests journaled together.
+type batch struct {
+	reqs []*request
+	cmds []engine.Command
+}
+
+// New returns a sequencer for an engine already recovered from j (their last
+// seqs must agree). Call Start to run it and Close to stop it.
+func New(e *engine.Engine, j *journal.Journal, opts Options) (*Sequencer, error) {
+	if e == nil || j == nil {
+		return nil, errors.New("sequencer: New needs an engine and a journal")
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if e.LastSeq() != j.LastSeq() {
+		return nil, fmt.Errorf("sequencer: engine is at seq %d but the journal at seq %d: recover the engine from the journal first (journal.Recover)", e.LastSeq(), j.LastSeq())
+	}
+	o := opts.withDefaults()
+	s := &Sequencer{
+		eng: e, j: j, opts: o, log: o.Logger,
+		inbox:   make(chan *request, o.InboxSize),
+		batches: make(chan *batch, o.Pipeline),
+		ctl:     make(chan func()),
+		stopped: make(chan struct{}),
+		next:    j.LastSeq() + 1,
+	}
+	s.subs.init(o.RingSize, e.LastSeq())
+	return s, nil
+}
+
+// Start starts the writer and engine goroutines. Commands submitted before
+// Start wait in the inbox. Calling Start more than once, or after Close,
+// does nothing.
+func (s *Sequencer) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.closed {
+		return
+	}
+	s.started = true
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.writeLoop() }()
+	go func() { defer s.wg.Done(); s.engineLoop() }()
+	s.log.Info("sequencer: started", "next_seq", s.next)
+}
+
+// Stats returns the cumulative counters.
+func (s *Sequencer) Stats() Stats {
+	return Stats{Commands: s.nCommands.Load(), Batches: s.nBatches.Load(), MaxBatch: s.nMaxBatch.Load()}
+}
+
+// Err returns the fail-stop error (wrapping ErrClosed and the journal's
+// error), or nil while the sequencer is healthy.
+func (s *Sequencer) Err() error {
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Submit journals and applies cmd and returns its result. The sequencer
+// stamps Seq and Time (the values in cmd are ignored). Submit returns only
+// after the command is durable and applied. It never blocks on a full inbox:
+// it returns ErrOverloaded. If ctx ends first, Submit returns ctx's error
+// and the command's outcome is unknown (it may still be applied).
+func (s *Sequencer) Submit(ctx context.Context, cmd engine.Command) (*Result, error) {
+	if err := validate(&cmd); err != nil {
+		return nil, err
+	}
+	r := &request{cmd: cmd, done: make(chan struct{}, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil, s.closedErr()
+	}
+	if err := s.Err(); err != nil {
+		s.mu.RUnlock()
+		return nil, err
+	}
+	select {
+	case s.inbox <- r:
+	default:
+		s.mu.RUnlock()
+		return nil, ErrOverloaded
+	}
+	s.mu.RUnlock()
+	select {
+	case <-r.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sequencer: submit: outcome unknown: %w", ctx.Err())
+	}
+}
+
+// validate refuses commands that the journal could store but not decode,
+// which would make the journal unreplayable.
+func validate(c *engine.Command) error {
+	switch c.Kind {
+	case engine.KindTick:
+		return nil
+	case engine.KindTrade:
+		if c.Trade.Kind.String() == "cmd?" {
+			return fmt.Errorf("%w: trade command kind %d is unknown", ErrInvalidCommand, c.Trade.Kind)
+		}
+		return nil
+	case engine.KindCommerce:
+		// commerce.CmdKind names its kinds as book.CmdKind does ("cmd?"
+		// for an unknown one).
+		if k, ok := any(c.Commerce.Kind).(fmt.Stringer); ok && k.String() == "cmd?" {
+			return fmt.Errorf("%w: commerce command kind %d is unknown", ErrInvalidCommand, c.Commerce.Kind)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: kind %d: want trade, commerce or tick", ErrInvalidCommand, c.Kind)
+}
+
+// closedErr is ErrClosed, or the fail-stop error if there was one.
+func (s *Sequencer) closedErr() error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	return ErrClosed
+}
+
+// Query runs fn on the engine goroutine between batches and waits for it.
+// fn must only read the engine, and must not retain it. If ctx ends first,
+// Query returns its error; fn may still run later.
+func (s *Sequencer) Query(ctx context.Context, fn func(e *engine.Engine)) error {
+	done := make(chan struct{})
+	run := func() { defer close(done); fn(s.eng) }
+	if err := s.control(ctx, run); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sequencer: query: %w", ctx.Err())
+	}
+}
+
+// control hands fn to the engine goroutine.
+func (s *Sequencer) control(ctx context.Context, fn func()) error {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return s.closedErr()
+	}
+	select {
+	case s.ctl <- fn:
+		return nil
+	case <-s.stopped:
+		return s.closedErr()
+	case <-ctx.Done():
+		return fmt.Errorf("sequencer: %w", ctx.Err())
+	}
+}
+
+// Close stops accepting commands, journals and applies those already in the
+// inbox (their submitters get results, or ErrClosed after a journal
+// failure), waits for background snapshot writes, and returns. It does not
+// close the journal. Close is idempotent; it returns the fail-stop error, if
+// any.
+func (s *Sequencer) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.inbox)
+		started := s.started
+		s.mu.Unlock()
+		if !started {
+			for r := range s.inbox {
+				s.reply(r, nil, ErrClosed)
+			}
+			s.subs.closeAll(ErrClosed)
+			close(s.stopped)
+		}
+		s.wg.Wait()
+		s.bg.Wait()
+		s.log.Info("sequencer: closed", "last_seq", s.eng.LastSeq())
+	})
+	return s.Err()
+}
+
+func (s *Sequencer) reply(r *request, res *Result, err error) {
+	r.res, r.err = res, err
+	r.done <- struct{}{}
+}

@@ -1,0 +1,150 @@
+package sequencer
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Subscription delivers every applied command's Result in seq order. C is
+// closed when the subscription ends; Err then says why.
+type Subscription struct {
+	// C yields results in seq order with no gaps.
+	C <-chan *Result
+
+	c    chan *Result
+	subs *subscribers
+	err  error // guarded by subs.mu
+	done bool  // guarded by subs.mu
+}
+
+// Err returns why C was closed: ErrSlowConsumer (cut off because its buffer
+// was full), ErrClosed (the sequencer stopped; after a journal failure it
+// wraps the cause too), or nil while open or after Close.
+func (s *Subscription) Err() error {
+	s.subs.mu.Lock()
+	defer s.subs.mu.Unlock()
+	return s.err
+}
+
+// Close ends the subscription and closes C. It is idempotent.
+func (s *Subscription) Close() {
+	s.subs.mu.Lock()
+	defer s.subs.mu.Unlock()
+	s.subs.remove(s, nil)
+}
+
+// subscribers is the subscriber list and the ring of recent results.
+//
+// INVARIANT: ring holds the results for seqs (pub-count, pub], each at
+// index seq % len(ring); a subscriber has been sent every result up to pub.
+type subscribers struct {
+	mu     sync.Mutex
+	ring   []*Result
+	count  uint64 // results in the ring
+	pub    uint64 // last published seq
+	list   []*Subscription
+	closed error // set once the sequencer stopped
+}
+
+func (ss *subscribers) init(size int, lastSeq uint64) {
+	ss.ring = make([]*Result, size)
+	ss.pub = lastSeq
+}
+
+// Subscribe returns a subscription that yields every result from seq fromSeq
+// on (0: from the next command). Results still in the ring are queued at
+// once; an older fromSeq fails with ErrTooOld. buffer (at least 1) is how
+// many undelivered live results the subscriber may hold before it is cut
+// off with ErrSlowConsumer; the engine never waits for a subscriber.
+func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error) {
+	if buffer < 1 {
+		return nil, fmt.Errorf("sequencer: subscribe: buffer is %d: want at least 1", buffer)
+	}
+	ss := &s.subs
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed != nil {
+		return nil, ss.closed
+	}
+	next := ss.pub + 1
+	if fromSeq == 0 {
+		fromSeq = next
+	}
+	if fromSeq > next {
+		return nil, fmt.Errorf("sequencer: subscribe from seq %d: beyond the next seq %d", fromSeq, next)
+	}
+	if oldest := next - ss.count; fromSeq < oldest {
+		return nil, fmt.Errorf("%w: seq %d; the oldest result held is seq %d", ErrTooOld, fromSeq, oldest)
+	}
+	backlog := next - fromSeq
+	c := make(chan *Result, uint64(buffer)+backlog)
+	for seq := fromSeq; seq < next; seq++ {
+		c <- ss.ring[seq%uint64(len(ss.ring))]
+	}
+	sub := &Subscription{C: c, c: c, subs: ss}
+	ss.list = append(ss.list, sub)
+	return sub, nil
+}
+
+// publish records results in the ring and sends them to every subscriber,
+// cutting off any whose buffer is full. It never blocks.
+func (ss *subscribers) publish(results []Result) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	size := uint64(len(ss.ring))
+	for i := range results {
+		r := &results[i]
+		ss.ring[r.Seq%size] = r
+		ss.pub = r.Seq
+		if ss.count < size {
+			ss.count++
+		}
+	}
+	for i := 0; i < len(ss.list); {
+		sub := ss.list[i]
+		if !sendAll(sub.c, results) {
+			ss.remove(sub, ErrSlowConsumer)
+			continue // remove swapped another subscriber into i
+		}
+		i++
+	}
+}
+
+// sendAll sends results without blocking; false if the channel filled up.
+func sendAll(c chan *Result, results []Result) bool {
+	for i := range results {
+		select {
+		case c <- &results[i]:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// remove ends sub with err. REQUIRES: ss.mu held.
+func (ss *subscribers) remove(sub *Subscription, err error) {
+	if sub.done {
+		return
+	}
+	sub.done, sub.err = true, err
+	close(sub.c)
+	for i, x := range ss.list {
+		if x == sub {
+			last := len(ss.list) - 1
+			ss.list[i], ss.list[last] = ss.list[last], nil
+			ss.list = ss.list[:last]
+			break
+		}
+	}
+}
+
+// closeAll ends every subscription with err and refuses new ones.
+func (ss *subscribers) closeAll(err error) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.closed = err
+	for len(ss.list) > 0 {
+		ss.remove(ss.list[len(ss.list)-1], err)
+	}
+}
