@@ -225,9 +225,9 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 			return
 		}
 		// Re-link in liveSeq order without assigning a new sequence.
-		seq := o.liveSeq
+		seq, next := o.liveSeq, e.nextLive
 		e.makeLive(o)
-		o.liveSeq = seq
+		o.liveSeq, e.nextLive = seq, next
 		if o.pendingStop() {
 			e.register(o)
 			e.addStop(o)
