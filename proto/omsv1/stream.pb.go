@@ -26,12 +26,14 @@ const (
 )
 
 type SubscribeOrdersRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FromSeq       uint64                 `protobuf:"varint,1,opt,name=from_seq,json=fromSeq,proto3" json:"from_seq,omitempty"`                  // 0 = from now on
-	Channel       string                 `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`                                  // commerce orders of a channel
-	OrderId       string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`                   // or one commerce order
-	Account       string                 `protobuf:"bytes,4,opt,name=account,proto3" json:"account,omitempty"`                                  // or trading orders of an account
-	TradeOrderId  uint64                 `protobuf:"varint,5,opt,name=trade_order_id,json=tradeOrderId,proto3" json:"trade_order_id,omitempty"` // or one trading order
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	FromSeq uint64                 `protobuf:"varint,1,opt,name=from_seq,json=fromSeq,proto3" json:"from_seq,omitempty"` // 0 = from now on
+	// Exactly one filter. A channel token may only ask for its channel's
+	// orders, an account token for its accounts'; an admin may pass none.
+	Channel       Channel `protobuf:"varint,2,opt,name=channel,proto3,enum=oms.v1.Channel" json:"channel,omitempty"`             // commerce orders of a channel
+	OrderId       uint64  `protobuf:"varint,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`                  // or one commerce order
+	Account       string  `protobuf:"bytes,4,opt,name=account,proto3" json:"account,omitempty"`                                  // or trading orders of an account
+	TradeOrderId  uint64  `protobuf:"varint,5,opt,name=trade_order_id,json=tradeOrderId,proto3" json:"trade_order_id,omitempty"` // or one trading order
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -73,18 +75,18 @@ func (x *SubscribeOrdersRequest) GetFromSeq() uint64 {
 	return 0
 }
 
-func (x *SubscribeOrdersRequest) GetChannel() string {
+func (x *SubscribeOrdersRequest) GetChannel() Channel {
 	if x != nil {
 		return x.Channel
 	}
-	return ""
+	return Channel_CHANNEL_UNSPECIFIED
 }
 
-func (x *SubscribeOrdersRequest) GetOrderId() string {
+func (x *SubscribeOrdersRequest) GetOrderId() uint64 {
 	if x != nil {
 		return x.OrderId
 	}
-	return ""
+	return 0
 }
 
 func (x *SubscribeOrdersRequest) GetAccount() string {
@@ -427,11 +429,11 @@ var File_oms_v1_stream_proto protoreflect.FileDescriptor
 
 const file_oms_v1_stream_proto_rawDesc = "" +
 	"\n" +
-	"\x13oms/v1/stream.proto\x12\x06oms.v1\x1a\x15oms/v1/commerce.proto\x1a\x14oms/v1/trading.proto\"\xa8\x01\n" +
+	"\x13oms/v1/stream.proto\x12\x06oms.v1\x1a\x15oms/v1/commerce.proto\x1a\x14oms/v1/trading.proto\"\xb9\x01\n" +
 	"\x16SubscribeOrdersRequest\x12\x19\n" +
-	"\bfrom_seq\x18\x01 \x01(\x04R\afromSeq\x12\x18\n" +
-	"\achannel\x18\x02 \x01(\tR\achannel\x12\x19\n" +
-	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x18\n" +
+	"\bfrom_seq\x18\x01 \x01(\x04R\afromSeq\x12)\n" +
+	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\x04R\aorderId\x12\x18\n" +
 	"\aaccount\x18\x04 \x01(\tR\aaccount\x12$\n" +
 	"\x0etrade_order_id\x18\x05 \x01(\x04R\ftradeOrderId\"\xb5\x01\n" +
 	"\x11OrderEventMessage\x12\x10\n" +
@@ -479,25 +481,27 @@ var file_oms_v1_stream_proto_goTypes = []any{
 	(*InventoryEventMessage)(nil),      // 3: oms.v1.InventoryEventMessage
 	(*SubscribeMarketDataRequest)(nil), // 4: oms.v1.SubscribeMarketDataRequest
 	(*MarketDataMessage)(nil),          // 5: oms.v1.MarketDataMessage
-	(*CommerceEvent)(nil),              // 6: oms.v1.CommerceEvent
-	(*TradeEvent)(nil),                 // 7: oms.v1.TradeEvent
+	(Channel)(0),                       // 6: oms.v1.Channel
+	(*CommerceEvent)(nil),              // 7: oms.v1.CommerceEvent
+	(*TradeEvent)(nil),                 // 8: oms.v1.TradeEvent
 }
 var file_oms_v1_stream_proto_depIdxs = []int32{
-	6, // 0: oms.v1.OrderEventMessage.commerce:type_name -> oms.v1.CommerceEvent
-	7, // 1: oms.v1.OrderEventMessage.trade:type_name -> oms.v1.TradeEvent
-	6, // 2: oms.v1.InventoryEventMessage.event:type_name -> oms.v1.CommerceEvent
-	7, // 3: oms.v1.MarketDataMessage.event:type_name -> oms.v1.TradeEvent
-	0, // 4: oms.v1.StreamService.SubscribeOrders:input_type -> oms.v1.SubscribeOrdersRequest
-	2, // 5: oms.v1.StreamService.SubscribeInventory:input_type -> oms.v1.SubscribeInventoryRequest
-	4, // 6: oms.v1.StreamService.SubscribeMarketData:input_type -> oms.v1.SubscribeMarketDataRequest
-	1, // 7: oms.v1.StreamService.SubscribeOrders:output_type -> oms.v1.OrderEventMessage
-	3, // 8: oms.v1.StreamService.SubscribeInventory:output_type -> oms.v1.InventoryEventMessage
-	5, // 9: oms.v1.StreamService.SubscribeMarketData:output_type -> oms.v1.MarketDataMessage
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	6, // 0: oms.v1.SubscribeOrdersRequest.channel:type_name -> oms.v1.Channel
+	7, // 1: oms.v1.OrderEventMessage.commerce:type_name -> oms.v1.CommerceEvent
+	8, // 2: oms.v1.OrderEventMessage.trade:type_name -> oms.v1.TradeEvent
+	7, // 3: oms.v1.InventoryEventMessage.event:type_name -> oms.v1.CommerceEvent
+	8, // 4: oms.v1.MarketDataMessage.event:type_name -> oms.v1.TradeEvent
+	0, // 5: oms.v1.StreamService.SubscribeOrders:input_type -> oms.v1.SubscribeOrdersRequest
+	2, // 6: oms.v1.StreamService.SubscribeInventory:input_type -> oms.v1.SubscribeInventoryRequest
+	4, // 7: oms.v1.StreamService.SubscribeMarketData:input_type -> oms.v1.SubscribeMarketDataRequest
+	1, // 8: oms.v1.StreamService.SubscribeOrders:output_type -> oms.v1.OrderEventMessage
+	3, // 9: oms.v1.StreamService.SubscribeInventory:output_type -> oms.v1.InventoryEventMessage
+	5, // 10: oms.v1.StreamService.SubscribeMarketData:output_type -> oms.v1.MarketDataMessage
+	8, // [8:11] is the sub-list for method output_type
+	5, // [5:8] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_oms_v1_stream_proto_init() }

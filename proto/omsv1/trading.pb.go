@@ -747,6 +747,7 @@ type TradeEvent struct {
 	Replace       bool                   `protobuf:"varint,12,opt,name=replace,proto3" json:"replace,omitempty"`           // cancel-rejected: the refused request was a replace
 	Instrument    *Instrument            `protobuf:"bytes,13,opt,name=instrument,proto3" json:"instrument,omitempty"`
 	Account       *Account               `protobuf:"bytes,14,opt,name=account,proto3" json:"account,omitempty"`
+	Symbol        string                 `protobuf:"bytes,15,opt,name=symbol,proto3" json:"symbol,omitempty"` // the instrument (market data carries no order)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -877,6 +878,13 @@ func (x *TradeEvent) GetAccount() *Account {
 		return x.Account
 	}
 	return nil
+}
+
+func (x *TradeEvent) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
 }
 
 // CommandResult reports a command that was journaled and applied.
@@ -1969,6 +1977,8 @@ type Position struct {
 	SoldQty        int64                  `protobuf:"varint,5,opt,name=sold_qty,json=soldQty,proto3" json:"sold_qty,omitempty"`
 	BoughtNotional int64                  `protobuf:"varint,6,opt,name=bought_notional,json=boughtNotional,proto3" json:"bought_notional,omitempty"`
 	SoldNotional   int64                  `protobuf:"varint,7,opt,name=sold_notional,json=soldNotional,proto3" json:"sold_notional,omitempty"`
+	OpenBuyQty     int64                  `protobuf:"varint,8,opt,name=open_buy_qty,json=openBuyQty,proto3" json:"open_buy_qty,omitempty"` // open buy orders' leaves
+	OpenSellQty    int64                  `protobuf:"varint,9,opt,name=open_sell_qty,json=openSellQty,proto3" json:"open_sell_qty,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -2048,6 +2058,20 @@ func (x *Position) GetBoughtNotional() int64 {
 func (x *Position) GetSoldNotional() int64 {
 	if x != nil {
 		return x.SoldNotional
+	}
+	return 0
+}
+
+func (x *Position) GetOpenBuyQty() int64 {
+	if x != nil {
+		return x.OpenBuyQty
+	}
+	return 0
+}
+
+func (x *Position) GetOpenSellQty() int64 {
+	if x != nil {
+		return x.OpenSellQty
 	}
 	return 0
 }
@@ -2212,16 +2236,76 @@ func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
 	return file_oms_v1_trading_proto_rawDescGZIP(), []int{26}
 }
 
+type AccountUsage struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Account         *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	OpenBuyNotional int64                  `protobuf:"varint,2,opt,name=open_buy_notional,json=openBuyNotional,proto3" json:"open_buy_notional,omitempty"`
+	DayBuyNotional  int64                  `protobuf:"varint,3,opt,name=day_buy_notional,json=dayBuyNotional,proto3" json:"day_buy_notional,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AccountUsage) Reset() {
+	*x = AccountUsage{}
+	mi := &file_oms_v1_trading_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountUsage) ProtoMessage() {}
+
+func (x *AccountUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_oms_v1_trading_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountUsage.ProtoReflect.Descriptor instead.
+func (*AccountUsage) Descriptor() ([]byte, []int) {
+	return file_oms_v1_trading_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *AccountUsage) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *AccountUsage) GetOpenBuyNotional() int64 {
+	if x != nil {
+		return x.OpenBuyNotional
+	}
+	return 0
+}
+
+func (x *AccountUsage) GetDayBuyNotional() int64 {
+	if x != nil {
+		return x.DayBuyNotional
+	}
+	return 0
+}
+
 type ListAccountsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Accounts      []*Account             `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	Accounts      []*AccountUsage        `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListAccountsResponse) Reset() {
 	*x = ListAccountsResponse{}
-	mi := &file_oms_v1_trading_proto_msgTypes[27]
+	mi := &file_oms_v1_trading_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2233,7 +2317,7 @@ func (x *ListAccountsResponse) String() string {
 func (*ListAccountsResponse) ProtoMessage() {}
 
 func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_trading_proto_msgTypes[27]
+	mi := &file_oms_v1_trading_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2246,10 +2330,10 @@ func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_oms_v1_trading_proto_rawDescGZIP(), []int{27}
+	return file_oms_v1_trading_proto_rawDescGZIP(), []int{28}
 }
 
-func (x *ListAccountsResponse) GetAccounts() []*Account {
+func (x *ListAccountsResponse) GetAccounts() []*AccountUsage {
 	if x != nil {
 		return x.Accounts
 	}
@@ -2306,7 +2390,7 @@ const file_oms_v1_trading_proto_rawDesc = "" +
 	"\fcum_notional\x18\x0f \x01(\x03R\vcumNotional\x12)\n" +
 	"\x06status\x18\x10 \x01(\x0e2\x11.oms.v1.OrdStatusR\x06status\x12\x1b\n" +
 	"\tpost_only\x18\x11 \x01(\bR\bpostOnly\x121\n" +
-	"\x15expire_time_unix_nano\x18\x12 \x01(\x03R\x12expireTimeUnixNano\"\xc9\x03\n" +
+	"\x15expire_time_unix_nano\x18\x12 \x01(\x03R\x12expireTimeUnixNano\"\xe1\x03\n" +
 	"\n" +
 	"TradeEvent\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x17\n" +
@@ -2325,7 +2409,8 @@ const file_oms_v1_trading_proto_rawDesc = "" +
 	"\n" +
 	"instrument\x18\r \x01(\v2\x12.oms.v1.InstrumentR\n" +
 	"instrument\x12)\n" +
-	"\aaccount\x18\x0e \x01(\v2\x0f.oms.v1.AccountR\aaccount\"\xa2\x01\n" +
+	"\aaccount\x18\x0e \x01(\v2\x0f.oms.v1.AccountR\aaccount\x12\x16\n" +
+	"\x06symbol\x18\x0f \x01(\tR\x06symbol\"\xa2\x01\n" +
 	"\x12TradeCommandResult\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12$\n" +
 	"\x0etime_unix_nano\x18\x02 \x01(\x03R\ftimeUnixNano\x12(\n" +
@@ -2406,7 +2491,7 @@ const file_oms_v1_trading_proto_rawDesc = "" +
 	"\n" +
 	"last_price\x18\x05 \x01(\x03R\tlastPrice\"/\n" +
 	"\x13GetPositionsRequest\x12\x18\n" +
-	"\aaccount\x18\x01 \x01(\tR\aaccount\"\xd6\x01\n" +
+	"\aaccount\x18\x01 \x01(\tR\aaccount\"\x9c\x02\n" +
 	"\bPosition\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\tR\aaccount\x12\x16\n" +
 	"\x06symbol\x18\x02 \x01(\tR\x06symbol\x12\x10\n" +
@@ -2415,15 +2500,22 @@ const file_oms_v1_trading_proto_rawDesc = "" +
 	"bought_qty\x18\x04 \x01(\x03R\tboughtQty\x12\x19\n" +
 	"\bsold_qty\x18\x05 \x01(\x03R\asoldQty\x12'\n" +
 	"\x0fbought_notional\x18\x06 \x01(\x03R\x0eboughtNotional\x12#\n" +
-	"\rsold_notional\x18\a \x01(\x03R\fsoldNotional\"F\n" +
+	"\rsold_notional\x18\a \x01(\x03R\fsoldNotional\x12 \n" +
+	"\fopen_buy_qty\x18\b \x01(\x03R\n" +
+	"openBuyQty\x12\"\n" +
+	"\ropen_sell_qty\x18\t \x01(\x03R\vopenSellQty\"F\n" +
 	"\x14GetPositionsResponse\x12.\n" +
 	"\tpositions\x18\x01 \x03(\v2\x10.oms.v1.PositionR\tpositions\"\x18\n" +
 	"\x16ListInstrumentsRequest\"O\n" +
 	"\x17ListInstrumentsResponse\x124\n" +
 	"\vinstruments\x18\x01 \x03(\v2\x12.oms.v1.InstrumentR\vinstruments\"\x15\n" +
-	"\x13ListAccountsRequest\"C\n" +
-	"\x14ListAccountsResponse\x12+\n" +
-	"\baccounts\x18\x01 \x03(\v2\x0f.oms.v1.AccountR\baccounts*9\n" +
+	"\x13ListAccountsRequest\"\x8f\x01\n" +
+	"\fAccountUsage\x12)\n" +
+	"\aaccount\x18\x01 \x01(\v2\x0f.oms.v1.AccountR\aaccount\x12*\n" +
+	"\x11open_buy_notional\x18\x02 \x01(\x03R\x0fopenBuyNotional\x12(\n" +
+	"\x10day_buy_notional\x18\x03 \x01(\x03R\x0edayBuyNotional\"H\n" +
+	"\x14ListAccountsResponse\x120\n" +
+	"\baccounts\x18\x01 \x03(\v2\x14.oms.v1.AccountUsageR\baccounts*9\n" +
 	"\x04Side\x12\x14\n" +
 	"\x10SIDE_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bSIDE_BUY\x10\x01\x12\r\n" +
@@ -2493,7 +2585,7 @@ func file_oms_v1_trading_proto_rawDescGZIP() []byte {
 }
 
 var file_oms_v1_trading_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_oms_v1_trading_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_oms_v1_trading_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_oms_v1_trading_proto_goTypes = []any{
 	(Side)(0),                       // 0: oms.v1.Side
 	(OrdType)(0),                    // 1: oms.v1.OrdType
@@ -2528,7 +2620,8 @@ var file_oms_v1_trading_proto_goTypes = []any{
 	(*ListInstrumentsRequest)(nil),  // 30: oms.v1.ListInstrumentsRequest
 	(*ListInstrumentsResponse)(nil), // 31: oms.v1.ListInstrumentsResponse
 	(*ListAccountsRequest)(nil),     // 32: oms.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),    // 33: oms.v1.ListAccountsResponse
+	(*AccountUsage)(nil),            // 33: oms.v1.AccountUsage
+	(*ListAccountsResponse)(nil),    // 34: oms.v1.ListAccountsResponse
 }
 var file_oms_v1_trading_proto_depIdxs = []int32{
 	3,  // 0: oms.v1.Instrument.state:type_name -> oms.v1.TradingState
@@ -2557,44 +2650,45 @@ var file_oms_v1_trading_proto_depIdxs = []int32{
 	25, // 23: oms.v1.Depth.asks:type_name -> oms.v1.Level
 	28, // 24: oms.v1.GetPositionsResponse.positions:type_name -> oms.v1.Position
 	6,  // 25: oms.v1.ListInstrumentsResponse.instruments:type_name -> oms.v1.Instrument
-	7,  // 26: oms.v1.ListAccountsResponse.accounts:type_name -> oms.v1.Account
-	11, // 27: oms.v1.TradingService.AddInstrument:input_type -> oms.v1.AddInstrumentRequest
-	12, // 28: oms.v1.TradingService.UpdateInstrument:input_type -> oms.v1.UpdateInstrumentRequest
-	13, // 29: oms.v1.TradingService.SetTradingState:input_type -> oms.v1.SetTradingStateRequest
-	14, // 30: oms.v1.TradingService.AddAccount:input_type -> oms.v1.AddAccountRequest
-	15, // 31: oms.v1.TradingService.UpdateAccount:input_type -> oms.v1.UpdateAccountRequest
-	16, // 32: oms.v1.TradingService.EndOfDay:input_type -> oms.v1.EndOfDayRequest
-	30, // 33: oms.v1.TradingService.ListInstruments:input_type -> oms.v1.ListInstrumentsRequest
-	32, // 34: oms.v1.TradingService.ListAccounts:input_type -> oms.v1.ListAccountsRequest
-	17, // 35: oms.v1.TradingService.NewOrder:input_type -> oms.v1.NewOrderRequest
-	18, // 36: oms.v1.TradingService.CancelOrder:input_type -> oms.v1.CancelOrderRequest
-	19, // 37: oms.v1.TradingService.ReplaceOrder:input_type -> oms.v1.ReplaceOrderRequest
-	20, // 38: oms.v1.TradingService.MassCancel:input_type -> oms.v1.MassCancelRequest
-	21, // 39: oms.v1.TradingService.GetOrder:input_type -> oms.v1.GetTradeOrderRequest
-	22, // 40: oms.v1.TradingService.ListOpenOrders:input_type -> oms.v1.ListOpenOrdersRequest
-	24, // 41: oms.v1.TradingService.GetDepth:input_type -> oms.v1.GetDepthRequest
-	27, // 42: oms.v1.TradingService.GetPositions:input_type -> oms.v1.GetPositionsRequest
-	10, // 43: oms.v1.TradingService.AddInstrument:output_type -> oms.v1.TradeCommandResult
-	10, // 44: oms.v1.TradingService.UpdateInstrument:output_type -> oms.v1.TradeCommandResult
-	10, // 45: oms.v1.TradingService.SetTradingState:output_type -> oms.v1.TradeCommandResult
-	10, // 46: oms.v1.TradingService.AddAccount:output_type -> oms.v1.TradeCommandResult
-	10, // 47: oms.v1.TradingService.UpdateAccount:output_type -> oms.v1.TradeCommandResult
-	10, // 48: oms.v1.TradingService.EndOfDay:output_type -> oms.v1.TradeCommandResult
-	31, // 49: oms.v1.TradingService.ListInstruments:output_type -> oms.v1.ListInstrumentsResponse
-	33, // 50: oms.v1.TradingService.ListAccounts:output_type -> oms.v1.ListAccountsResponse
-	10, // 51: oms.v1.TradingService.NewOrder:output_type -> oms.v1.TradeCommandResult
-	10, // 52: oms.v1.TradingService.CancelOrder:output_type -> oms.v1.TradeCommandResult
-	10, // 53: oms.v1.TradingService.ReplaceOrder:output_type -> oms.v1.TradeCommandResult
-	10, // 54: oms.v1.TradingService.MassCancel:output_type -> oms.v1.TradeCommandResult
-	8,  // 55: oms.v1.TradingService.GetOrder:output_type -> oms.v1.TradeOrder
-	23, // 56: oms.v1.TradingService.ListOpenOrders:output_type -> oms.v1.ListOpenOrdersResponse
-	26, // 57: oms.v1.TradingService.GetDepth:output_type -> oms.v1.Depth
-	29, // 58: oms.v1.TradingService.GetPositions:output_type -> oms.v1.GetPositionsResponse
-	43, // [43:59] is the sub-list for method output_type
-	27, // [27:43] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	7,  // 26: oms.v1.AccountUsage.account:type_name -> oms.v1.Account
+	33, // 27: oms.v1.ListAccountsResponse.accounts:type_name -> oms.v1.AccountUsage
+	11, // 28: oms.v1.TradingService.AddInstrument:input_type -> oms.v1.AddInstrumentRequest
+	12, // 29: oms.v1.TradingService.UpdateInstrument:input_type -> oms.v1.UpdateInstrumentRequest
+	13, // 30: oms.v1.TradingService.SetTradingState:input_type -> oms.v1.SetTradingStateRequest
+	14, // 31: oms.v1.TradingService.AddAccount:input_type -> oms.v1.AddAccountRequest
+	15, // 32: oms.v1.TradingService.UpdateAccount:input_type -> oms.v1.UpdateAccountRequest
+	16, // 33: oms.v1.TradingService.EndOfDay:input_type -> oms.v1.EndOfDayRequest
+	30, // 34: oms.v1.TradingService.ListInstruments:input_type -> oms.v1.ListInstrumentsRequest
+	32, // 35: oms.v1.TradingService.ListAccounts:input_type -> oms.v1.ListAccountsRequest
+	17, // 36: oms.v1.TradingService.NewOrder:input_type -> oms.v1.NewOrderRequest
+	18, // 37: oms.v1.TradingService.CancelOrder:input_type -> oms.v1.CancelOrderRequest
+	19, // 38: oms.v1.TradingService.ReplaceOrder:input_type -> oms.v1.ReplaceOrderRequest
+	20, // 39: oms.v1.TradingService.MassCancel:input_type -> oms.v1.MassCancelRequest
+	21, // 40: oms.v1.TradingService.GetOrder:input_type -> oms.v1.GetTradeOrderRequest
+	22, // 41: oms.v1.TradingService.ListOpenOrders:input_type -> oms.v1.ListOpenOrdersRequest
+	24, // 42: oms.v1.TradingService.GetDepth:input_type -> oms.v1.GetDepthRequest
+	27, // 43: oms.v1.TradingService.GetPositions:input_type -> oms.v1.GetPositionsRequest
+	10, // 44: oms.v1.TradingService.AddInstrument:output_type -> oms.v1.TradeCommandResult
+	10, // 45: oms.v1.TradingService.UpdateInstrument:output_type -> oms.v1.TradeCommandResult
+	10, // 46: oms.v1.TradingService.SetTradingState:output_type -> oms.v1.TradeCommandResult
+	10, // 47: oms.v1.TradingService.AddAccount:output_type -> oms.v1.TradeCommandResult
+	10, // 48: oms.v1.TradingService.UpdateAccount:output_type -> oms.v1.TradeCommandResult
+	10, // 49: oms.v1.TradingService.EndOfDay:output_type -> oms.v1.TradeCommandResult
+	31, // 50: oms.v1.TradingService.ListInstruments:output_type -> oms.v1.ListInstrumentsResponse
+	34, // 51: oms.v1.TradingService.ListAccounts:output_type -> oms.v1.ListAccountsResponse
+	10, // 52: oms.v1.TradingService.NewOrder:output_type -> oms.v1.TradeCommandResult
+	10, // 53: oms.v1.TradingService.CancelOrder:output_type -> oms.v1.TradeCommandResult
+	10, // 54: oms.v1.TradingService.ReplaceOrder:output_type -> oms.v1.TradeCommandResult
+	10, // 55: oms.v1.TradingService.MassCancel:output_type -> oms.v1.TradeCommandResult
+	8,  // 56: oms.v1.TradingService.GetOrder:output_type -> oms.v1.TradeOrder
+	23, // 57: oms.v1.TradingService.ListOpenOrders:output_type -> oms.v1.ListOpenOrdersResponse
+	26, // 58: oms.v1.TradingService.GetDepth:output_type -> oms.v1.Depth
+	29, // 59: oms.v1.TradingService.GetPositions:output_type -> oms.v1.GetPositionsResponse
+	44, // [44:60] is the sub-list for method output_type
+	28, // [28:44] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_oms_v1_trading_proto_init() }
@@ -2608,7 +2702,7 @@ func file_oms_v1_trading_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_oms_v1_trading_proto_rawDesc), len(file_oms_v1_trading_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
