@@ -38,8 +38,29 @@ type auditTrade struct {
 	PostOnly    bool             `json:"post_only,omitempty"`
 	ExpireTime  int64            `json:"expire_time,omitempty"`
 	State       string           `json:"state,omitempty"`
-	Instrument  *book.Instrument `json:"instrument,omitempty"`
-	Acct        *book.Account    `json:"acct,omitempty"`
+	Instrument  *auditInstrument `json:"instrument,omitempty"`
+	Acct        *auditAccount    `json:"account_spec,omitempty"`
+}
+
+type auditInstrument struct {
+	Symbol        string     `json:"symbol"`
+	PriceDecimals uint8      `json:"price_decimals"`
+	TickSize      book.Price `json:"tick_size"`
+	LotSize       book.Qty   `json:"lot_size"`
+	Multiplier    int64      `json:"multiplier"`
+	BandBps       int64      `json:"band_bps"`
+	RefPrice      book.Price `json:"ref_price"`
+	State         string     `json:"state"`
+}
+
+type auditAccount struct {
+	ID               string     `json:"id"`
+	MaxOrderQty      book.Qty   `json:"max_order_qty"`
+	MaxOrderNotional book.Money `json:"max_order_notional"`
+	CreditLimit      book.Money `json:"credit_limit"`
+	MaxPosition      book.Qty   `json:"max_position"`
+	Restricted       []string   `json:"restricted,omitempty"`
+	STP              string     `json:"stp"`
 }
 
 func newAuditTrade(c *book.Command) *auditTrade {
@@ -61,11 +82,17 @@ func newAuditTrade(c *book.Command) *auditTrade {
 	case book.CmdSetTradingState:
 		a.State = c.State.String()
 	case book.CmdAddInstrument, book.CmdUpdateInstrument:
-		in := c.Instrument
-		a.Instrument = &in
+		in := &c.Instrument
+		a.Instrument = &auditInstrument{
+			Symbol: in.Symbol, PriceDecimals: in.PriceDecimals, TickSize: in.TickSize, LotSize: in.LotSize,
+			Multiplier: in.Multiplier, BandBps: in.BandBps, RefPrice: in.RefPrice, State: in.State.String(),
+		}
 	case book.CmdAddAccount, book.CmdUpdateAccount:
-		acct := c.Acct
-		a.Acct = &acct
+		ac := &c.Acct
+		a.Acct = &auditAccount{
+			ID: ac.ID, MaxOrderQty: ac.MaxOrderQty, MaxOrderNotional: ac.MaxOrderNotional, CreditLimit: ac.CreditLimit,
+			MaxPosition: ac.MaxPosition, Restricted: ac.Restricted, STP: ac.STP.String(),
+		}
 	}
 	return a
 }

@@ -70,6 +70,9 @@ func (j *Journal) Recover(e *engine.Engine, o ReplayOptions) (ReplayStats, error
 	t1 := time.Now()
 	n, err := j.replayFrom(e, st.SnapshotSeq+1, o)
 	st.Replayed, st.LastSeq, st.ReplayTime = n, e.LastSeq(), time.Since(t1)
+	if err == nil && o.Until == 0 && st.LastSeq != j.last.Load() {
+		err = fmt.Errorf("%w: recovered through seq %d but the journal holds seq %d", ErrGap, st.LastSeq, j.last.Load())
+	}
 	return st, err
 }
 
@@ -134,60 +137,84 @@ func (j *Journal) restoreSnapshot(e *engine.Engine, seq uint64) error {
 
 // replayFrom applies every command from seq from (through o.Until, if set).
 func (j *Journal) replayFrom(e *engine.Engine, from uint64, o ReplayOptions) (uint64, error) {
-	upper := []byte{prefixCommand + 1}
-	if o.Until != 0 {
-		upper = makeKey(prefixCommand, o.Until+1)
-	}
-	it, err := j.db.NewIter(&pebble.IterOptions{LowerBound: makeKey(prefixCommand, from), UpperBound: upper})
-	if err != nil {
-		return 0, fmt.Errorf("journal: replay from seq %d: %w", from, err)
-	}
-	defer func() { _ = it.Close() }()
 	every := o.ProgressEvery
 	if every == 0 {
 		every = 1_000_000
 	}
-	var (
-		cmd  engine.Command
-		out  engine.Output
-		n    uint64
-		want = from
-	)
-	for ok := it.First(); ok; ok = it.Next() {
-		seq, ok := parseKey(prefixCommand, it.Key())
-		if !ok {
-			return n, fmt.Errorf("%w: malformed command key %x after seq %d", ErrCorrupt, it.Key(), want-1)
-		}
-		if seq != want {
-			return n, fmt.Errorf("%w: expected seq %d, found seq %d", ErrGap, want, seq)
-		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return n, fmt.Errorf("journal: replay seq %d: %w", seq, err)
-		}
-		if err := decodeCommandRecord(seq, v, &cmd, j.tab); err != nil {
-			return n, err
-		}
+	var out engine.Output
+	var n uint64
+	err := j.scan(from, o.Until, func(c *engine.Command) error {
 		if o.OnCommand != nil {
-			if err := o.OnCommand(&cmd); err != nil {
-				return n, fmt.Errorf("journal: replay seq %d: %w", seq, err)
+			if err := o.OnCommand(c); err != nil {
+				return err
 			}
 		}
 		out.Reset()
-		e.Apply(&cmd, &out)
+		e.Apply(c, &out)
 		n++
-		want++
 		if o.Progress != nil && n%every == 0 {
-			o.Progress(seq)
+			o.Progress(c.Seq)
 		}
+		return nil
+	})
+	return n, err
+}
+
+// Scan calls fn for every stored command from seq from (0: the first
+// stored) through until (0: the last), in order, checking each record's
+// checksum and that seqs are contiguous, as recovery does. The command
+// passed to fn is reused between calls.
+func (j *Journal) Scan(from, until uint64, fn func(c *engine.Command) error) error {
+	if j.closed.Load() {
+		return ErrClosed
+	}
+	if from == 0 {
+		from = j.first.Load()
+	}
+	if first := j.first.Load(); from < first {
+		return fmt.Errorf("%w: scan from seq %d: commands before seq %d were pruned", ErrGap, from, first)
+	}
+	return j.scan(from, until, fn)
+}
+
+// scan iterates the commands from seq from through until (0: the end).
+func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) error {
+	upper := []byte{prefixCommand + 1}
+	if until != 0 {
+		upper = makeKey(prefixCommand, until+1)
+	}
+	it, err := j.db.NewIter(&pebble.IterOptions{LowerBound: makeKey(prefixCommand, from), UpperBound: upper})
+	if err != nil {
+		return fmt.Errorf("journal: read from seq %d: %w", from, err)
+	}
+	defer func() { _ = it.Close() }()
+	var cmd engine.Command
+	want := from
+	for ok := it.First(); ok; ok = it.Next() {
+		seq, ok := parseKey(prefixCommand, it.Key())
+		if !ok {
+			return fmt.Errorf("%w: malformed command key %x after seq %d", ErrCorrupt, it.Key(), want-1)
+		}
+		if seq != want {
+			return fmt.Errorf("%w: expected seq %d, found seq %d", ErrGap, want, seq)
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return fmt.Errorf("journal: read seq %d: %w", seq, err)
+		}
+		if err := decodeCommandRecord(seq, v, &cmd, j.tab); err != nil {
+			return err
+		}
+		if err := fn(&cmd); err != nil {
+			return fmt.Errorf("journal: seq %d: %w", seq, err)
+		}
+		want++
 	}
 	if err := it.Error(); err != nil {
-		return n, fmt.Errorf("journal: replay after seq %d: %w", want-1, err)
+		return fmt.Errorf("journal: read after seq %d: %w", want-1, err)
 	}
-	// The journal must reach at least the snapshot's seq, and with Until the
-	// requested seq must exist.
-	if o.Until != 0 && want <= o.Until && j.last.Load() >= o.Until {
-		return n, fmt.Errorf("%w: replay stopped at seq %d before seq %d", ErrGap, want-1, o.Until)
+	if until != 0 && want <= until && j.last.Load() >= until {
+		return fmt.Errorf("%w: commands end at seq %d, before seq %d", ErrGap, want-1, until)
 	}
-	return n, nil
+	return nil
 }
