@@ -1,0 +1,43 @@
+// Package commerce is the commerce half of the deterministic core: locations,
+// inventory per SKU and location, reservations, order placement with
+// sourcing (distributed order management), backorders, holds, the order and
+// line lifecycle through fulfilment, shipping and delivery, returns, order
+// promising, and the queries and analytics over them.
+//
+// Like the rest of package engine it is a pure state machine driven one
+// command at a time, with the command's time as its only clock:
+//
+//	e := commerce.New()
+//	var out []commerce.Event
+//	out = e.Apply(&commerce.Command{Kind: commerce.CmdSetLocation, Location: commerce.Location{
+//		ID: 1, Kind: commerce.Warehouse, Ships: true, Active: true}}, now, out[:0])
+//	out = e.Apply(&commerce.Command{Kind: commerce.CmdSetStock, SKU: "A", Loc: 1, Qty: 10, Version: 1}, now, out[:0])
+//	out = e.Apply(&commerce.Command{Kind: commerce.CmdPlaceOrder, Channel: commerce.Web,
+//		ChannelOrderID: "w-1", Customer: "c1", Payment: commerce.PaymentAuthorised,
+//		Lines: []commerce.LineInput{{SKU: "A", Qty: 2, UnitPrice: 999, Currency: "EUR"}}}, now, out[:0])
+//	// out: order-created, allocated (with the plan's score and promise), stock, statuses.
+//
+// Guarantees:
+//
+//   - Apply is total and deterministic: the same state and command give
+//     byte-identical events and snapshots. A command that cannot be carried
+//     out yields exactly one EvRejected event, naming the reason and the
+//     field, and changes no state.
+//   - The ledger is exact: per SKU and location nothing is negative and
+//     allocated + reserved never exceeds on hand; allocated always equals the
+//     open allocations of the orders, reserved the active reservations.
+//     Every change of a level is an EvStock event with the new levels and the
+//     network ATP, so a channel can mirror availability. Build with
+//     -tags invariants to check all of it after every command.
+//   - Placing an order is idempotent by (channel, channel order id): a
+//     re-submit replays the first result's order events with Duplicate set
+//     and never creates a second order. A rejected placement records nothing,
+//     so it may be re-submitted.
+//   - Sourcing is exact for small orders and explained on every allocation
+//     (see source.go for the ordering of plans, the bound and the fallback;
+//     geo.go for the integer distance approximation).
+//   - Snapshot is canonical (no map order, no internal indexes) and
+//     complete; Restore rebuilds derived indexes from it.
+//
+// Not safe for concurrent use: the sequencer owns the engine.
+package commerce

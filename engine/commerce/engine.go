@@ -1,0 +1,364 @@
+package commerce
+
+import "github.com/tidwall/btree"
+
+// Limits that keep every sum exact in int64.
+const (
+	// MaxQty bounds any single quantity and any on-hand count.
+	MaxQty Qty = 1 << 40
+	// MaxMoney bounds a unit price, a cost and a credit limit.
+	MaxMoney Money = 1 << 40
+	// MaxLines bounds the lines of one order.
+	MaxLines = 100
+	// defaultReturnWindow applies when the rules leave the window zero.
+	defaultReturnWindow = 30 * Day
+)
+
+// location is a location's definition plus its day's capacity use.
+type location struct {
+	def     Location
+	capDay  int64 // the capacity day capUsed counts (now / Day)
+	capUsed int32
+}
+
+// inbound is expected supply at one SKU and location.
+type inbound struct {
+	qty  Qty
+	date int64
+}
+
+// cell is one SKU at one location.
+//
+// INVARIANT: 0 <= allocated, 0 <= reserved, allocated+reserved <= onHand,
+// 0 <= safety, every inbound qty > 0 and inbound is sorted by date.
+// INVARIANT: allocated equals the sum of the open quantities of the orders'
+// allocations at this SKU and location; reserved equals the sum of the
+// active reservations.
+type cell struct {
+	locID     LocationID
+	loc       int32 // index in Engine.locs
+	onHand    Qty
+	allocated Qty
+	reserved  Qty
+	safety    Qty
+	version   uint64
+	inbound   []inbound
+}
+
+func (c *cell) atp() Qty {
+	a := c.onHand - c.allocated - c.reserved - c.safety
+	if a < 0 {
+		return 0
+	}
+	return a
+}
+
+func (c *cell) inboundTotal() Qty {
+	var t Qty
+	for _, in := range c.inbound {
+		t += in.qty
+	}
+	return t
+}
+
+// boEntry is one backordered line in its SKU's queue.
+type boEntry struct {
+	priority uint8
+	at       int64
+	order    int32 // index in Engine.orders
+	line     int32 // index in Engine.lines
+}
+
+func (a boEntry) less(b boEntry) bool {
+	if a.priority != b.priority {
+		return a.priority < b.priority
+	}
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.order < b.order || a.order == b.order && a.line < b.line
+}
+
+// skuState is one SKU: its cells sorted by location id and its backorder
+// queue sorted by (priority, order time, order, line).
+type skuState struct {
+	name       SKU
+	cells      []cell
+	backorders []boEntry
+}
+
+type resState uint8
+
+const (
+	resActive resState = iota + 1
+	resReleased
+	resExpired
+	resConsumed
+)
+
+type reservation struct {
+	sku     int32
+	loc     int32
+	qty     Qty
+	expires int64
+	state   resState
+}
+
+type resKey struct {
+	expires int64
+	id      ReservationID
+}
+
+type customer struct {
+	name       string
+	defined    bool
+	b2b        bool
+	limit      Money
+	exposure   Money // value of the customer's open (ordered, not cancelled, not delivered) units
+	head, tail int32 // the customer's orders, linked by order.nextByCust
+}
+
+type chanStats struct {
+	orders, lines, splitOrders, backorderedOrders int64
+	units, unitsAllocated, unitsShipped           int64 // unitsAllocated: at placement
+	unitsReturned                                 int64 // received back
+}
+
+// Engine is the commerce state machine. It is not safe for concurrent use.
+type Engine struct {
+	locs    []location
+	locByID map[LocationID]int32
+
+	skus      []skuState
+	skuByName map[SKU]int32
+
+	orders    []order
+	lines     []line
+	allocs    []alloc
+	ships     []shipment
+	shipLines []shipLine
+	rmas      []rma
+	rmaLines  []rmaLine
+	hist      []histRec
+
+	res    []reservation // by id-1
+	expiry *btree.BTreeG[resKey]
+
+	idem      map[idemKey]int32
+	custs     []customer
+	custByKey map[string]int32
+	chanHead  [channelCount]int32
+	chanTail  [channelCount]int32
+	stats     [channelCount]chanStats
+
+	rules          HoldRules
+	nextFulfilment FulfilmentID
+
+	// per Apply
+	now int64
+	out []Event
+
+	src     sourcer // scratch, reused across placements
+	touched []cellRef
+}
+
+type idemKey struct {
+	channel Channel
+	id      string
+}
+
+// New returns an empty commerce engine.
+func New() *Engine {
+	e := &Engine{
+		locByID:   make(map[LocationID]int32),
+		skuByName: make(map[SKU]int32),
+		idem:      make(map[idemKey]int32),
+		custByKey: make(map[string]int32),
+		expiry: btree.NewBTreeGOptions(func(a, b resKey) bool {
+			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
+		}, btree.Options{NoLocks: true}),
+	}
+	for i := range e.chanHead {
+		e.chanHead[i], e.chanTail[i] = -1, -1
+	}
+	return e
+}
+
+// Apply applies one command at time now and appends its events to out. It
+// never fails: a command it cannot carry out yields one EvRejected event and
+// changes no state.
+func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
+	e.now, e.out = now, out
+	switch c.Kind {
+	case CmdSetLocation:
+		e.setLocation(c)
+	case CmdSetStock:
+		e.setStock(c)
+	case CmdAdjustStock:
+		e.adjustStock(c)
+	case CmdSetSafetyStock:
+		e.setSafety(c)
+	case CmdAddInbound:
+		e.addInbound(c)
+	case CmdReceive:
+		e.receive(c)
+	case CmdReserve:
+		e.reserve(c)
+	case CmdReleaseReservation:
+		e.releaseReservation(c)
+	case CmdPlaceOrder:
+		e.placeOrder(c)
+	case CmdReleaseHold:
+		e.releaseHold(c)
+	case CmdRelease:
+		e.release(c)
+	case CmdShip:
+		e.ship(c)
+	case CmdDeliver:
+		e.deliver(c)
+	case CmdCancel:
+		e.cancel(c)
+	case CmdAuthoriseReturn:
+		e.authoriseReturn(c)
+	case CmdReceiveReturn:
+		e.receiveReturn(c)
+	case CmdSetRules:
+		e.setRules(c)
+	case CmdSetCustomer:
+		e.setCustomer(c)
+	case CmdSetPayment:
+		e.setPayment(c)
+	default:
+		e.reject(c.Kind, ReasonInvalidCommand, "kind", 0)
+	}
+	out = e.out
+	e.out = nil
+	e.afterCommand()
+	return out
+}
+
+// Tick advances time to now: reservations whose expiry is at or before now
+// expire, and their stock goes to backorders.
+func (e *Engine) Tick(now int64, out []Event) []Event {
+	e.now, e.out = now, out
+	for {
+		k, ok := e.expiry.Min()
+		if !ok || k.expires > now {
+			break
+		}
+		e.expiry.Delete(k)
+		r := &e.res[k.id-1]
+		r.state = resExpired
+		s := &e.skus[r.sku]
+		ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
+		s.cells[ci].reserved -= r.qty
+		e.emit(Event{Kind: EvReservationExpired, Reservation: k.id, SKU: s.name,
+			Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
+		e.emitStock(r.sku, ci, 0, 0)
+		e.fillBackorders(r.sku, ci)
+	}
+	out = e.out
+	e.out = nil
+	e.afterCommand()
+	return out
+}
+
+// emit appends ev and records it in its order's history.
+func (e *Engine) emit(ev Event) {
+	e.out = append(e.out, ev)
+	if ev.Order != 0 && !ev.Duplicate && ev.Kind != EvRejected {
+		e.record(&ev)
+	}
+}
+
+func (e *Engine) reject(k CmdKind, r Reason, field string, line uint32) {
+	e.out = append(e.out, Event{Kind: EvRejected, Cmd: k, Reason: r, Field: field, Line: line})
+}
+
+// level returns the stock levels of one cell.
+func (e *Engine) level(sku int32, ci int) StockLevel {
+	c := &e.skus[sku].cells[ci]
+	return StockLevel{OnHand: c.onHand, Allocated: c.allocated, Reserved: c.reserved,
+		Safety: c.safety, Inbound: c.inboundTotal(), ATP: c.atp(), NetworkATP: e.networkATP(sku)}
+}
+
+// networkATP sums ATP over the SKU's active locations.
+func (e *Engine) networkATP(sku int32) Qty {
+	var t Qty
+	for i := range e.skus[sku].cells {
+		c := &e.skus[sku].cells[i]
+		if e.locs[c.loc].def.Active {
+			t += c.atp()
+		}
+	}
+	return t
+}
+
+func (e *Engine) emitStock(sku int32, ci int, delta Qty, why AdjustReason) {
+	s := &e.skus[sku]
+	e.out = append(e.out, Event{Kind: EvStock, SKU: s.name, Loc: s.cells[ci].locID, Qty: delta,
+		Adjust: why, Stock: e.level(sku, ci)})
+}
+
+// cellIndex returns the index of (sku, loc) in the SKU's cells, or -1.
+func (e *Engine) cellIndex(sku int32, loc LocationID) int {
+	cells := e.skus[sku].cells
+	lo, hi := 0, len(cells)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if cells[m].locID < loc {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(cells) && cells[lo].locID == loc {
+		return lo
+	}
+	return -1
+}
+
+// ensureCell returns the cell of (sku, loc), creating the SKU and the cell.
+// REQUIRES: loc is known.
+func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
+	sku, ok := e.skuByName[name]
+	if !ok {
+		sku = int32(len(e.skus))
+		e.skus = append(e.skus, skuState{name: name})
+		e.skuByName[name] = sku
+	}
+	id := e.locs[loc].def.ID
+	if ci := e.cellIndex(sku, id); ci >= 0 {
+		return sku, ci
+	}
+	s := &e.skus[sku]
+	ci := len(s.cells)
+	for ci > 0 && s.cells[ci-1].locID > id {
+		ci--
+	}
+	s.cells = append(s.cells, cell{})
+	copy(s.cells[ci+1:], s.cells[ci:])
+	s.cells[ci] = cell{locID: id, loc: loc}
+	return sku, ci
+}
+
+// capacityLeft reports whether a location can take one more shipment today.
+func (e *Engine) capacityLeft(loc int32) bool {
+	l := &e.locs[loc]
+	if l.def.Capacity == 0 {
+		return true
+	}
+	if l.capDay != e.now/Day {
+		return true
+	}
+	return l.capUsed < l.def.Capacity
+}
+
+// useCapacity counts one shipment against today's capacity.
+func (e *Engine) useCapacity(loc int32) {
+	l := &e.locs[loc]
+	if d := e.now / Day; l.capDay != d {
+		l.capDay, l.capUsed = d, 0
+	}
+	l.capUsed++
+}

@@ -1,0 +1,138 @@
+package commerce
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// Event kinds. Append only.
+const (
+	EvRejected            EventKind = iota + 1 // a command was refused: Cmd, Reason, Field (and Line) say why; no state changed
+	EvLocation                                 // a location was defined or changed (Location)
+	EvStock                                    // a SKU at a location changed: Stock holds the new levels, Qty the delta of on hand, Adjust the adjustment reason
+	EvInbound                                  // inbound supply was registered: SKU, Loc, Qty, Date
+	EvReserved                                 // Reservation of Qty of SKU at Loc until Expires
+	EvReservationReleased                      // Reservation released by command (or consumed by an order: Order set)
+	EvReservationExpired                       // Reservation expired on a tick
+	EvOrderCreated                             // Order accepted: Channel, ChannelOrderID, Customer, Qty (total units), Amount (value)
+	EvAllocated                                // Qty of Line allocated at Loc; Plan explains the choice; ShipBy and DeliverBy are the promise
+	EvBackordered                              // Qty of Line backordered
+	EvHeld                                     // Order put on hold: Hold says why
+	EvHoldReleased                             // the order's holds were released (Reason ReasonNone) or ended by a cancel
+	EvOrderStatus                              // Order's status changed to Status
+	EvFulfilmentRequest                        // Fulfilment: one location's share of a release (Loc, Count lines follow as EvFulfilmentLine)
+	EvFulfilmentLine                           // Fulfilment line: Line, SKU, Qty
+	EvFulfilmentCancelled                      // Qty of Line released to Fulfilment at Loc was cancelled: the WMS must not ship it
+	EvShipped                                  // Shipment of Qty of Line from Loc, Tracking
+	EvDelivered                                // Shipment delivered (PickedUp for pickup orders)
+	EvCancelled                                // Qty of Line cancelled
+	EvReturnAuthorised                         // Return authorised for Qty of Line
+	EvReturnReceived                           // Return received Qty of Line at Loc in Condition; Amount is the refund
+	EvRules                                    // hold rules set (Rules)
+	EvCustomer                                 // a customer was defined: Customer, CreditLimit in Amount
+	EvPayment                                  // Order's payment status changed to Payment
+	eventKindCount
+)
+
+var eventKindNames = [...]string{"", "rejected", "location", "stock", "inbound", "reserved",
+	"reservation-released", "reservation-expired", "order-created", "allocated", "backordered",
+	"held", "hold-released", "order-status", "fulfilment-request", "fulfilment-line",
+	"fulfilment-cancelled", "shipped", "delivered", "cancelled", "return-authorised",
+	"return-received", "rules", "customer", "payment"}
+
+func (k EventKind) String() string {
+	if k > 0 && k < eventKindCount {
+		return eventKindNames[k]
+	}
+	return "event?"
+}
+
+// StockLevel is the state of one SKU at one location.
+type StockLevel struct {
+	OnHand    Qty
+	Allocated Qty
+	Reserved  Qty
+	Safety    Qty
+	Inbound   Qty // total expected inbound, any date
+	ATP       Qty // max(0, OnHand - Allocated - Reserved - Safety)
+	// NetworkATP is the ATP of the SKU summed over active locations.
+	NetworkATP Qty
+}
+
+// Why names the criterion that made a sourcing plan beat its runner-up.
+type Why uint8
+
+// Whys.
+const (
+	WhyOnly          Why = iota + 1 // no other plan could fill the same units
+	WhyShipments                    // the runner-up needed more shipments
+	WhyCost                         // same shipments; the runner-up cost more
+	WhyPriority                     // same shipments and cost; the runner-up's locations rank lower
+	WhyLowestID                     // everything equal; the lower location ids win
+	WhyPickup                       // a pickup order sources only from its store
+	WhyReservation                  // the line was reserved at this location
+	WhyBackorderFill                // a backordered line was filled by arriving stock
+	whyCount
+)
+
+var whyNames = [...]string{"", "only", "shipments", "cost", "priority", "lowest-id", "pickup",
+	"reservation", "backorder-fill"}
+
+func (w Why) String() string {
+	if w > 0 && w < whyCount {
+		return whyNames[w]
+	}
+	return "why?"
+}
+
+// PlanScore is a sourcing plan's score, carried by every allocation so an
+// operator can audit the decision. The plan compares by Shipments, then Cost,
+// then Priority (the sum of its locations' priorities), then its location ids.
+type PlanScore struct {
+	Shipments  int32 // locations in the order's plan
+	Cost       Money // sum over the plan of CostPerShipment + CostPerKm x km
+	Priority   int64
+	Candidates int32 // candidate locations considered
+	Why        Why   // what beat the runner-up for this allocation's part of the plan
+	Exact      bool  // the plan was proven best by exhaustive search (false: greedy fallback)
+	DistanceKm int32 // this allocation's location to the ship-to address
+}
+
+// Event is one state change. Events are values appended to a caller-owned
+// slice: the engine never retains them, and strings alias the engine's own.
+type Event struct {
+	Kind      EventKind
+	Cmd       CmdKind // EvRejected: the refused command
+	Reason    Reason  // EvRejected
+	Field     string  // EvRejected: the offending field
+	Duplicate bool    // a re-submitted PlaceOrder: the first result, replayed
+
+	Order          OrderID
+	Channel        Channel
+	ChannelOrderID string
+	Customer       string
+	Line           uint32 // line number, from 1
+	SKU            SKU
+	Loc            LocationID
+	Qty            Qty
+	Amount         Money
+	Currency       string
+	Date           int64
+	Stock          StockLevel
+	Adjust         AdjustReason
+	Reservation    ReservationID
+	Expires        int64
+	Status         Status
+	Hold           Hold
+	Payment        Payment
+	Plan           PlanScore
+	ShipBy         int64 // promised ship date
+	DeliverBy      int64 // promised delivery (or ready for pickup) date
+	Fulfilment     FulfilmentID
+	Count          int32
+	Shipment       ShipmentID
+	Tracking       string
+	PickedUp       bool
+	Return         ReturnID
+	Condition      Condition
+	Location       Location
+	Rules          HoldRules
+}

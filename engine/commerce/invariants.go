@@ -1,0 +1,106 @@
+package commerce
+
+import "fmt"
+
+// CheckInvariants verifies the ledger end to end and returns the first
+// broken invariant. It walks the whole state: tests call it, and builds with
+// -tags invariants run it after every command.
+func (e *Engine) CheckInvariants() error {
+	type key struct {
+		sku int32
+		loc int32
+	}
+	allocated := make(map[key]Qty)
+	reserved := make(map[key]Qty)
+	for i := range e.allocs {
+		a := &e.allocs[i]
+		if a.qty < 0 || a.qty > a.orig {
+			return fmt.Errorf("allocation %d: open qty %d outside [0, %d]", i, a.qty, a.orig)
+		}
+		allocated[key{e.lines[a.line].sku, a.loc}] += a.qty
+	}
+	for i := range e.res {
+		if r := &e.res[i]; r.state == resActive {
+			reserved[key{r.sku, r.loc}] += r.qty
+		}
+	}
+	for si := range e.skus {
+		s := &e.skus[si]
+		for ci := range s.cells {
+			c := &s.cells[ci]
+			k := key{int32(si), c.loc}
+			switch {
+			case c.onHand < 0 || c.allocated < 0 || c.reserved < 0 || c.safety < 0:
+				return fmt.Errorf("sku %s loc %d: negative level %+v", s.name, c.locID, *c)
+			case c.allocated+c.reserved > c.onHand:
+				return fmt.Errorf("sku %s loc %d: allocated %d + reserved %d > on hand %d",
+					s.name, c.locID, c.allocated, c.reserved, c.onHand)
+			case c.allocated != allocated[k]:
+				return fmt.Errorf("sku %s loc %d: allocated %d, orders' allocations sum to %d",
+					s.name, c.locID, c.allocated, allocated[k])
+			case c.reserved != reserved[k]:
+				return fmt.Errorf("sku %s loc %d: reserved %d, reservations sum to %d",
+					s.name, c.locID, c.reserved, reserved[k])
+			case ci > 0 && s.cells[ci-1].locID >= c.locID:
+				return fmt.Errorf("sku %s: cells out of order at %d", s.name, ci)
+			}
+			for j, in := range c.inbound {
+				if in.qty <= 0 || j > 0 && c.inbound[j-1].date > in.date {
+					return fmt.Errorf("sku %s loc %d: inbound %d bad", s.name, c.locID, j)
+				}
+			}
+		}
+		for j, b := range s.backorders {
+			if e.lines[b.line].sku != int32(si) || e.lines[b.line].backordered == 0 {
+				return fmt.Errorf("sku %s: backorder entry %d does not match its line", s.name, j)
+			}
+			if j > 0 && !s.backorders[j-1].less(b) {
+				return fmt.Errorf("sku %s: backorder queue out of order at %d", s.name, j)
+			}
+		}
+	}
+	for i := range e.orders {
+		if err := e.checkOrder(int32(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) checkOrder(oi int32) error {
+	o := &e.orders[oi]
+	for i := int32(0); i < o.nLines; i++ {
+		li := o.line0 + i
+		l := &e.lines[li]
+		var open, rel Qty
+		for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+			if a := &e.allocs[ai]; a.line == li {
+				open += a.qty
+				if a.released {
+					rel += a.qty
+				}
+			}
+		}
+		queued := 0
+		for _, b := range e.skus[l.sku].backorders {
+			if b.line == li {
+				queued++
+			}
+		}
+		switch {
+		case l.cancelled < 0 || l.backordered < 0 || l.allocated < 0 || l.shipped < 0:
+			return fmt.Errorf("order %d line %d: negative quantity", o.id, l.num)
+		case l.qty != l.cancelled+l.backordered+l.allocated+l.shipped:
+			return fmt.Errorf("order %d line %d: qty %d != cancelled %d + backordered %d + allocated %d + shipped %d",
+				o.id, l.num, l.qty, l.cancelled, l.backordered, l.allocated, l.shipped)
+		case l.allocated != open || l.released != rel:
+			return fmt.Errorf("order %d line %d: allocated %d/%d released %d/%d disagree with allocations",
+				o.id, l.num, l.allocated, open, l.released, rel)
+		case l.delivered > l.shipped || l.retRecv > l.retAuth || l.retAuth > l.shipped:
+			return fmt.Errorf("order %d line %d: delivered/returned beyond shipped", o.id, l.num)
+		case (l.backordered > 0) != (queued == 1) || queued > 1:
+			return fmt.Errorf("order %d line %d: backordered %d but %d queue entries", o.id, l.num, l.backordered, queued)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,295 @@
+package commerce
+
+func (e *Engine) releaseHold(c *Command) {
+	o, ok := e.lookupOrder(c)
+	if !ok {
+		return
+	}
+	if o.holds == 0 {
+		e.reject(c.Kind, ReasonNotOnHold, "order", 0)
+		return
+	}
+	h := o.holds
+	o.holds = 0
+	e.emit(Event{Kind: EvHoldReleased, Order: o.id, Hold: h})
+}
+
+func (e *Engine) setPayment(c *Command) {
+	o, ok := e.lookupOrder(c)
+	if !ok {
+		return
+	}
+	if c.Payment == 0 || c.Payment >= paymentCount {
+		e.reject(c.Kind, ReasonInvalidPayment, "payment", 0)
+		return
+	}
+	o.payment = c.Payment
+	e.emit(Event{Kind: EvPayment, Order: o.id, Payment: c.Payment})
+	switch {
+	case c.Payment == PaymentAuthorised && o.holds&HoldPayment != 0:
+		o.holds &^= HoldPayment
+		e.emit(Event{Kind: EvHoldReleased, Order: o.id, Hold: HoldPayment})
+	case c.Payment != PaymentAuthorised && e.rules.CheckPayment && o.holds&HoldPayment == 0 && e.hasUnreleased(o):
+		// A hold can come at any point before release.
+		o.holds |= HoldPayment
+		e.emit(Event{Kind: EvHeld, Order: o.id, Hold: HoldPayment})
+	}
+}
+
+// hasUnreleased reports whether the order has units not yet released to
+// fulfilment (allocated or backordered).
+func (e *Engine) hasUnreleased(o *order) bool {
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		if l.backordered > 0 || l.allocated > l.released {
+			return true
+		}
+	}
+	return false
+}
+
+// release sends the order's unreleased allocations to fulfilment: one
+// request per location, in location id order.
+func (e *Engine) release(c *Command) {
+	o, ok := e.lookupOrder(c)
+	if !ok {
+		return
+	}
+	if o.holds != 0 {
+		e.reject(c.Kind, ReasonOnHold, "order", 0)
+		return
+	}
+	prev := LocationID(0)
+	any := false
+	for {
+		// The smallest location id above prev with unreleased units.
+		next := LocationID(0)
+		for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+			a := &e.allocs[ai]
+			if id := e.locs[a.loc].def.ID; !a.released && a.qty > 0 && id > prev && (next == 0 || id < next) {
+				next = id
+			}
+		}
+		if next == 0 {
+			break
+		}
+		any = true
+		e.releaseAt(o, next)
+		prev = next
+	}
+	if !any {
+		e.reject(c.Kind, ReasonNothingToRelease, "order", 0)
+		return
+	}
+	e.updateStatus(int32(o.id - 1))
+}
+
+// releaseAt emits one fulfilment request for the order's unreleased
+// allocations at location id.
+func (e *Engine) releaseAt(o *order, id LocationID) {
+	e.nextFulfilment++
+	f := e.nextFulfilment
+	var n int32
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		if a := &e.allocs[ai]; !a.released && a.qty > 0 && e.locs[a.loc].def.ID == id {
+			n++
+		}
+	}
+	e.emit(Event{Kind: EvFulfilmentRequest, Order: o.id, Loc: id, Fulfilment: f, Count: n,
+		Customer: o.customer, PickedUp: o.pickup >= 0})
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		if a.released || a.qty == 0 || e.locs[a.loc].def.ID != id {
+			continue
+		}
+		a.released, a.fulfilment = true, f
+		l := &e.lines[a.line]
+		l.released += a.qty
+		e.emit(Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
+			SKU: e.skus[l.sku].name, Qty: a.qty, ShipBy: a.shipBy, DeliverBy: a.deliverBy})
+	}
+}
+
+// refLines validates line references (number, no duplicates, qty > 0).
+func (e *Engine) refLines(c *Command, o *order) bool {
+	if len(c.Lines) == 0 {
+		e.reject(c.Kind, ReasonNoLines, "lines", 0)
+		return false
+	}
+	if len(c.Lines) > MaxLines {
+		e.reject(c.Kind, ReasonTooManyLines, "lines", 0)
+		return false
+	}
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		if in.Line == 0 || in.Line > uint32(o.nLines) {
+			e.reject(c.Kind, ReasonUnknownLine, "lines.line", in.Line)
+			return false
+		}
+		if in.Qty <= 0 || in.Qty > MaxQty {
+			e.reject(c.Kind, ReasonInvalidQty, "lines.qty", in.Line)
+			return false
+		}
+		for j := range i {
+			if c.Lines[j].Line == in.Line {
+				e.reject(c.Kind, ReasonDuplicateLine, "lines.line", in.Line)
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// openAt sums the order line's open allocated (and released) units at loc.
+func (e *Engine) openAt(o *order, li, loc int32) (open, released Qty) {
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		if a := &e.allocs[ai]; a.line == li && a.loc == loc {
+			open += a.qty
+			if a.released {
+				released += a.qty
+			}
+		}
+	}
+	return open, released
+}
+
+func (e *Engine) ship(c *Command) {
+	o, ok := e.lookupOrder(c)
+	if !ok {
+		return
+	}
+	loc, known := e.locByID[c.Loc]
+	if !known {
+		e.reject(c.Kind, ReasonUnknownLocation, "loc", 0)
+		return
+	}
+	if c.Tracking == "" {
+		e.reject(c.Kind, ReasonMissingTracking, "tracking", 0)
+		return
+	}
+	if !e.refLines(c, o) {
+		return
+	}
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		open, rel := e.openAt(o, o.line0+int32(in.Line)-1, loc)
+		if in.Qty > open {
+			e.reject(c.Kind, ReasonShipExceedsAllocated, "lines.qty", in.Line)
+			return
+		}
+		if in.Qty > rel {
+			e.reject(c.Kind, ReasonNotReleased, "lines.qty", in.Line)
+			return
+		}
+	}
+	sh := e.newShipment(o, loc, c.Tracking)
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		li := o.line0 + int32(in.Line) - 1
+		e.shipLine(o, li, loc, in.Qty)
+		e.shipLines = append(e.shipLines, shipLine{line: li, qty: in.Qty})
+		e.ships[sh].n++
+		l := &e.lines[li]
+		e.emit(Event{Kind: EvShipped, Order: o.id, Shipment: e.ships[sh].id, Tracking: c.Tracking,
+			Loc: c.Loc, Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
+		ci := e.cellIndex(l.sku, c.Loc)
+		e.emitStock(l.sku, ci, -in.Qty, 0)
+	}
+	e.stats[o.channel].unitsShipped += int64(sumQty(c.Lines))
+	e.updateStatus(int32(o.id - 1))
+}
+
+func sumQty(lines []LineInput) Qty {
+	var t Qty
+	for i := range lines {
+		t += lines[i].Qty
+	}
+	return t
+}
+
+// shipLine takes qty of line li from its released allocations at loc.
+func (e *Engine) shipLine(o *order, li, loc int32, qty Qty) {
+	l := &e.lines[li]
+	for ai := o.allocHead; ai >= 0 && qty > 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		if a.line != li || a.loc != loc || !a.released || a.qty == 0 {
+			continue
+		}
+		q := min(a.qty, qty)
+		a.qty -= q
+		qty -= q
+		l.allocated -= q
+		l.released -= q
+		l.shipped += q
+		cl := &e.skus[l.sku].cells[e.cellIndex(l.sku, e.locs[loc].def.ID)]
+		cl.onHand -= q
+		cl.allocated -= q
+	}
+	l.lastShip = e.now
+}
+
+// shipment is one shipment of an order from one location.
+type shipment struct {
+	id          ShipmentID
+	order       int32
+	loc         int32
+	tracking    string
+	at          int64
+	delivered   bool
+	deliveredAt int64
+	l0, n       int32 // lines in Engine.shipLines
+	next        int32
+}
+
+type shipLine struct {
+	line int32
+	qty  Qty
+}
+
+func (e *Engine) newShipment(o *order, loc int32, tracking string) int32 {
+	si := int32(len(e.ships))
+	e.ships = append(e.ships, shipment{id: ShipmentID(si + 1), order: int32(o.id - 1), loc: loc,
+		tracking: tracking, at: e.now, l0: int32(len(e.shipLines)), next: -1})
+	if o.shipTail >= 0 {
+		e.ships[o.shipTail].next = si
+	} else {
+		o.shipHead = si
+	}
+	o.shipTail = si
+	return si
+}
+
+func (e *Engine) deliver(c *Command) {
+	o, ok := e.lookupOrder(c)
+	if !ok {
+		return
+	}
+	if c.Shipment == 0 || uint64(c.Shipment) > uint64(len(e.ships)) || e.ships[c.Shipment-1].order != int32(o.id-1) {
+		e.reject(c.Kind, ReasonUnknownShipment, "shipment", 0)
+		return
+	}
+	sh := &e.ships[c.Shipment-1]
+	if sh.delivered {
+		e.reject(c.Kind, ReasonAlreadyDelivered, "shipment", 0)
+		return
+	}
+	sh.delivered, sh.deliveredAt = true, e.now
+	var value Money
+	for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
+		l := &e.lines[sl.line]
+		l.delivered += sl.qty
+		value += Money(sl.qty) * l.price
+	}
+	e.reduceExposure(o, value)
+	e.emit(Event{Kind: EvDelivered, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
+		Loc: e.locs[sh.loc].def.ID, PickedUp: o.pickup >= 0})
+	e.updateStatus(int32(o.id - 1))
+}
+
+// reduceExposure takes value off a B2B customer's open exposure.
+func (e *Engine) reduceExposure(o *order, value Money) {
+	if o.credit {
+		cu := e.customer(o.customer)
+		cu.exposure = max(0, cu.exposure-value)
+	}
+}

@@ -1,0 +1,490 @@
+package commerce
+
+// order is one commerce order. Its lines are contiguous in Engine.lines; its
+// allocations, shipments, returns and history are linked lists through the
+// engine's arenas (index -1 ends a list), so placing an order allocates
+// nothing once the arenas have grown.
+type order struct {
+	id             OrderID
+	channel        Channel
+	channelOrderID string
+	customer       string
+	placedAt       int64
+	shipTo         Coord
+	pickup         int32 // location index of the pickup store, or -1
+	shipComplete   bool
+	priority       uint8
+	payment        Payment
+	currency       string
+	value          Money
+	units          Qty
+	line0, nLines  int32
+
+	allocHead, allocTail int32
+	shipHead, shipTail   int32
+	retHead, retTail     int32
+	histHead, histTail   int32
+	nextByCust           int32
+	nextByChan           int32
+
+	holds         Hold
+	holdsAtPlace  Hold
+	status        Status
+	statusAtPlace Status
+	plan          PlanScore // the placement plan's score
+	credit        bool      // the order's value counts against its B2B customer's credit
+}
+
+// line is one order line.
+//
+// INVARIANT: qty = cancelled + backordered + allocated + shipped, all >= 0;
+// released <= allocated; delivered <= shipped; retRecv <= retAuth <= shipped.
+type line struct {
+	order       int32
+	num         uint32
+	sku         int32
+	qty         Qty
+	price       Money
+	reservation ReservationID
+	cancelled   Qty
+	backordered Qty
+	allocated   Qty // open: allocated and not shipped
+	released    Qty // of allocated, released to fulfilment
+	shipped     Qty
+	delivered   Qty
+	retAuth     Qty
+	retRecv     Qty
+	boAtPlace   Qty
+	lastShip    int64
+	status      Status
+}
+
+func (l *line) open() Qty { return l.qty - l.cancelled - l.shipped }
+
+// alloc is units of one line allocated at one location.
+type alloc struct {
+	line       int32 // index in Engine.lines
+	loc        int32
+	qty        Qty // open: not shipped, not cancelled
+	orig       Qty
+	released   bool
+	atPlace    bool
+	fulfilment FulfilmentID
+	shipBy     int64
+	deliverBy  int64
+	plan       PlanScore
+	next       int32
+}
+
+// histRec is one entry of an order's history: the events that concerned it.
+type histRec struct {
+	at     int64
+	kind   EventKind
+	line   uint32
+	loc    LocationID
+	qty    Qty
+	status Status
+	ref    uint64 // shipment, return or fulfilment id
+	next   int32
+}
+
+func (e *Engine) record(ev *Event) {
+	o := &e.orders[ev.Order-1]
+	ref := uint64(ev.Shipment)
+	if ev.Return != 0 {
+		ref = uint64(ev.Return)
+	} else if ev.Fulfilment != 0 {
+		ref = uint64(ev.Fulfilment)
+	}
+	i := int32(len(e.hist))
+	e.hist = append(e.hist, histRec{at: e.now, kind: ev.Kind, line: ev.Line, loc: ev.Loc, qty: ev.Qty,
+		status: ev.Status, ref: ref, next: -1})
+	if o.histTail >= 0 {
+		e.hist[o.histTail].next = i
+	} else {
+		o.histHead = i
+	}
+	o.histTail = i
+}
+
+// lookupOrder resolves an order id or rejects.
+func (e *Engine) lookupOrder(c *Command) (*order, bool) {
+	if c.Order == 0 || uint64(c.Order) > uint64(len(e.orders)) {
+		e.reject(c.Kind, ReasonUnknownOrder, "order", 0)
+		return nil, false
+	}
+	return &e.orders[c.Order-1], true
+}
+
+// validatePlace checks a PlaceOrder command without changing state. It
+// fills e.src.req and returns the pickup location index (or -1).
+func (e *Engine) validatePlace(c *Command) (pickup int32, value Money, units Qty, ok bool) {
+	rej := func(r Reason, f string, l uint32) (int32, Money, Qty, bool) {
+		e.reject(c.Kind, r, f, l)
+		return 0, 0, 0, false
+	}
+	switch {
+	case c.Customer == "":
+		return rej(ReasonMissingCustomer, "customer", 0)
+	case len(c.Lines) == 0:
+		return rej(ReasonNoLines, "lines", 0)
+	case len(c.Lines) > MaxLines:
+		return rej(ReasonTooManyLines, "lines", 0)
+	case c.Payment == 0 || c.Payment >= paymentCount:
+		return rej(ReasonInvalidPayment, "payment", 0)
+	}
+	pickup = -1
+	if c.PickupStore != 0 {
+		p, known := e.locByID[c.PickupStore]
+		if !known {
+			return rej(ReasonUnknownLocation, "pickup_store", 0)
+		}
+		if d := &e.locs[p].def; !d.Active || !d.Pickup {
+			return rej(ReasonNotPickupStore, "pickup_store", 0)
+		}
+		pickup = p
+	} else if !c.ShipTo.Valid() {
+		return rej(ReasonInvalidCoord, "ship_to", 0)
+	}
+	s := &e.src
+	s.req = s.req[:0]
+	resLoc := int32(-1)
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		n := uint32(i + 1)
+		sku, known := e.skuByName[in.SKU]
+		switch {
+		case !known:
+			return rej(ReasonUnknownSKU, "lines.sku", n)
+		case in.Qty <= 0 || in.Qty > MaxQty:
+			return rej(ReasonInvalidQty, "lines.qty", n)
+		case in.UnitPrice < 0 || in.UnitPrice > MaxMoney:
+			return rej(ReasonInvalidPrice, "lines.unit_price", n)
+		case in.Currency == "" || in.Currency != c.Lines[0].Currency:
+			return rej(ReasonCurrencyMismatch, "lines.currency", n)
+		}
+		for j := range i {
+			if c.Lines[j].SKU == in.SKU {
+				return rej(ReasonDuplicateLine, "lines.sku", n)
+			}
+		}
+		r := lineReq{sku: sku, qty: in.Qty, resLoc: -1}
+		if in.Reservation != 0 {
+			if why := e.usableReservation(in.Reservation); why != ReasonNone {
+				return rej(why, "lines.reservation", n)
+			}
+			res := &e.res[in.Reservation-1]
+			if res.sku != sku || res.qty < in.Qty || pickup >= 0 && res.loc != pickup {
+				return rej(ReasonReservationMismatch, "lines.reservation", n)
+			}
+			for j := range i {
+				if c.Lines[j].Reservation == in.Reservation {
+					return rej(ReasonReservationUsed, "lines.reservation", n)
+				}
+			}
+			if c.ShipComplete && resLoc >= 0 && resLoc != res.loc {
+				return rej(ReasonShipCompleteConflict, "lines.reservation", n)
+			}
+			r.resLoc, resLoc = res.loc, res.loc
+		}
+		// Both factors are bounded by 2^40 and there are at most 100 lines,
+		// so a product can overflow but a checked sum cannot.
+		if in.UnitPrice != 0 && Money(in.Qty) > (MaxMoney*MaxLines)/in.UnitPrice {
+			return rej(ReasonOverflow, "lines.unit_price", n)
+		}
+		value += Money(in.Qty) * in.UnitPrice
+		units += in.Qty
+		s.req = append(s.req, r)
+	}
+	if value > MaxMoney*MaxLines {
+		return rej(ReasonOverflow, "lines", 0)
+	}
+	return pickup, value, units, true
+}
+
+// placeOrder accepts an order, sources it, and applies holds. A re-submit of
+// the same (channel, channel order id) replays the first result instead.
+func (e *Engine) placeOrder(c *Command) {
+	if c.Channel == 0 || c.Channel >= channelCount {
+		e.reject(c.Kind, ReasonInvalidChannel, "channel", 0)
+		return
+	}
+	if c.ChannelOrderID == "" {
+		e.reject(c.Kind, ReasonMissingChannelOrderID, "channel_order_id", 0)
+		return
+	}
+	if oi, dup := e.idem[idemKey{c.Channel, c.ChannelOrderID}]; dup {
+		e.replayPlacement(oi)
+		return
+	}
+	pickup, value, units, ok := e.validatePlace(c)
+	if !ok {
+		return
+	}
+	e.source(pickup, c.ShipTo, c.ShipComplete)
+	oi := e.newOrder(c, pickup, value, units)
+	o := &e.orders[oi]
+	e.emit(Event{Kind: EvOrderCreated, Order: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID,
+		Customer: o.customer, Qty: units, Amount: value, Currency: o.currency, Status: StatusCreated})
+	e.applyPlan(oi)
+	e.applyHolds(oi, c)
+	e.updateStatus(oi)
+	o = &e.orders[oi]
+	o.holdsAtPlace, o.statusAtPlace = o.holds, o.status
+	e.countPlacement(oi)
+	// A reservation larger than its line returns the rest to ATP.
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		if l.reservation != 0 && e.res[l.reservation-1].qty > l.qty {
+			r := &e.res[l.reservation-1]
+			e.fillBackorders(r.sku, e.cellIndex(r.sku, e.locs[r.loc].def.ID))
+		}
+	}
+}
+
+// newOrder stores the order and its lines and links it into the indexes.
+func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int32 {
+	oi := int32(len(e.orders))
+	line0 := int32(len(e.lines))
+	e.orders = append(e.orders, order{id: OrderID(oi + 1), channel: c.Channel, channelOrderID: c.ChannelOrderID,
+		customer: c.Customer, placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
+		priority: c.Priority, payment: c.Payment, currency: c.Lines[0].Currency, value: value, units: units,
+		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, nextByCust: -1, nextByChan: -1,
+		status: StatusCreated})
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		e.lines = append(e.lines, line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
+			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
+	}
+	e.idem[idemKey{c.Channel, c.ChannelOrderID}] = oi
+	e.linkOrder(oi)
+	return oi
+}
+
+// linkOrder appends the order to its customer's and channel's lists.
+func (e *Engine) linkOrder(oi int32) {
+	o := &e.orders[oi]
+	cu := e.customer(o.customer)
+	if cu.tail >= 0 {
+		e.orders[cu.tail].nextByCust = oi
+	} else {
+		cu.head = oi
+	}
+	cu.tail = oi
+	ch := o.channel
+	if e.chanTail[ch] >= 0 {
+		e.orders[e.chanTail[ch]].nextByChan = oi
+	} else {
+		e.chanHead[ch] = oi
+	}
+	e.chanTail[ch] = oi
+}
+
+// applyPlan books the sourcing plan: allocations, reservations consumed,
+// capacity used, backorders queued.
+func (e *Engine) applyPlan(oi int32) {
+	s := &e.src
+	o := &e.orders[oi]
+	o.plan = s.score
+	for i := range s.req {
+		if id := e.lines[o.line0+int32(i)].reservation; id != 0 {
+			r := &e.res[id-1]
+			sku, _ := e.endReservation(id, resConsumed)
+			e.emit(Event{Kind: EvReservationReleased, Reservation: id, Order: o.id, Line: uint32(i + 1),
+				SKU: e.skus[sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
+		}
+	}
+	for c := range s.cands {
+		if s.inPlan[c] && e.planUses(s.cands[c].loc) {
+			e.useCapacity(s.cands[c].loc)
+		}
+	}
+	for _, a := range s.assigns {
+		plan := s.score
+		plan.Why, plan.DistanceKm = a.why, a.km
+		e.allocate(oi, o.line0+a.line, a.loc, a.qty, plan, true)
+	}
+	for i := range s.req {
+		li := o.line0 + int32(i)
+		if b := s.back[i]; b > 0 {
+			e.lines[li].backordered, e.lines[li].boAtPlace = b, b
+			e.emit(Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
+			e.enqueueBackorder(oi, li)
+		}
+	}
+}
+
+// planUses reports whether some assignment ships from loc.
+func (e *Engine) planUses(loc int32) bool {
+	for _, a := range e.src.assigns {
+		if a.loc == loc {
+			return true
+		}
+	}
+	return false
+}
+
+// allocate books qty of line li at location loc, with its promise.
+func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bool) {
+	o := &e.orders[oi]
+	l := &e.lines[li]
+	d := &e.locs[loc].def
+	shipBy := e.now + int64(d.LeadHours)*Hour
+	deliverBy := shipBy
+	if o.pickup < 0 {
+		deliverBy += transitDays(plan.DistanceKm) * Day
+	}
+	ai := int32(len(e.allocs))
+	e.allocs = append(e.allocs, alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,
+		shipBy: shipBy, deliverBy: deliverBy, plan: plan, next: -1})
+	if o.allocTail >= 0 {
+		e.allocs[o.allocTail].next = ai
+	} else {
+		o.allocHead = ai
+	}
+	o.allocTail = ai
+	l.allocated += qty
+	ci := e.cellIndex(l.sku, d.ID)
+	e.skus[l.sku].cells[ci].allocated += qty
+	e.emit(Event{Kind: EvAllocated, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: d.ID, Qty: qty,
+		Plan: plan, ShipBy: shipBy, DeliverBy: deliverBy})
+	e.emitStock(l.sku, ci, 0, 0)
+}
+
+// applyHolds evaluates the hold rules on a new order.
+func (e *Engine) applyHolds(oi int32, c *Command) {
+	o := &e.orders[oi]
+	r := &e.rules
+	var h Hold
+	if r.MaxValue > 0 && o.value > r.MaxValue {
+		h |= HoldValue
+	}
+	if r.MaxQty > 0 && o.units > r.MaxQty {
+		h |= HoldQty
+	}
+	cu := e.customer(o.customer)
+	if cu.defined && cu.b2b {
+		if r.CheckCredit && cu.exposure+o.value > cu.limit {
+			h |= HoldCredit
+		}
+		cu.exposure += o.value
+		o.credit = true
+	}
+	if r.CheckPayment && o.payment != PaymentAuthorised {
+		h |= HoldPayment
+	}
+	if h != 0 {
+		o.holds = h
+		e.emit(Event{Kind: EvHeld, Order: o.id, Hold: h})
+	}
+}
+
+// replayPlacement re-emits an order's placement result, marked Duplicate:
+// the created, allocation, backorder and hold events and the status, as
+// first emitted (stock events are not repeated: nothing changed).
+func (e *Engine) replayPlacement(oi int32) {
+	o := &e.orders[oi]
+	e.emit(Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
+		ChannelOrderID: o.channelOrderID, Customer: o.customer, Qty: o.units, Amount: o.value,
+		Currency: o.currency, Status: StatusCreated})
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		if l.reservation != 0 {
+			r := &e.res[l.reservation-1]
+			e.emit(Event{Kind: EvReservationReleased, Duplicate: true, Reservation: l.reservation, Order: o.id,
+				Line: l.num, SKU: e.skus[l.sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
+		}
+	}
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		if !a.atPlace {
+			continue
+		}
+		l := &e.lines[a.line]
+		e.emit(Event{Kind: EvAllocated, Duplicate: true, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
+			Loc: e.locs[a.loc].def.ID, Qty: a.orig, Plan: a.plan, ShipBy: a.shipBy, DeliverBy: a.deliverBy})
+	}
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		if l.boAtPlace > 0 {
+			e.emit(Event{Kind: EvBackordered, Duplicate: true, Order: o.id, Line: l.num,
+				SKU: e.skus[l.sku].name, Qty: l.boAtPlace})
+		}
+	}
+	if o.holdsAtPlace != 0 {
+		e.emit(Event{Kind: EvHeld, Duplicate: true, Order: o.id, Hold: o.holdsAtPlace})
+	}
+	e.emit(Event{Kind: EvOrderStatus, Duplicate: true, Order: o.id, Status: o.statusAtPlace})
+}
+
+// statusOf derives a status from quantities.
+func statusOf(qty, cancelled, backordered, allocated, released, shipped, delivered Qty) Status {
+	open := qty - cancelled
+	switch {
+	case open == 0:
+		return StatusCancelled
+	case delivered == open:
+		return StatusDelivered
+	case shipped == open:
+		return StatusShipped
+	case shipped > 0:
+		return StatusPartiallyShipped
+	case backordered == open:
+		return StatusBackordered
+	case backordered > 0:
+		return StatusPartiallyAllocated
+	case released == allocated:
+		return StatusReleased
+	}
+	return StatusAllocated
+}
+
+// updateStatus recomputes the statuses of an order and its lines and emits
+// the changes.
+func (e *Engine) updateStatus(oi int32) {
+	o := &e.orders[oi]
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		st := statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
+		if st != l.status {
+			l.status = st
+			e.emit(Event{Kind: EvOrderStatus, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Status: st})
+		}
+	}
+	if st := e.orderStatus(oi); st != o.status {
+		o.status = st
+		e.emit(Event{Kind: EvOrderStatus, Order: o.id, Status: st})
+	}
+}
+
+// orderStatus derives the order's status from the sums over its lines.
+func (e *Engine) orderStatus(oi int32) Status {
+	o := &e.orders[oi]
+	var q, ca, bo, al, re, sh, de Qty
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		q, ca, bo, al, re, sh, de = q+l.qty, ca+l.cancelled, bo+l.backordered, al+l.allocated,
+			re+l.released, sh+l.shipped, de+l.delivered
+	}
+	return statusOf(q, ca, bo, al, re, sh, de)
+}
+
+func (e *Engine) countPlacement(oi int32) {
+	o := &e.orders[oi]
+	st := &e.stats[o.channel]
+	st.orders++
+	st.lines += int64(o.nLines)
+	st.units += int64(o.units)
+	var bo Qty
+	for i := int32(0); i < o.nLines; i++ {
+		bo += e.lines[o.line0+i].boAtPlace
+	}
+	st.unitsAllocated += int64(o.units - bo)
+	if o.plan.Shipments > 1 {
+		st.splitOrders++
+	}
+	if bo > 0 {
+		st.backorderedOrders++
+	}
+}

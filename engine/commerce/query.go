@@ -1,0 +1,353 @@
+package commerce
+
+// Queries read the state without changing it. REQUIRES: the caller owns the
+// engine (the sequencer goroutine). Results are fresh values the caller may
+// keep; the single-cell queries allocate nothing.
+
+// OrderView is an order with its lines, allocations, shipments, returns and
+// history.
+type OrderView struct {
+	ID             OrderID
+	Channel        Channel
+	ChannelOrderID string
+	Customer       string
+	PlacedAt       int64
+	ShipTo         Coord
+	PickupStore    LocationID
+	ShipComplete   bool
+	Priority       uint8
+	Payment        Payment
+	Currency       string
+	Value          Money
+	Units          Qty
+	Status         Status
+	Holds          Hold
+	Plan           PlanScore
+	Lines          []LineView
+	Allocations    []AllocationView
+	Shipments      []ShipmentView
+	Returns        []ReturnView
+	History        []HistoryEntry
+}
+
+// LineView is one order line's quantities.
+type LineView struct {
+	Line                                                                 uint32
+	SKU                                                                  SKU
+	UnitPrice                                                            Money
+	Status                                                               Status
+	Qty, Cancelled, Backordered, Allocated, Released, Shipped, Delivered Qty
+	ReturnAuthorised, ReturnReceived                                     Qty
+	Reservation                                                          ReservationID
+}
+
+// AllocationView is one allocation: Qty is open, Orig as allocated.
+type AllocationView struct {
+	Line       uint32
+	Loc        LocationID
+	Qty, Orig  Qty
+	Released   bool
+	Fulfilment FulfilmentID
+	ShipBy     int64
+	DeliverBy  int64
+	Plan       PlanScore
+}
+
+// ShipmentView is one shipment.
+type ShipmentView struct {
+	ID          ShipmentID
+	Loc         LocationID
+	Tracking    string
+	At          int64
+	Delivered   bool
+	DeliveredAt int64
+	Lines       []LineQty
+}
+
+// LineQty is a quantity of one line.
+type LineQty struct {
+	Line uint32
+	Qty  Qty
+}
+
+// ReturnView is one return authorisation.
+type ReturnView struct {
+	ID    ReturnID
+	At    int64
+	Lines []ReturnLineView
+}
+
+// ReturnLineView is one returned line.
+type ReturnLineView struct {
+	Line                                        uint32
+	Authorised, Received, Restocked, WrittenOff Qty
+	Refund                                      Money
+}
+
+// HistoryEntry is one event that concerned an order.
+type HistoryEntry struct {
+	At     int64
+	Kind   EventKind
+	Line   uint32
+	Loc    LocationID
+	Qty    Qty
+	Status Status
+	Ref    uint64 // shipment, return or fulfilment id
+}
+
+// Order returns an order by id.
+func (e *Engine) Order(id OrderID) (OrderView, bool) {
+	if id == 0 || uint64(id) > uint64(len(e.orders)) {
+		return OrderView{}, false
+	}
+	o := &e.orders[id-1]
+	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID, Customer: o.customer,
+		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
+		Payment: o.payment, Currency: o.currency, Value: o.value, Units: o.units, Status: o.status,
+		Holds: o.holds, Plan: o.plan}
+	if o.pickup >= 0 {
+		v.PickupStore = e.locs[o.pickup].def.ID
+	}
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		v.Lines = append(v.Lines, LineView{Line: l.num, SKU: e.skus[l.sku].name, UnitPrice: l.price, Status: l.status,
+			Qty: l.qty, Cancelled: l.cancelled, Backordered: l.backordered, Allocated: l.allocated,
+			Released: l.released, Shipped: l.shipped, Delivered: l.delivered, ReturnAuthorised: l.retAuth,
+			ReturnReceived: l.retRecv, Reservation: l.reservation})
+	}
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		v.Allocations = append(v.Allocations, AllocationView{Line: e.lines[a.line].num, Loc: e.locs[a.loc].def.ID,
+			Qty: a.qty, Orig: a.orig, Released: a.released, Fulfilment: a.fulfilment, ShipBy: a.shipBy,
+			DeliverBy: a.deliverBy, Plan: a.plan})
+	}
+	for si := o.shipHead; si >= 0; si = e.ships[si].next {
+		sh := &e.ships[si]
+		sv := ShipmentView{ID: sh.id, Loc: e.locs[sh.loc].def.ID, Tracking: sh.tracking, At: sh.at,
+			Delivered: sh.delivered, DeliveredAt: sh.deliveredAt}
+		for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
+			sv.Lines = append(sv.Lines, LineQty{Line: e.lines[sl.line].num, Qty: sl.qty})
+		}
+		v.Shipments = append(v.Shipments, sv)
+	}
+	for ri := o.retHead; ri >= 0; ri = e.rmas[ri].next {
+		rm := &e.rmas[ri]
+		rv := ReturnView{ID: rm.id, At: rm.at}
+		for _, rl := range e.rmaLines[rm.l0 : rm.l0+rm.n] {
+			rv.Lines = append(rv.Lines, ReturnLineView{Line: e.lines[rl.line].num, Authorised: rl.qty,
+				Received: rl.received, Restocked: rl.restocked, WrittenOff: rl.writtenOff, Refund: rl.refund})
+		}
+		v.Returns = append(v.Returns, rv)
+	}
+	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
+		h := &e.hist[hi]
+		v.History = append(v.History, HistoryEntry{At: h.at, Kind: h.kind, Line: h.line, Loc: h.loc, Qty: h.qty,
+			Status: h.status, Ref: h.ref})
+	}
+	return v, true
+}
+
+// OrderByChannelID returns the id of the order placed with a channel order id.
+func (e *Engine) OrderByChannelID(ch Channel, channelOrderID string) (OrderID, bool) {
+	oi, ok := e.idem[idemKey{ch, channelOrderID}]
+	if !ok {
+		return 0, false
+	}
+	return OrderID(oi + 1), true
+}
+
+// OrdersByCustomer returns a customer's orders, oldest first.
+func (e *Engine) OrdersByCustomer(customer string) []OrderID {
+	ci, ok := e.custByKey[customer]
+	if !ok {
+		return nil
+	}
+	var ids []OrderID
+	for oi := e.custs[ci].head; oi >= 0; oi = e.orders[oi].nextByCust {
+		ids = append(ids, OrderID(oi+1))
+	}
+	return ids
+}
+
+// OrdersByChannel returns a channel's orders, oldest first.
+func (e *Engine) OrdersByChannel(ch Channel) []OrderID {
+	if ch == 0 || ch >= channelCount {
+		return nil
+	}
+	var ids []OrderID
+	for oi := e.chanHead[ch]; oi >= 0; oi = e.orders[oi].nextByChan {
+		ids = append(ids, OrderID(oi+1))
+	}
+	return ids
+}
+
+// LocationStock is one location's levels of a SKU.
+type LocationStock struct {
+	Loc   LocationID
+	Stock StockLevel
+}
+
+// Availability is a SKU's availability per location and across the network.
+type Availability struct {
+	SKU        SKU
+	Locations  []LocationStock // by location id
+	NetworkATP Qty             // over active locations
+}
+
+// Availability returns a SKU's levels at every location that stocks it.
+func (e *Engine) Availability(sku SKU) (Availability, bool) {
+	si, ok := e.skuByName[sku]
+	if !ok {
+		return Availability{}, false
+	}
+	a := Availability{SKU: sku, NetworkATP: e.networkATP(si)}
+	for ci := range e.skus[si].cells {
+		a.Locations = append(a.Locations, LocationStock{Loc: e.skus[si].cells[ci].locID, Stock: e.level(si, ci)})
+	}
+	return a, true
+}
+
+// ATP returns a SKU's ATP at one location and across the network. It
+// allocates nothing.
+func (e *Engine) ATP(sku SKU, loc LocationID) (atLoc, network Qty, ok bool) {
+	si, ok := e.skuByName[sku]
+	if !ok {
+		return 0, 0, false
+	}
+	if ci := e.cellIndex(si, loc); ci >= 0 {
+		atLoc = e.skus[si].cells[ci].atp()
+	}
+	return atLoc, e.networkATP(si), true
+}
+
+// FutureATP returns the ATP of a SKU at a location on a date: today's ATP
+// plus inbound supply expected by then. Backorders waiting for that supply
+// are not netted out: see BackorderQueue.
+func (e *Engine) FutureATP(sku SKU, loc LocationID, date int64) (Qty, bool) {
+	si, ok := e.skuByName[sku]
+	if !ok {
+		return 0, false
+	}
+	ci := e.cellIndex(si, loc)
+	if ci < 0 {
+		return 0, true
+	}
+	c := &e.skus[si].cells[ci]
+	q := c.atp()
+	for _, in := range c.inbound {
+		if in.date <= date {
+			q += in.qty
+		}
+	}
+	return q, true
+}
+
+// BackorderView is one entry of a SKU's backorder queue.
+type BackorderView struct {
+	Order    OrderID
+	Line     uint32
+	Qty      Qty
+	Priority uint8
+	At       int64
+}
+
+// BackorderQueue returns a SKU's backorder queue in fill order.
+func (e *Engine) BackorderQueue(sku SKU) []BackorderView {
+	si, ok := e.skuByName[sku]
+	if !ok {
+		return nil
+	}
+	var v []BackorderView
+	for _, b := range e.skus[si].backorders {
+		v = append(v, BackorderView{Order: OrderID(b.order + 1), Line: e.lines[b.line].num,
+			Qty: e.lines[b.line].backordered, Priority: b.priority, At: b.at})
+	}
+	return v
+}
+
+// ChannelStats are a channel's analytics counters. Rates are in basis points
+// (1/100 of a percent): fill rate = units allocated at placement / units
+// ordered; split rate = orders sourced from more than one location / orders;
+// backorder rate = orders with a backorder at placement / orders; return
+// rate = units received back / units shipped.
+type ChannelStats struct {
+	Orders, Lines, SplitOrders, BackorderedOrders              int64
+	Units, UnitsAllocated, UnitsShipped, UnitsReturned         int64
+	FillRateBps, SplitRateBps, BackorderRateBps, ReturnRateBps int64
+}
+
+func bps(n, d int64) int64 {
+	if d == 0 {
+		return 0
+	}
+	return n * 10000 / d
+}
+
+// Analytics returns a channel's counters.
+func (e *Engine) Analytics(ch Channel) ChannelStats {
+	if ch == 0 || ch >= channelCount {
+		return ChannelStats{}
+	}
+	st := &e.stats[ch]
+	return ChannelStats{Orders: st.orders, Lines: st.lines, SplitOrders: st.splitOrders,
+		BackorderedOrders: st.backorderedOrders, Units: st.units, UnitsAllocated: st.unitsAllocated,
+		UnitsShipped: st.unitsShipped, UnitsReturned: st.unitsReturned,
+		FillRateBps: bps(st.unitsAllocated, st.units), SplitRateBps: bps(st.splitOrders, st.orders),
+		BackorderRateBps: bps(st.backorderedOrders, st.orders), ReturnRateBps: bps(st.unitsReturned, st.unitsShipped)}
+}
+
+// Promise answers "when can qty of sku reach this address": the earliest
+// delivery from one shipping location, from its ATP now or, failing that,
+// its ATP plus inbound supply by each expected date. Ties go to the lower
+// location id. The date ignores today's capacity and does not net out
+// backorders waiting for the same inbound supply.
+type Promise struct {
+	Loc         LocationID
+	Available   int64 // when the units are available at Loc
+	ShipBy      int64
+	DeliverBy   int64
+	FromInbound bool
+	DistanceKm  int32
+}
+
+// Promise returns the best promise, or false if no location can supply qty
+// from current and expected stock.
+func (e *Engine) Promise(sku SKU, qty Qty, to Coord, now int64) (Promise, bool) {
+	si, ok := e.skuByName[sku]
+	if !ok || qty <= 0 {
+		return Promise{}, false
+	}
+	var best Promise
+	found := false
+	for ci := range e.skus[si].cells {
+		c := &e.skus[si].cells[ci]
+		d := &e.locs[c.loc].def
+		if !d.shipEligible() {
+			continue
+		}
+		avail, at, inb := c.atp(), now, false
+		for j := 0; avail < qty && j < len(c.inbound); j++ {
+			avail += c.inbound[j].qty
+			at, inb = max(now, c.inbound[j].date), true
+		}
+		if avail < qty {
+			continue
+		}
+		km := distanceKm(d.At, to)
+		p := Promise{Loc: d.ID, Available: at, ShipBy: at + int64(d.LeadHours)*Hour, FromInbound: inb, DistanceKm: km}
+		p.DeliverBy = p.ShipBy + transitDays(km)*Day
+		if !found || p.DeliverBy < best.DeliverBy {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+// Location returns a location's definition.
+func (e *Engine) Location(id LocationID) (Location, bool) {
+	i, ok := e.locByID[id]
+	if !ok {
+		return Location{}, false
+	}
+	return e.locs[i].def, true
+}

@@ -1,0 +1,317 @@
+package commerce
+
+import "github.com/ordercore/oms/engine/wire"
+
+// Restore reads a snapshot written by Snapshot, replacing the state. On error
+// the engine is left empty.
+func (e *Engine) Restore(r *wire.Reader) error {
+	f := New()
+	f.restore(r)
+	if err := r.Err(); err != nil {
+		*e = *New()
+		return err
+	}
+	*e = *f
+	return nil
+}
+
+func (e *Engine) restore(r *wire.Reader) {
+	if v := r.Byte(); r.Err() == nil && v != snapshotVersion {
+		corrupt(r, "version %d, want %d", v, snapshotVersion)
+		return
+	}
+	e.rules.MaxValue = Money(r.Varint())
+	e.rules.MaxQty = Qty(r.Varint())
+	e.rules.CheckCredit = r.Bool()
+	e.rules.CheckPayment = r.Bool()
+	e.rules.ReturnWindow = r.Varint()
+	e.nextFulfilment = FulfilmentID(r.Uvarint())
+	for i := 1; i < len(e.stats); i++ {
+		st := &e.stats[i]
+		for _, p := range [...]*int64{&st.orders, &st.lines, &st.splitOrders, &st.backorderedOrders,
+			&st.units, &st.unitsAllocated, &st.unitsShipped, &st.unitsReturned} {
+			*p = r.Varint()
+		}
+	}
+	n := r.Count()
+	for range n {
+		var l location
+		decodeLocation(r, &l.def)
+		l.capDay = r.Varint()
+		l.capUsed = decodeI32(r)
+		if _, dup := e.locByID[l.def.ID]; dup || r.Err() != nil {
+			corrupt(r, "location %d repeated", l.def.ID)
+			return
+		}
+		e.locByID[l.def.ID] = int32(len(e.locs))
+		e.locs = append(e.locs, l)
+	}
+	n = r.Count()
+	for range n {
+		if !e.restoreSKU(r) {
+			return
+		}
+	}
+	e.restoreReservations(r)
+	n = r.Count()
+	for range n {
+		cu := e.customer(r.String())
+		cu.defined = r.Bool()
+		cu.b2b = r.Bool()
+		cu.limit = Money(r.Varint())
+		cu.exposure = Money(r.Varint())
+	}
+	n = r.Count()
+	for i := range n {
+		if !e.restoreOrder(r, int32(i)) {
+			return
+		}
+	}
+	if uint64(len(e.ships)) != r.Uvarint() || uint64(len(e.rmas)) != r.Uvarint() {
+		corrupt(r, "shipment or return count")
+	}
+}
+
+func (e *Engine) loc(r *wire.Reader) int32 {
+	id := LocationID(decodeU32(r))
+	i, ok := e.locByID[id]
+	if !ok && r.Err() == nil {
+		corrupt(r, "unknown location %d", id)
+	}
+	return i
+}
+
+func (e *Engine) sku(r *wire.Reader) int32 {
+	name := SKU(r.String())
+	i, ok := e.skuByName[name]
+	if !ok && r.Err() == nil {
+		corrupt(r, "unknown sku %q", name)
+	}
+	return i
+}
+
+func (e *Engine) restoreSKU(r *wire.Reader) bool {
+	name := SKU(r.String())
+	if _, dup := e.skuByName[name]; dup || r.Err() != nil {
+		corrupt(r, "sku %q repeated", name)
+		return false
+	}
+	si := int32(len(e.skus))
+	e.skus = append(e.skus, skuState{name: name})
+	e.skuByName[name] = si
+	nc := r.Count()
+	cells := make([]cell, 0, nc)
+	for range nc {
+		li := e.loc(r)
+		if r.Err() != nil {
+			return false
+		}
+		c := cell{loc: li, locID: e.locs[li].def.ID}
+		c.onHand, c.allocated, c.reserved, c.safety = Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
+		c.version = r.Uvarint()
+		ni := r.Count()
+		for range ni {
+			c.inbound = append(c.inbound, inbound{qty: Qty(r.Varint()), date: r.Varint()})
+		}
+		if len(cells) > 0 && cells[len(cells)-1].locID >= c.locID {
+			corrupt(r, "sku %q cells out of order", name)
+			return false
+		}
+		cells = append(cells, c)
+	}
+	e.skus[si].cells = cells
+	return r.Err() == nil
+}
+
+func (e *Engine) restoreReservations(r *wire.Reader) {
+	n := r.Count()
+	for i := range n {
+		res := reservation{sku: e.sku(r), loc: e.loc(r), qty: Qty(r.Varint()), expires: r.Varint(), state: resState(r.Byte())}
+		if r.Err() != nil {
+			return
+		}
+		if res.state < resActive || res.state > resConsumed {
+			corrupt(r, "reservation %d state %d", i+1, res.state)
+			return
+		}
+		e.res = append(e.res, res)
+		if res.state == resActive {
+			e.expiry.Set(resKey{expires: res.expires, id: ReservationID(i + 1)})
+		}
+	}
+}
+
+func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
+	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, nextByCust: -1, nextByChan: -1, pickup: -1}
+	o.channel = Channel(r.Byte())
+	o.channelOrderID = r.String()
+	o.customer = r.String()
+	o.placedAt = r.Varint()
+	o.shipTo.Lat, o.shipTo.Lon = MicroDeg(decodeI32(r)), MicroDeg(decodeI32(r))
+	if id := decodeU32(r); id != 0 {
+		p, ok := e.locByID[LocationID(id)]
+		if !ok {
+			corrupt(r, "order %d pickup location %d", o.id, id)
+			return false
+		}
+		o.pickup = p
+	}
+	o.shipComplete = r.Bool()
+	o.priority = r.Byte()
+	o.payment = Payment(r.Byte())
+	o.currency = r.String()
+	o.holds, o.holdsAtPlace, o.statusAtPlace = Hold(r.Byte()), Hold(r.Byte()), Status(r.Byte())
+	o.credit = r.Bool()
+	decodeScore(r, &o.plan)
+	if o.channel == 0 || o.channel >= channelCount || r.Err() != nil {
+		corrupt(r, "order %d channel %d", o.id, o.channel)
+		return false
+	}
+	o.line0 = int32(len(e.lines))
+	o.nLines = int32(r.Count())
+	for i := int32(0); i < o.nLines; i++ {
+		l := line{order: oi, num: uint32(i + 1), sku: e.sku(r)}
+		for _, p := range [...]*Qty{&l.qty, (*Qty)(&l.price), (*Qty)(nil), &l.cancelled, &l.backordered,
+			&l.allocated, &l.released, &l.shipped, &l.delivered, &l.retAuth, &l.retRecv, &l.boAtPlace} {
+			v := Qty(r.Varint())
+			if p != nil {
+				*p = v
+			} else {
+				l.reservation = ReservationID(v)
+			}
+		}
+		l.lastShip = r.Varint()
+		if r.Err() != nil {
+			return false
+		}
+		e.lines = append(e.lines, l)
+	}
+	e.orders = append(e.orders, o)
+	e.idem[idemKey{o.channel, o.channelOrderID}] = oi
+	e.linkOrder(oi)
+	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
+		return false
+	}
+	for i := int32(0); i < o.nLines; i++ {
+		li := o.line0 + i
+		l := &e.lines[li]
+		l.status = statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
+		if l.backordered > 0 {
+			e.enqueueBackorder(oi, li)
+		}
+	}
+	e.orders[oi].status = e.orderStatus(oi)
+	return r.Err() == nil
+}
+
+// lineRef reads a line number within order oi.
+func (e *Engine) lineRef(r *wire.Reader, oi int32) int32 {
+	o := &e.orders[oi]
+	i := r.Uvarint()
+	if i >= uint64(o.nLines) {
+		corrupt(r, "order %d line index %d", o.id, i)
+		return o.line0
+	}
+	return o.line0 + int32(i)
+}
+
+func (e *Engine) restoreAllocs(r *wire.Reader, oi int32) bool {
+	n := r.Count()
+	for range n {
+		a := alloc{line: e.lineRef(r, oi), loc: e.loc(r), qty: Qty(r.Varint()), orig: Qty(r.Varint()),
+			released: r.Bool(), atPlace: r.Bool(), fulfilment: FulfilmentID(r.Uvarint()),
+			shipBy: r.Varint(), deliverBy: r.Varint(), next: -1}
+		decodeScore(r, &a.plan)
+		if r.Err() != nil {
+			return false
+		}
+		o := &e.orders[oi]
+		ai := int32(len(e.allocs))
+		e.allocs = append(e.allocs, a)
+		if o.allocTail >= 0 {
+			e.allocs[o.allocTail].next = ai
+		} else {
+			o.allocHead = ai
+		}
+		o.allocTail = ai
+	}
+	return true
+}
+
+func (e *Engine) restoreShipments(r *wire.Reader, oi int32) bool {
+	n := r.Count()
+	for range n {
+		id := ShipmentID(r.Uvarint())
+		if id != ShipmentID(len(e.ships)+1) {
+			corrupt(r, "shipment id %d", id)
+			return false
+		}
+		o := &e.orders[oi]
+		si := e.newShipment(o, e.loc(r), r.String())
+		sh := &e.ships[si]
+		sh.at, sh.delivered, sh.deliveredAt = r.Varint(), r.Bool(), r.Varint()
+		nl := r.Count()
+		for range nl {
+			e.shipLines = append(e.shipLines, shipLine{line: e.lineRef(r, oi), qty: Qty(r.Varint())})
+			e.ships[si].n++
+		}
+		if r.Err() != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Engine) restoreReturns(r *wire.Reader, oi int32) bool {
+	n := r.Count()
+	for range n {
+		id := ReturnID(r.Uvarint())
+		if id != ReturnID(len(e.rmas)+1) {
+			corrupt(r, "return id %d", id)
+			return false
+		}
+		o := &e.orders[oi]
+		ri := int32(len(e.rmas))
+		e.rmas = append(e.rmas, rma{id: id, order: oi, at: r.Varint(), l0: int32(len(e.rmaLines)), next: -1})
+		if o.retTail >= 0 {
+			e.rmas[o.retTail].next = ri
+		} else {
+			o.retHead = ri
+		}
+		o.retTail = ri
+		nl := r.Count()
+		for range nl {
+			rl := rmaLine{line: e.lineRef(r, oi)}
+			rl.qty, rl.received, rl.restocked, rl.writtenOff = Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
+			rl.refund = Money(r.Varint())
+			e.rmaLines = append(e.rmaLines, rl)
+			e.rmas[ri].n++
+		}
+		if r.Err() != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
+	n := r.Count()
+	for range n {
+		h := histRec{at: r.Varint(), kind: EventKind(r.Byte()), line: decodeU32(r), loc: LocationID(decodeU32(r)),
+			qty: Qty(r.Varint()), status: Status(r.Byte()), ref: r.Uvarint(), next: -1}
+		if r.Err() != nil {
+			return false
+		}
+		o := &e.orders[oi]
+		hi := int32(len(e.hist))
+		e.hist = append(e.hist, h)
+		if o.histTail >= 0 {
+			e.hist[o.histTail].next = hi
+		} else {
+			o.histHead = hi
+		}
+		o.histTail = hi
+	}
+	return true
+}

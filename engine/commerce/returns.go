@@ -1,0 +1,142 @@
+package commerce
+
+// rma is one return authorisation.
+type rma struct {
+	id    ReturnID
+	order int32
+	at    int64
+	l0, n int32 // lines in Engine.rmaLines
+	next  int32
+}
+
+type rmaLine struct {
+	line       int32 // index in Engine.lines
+	qty        Qty   // authorised
+	received   Qty
+	restocked  Qty
+	writtenOff Qty
+	refund     Money
+}
+
+// authoriseReturn authorises the return of shipped units within the return
+// window (counted from the line's last shipment).
+func (e *Engine) authoriseReturn(c *Command) {
+	o, ok := e.lookupOrder(c)
+	if !ok || !e.refLines(c, o) {
+		return
+	}
+	window := e.rules.ReturnWindow
+	if window == 0 {
+		window = defaultReturnWindow
+	}
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		l := &e.lines[o.line0+int32(in.Line)-1]
+		if in.Qty > l.shipped-l.retAuth {
+			e.reject(c.Kind, ReasonReturnExceedsShipped, "lines.qty", in.Line)
+			return
+		}
+		if e.now > l.lastShip+window {
+			e.reject(c.Kind, ReasonReturnWindowClosed, "lines.line", in.Line)
+			return
+		}
+	}
+	ri := int32(len(e.rmas))
+	e.rmas = append(e.rmas, rma{id: ReturnID(ri + 1), order: int32(o.id - 1), at: e.now,
+		l0: int32(len(e.rmaLines)), n: int32(len(c.Lines)), next: -1})
+	if o.retTail >= 0 {
+		e.rmas[o.retTail].next = ri
+	} else {
+		o.retHead = ri
+	}
+	o.retTail = ri
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		li := o.line0 + int32(in.Line) - 1
+		l := &e.lines[li]
+		l.retAuth += in.Qty
+		e.rmaLines = append(e.rmaLines, rmaLine{line: li, qty: in.Qty})
+		e.emit(Event{Kind: EvReturnAuthorised, Order: o.id, Return: ReturnID(ri + 1), Line: l.num,
+			SKU: e.skus[l.sku].name, Qty: in.Qty})
+	}
+}
+
+// receiveReturn books returned goods at a location (a store for buy online,
+// return in store): resellable units are restocked there and offered to
+// backorders, damaged units are written off. Every received unit is refunded
+// at its line's unit price.
+func (e *Engine) receiveReturn(c *Command) {
+	if c.Return == 0 || uint64(c.Return) > uint64(len(e.rmas)) {
+		e.reject(c.Kind, ReasonUnknownReturn, "return", 0)
+		return
+	}
+	rm := &e.rmas[c.Return-1]
+	o := &e.orders[rm.order]
+	loc, known := e.locByID[c.Loc]
+	if !known {
+		e.reject(c.Kind, ReasonUnknownLocation, "loc", 0)
+		return
+	}
+	if !e.refLines(c, o) {
+		return
+	}
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		rl := e.rmaLineOf(rm, o.line0+int32(in.Line)-1)
+		switch {
+		case rl == nil:
+			e.reject(c.Kind, ReasonUnknownLine, "lines.line", in.Line)
+			return
+		case in.Condition == 0 || in.Condition >= conditionCount:
+			e.reject(c.Kind, ReasonInvalidCondition, "lines.condition", in.Line)
+			return
+		case in.Qty > rl.qty-rl.received:
+			e.reject(c.Kind, ReasonReturnExceedsAuthorised, "lines.qty", in.Line)
+			return
+		}
+		if in.Condition == Resellable {
+			if ci := e.cellIndex(e.lines[rl.line].sku, c.Loc); ci >= 0 &&
+				e.skus[e.lines[rl.line].sku].cells[ci].onHand+in.Qty > MaxQty {
+				e.reject(c.Kind, ReasonInvalidQty, "lines.qty", in.Line)
+				return
+			}
+		}
+	}
+	touched := e.touched[:0]
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		rl := e.rmaLineOf(rm, o.line0+int32(in.Line)-1)
+		l := &e.lines[rl.line]
+		refund := Money(in.Qty) * l.price
+		rl.received += in.Qty
+		rl.refund += refund
+		l.retRecv += in.Qty
+		if in.Condition == Resellable {
+			rl.restocked += in.Qty
+			sku, ci := e.ensureCell(e.skus[l.sku].name, loc)
+			e.skus[sku].cells[ci].onHand += in.Qty
+			touched = addTouched(touched, sku, ci)
+		} else {
+			rl.writtenOff += in.Qty
+		}
+		e.emit(Event{Kind: EvReturnReceived, Order: o.id, Return: rm.id, Line: l.num, SKU: e.skus[l.sku].name,
+			Loc: c.Loc, Qty: in.Qty, Condition: in.Condition, Amount: refund, Currency: o.currency})
+		e.stats[o.channel].unitsReturned += int64(in.Qty)
+	}
+	for _, t := range touched {
+		e.emitStock(t.sku, t.ci, 0, 0)
+	}
+	for _, t := range touched {
+		e.fillBackorders(t.sku, t.ci)
+	}
+	e.touched = touched[:0]
+}
+
+func (e *Engine) rmaLineOf(rm *rma, li int32) *rmaLine {
+	for i := rm.l0; i < rm.l0+rm.n; i++ {
+		if e.rmaLines[i].line == li {
+			return &e.rmaLines[i]
+		}
+	}
+	return nil
+}

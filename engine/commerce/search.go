@@ -1,0 +1,312 @@
+package commerce
+
+// planSplit chooses the locations of a splittable shipping order: see the
+// comment at the top of source.go.
+func (e *Engine) planSplit() {
+	s := &e.src
+	nl, nc := len(s.req), len(s.cands)
+	s.need = growQty(s.need, nl)
+	s.rem = growQty(s.rem, nl)
+	for l := range s.req {
+		if s.req[l].resLoc >= 0 {
+			continue
+		}
+		var tot, forced Qty
+		for c := range nc {
+			a := s.avail[c*nl+l]
+			tot += a
+			if s.cands[c].forced {
+				forced += a
+			}
+		}
+		s.need[l] = min(tot, s.req[l].qty)
+		s.rem[l] = max(0, s.need[l]-forced)
+		if s.rem[l] == 0 && forced > 0 {
+			s.compWhy[l] = WhyReservation
+		}
+	}
+	e.buildLineCands()
+	// Union-find over lines: a free candidate joins the lines it can serve.
+	s.parent = growI32(s.parent, nl)
+	for l := range s.parent {
+		s.parent[l] = int32(l)
+	}
+	for c := range nc {
+		if s.cands[c].forced {
+			continue
+		}
+		first := int32(-1)
+		for l := range nl {
+			if s.rem[l] > 0 && s.avail[c*nl+l] > 0 {
+				if first < 0 {
+					first = int32(l)
+				} else {
+					s.union(first, int32(l))
+				}
+			}
+		}
+	}
+	for l := range nl {
+		if s.rem[l] == 0 || s.find(int32(l)) != int32(l) {
+			continue
+		}
+		s.comp = s.comp[:0]
+		for m := range nl {
+			if s.rem[m] > 0 && s.find(int32(m)) == int32(l) {
+				s.comp = append(s.comp, int32(m))
+			}
+		}
+		e.solveComponent()
+	}
+}
+
+func (s *sourcer) find(x int32) int32 {
+	for s.parent[x] != x {
+		s.parent[x] = s.parent[s.parent[x]]
+		x = s.parent[x]
+	}
+	return x
+}
+
+// union keeps the smaller index as the root, so a component's root is its
+// first line.
+func (s *sourcer) union(a, b int32) {
+	ra, rb := s.find(a), s.find(b)
+	if ra == rb {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	s.parent[rb] = ra
+}
+
+// buildLineCands lists, per line, the free candidates that stock it, in
+// candidate (cost, priority, id) order.
+func (e *Engine) buildLineCands() {
+	s := &e.src
+	nl, nc := len(s.req), len(s.cands)
+	s.lcOff = growI32(s.lcOff, nl+1)
+	s.lcList = s.lcList[:0]
+	for l := range nl {
+		s.lcOff[l] = int32(len(s.lcList))
+		for c := range nc {
+			if !s.cands[c].forced && s.avail[c*nl+l] > 0 {
+				s.lcList = append(s.lcList, int32(c))
+			}
+		}
+	}
+	s.lcOff[nl] = int32(len(s.lcList))
+}
+
+// solveComponent adds the best location set for the lines in s.comp to the
+// plan (s.inPlan) and records each line's Why.
+func (e *Engine) solveComponent() {
+	s := &e.src
+	nl := len(s.req)
+	compCands := 0
+	for c := range s.cands {
+		if s.cands[c].forced {
+			continue
+		}
+		for _, l := range s.comp {
+			if s.avail[c*nl+int(l)] > 0 {
+				compCands++
+				break
+			}
+		}
+	}
+	why := WhyOnly
+	if len(s.comp) <= maxExactLines {
+		s.best.found, s.second.found = false, false
+		s.pruned, s.aborted, s.nodes = false, false, 0
+		for k := 1; k <= compCands && !s.best.found && !s.aborted; k++ {
+			s.chosen = s.chosen[:0]
+			s.dfs(0, k, 0, 0)
+		}
+		if s.best.found && !s.aborted {
+			for _, c := range s.best.set {
+				s.inPlan[c] = true
+			}
+			why = s.why(compCands)
+			for _, l := range s.comp {
+				s.compWhy[l] = why
+			}
+			return
+		}
+	}
+	s.exact = false
+	s.greedy()
+	for _, l := range s.comp {
+		s.compWhy[l] = WhyShipments
+	}
+}
+
+// why names what separated the component's best plan from its runner-up.
+func (s *sourcer) why(compCands int) Why {
+	switch {
+	case s.second.found && s.second.cost == s.best.cost:
+		if s.second.prio != s.best.prio {
+			return WhyPriority
+		}
+		return WhyLowestID
+	case s.second.found || s.pruned:
+		return WhyCost
+	case compCands > len(s.best.set):
+		return WhyShipments
+	}
+	return WhyOnly
+}
+
+// dfs searches plans of exactly k locations for the current component.
+func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
+	s.nodes++
+	if s.nodes > maxSearchNodes {
+		s.aborted = true
+		return
+	}
+	nl := len(s.req)
+	pick, pickN := -1, int32(1<<30)
+	for _, l := range s.comp {
+		if s.rem[l] <= 0 {
+			continue
+		}
+		var n int32
+		var usable Qty
+		for _, c := range s.lcList[s.lcOff[l]:s.lcOff[l+1]] {
+			if !s.excl[c] && !s.inPlan[c] {
+				n++
+				usable += s.avail[int(c)*nl+int(l)]
+			}
+		}
+		if usable < s.rem[l] {
+			return // this branch cannot cover line l
+		}
+		if n < pickN {
+			pick, pickN = int(l), n
+		}
+	}
+	if pick < 0 {
+		s.offer(cost, prio)
+		return
+	}
+	if depth == k {
+		return
+	}
+	mark := len(s.exStack)
+	for _, c := range s.lcList[s.lcOff[pick]:s.lcOff[pick+1]] {
+		if s.excl[c] || s.inPlan[c] {
+			continue
+		}
+		cd := &s.cands[c]
+		nc := cost + cd.cost
+		if s.best.found && nc > s.best.cost {
+			s.pruned = true
+			// Candidates are in cost order: the later ones cost more still.
+			break
+		}
+		s.inPlan[c] = true
+		s.chosen = append(s.chosen, c)
+		s.take(int(c), -1)
+		s.dfs(depth+1, k, nc, prio+cd.prio)
+		s.take(int(c), 1)
+		s.chosen = s.chosen[:len(s.chosen)-1]
+		s.inPlan[c] = false
+		// Plans with c are done: c's later siblings do without it.
+		s.excl[c] = true
+		s.exStack = append(s.exStack, c)
+		if s.aborted {
+			break
+		}
+	}
+	for _, c := range s.exStack[mark:] {
+		s.excl[c] = false
+	}
+	s.exStack = s.exStack[:mark]
+}
+
+// take adds (sign -1) or gives back (sign +1) candidate c's units to the
+// remaining need of the component's lines.
+func (s *sourcer) take(c, sign int) {
+	nl := len(s.req)
+	for _, l := range s.comp {
+		s.rem[l] += Qty(sign) * s.avail[c*nl+int(l)]
+	}
+}
+
+// offer records a complete plan (s.chosen) as best or runner-up.
+func (s *sourcer) offer(cost Money, prio int64) {
+	if !s.best.found || s.better(cost, prio, s.chosen, &s.best) {
+		if s.best.found {
+			s.second.found = true
+			s.second.cost, s.second.prio = s.best.cost, s.best.prio
+			s.second.set = append(s.second.set[:0], s.best.set...)
+		}
+		s.best.found, s.best.cost, s.best.prio = true, cost, prio
+		s.best.set = s.sortedSet(s.best.set[:0], s.chosen)
+		return
+	}
+	if !s.second.found || s.better(cost, prio, s.chosen, &s.second) {
+		s.second.found, s.second.cost, s.second.prio = true, cost, prio
+		s.second.set = s.sortedSet(s.second.set[:0], s.chosen)
+	}
+}
+
+// sortedSet appends set to dst sorted by location id.
+func (s *sourcer) sortedSet(dst, set []int32) []int32 {
+	dst = append(dst, set...)
+	for i := 1; i < len(dst); i++ {
+		for j := i; j > 0 && s.cands[dst[j]].id < s.cands[dst[j-1]].id; j-- {
+			dst[j], dst[j-1] = dst[j-1], dst[j]
+		}
+	}
+	return dst
+}
+
+// better reports whether the plan (cost, prio, set) beats p.
+func (s *sourcer) better(cost Money, prio int64, set []int32, p *planRec) bool {
+	if cost != p.cost {
+		return cost < p.cost
+	}
+	if prio != p.prio {
+		return prio < p.prio
+	}
+	// Same size: compare sorted id lists. Sort a copy in the spare buffer.
+	s.idx = s.sortedSet(s.idx[:0], set)
+	for i := range s.idx {
+		a, b := s.cands[s.idx[i]].id, s.cands[p.set[i]].id
+		if a != b {
+			return a < b
+		}
+	}
+	return false
+}
+
+// greedy covers the component by repeatedly taking the location that covers
+// the most remaining units (ties: cost, priority, id, which is candidate
+// order). It always terminates: every step covers at least one unit.
+func (s *sourcer) greedy() {
+	nl := len(s.req)
+	for {
+		best, bestU := -1, Qty(0)
+		for c := range s.cands {
+			if s.inPlan[c] {
+				continue
+			}
+			var u Qty
+			for _, l := range s.comp {
+				if s.rem[l] > 0 {
+					u += min(s.avail[c*nl+int(l)], s.rem[l])
+				}
+			}
+			if u > bestU {
+				best, bestU = c, u
+			}
+		}
+		if best < 0 {
+			return
+		}
+		s.inPlan[best] = true
+		s.take(best, -1)
+	}
+}

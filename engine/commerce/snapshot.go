@@ -1,0 +1,262 @@
+package commerce
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ordercore/oms/engine/wire"
+)
+
+// errSnapshot marks a snapshot that decodes but does not make sense.
+var errSnapshot = errors.New("commerce: corrupt snapshot")
+
+const snapshotVersion = 1
+
+// Snapshot writes the canonical state: locations by id, SKUs by name, orders
+// by id with their lists in order, reservations by id, customers by name.
+// Internal indexes and arena positions never reach the bytes, so an engine
+// restored from a snapshot writes the same snapshot. Derived state (the
+// backorder queues, the id indexes, the expiry queue) is rebuilt on restore.
+func (e *Engine) Snapshot(w *wire.Writer) {
+	w.Byte(snapshotVersion)
+	w.Varint(int64(e.rules.MaxValue))
+	w.Varint(int64(e.rules.MaxQty))
+	w.Bool(e.rules.CheckCredit)
+	w.Bool(e.rules.CheckPayment)
+	w.Varint(e.rules.ReturnWindow)
+	w.Uvarint(uint64(e.nextFulfilment))
+	for i := 1; i < len(e.stats); i++ {
+		st := &e.stats[i]
+		for _, v := range [...]int64{st.orders, st.lines, st.splitOrders, st.backorderedOrders,
+			st.units, st.unitsAllocated, st.unitsShipped, st.unitsReturned} {
+			w.Varint(v)
+		}
+	}
+	locs := e.sortedLocs()
+	w.Uvarint(uint64(len(locs)))
+	for _, i := range locs {
+		encodeLocation(w, &e.locs[i].def)
+		w.Varint(e.locs[i].capDay)
+		w.Varint(int64(e.locs[i].capUsed))
+	}
+	skus := e.sortedSKUs()
+	w.Uvarint(uint64(len(skus)))
+	for _, si := range skus {
+		e.snapSKU(w, si)
+	}
+	w.Uvarint(uint64(len(e.res)))
+	for i := range e.res {
+		r := &e.res[i]
+		w.String(string(e.skus[r.sku].name))
+		w.Uvarint(uint64(e.locs[r.loc].def.ID))
+		w.Varint(int64(r.qty))
+		w.Varint(r.expires)
+		w.Byte(byte(r.state))
+	}
+	var custs []int32
+	for i := range e.custs {
+		if e.custs[i].defined || e.custs[i].exposure != 0 {
+			custs = append(custs, int32(i))
+		}
+	}
+	slices.SortFunc(custs, func(a, b int32) int {
+		if e.custs[a].name < e.custs[b].name {
+			return -1
+		}
+		return 1
+	})
+	w.Uvarint(uint64(len(custs)))
+	for _, i := range custs {
+		cu := &e.custs[i]
+		w.String(cu.name)
+		w.Bool(cu.defined)
+		w.Bool(cu.b2b)
+		w.Varint(int64(cu.limit))
+		w.Varint(int64(cu.exposure))
+	}
+	w.Uvarint(uint64(len(e.orders)))
+	for i := range e.orders {
+		e.snapOrder(w, int32(i))
+	}
+	w.Uvarint(uint64(len(e.ships)))
+	w.Uvarint(uint64(len(e.rmas)))
+}
+
+func (e *Engine) sortedLocs() []int32 {
+	idx := make([]int32, len(e.locs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return int(e.locs[a].def.ID) - int(e.locs[b].def.ID) })
+	return idx
+}
+
+func (e *Engine) sortedSKUs() []int32 {
+	idx := make([]int32, len(e.skus))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if e.skus[a].name < e.skus[b].name {
+			return -1
+		}
+		return 1
+	})
+	return idx
+}
+
+func (e *Engine) snapSKU(w *wire.Writer, si int32) {
+	s := &e.skus[si]
+	w.String(string(s.name))
+	w.Uvarint(uint64(len(s.cells)))
+	for ci := range s.cells {
+		c := &s.cells[ci]
+		w.Uvarint(uint64(c.locID))
+		w.Varint(int64(c.onHand))
+		w.Varint(int64(c.allocated))
+		w.Varint(int64(c.reserved))
+		w.Varint(int64(c.safety))
+		w.Uvarint(c.version)
+		w.Uvarint(uint64(len(c.inbound)))
+		for _, in := range c.inbound {
+			w.Varint(int64(in.qty))
+			w.Varint(in.date)
+		}
+	}
+}
+
+func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
+	o := &e.orders[oi]
+	w.Byte(byte(o.channel))
+	w.String(o.channelOrderID)
+	w.String(o.customer)
+	w.Varint(o.placedAt)
+	w.Varint(int64(o.shipTo.Lat))
+	w.Varint(int64(o.shipTo.Lon))
+	if o.pickup >= 0 {
+		w.Uvarint(uint64(e.locs[o.pickup].def.ID))
+	} else {
+		w.Uvarint(0)
+	}
+	w.Bool(o.shipComplete)
+	w.Byte(o.priority)
+	w.Byte(byte(o.payment))
+	w.String(o.currency)
+	w.Byte(byte(o.holds))
+	w.Byte(byte(o.holdsAtPlace))
+	w.Byte(byte(o.statusAtPlace))
+	w.Bool(o.credit)
+	encodeScore(w, &o.plan)
+	w.Uvarint(uint64(o.nLines))
+	for i := int32(0); i < o.nLines; i++ {
+		l := &e.lines[o.line0+i]
+		w.String(string(e.skus[l.sku].name))
+		for _, v := range [...]Qty{l.qty, Qty(l.price), Qty(l.reservation), l.cancelled, l.backordered,
+			l.allocated, l.released, l.shipped, l.delivered, l.retAuth, l.retRecv, l.boAtPlace} {
+			w.Varint(int64(v))
+		}
+		w.Varint(l.lastShip)
+	}
+	var n int
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		n++
+	}
+	w.Uvarint(uint64(n))
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		w.Uvarint(uint64(a.line - o.line0))
+		w.Uvarint(uint64(e.locs[a.loc].def.ID))
+		w.Varint(int64(a.qty))
+		w.Varint(int64(a.orig))
+		w.Bool(a.released)
+		w.Bool(a.atPlace)
+		w.Uvarint(uint64(a.fulfilment))
+		w.Varint(a.shipBy)
+		w.Varint(a.deliverBy)
+		encodeScore(w, &a.plan)
+	}
+	e.snapShipments(w, o)
+	e.snapReturns(w, o)
+	n = 0
+	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
+		n++
+	}
+	w.Uvarint(uint64(n))
+	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
+		h := &e.hist[hi]
+		w.Varint(h.at)
+		w.Byte(byte(h.kind))
+		w.Uvarint(uint64(h.line))
+		w.Uvarint(uint64(h.loc))
+		w.Varint(int64(h.qty))
+		w.Byte(byte(h.status))
+		w.Uvarint(h.ref)
+	}
+}
+
+func (e *Engine) snapShipments(w *wire.Writer, o *order) {
+	var n int
+	for si := o.shipHead; si >= 0; si = e.ships[si].next {
+		n++
+	}
+	w.Uvarint(uint64(n))
+	for si := o.shipHead; si >= 0; si = e.ships[si].next {
+		sh := &e.ships[si]
+		w.Uvarint(uint64(sh.id))
+		w.Uvarint(uint64(e.locs[sh.loc].def.ID))
+		w.String(sh.tracking)
+		w.Varint(sh.at)
+		w.Bool(sh.delivered)
+		w.Varint(sh.deliveredAt)
+		w.Uvarint(uint64(sh.n))
+		for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
+			w.Uvarint(uint64(sl.line - o.line0))
+			w.Varint(int64(sl.qty))
+		}
+	}
+}
+
+func (e *Engine) snapReturns(w *wire.Writer, o *order) {
+	var n int
+	for ri := o.retHead; ri >= 0; ri = e.rmas[ri].next {
+		n++
+	}
+	w.Uvarint(uint64(n))
+	for ri := o.retHead; ri >= 0; ri = e.rmas[ri].next {
+		rm := &e.rmas[ri]
+		w.Uvarint(uint64(rm.id))
+		w.Varint(rm.at)
+		w.Uvarint(uint64(rm.n))
+		for _, rl := range e.rmaLines[rm.l0 : rm.l0+rm.n] {
+			w.Uvarint(uint64(rl.line - o.line0))
+			for _, v := range [...]Qty{rl.qty, rl.received, rl.restocked, rl.writtenOff, Qty(rl.refund)} {
+				w.Varint(int64(v))
+			}
+		}
+	}
+}
+
+func encodeScore(w *wire.Writer, p *PlanScore) {
+	w.Varint(int64(p.Shipments))
+	w.Varint(int64(p.Cost))
+	w.Varint(p.Priority)
+	w.Varint(int64(p.Candidates))
+	w.Byte(byte(p.Why))
+	w.Bool(p.Exact)
+	w.Varint(int64(p.DistanceKm))
+}
+
+func decodeScore(r *wire.Reader, p *PlanScore) {
+	p.Shipments = decodeI32(r)
+	p.Cost = Money(r.Varint())
+	p.Priority = r.Varint()
+	p.Candidates = decodeI32(r)
+	p.Why = Why(r.Byte())
+	p.Exact = r.Bool()
+	p.DistanceKm = decodeI32(r)
+}
+
+func corrupt(r *wire.Reader, format string, args ...any) {
+	r.Fail(fmt.Errorf("%w: %s", errSnapshot, fmt.Sprintf(format, args...)))
+}

@@ -1,0 +1,428 @@
+package commerce
+
+// Sourcing chooses where each unit of an order ships from.
+//
+// The plan first fills as many units as the candidate locations can (a line
+// may split across locations unless the order is ship-complete); among the
+// plans that do, it takes the fewest shipments (locations), then the lowest
+// total cost (the sum over its locations of CostPerShipment + CostPerKm x km,
+// see geo.go for km), then the lowest sum of location priorities, then the
+// lexicographically lowest sorted list of location ids.
+//
+// The search is exact. Lines are split into independent components (two
+// lines are connected when some candidate location stocks both); a plan's
+// shipments, cost and priority are sums over components and components use
+// disjoint locations, so the best plan is the union of each component's best.
+// Each component is solved by iterative deepening on the number of shipments
+// with branch and bound: branch on the uncovered line with the fewest usable
+// candidates, over those candidates (cheapest first); a candidate skipped in
+// one branch is excluded from its later siblings, so every location set is
+// visited at most once; a branch is cut when its cost exceeds the best plan's
+// or its usable stock cannot cover a line.
+//
+// Bound and fallback: a component of more than maxExactLines lines, or one
+// whose search visits more than maxSearchNodes nodes, is solved greedily
+// instead (repeatedly take the location covering the most remaining units,
+// ties by cost, priority and id); the plan's Exact flag then reads false.
+// Orders of up to 5 lines over the ~10 stocking locations per SKU of a
+// typical network finish in well under the budget.
+const (
+	maxExactLines  = 16
+	maxSearchNodes = 50_000
+)
+
+// lineReq is one order line as sourcing sees it.
+type lineReq struct {
+	sku    int32
+	qty    Qty
+	resLoc int32 // the reservation's location index, or -1
+}
+
+// assignment is one allocation of a plan.
+type assignment struct {
+	line int32 // index into the request
+	loc  int32
+	qty  Qty
+	km   int32
+	why  Why
+}
+
+type candidate struct {
+	loc    int32
+	id     LocationID
+	cost   Money
+	prio   int64
+	km     int32
+	forced bool
+}
+
+func (a *candidate) less(b *candidate) bool {
+	if a.cost != b.cost {
+		return a.cost < b.cost
+	}
+	if a.prio != b.prio {
+		return a.prio < b.prio
+	}
+	return a.id < b.id
+}
+
+type triple struct {
+	cand int32
+	line int32
+	atp  Qty
+}
+
+type planRec struct {
+	found bool
+	set   []int32 // candidate indexes sorted by location id
+	cost  Money
+	prio  int64
+}
+
+// sourcer is the scratch space of one sourcing run, reused across orders so
+// that steady-state placement allocates nothing.
+type sourcer struct {
+	req     []lineReq
+	cands   []candidate
+	slot    []int32 // per location index: candidate index + 1; cleared after each run
+	trip    []triple
+	perm    []int32
+	idx     []int32
+	avail   []Qty // avail[c*nl+l]: ATP of line l's SKU at candidate c, capped at the line qty
+	need    []Qty
+	rem     []Qty
+	lcOff   []int32 // CSR of candidates per line, in candidate order
+	lcList  []int32
+	parent  []int32 // union-find over lines
+	comp    []int32 // lines of the current component
+	inPlan  []bool
+	excl    []bool
+	exStack []int32
+	chosen  []int32
+	best    planRec
+	second  planRec
+	pruned  bool
+	nodes   int
+	aborted bool
+
+	compWhy []Why // per line: the why of the line's component
+	exact   bool
+	assigns []assignment
+	back    []Qty // per line: backordered units
+	score   PlanScore
+}
+
+func growQty(s []Qty, n int) []Qty {
+	if cap(s) < n {
+		return make([]Qty, n, n+n/2)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+func growI32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n, n+n/2)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+func growBool(s []bool, n int) []bool {
+	if cap(s) < n {
+		return make([]bool, n, n+n/2)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// shipEligible reports whether a location can ship an order to an address.
+func (l *Location) shipEligible() bool {
+	if !l.Active {
+		return false
+	}
+	if l.Kind == Store {
+		return l.ShipFromStore
+	}
+	return l.Ships
+}
+
+// addCand returns the candidate index of location loc, adding it.
+func (e *Engine) addCand(loc int32, shipTo Coord, pickup bool, forced bool) int32 {
+	s := &e.src
+	if k := s.slot[loc]; k > 0 {
+		if forced {
+			s.cands[k-1].forced = true
+		}
+		return k - 1
+	}
+	d := &e.locs[loc].def
+	var km int32
+	if !pickup {
+		km = distanceKm(d.At, shipTo)
+	}
+	s.cands = append(s.cands, candidate{loc: loc, id: d.ID, km: km, prio: int64(d.Priority),
+		cost: d.CostPerShipment + d.CostPerKm*Money(km), forced: forced})
+	s.slot[loc] = int32(len(s.cands))
+	return int32(len(s.cands) - 1)
+}
+
+// source computes the plan for s.req into s.assigns, s.back and s.score.
+func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
+	s := &e.src
+	nl := len(s.req)
+	s.cands = s.cands[:0]
+	s.trip = s.trip[:0]
+	s.assigns = s.assigns[:0]
+	s.exact = true
+	if len(s.slot) < len(e.locs) {
+		s.slot = make([]int32, len(e.locs)+16)
+	}
+	s.back = growQty(s.back, nl)
+	s.compWhy = s.compWhy[:0]
+	for range nl {
+		s.compWhy = append(s.compWhy, WhyOnly)
+	}
+	e.gather(pickup, shipTo)
+	for i := range s.cands {
+		s.slot[s.cands[i].loc] = 0
+	}
+	e.sortCands()
+	nc := len(s.cands)
+	s.avail = growQty(s.avail, nc*nl)
+	for _, t := range s.trip {
+		c := s.perm[t.cand]
+		q := t.atp
+		if q > s.req[t.line].qty {
+			q = s.req[t.line].qty
+		}
+		s.avail[int(c)*nl+int(t.line)] = q
+	}
+	s.inPlan = growBool(s.inPlan, nc)
+	s.excl = growBool(s.excl, nc)
+	for c := range s.cands {
+		if s.cands[c].forced {
+			s.inPlan[c] = true
+		}
+	}
+	switch {
+	case shipComplete:
+		e.planComplete(pickup >= 0)
+	case pickup >= 0:
+		for i := range s.compWhy {
+			s.compWhy[i] = WhyPickup
+		}
+		for c := range s.cands {
+			s.inPlan[c] = true
+		}
+	default:
+		e.planSplit()
+	}
+	e.assign(pickup >= 0)
+}
+
+// gather collects the candidate locations and their ATP per line.
+func (e *Engine) gather(pickup int32, shipTo Coord) {
+	s := &e.src
+	for l := range s.req {
+		r := &s.req[l]
+		if r.resLoc >= 0 {
+			e.addCand(r.resLoc, shipTo, pickup >= 0, true)
+			continue
+		}
+		cells := e.skus[r.sku].cells
+		for i := range cells {
+			cl := &cells[i]
+			if pickup >= 0 && cl.loc != pickup {
+				continue
+			}
+			a := cl.atp()
+			if a <= 0 {
+				continue
+			}
+			d := &e.locs[cl.loc].def
+			if s.slot[cl.loc] == 0 {
+				if pickup >= 0 {
+					if !d.Active || !d.Pickup || !e.capacityLeft(cl.loc) {
+						continue
+					}
+				} else if !d.shipEligible() || !e.capacityLeft(cl.loc) {
+					continue
+				}
+			}
+			c := e.addCand(cl.loc, shipTo, pickup >= 0, false)
+			s.trip = append(s.trip, triple{cand: c, line: int32(l), atp: a})
+		}
+	}
+}
+
+// sortCands orders candidates by (cost, priority, id) and records the
+// permutation from gathering order.
+func (e *Engine) sortCands() {
+	s := &e.src
+	n := len(s.cands)
+	s.perm = growI32(s.perm, n)
+	// Insertion sort carrying the original index in perm (n is small).
+	idx := s.idx[:0]
+	for i := range n {
+		idx = append(idx, int32(i))
+	}
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && s.cands[j].less(&s.cands[j-1]); j-- {
+			s.cands[j], s.cands[j-1] = s.cands[j-1], s.cands[j]
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+	for newI, old := range idx {
+		s.perm[old] = int32(newI)
+	}
+	s.idx = idx[:0]
+}
+
+// planComplete picks the single cheapest location that can ship every line
+// in full; with none, everything not reserved is backordered.
+func (e *Engine) planComplete(pickup bool) {
+	s := &e.src
+	nl := len(s.req)
+	first, covering := -1, 0
+	forced := -1
+	for c := range s.cands {
+		if s.cands[c].forced {
+			forced = c
+		}
+	}
+	for c := range s.cands {
+		if forced >= 0 && c != forced {
+			continue
+		}
+		ok := true
+		for l := range s.req {
+			if s.req[l].resLoc < 0 && s.avail[c*nl+l] < s.req[l].qty {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			covering++
+			if first < 0 {
+				first = c
+			}
+		}
+	}
+	for c := range s.cands {
+		s.inPlan[c] = c == first || c == forced
+	}
+	why := WhyOnly
+	switch {
+	case pickup:
+		why = WhyPickup
+	case forced >= 0:
+		why = WhyReservation
+	case covering > 1:
+		why = e.whyBetween(first, e.nextCovering(first))
+	}
+	for i := range s.compWhy {
+		s.compWhy[i] = why
+	}
+	if first < 0 {
+		for c := range s.cands {
+			if !s.cands[c].forced {
+				s.inPlan[c] = false
+			}
+		}
+		for l := range s.req {
+			if s.req[l].resLoc < 0 {
+				for c := range s.cands {
+					s.avail[c*nl+l] = 0
+				}
+			}
+		}
+	}
+}
+
+// nextCovering returns the runner-up single location of a ship-complete plan.
+func (e *Engine) nextCovering(first int) int {
+	s := &e.src
+	nl := len(s.req)
+	for c := first + 1; c < len(s.cands); c++ {
+		ok := true
+		for l := range s.req {
+			if s.avail[c*nl+l] < s.req[l].qty {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return c
+		}
+	}
+	return first
+}
+
+func (e *Engine) whyBetween(a, b int) Why {
+	ca, cb := &e.src.cands[a], &e.src.cands[b]
+	switch {
+	case ca.cost != cb.cost:
+		return WhyCost
+	case ca.prio != cb.prio:
+		return WhyPriority
+	}
+	return WhyLowestID
+}
+
+// assign turns the chosen locations into allocations, line by line, taking
+// from the plan's locations in (cost, priority, id) order.
+func (e *Engine) assign(pickup bool) {
+	s := &e.src
+	nl := len(s.req)
+	var shipments int32
+	var cost Money
+	var prio int64
+	for c := range s.cands {
+		if s.inPlan[c] {
+			shipments++
+			cost += s.cands[c].cost
+			prio += s.cands[c].prio
+		}
+	}
+	for l := range s.req {
+		r := &s.req[l]
+		if r.resLoc >= 0 {
+			c := e.candOf(r.resLoc)
+			s.assigns = append(s.assigns, assignment{line: int32(l), loc: r.resLoc, qty: r.qty,
+				km: s.cands[c].km, why: WhyReservation})
+			continue
+		}
+		left := r.qty
+		for c := range s.cands {
+			if left == 0 {
+				break
+			}
+			a := s.avail[c*nl+l]
+			if !s.inPlan[c] || a == 0 {
+				continue
+			}
+			if a > left {
+				a = left
+			}
+			left -= a
+			s.assigns = append(s.assigns, assignment{line: int32(l), loc: s.cands[c].loc, qty: a,
+				km: s.cands[c].km, why: s.compWhy[l]})
+		}
+		s.back[l] = left
+	}
+	s.score = PlanScore{Shipments: shipments, Cost: cost, Priority: prio,
+		Candidates: int32(len(s.cands)), Exact: s.exact}
+}
+
+func (e *Engine) candOf(loc int32) int {
+	for c := range e.src.cands {
+		if e.src.cands[c].loc == loc {
+			return c
+		}
+	}
+	return 0
+}
