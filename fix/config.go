@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"slices"
@@ -48,10 +49,6 @@ const (
 // constant for it, but the settings files of every QuickFIX carry it).
 const keyConnectionType = "ConnectionType"
 
-// cursorFileName is the file, in the global FileStorePath, holding the last
-// sequence number whose reports the gateway has handed to the FIX stores.
-const cursorFileName = "oms-fix.cursor"
-
 // Config configures a Gateway.
 type Config struct {
 	// Settings is the acceptor's QuickFIX settings (ConnectionType=acceptor)
@@ -66,6 +63,23 @@ type Config struct {
 	SubmitTimeout time.Duration
 	// SubscribeBuffer is the buffer of the gateway's sequencer subscription.
 	SubscribeBuffer int
+	// Logger receives the gateway's own events (QuickFIX logs go to
+	// FileLogPath); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults returns cfg with zero tuning fields set to their defaults.
+func (cfg Config) withDefaults() Config {
+	if cfg.SubmitTimeout == 0 {
+		cfg.SubmitTimeout = DefaultSubmitTimeout
+	}
+	if cfg.SubscribeBuffer == 0 {
+		cfg.SubscribeBuffer = DefaultSubscribeBuffer
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return cfg
 }
 
 // ParseSettings reads QuickFIX settings text.

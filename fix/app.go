@@ -1,0 +1,89 @@
+package fix
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/tag"
+)
+
+// application is the gateway's QuickFIX callback set. QuickFIX calls it on
+// each session's own goroutine, so one session's messages are handled in
+// the order received.
+type application struct{ g *Gateway }
+
+func (a *application) OnCreate(quickfix.SessionID) {}
+
+func (a *application) OnLogon(id quickfix.SessionID) {
+	if s := a.g.sessions[id]; s != nil {
+		s.loggedOn.Store(true)
+		a.g.log.Info("fix: logon", "session", id.String())
+	}
+}
+
+// OnLogout runs when a session logs out or its connection drops.
+func (a *application) OnLogout(id quickfix.SessionID) {
+	s := a.g.sessions[id]
+	if s == nil || !s.loggedOn.Swap(false) {
+		return
+	}
+	a.g.log.Info("fix: logout", "session", id.String())
+	if s.rules.cancelOnDisconnect && !a.g.stopping.Load() {
+		a.g.cancelAll(s, "disconnect")
+	}
+}
+
+func (a *application) ToAdmin(*quickfix.Message, quickfix.SessionID) {}
+
+func (a *application) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil }
+
+// FromAdmin checks the Logon password (554) of sessions that require one.
+func (a *application) FromAdmin(m *quickfix.Message, id quickfix.SessionID) quickfix.MessageRejectError {
+	s := a.g.sessions[id]
+	if s == nil || s.rules.password == "" || !m.IsMsgTypeOf("A") {
+		return nil
+	}
+	pw, _ := m.Body.GetString(tag.Password)
+	if subtle.ConstantTimeCompare([]byte(pw), []byte(s.rules.password)) != 1 {
+		a.g.log.Warn("fix: logon refused: wrong password", "session", id.String())
+		return quickfix.RejectLogon{Text: "logon refused: invalid password"}
+	}
+	return nil
+}
+
+// FromApp dispatches an application message. A message beyond the session's
+// rate gets a BusinessMessageReject; a malformed one a session-level Reject
+// (returned to QuickFIX); a well-formed one the gateway refuses before the
+// engine gets the business answer its request type calls for.
+func (a *application) FromApp(m *quickfix.Message, id quickfix.SessionID) quickfix.MessageRejectError {
+	g := a.g
+	s := g.sessions[id]
+	if s == nil {
+		return quickfix.UnsupportedMessageType()
+	}
+	if !s.limit.allow(time.Now()) {
+		ref, _ := m.Body.GetString(tag.ClOrdID)
+		return quickfix.NewBusinessMessageRejectErrorWithRefID(
+			fmt.Sprintf("rate limit exceeded: at most %d messages per second", s.rules.maxPerSecond),
+			bizRejOther, ref, nil)
+	}
+	msgType, err := m.MsgType()
+	if err != nil {
+		return err
+	}
+	switch msgType {
+	case "D":
+		return g.onNewOrder(s, m)
+	case "F":
+		return g.onCancel(s, m)
+	case "G":
+		return g.onReplace(s, m)
+	case "H":
+		return g.onStatus(s, m)
+	case "q":
+		return g.onMassCancel(s, m)
+	}
+	return quickfix.UnsupportedMessageType()
+}

@@ -1,0 +1,454 @@
+package fix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/book"
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/tag"
+)
+
+// refusal is a business-level "no" given by the gateway before the engine:
+// the account is not the session's, the price is off tick, a value is not
+// supported. It becomes the reject message of the request's type.
+type refusal struct {
+	reason book.Reason
+	text   string
+}
+
+// optional returns a body field, and whether it is present and non-empty.
+func optional(m *quickfix.Message, t quickfix.Tag) (string, bool) {
+	v, err := m.Body.GetString(t)
+	return v, err == nil && v != ""
+}
+
+// required returns a body field or the session-level reject for its absence.
+func required(m *quickfix.Message, t quickfix.Tag) (string, quickfix.MessageRejectError) {
+	if v, ok := optional(m, t); ok {
+		return v, nil
+	}
+	return "", quickfix.RequiredTagMissing(t)
+}
+
+// account resolves the account of a request: Account (1) when present, which
+// must be one of the session's; otherwise the session's only account.
+func (s *session) account(m *quickfix.Message) (string, *refusal) {
+	if a, ok := optional(m, tag.Account); ok {
+		if !s.rules.allows(a) {
+			return a, &refusal{book.ReasonUnknownAccount, fmt.Sprintf("Account (1) %q is not permitted on this session", a)}
+		}
+		return a, nil
+	}
+	if len(s.rules.accounts) == 1 {
+		return s.rules.accounts[0], nil
+	}
+	return "", &refusal{book.ReasonUnknownAccount, "Account (1) is required: this session trades several accounts"}
+}
+
+// convQty converts a quantity field exactly to units of in's lot.
+func convQty(raw string, in *book.Instrument, t quickfix.Tag) (book.Qty, *refusal, quickfix.MessageRejectError) {
+	v, err := parseScaled(raw, 0)
+	switch {
+	case errors.Is(err, errDecimalPrecision):
+		return 0, &refusal{book.ReasonOffLot, fmt.Sprintf("tag %d: %s is not a whole number of units", t, raw)}, nil
+	case err != nil:
+		return 0, nil, quickfix.IncorrectDataFormatForValue(t)
+	case in.LotSize > 0 && v%int64(in.LotSize) != 0:
+		return 0, &refusal{book.ReasonOffLot, fmt.Sprintf("tag %d: %s is not a multiple of the lot size %d of %s", t, raw, in.LotSize, in.Symbol)}, nil
+	}
+	return book.Qty(v), nil, nil
+}
+
+// convPrice converts a price field exactly to in's price units. A price
+// with more decimals than the instrument's, or off its tick, is refused:
+// never rounded.
+func convPrice(raw string, in *book.Instrument, t quickfix.Tag) (book.Price, *refusal, quickfix.MessageRejectError) {
+	v, err := parseScaled(raw, in.PriceDecimals)
+	tick := formatScaled(int64(in.TickSize), in.PriceDecimals)
+	switch {
+	case errors.Is(err, errDecimalPrecision):
+		return 0, &refusal{book.ReasonOffTick, fmt.Sprintf("tag %d: price %s is not on the tick %s of %s", t, raw, tick, in.Symbol)}, nil
+	case err != nil:
+		return 0, nil, quickfix.IncorrectDataFormatForValue(t)
+	case in.TickSize > 0 && v%int64(in.TickSize) != 0:
+		return 0, &refusal{book.ReasonOffTick, fmt.Sprintf("tag %d: price %s is not a multiple of the tick %s of %s", t, raw, tick, in.Symbol)}, nil
+	}
+	return book.Price(v), nil, nil
+}
+
+// submitRequest registers and submits a request, and refuses it if the
+// sequencer certainly did not take it.
+func (g *Gateway) submitRequest(s *session, m *quickfix.Message, c *book.Command, p pendingReq) {
+	k := reqKey{c.Account, c.ClOrdID}
+	g.router.expect(k, p)
+	if _, err := g.submit(*c); err != nil {
+		if notApplied(err) {
+			g.router.forget(k)
+			g.refuse(s, m, c, p.massType, &refusal{book.ReasonNone, "not accepted, retry: " + err.Error()})
+			return
+		}
+		// Outcome unknown: if the command was applied, its report follows.
+		g.log.Warn("fix: submit outcome unknown", "session", s.id.String(), "clordid", c.ClOrdID, "err", err)
+	}
+}
+
+// refuse sends the reject for a request the gateway will not submit.
+func (g *Gateway) refuse(s *session, m *quickfix.Message, c *book.Command, massType byte, why *refusal) {
+	now := time.Now()
+	switch c.Kind {
+	case book.CmdNewOrder:
+		if c.Symbol == "" {
+			c.Symbol, _ = optional(m, tag.Symbol)
+		}
+		st := book.OrderState{
+			Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID, Side: c.Side, Type: c.Type, TIF: c.TIF,
+			Price: c.Price, StopPrice: c.StopPrice, Qty: c.Qty, Status: book.StatusRejected,
+		}
+		r := execReport{
+			kind: execRejected, st: &st, inst: g.format(c.Symbol), execID: g.ids.next("R"), orderID: "NONE",
+			rejReason: ordRejReason(s.v, why.reason), hasRej: true, text: why.text, time: now,
+		}
+		if c.Side == 0 {
+			r.rawSide, _ = optional(m, tag.Side)
+		}
+		g.send(s, r.message(s.v))
+	case book.CmdCancel, book.CmdReplace:
+		r := cancelReject{
+			orderID: orderIDString(c.OrderID), clOrdID: c.ClOrdID, origClOrdID: c.OrigClOrdID, account: c.Account,
+			status: book.StatusRejected, replace: c.Kind == book.CmdReplace, reason: cxlRejReason(s.v, why.reason),
+			text: why.text, time: now,
+		}
+		g.send(s, r.message())
+	case book.CmdMassCancel:
+		r := massCancelReport{
+			orderID: g.ids.next("MC"), clOrdID: c.ClOrdID, requestType: massType, response: massCancelRejected,
+			rejectReason: massRejectReason(why.reason), symbol: c.Symbol, account: c.Account, text: why.text, time: now,
+		}
+		g.send(s, r.message())
+	}
+}
+
+// onNewOrder handles NewOrderSingle (D).
+func (g *Gateway) onNewOrder(s *session, m *quickfix.Message) quickfix.MessageRejectError {
+	c := book.Command{Kind: book.CmdNewOrder}
+	why, err := g.parseNewOrder(s, m, &c)
+	if err != nil {
+		return err
+	}
+	if why != nil {
+		g.refuse(s, m, &c, 0, why)
+		return nil
+	}
+	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqNew})
+	return nil
+}
+
+// parseNewOrder fills c from a NewOrderSingle. Missing or malformed fields
+// are session-level rejects; everything else is a refusal.
+func (g *Gateway) parseNewOrder(s *session, m *quickfix.Message, c *book.Command) (*refusal, quickfix.MessageRejectError) {
+	var err quickfix.MessageRejectError
+	var side, qty, typ string
+	if c.ClOrdID, err = required(m, tag.ClOrdID); err != nil {
+		return nil, err
+	}
+	if c.Symbol, err = required(m, tag.Symbol); err != nil {
+		return nil, err
+	}
+	if side, err = required(m, tag.Side); err != nil {
+		return nil, err
+	}
+	if qty, err = required(m, tag.OrderQty); err != nil {
+		return nil, err
+	}
+	if typ, err = required(m, tag.OrdType); err != nil {
+		return nil, err
+	}
+	var why *refusal
+	if c.Side, why = parseSide(side); why != nil {
+		return why, nil
+	}
+	if c.Type, why = parseOrdType(typ); why != nil {
+		return why, nil
+	}
+	if c.Account, why = s.account(m); why != nil {
+		return why, nil
+	}
+	in, ok := g.instrument(c.Symbol)
+	if !ok {
+		return &refusal{book.ReasonUnknownInstrument, fmt.Sprintf("Symbol (55) %q is not a known instrument", c.Symbol)}, nil
+	}
+	if c.Qty, why, err = convQty(qty, &in, tag.OrderQty); why != nil || err != nil {
+		return why, err
+	}
+	return g.parseOrderTerms(m, &in, c)
+}
+
+// parseOrderTerms reads prices, time in force, display and post-only.
+func (g *Gateway) parseOrderTerms(m *quickfix.Message, in *book.Instrument, c *book.Command) (*refusal, quickfix.MessageRejectError) {
+	var why *refusal
+	var err quickfix.MessageRejectError
+	if c.Type == book.Limit || c.Type == book.StopLimit {
+		px, rerr := required(m, tag.Price)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if c.Price, why, err = convPrice(px, in, tag.Price); why != nil || err != nil {
+			return why, err
+		}
+	}
+	if c.Type == book.Stop || c.Type == book.StopLimit {
+		px, rerr := required(m, tag.StopPx)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if c.StopPrice, why, err = convPrice(px, in, tag.StopPx); why != nil || err != nil {
+			return why, err
+		}
+	}
+	tif, _ := optional(m, tag.TimeInForce)
+	if c.TIF, why = parseTIF(tif); why != nil {
+		return why, nil
+	}
+	if c.TIF == book.GTD {
+		if !m.Body.Has(tag.ExpireTime) {
+			return nil, quickfix.RequiredTagMissing(tag.ExpireTime)
+		}
+		t, terr := m.Body.GetTime(tag.ExpireTime)
+		if terr != nil {
+			return nil, quickfix.IncorrectDataFormatForValue(tag.ExpireTime)
+		}
+		c.ExpireTime = t.UnixNano()
+	}
+	if floor, ok := optional(m, tag.MaxFloor); ok {
+		if c.DisplayQty, why, err = convQty(floor, in, tag.MaxFloor); why != nil || err != nil {
+			return why, err
+		}
+	}
+	// ExecInst 6 (participate don't initiate) is post-only.
+	if inst, ok := optional(m, tag.ExecInst); ok && strings.Contains(inst, "6") {
+		c.PostOnly = true
+	}
+	return nil, nil
+}
+
+func parseSide(v string) (book.Side, *refusal) {
+	switch v {
+	case "1":
+		return book.Buy, nil
+	case "2":
+		return book.Sell, nil
+	}
+	return 0, &refusal{book.ReasonInvalidSide, fmt.Sprintf("Side (54) %q not supported: 1 (buy) or 2 (sell)", v)}
+}
+
+func parseOrdType(v string) (book.OrdType, *refusal) {
+	switch v {
+	case "1":
+		return book.Market, nil
+	case "2":
+		return book.Limit, nil
+	case "3":
+		return book.Stop, nil
+	case "4":
+		return book.StopLimit, nil
+	}
+	return 0, &refusal{book.ReasonInvalidType, fmt.Sprintf("OrdType (40) %q not supported: 1, 2, 3 or 4", v)}
+}
+
+func parseTIF(v string) (book.TIF, *refusal) {
+	switch v {
+	case "", "0":
+		return book.Day, nil
+	case "1":
+		return book.GTC, nil
+	case "3":
+		return book.IOC, nil
+	case "4":
+		return book.FOK, nil
+	case "6":
+		return book.GTD, nil
+	}
+	return 0, &refusal{book.ReasonInvalidTIF, fmt.Sprintf("TimeInForce (59) %q not supported: 0, 1, 3, 4 or 6", v)}
+}
+
+// orderIDField reads OrderID (37) as an engine order id; anything that is
+// not one (absent, "NONE") is zero, so the request addresses OrigClOrdID.
+func orderIDField(m *quickfix.Message) book.OrderID {
+	v, ok := optional(m, tag.OrderID)
+	if !ok {
+		return 0
+	}
+	id, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return book.OrderID(id)
+}
+
+// onCancel handles OrderCancelRequest (F).
+func (g *Gateway) onCancel(s *session, m *quickfix.Message) quickfix.MessageRejectError {
+	c := book.Command{Kind: book.CmdCancel, OrderID: orderIDField(m)}
+	var err quickfix.MessageRejectError
+	if c.ClOrdID, err = required(m, tag.ClOrdID); err != nil {
+		return err
+	}
+	if c.OrigClOrdID, err = required(m, tag.OrigClOrdID); err != nil {
+		return err
+	}
+	var why *refusal
+	if c.Account, why = s.account(m); why != nil {
+		g.refuse(s, m, &c, 0, why)
+		return nil
+	}
+	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqCancel})
+	return nil
+}
+
+// onReplace handles OrderCancelReplaceRequest (G). The new OrderQty is the
+// total including what has filled; Price and StopPx, when absent, stay.
+func (g *Gateway) onReplace(s *session, m *quickfix.Message) quickfix.MessageRejectError {
+	c := book.Command{Kind: book.CmdReplace, OrderID: orderIDField(m)}
+	why, err := g.parseReplace(s, m, &c)
+	if err != nil {
+		return err
+	}
+	if why != nil {
+		g.refuse(s, m, &c, 0, why)
+		return nil
+	}
+	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqReplace})
+	return nil
+}
+
+func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command) (*refusal, quickfix.MessageRejectError) {
+	var err quickfix.MessageRejectError
+	var qty string
+	if c.ClOrdID, err = required(m, tag.ClOrdID); err != nil {
+		return nil, err
+	}
+	if c.OrigClOrdID, err = required(m, tag.OrigClOrdID); err != nil {
+		return nil, err
+	}
+	if c.Symbol, err = required(m, tag.Symbol); err != nil {
+		return nil, err
+	}
+	if qty, err = required(m, tag.OrderQty); err != nil {
+		return nil, err
+	}
+	var why *refusal
+	if c.Account, why = s.account(m); why != nil {
+		return why, nil
+	}
+	in, ok := g.instrument(c.Symbol)
+	if !ok {
+		return &refusal{book.ReasonUnknownInstrument, fmt.Sprintf("Symbol (55) %q is not a known instrument", c.Symbol)}, nil
+	}
+	if c.Qty, why, err = convQty(qty, &in, tag.OrderQty); why != nil || err != nil {
+		return why, err
+	}
+	if px, ok := optional(m, tag.Price); ok {
+		if c.Price, why, err = convPrice(px, &in, tag.Price); why != nil || err != nil {
+			return why, err
+		}
+	}
+	if px, ok := optional(m, tag.StopPx); ok {
+		if c.StopPrice, why, err = convPrice(px, &in, tag.StopPx); why != nil || err != nil {
+			return why, err
+		}
+	}
+	return nil, nil
+}
+
+// onMassCancel handles OrderMassCancelRequest (q): type 1 (one symbol) or 7
+// (all orders), for Account (1) when given, else for each of the session's
+// accounts (one report per account).
+func (g *Gateway) onMassCancel(s *session, m *quickfix.Message) quickfix.MessageRejectError {
+	c := book.Command{Kind: book.CmdMassCancel}
+	var err quickfix.MessageRejectError
+	var typ string
+	if c.ClOrdID, err = required(m, tag.ClOrdID); err != nil {
+		return err
+	}
+	if typ, err = required(m, tag.MassCancelRequestType); err != nil {
+		return err
+	}
+	c.Symbol, _ = optional(m, tag.Symbol)
+	massType := typ[0]
+	switch {
+	case len(typ) != 1 || typ[0] != massCancelBySymbol && typ[0] != massCancelAll:
+		g.refuse(s, m, &c, massType, &refusal{book.ReasonInvalidCommand,
+			fmt.Sprintf("MassCancelRequestType (530) %q not supported: 1 or 7", typ)})
+		return nil
+	case massType == massCancelBySymbol && c.Symbol == "":
+		return quickfix.RequiredTagMissing(tag.Symbol)
+	case massType == massCancelAll:
+		c.Symbol = ""
+	}
+	accounts := s.rules.accounts
+	if a, ok := optional(m, tag.Account); ok {
+		accounts = []string{a}
+		if !s.rules.allows(a) {
+			c.Account = a
+			g.refuse(s, m, &c, massType, &refusal{book.ReasonUnknownAccount, fmt.Sprintf("Account (1) %q is not permitted on this session", a)})
+			return nil
+		}
+	}
+	for _, a := range accounts {
+		c.Account = a
+		g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqMassCancel, massType: massType})
+	}
+	return nil
+}
+
+// onStatus answers OrderStatusRequest (H) from the engine's state: the
+// order by OrderID (37) when given, else by ClOrdID (11) in the request's
+// account (or each of the session's).
+func (g *Gateway) onStatus(s *session, m *quickfix.Message) quickfix.MessageRejectError {
+	clOrdID, err := required(m, tag.ClOrdID)
+	if err != nil {
+		return err
+	}
+	accounts := s.rules.accounts
+	if a, ok := optional(m, tag.Account); ok {
+		accounts = []string{a}
+	}
+	id := orderIDField(m)
+	var st book.OrderState
+	var found bool
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.SubmitTimeout)
+	defer cancel()
+	qerr := g.seq.Query(ctx, func(e *engine.Engine) {
+		for _, a := range accounts {
+			if id != 0 {
+				st, found = e.Book().Order(id)
+				found = found && st.Account == a
+			} else {
+				st, found = e.Book().OrderByClOrdID(a, clOrdID)
+			}
+			if found {
+				return
+			}
+		}
+	})
+	if qerr != nil {
+		return quickfix.NewBusinessMessageRejectErrorWithRefID("status unavailable, retry: "+qerr.Error(), bizRejOther, clOrdID, nil)
+	}
+	r := execReport{kind: execStatus, st: &st, execID: g.ids.next("S"), orderID: orderIDString(st.ID), time: time.Now()}
+	if !found || !s.rules.allows(st.Account) {
+		sym, _ := optional(m, tag.Symbol)
+		side, _ := parseSide(firstOf(optional(m, tag.Side)))
+		st = book.OrderState{ClOrdID: clOrdID, Symbol: sym, Side: side, Status: book.StatusRejected}
+		r.orderID, r.hasRej, r.rejReason, r.text = "NONE", true, rejUnknownOrder, "unknown order"
+	}
+	r.inst = g.format(st.Symbol)
+	g.send(s, r.message(s.v))
+	return nil
+}
+
+func firstOf(v string, _ bool) string { return v }

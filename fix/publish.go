@@ -1,0 +1,223 @@
+package fix
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/sequencer"
+)
+
+// publishLoop turns every result into reports until Close. A subscription
+// cut off as a slow consumer resumes where it stopped (the sequencer keeps
+// recent results); if even that is too old, the gap is logged and the loop
+// goes on from the next command.
+func (g *Gateway) publishLoop(sub *sequencer.Subscription) {
+	defer func() { sub.Close() }()
+	for {
+		select {
+		case <-g.quit:
+			return
+		case res, ok := <-sub.C:
+			if ok {
+				g.handle(res)
+				g.published.Store(res.Seq)
+				continue
+			}
+			err := sub.Err()
+			if err == nil || errors.Is(err, sequencer.ErrClosed) {
+				g.log.Info("fix: subscription ended", "err", err)
+				return
+			}
+			if sub = g.resubscribe(err); sub == nil {
+				return
+			}
+		}
+	}
+}
+
+// resubscribe resumes after the last published seq.
+func (g *Gateway) resubscribe(cause error) *sequencer.Subscription {
+	from := g.published.Load() + 1
+	g.log.Warn("fix: subscription cut off; resuming", "cause", cause, "from_seq", from)
+	sub, err := g.seq.Subscribe(from, g.cfg.SubscribeBuffer)
+	if errors.Is(err, sequencer.ErrTooOld) {
+		g.log.Error("fix: reports lost: results no longer held by the sequencer", "from_seq", from, "err", err)
+		sub, err = g.seq.Subscribe(0, g.cfg.SubscribeBuffer)
+	}
+	if err != nil {
+		g.log.Error("fix: resubscribe failed; reports stop", "err", err)
+		return nil
+	}
+	return sub
+}
+
+// handle writes the reports of one result. Requests answered by the result
+// are settled at its end, so that every event of the command (an order's
+// acceptance, its fills, its cancel) reaches the requester.
+func (g *Gateway) handle(res *sequencer.Result) {
+	t := time.Unix(0, res.Time)
+	var settled []reqKey
+	for i := range res.Trade {
+		ev := &res.Trade[i]
+		switch ev.Kind {
+		case book.EvAccepted:
+			g.orderReport(ev, execNew, t, &settled)
+		case book.EvTrade:
+			g.tradeReports(ev, t, &settled)
+		case book.EvCanceled:
+			g.orderReport(ev, execCanceled, t, &settled)
+		case book.EvExpired:
+			g.orderReport(ev, execExpired, t, &settled)
+		case book.EvReplaced:
+			g.orderReport(ev, execReplaced, t, &settled)
+		case book.EvTriggered:
+			g.orderReport(ev, execTriggered, t, &settled)
+		case book.EvRejected:
+			g.rejected(ev, res.Seq, t, &settled)
+		case book.EvCancelRejected:
+			g.cancelRejected(ev, t, &settled)
+		case book.EvMassCanceled:
+			g.massCanceled(ev, res.Seq, t, &settled)
+		case book.EvInstrument:
+			g.insts.put(ev.Instrument)
+		}
+	}
+	g.router.settle(settled)
+}
+
+// route finds the session for a report about st: the requester when the
+// report answers a pending request, else the order's owner. It records a
+// new order's owner.
+func (g *Gateway) route(st *book.OrderState, settled *[]reqKey) (*session, pendingReq, bool) {
+	k := reqKey{st.Account, st.ClOrdID}
+	if p, ok := g.router.request(k); ok {
+		*settled = append(*settled, k)
+		if p.kind == reqNew && st.ID != 0 && !st.Status.Terminal() {
+			g.router.own(st.ID, p.s)
+		} else {
+			g.router.ownerOf(st) // forgets a terminal order
+		}
+		return p.s, p, true
+	}
+	return g.router.ownerOf(st), pendingReq{}, false
+}
+
+func (g *Gateway) orderReport(ev *book.Event, kind execKind, t time.Time, settled *[]reqKey) {
+	s, _, _ := g.route(&ev.Order, settled)
+	if s == nil {
+		return
+	}
+	r := execReport{
+		kind: kind, st: &ev.Order, inst: g.format(ev.Order.Symbol),
+		execID: strconv.FormatUint(uint64(ev.ExecID), 10), orderID: orderIDString(ev.Order.ID), time: t,
+	}
+	if kind == execCanceled || kind == execExpired {
+		r.text = ev.Reason.String()
+	}
+	g.send(s, r.message(s.v))
+}
+
+// tradeReports sends a fill to the taker's session and one to the maker's.
+func (g *Gateway) tradeReports(ev *book.Event, t time.Time, settled *[]reqKey) {
+	inst := g.format(ev.Order.Symbol)
+	if s, _, _ := g.route(&ev.Order, settled); s != nil {
+		r := execReport{
+			kind: execTrade, st: &ev.Order, inst: inst, execID: strconv.FormatUint(uint64(ev.ExecID), 10),
+			orderID: orderIDString(ev.Order.ID), lastQty: ev.LastQty, lastPx: ev.LastPx, time: t,
+		}
+		g.send(s, r.message(s.v))
+	}
+	if s := g.router.ownerOf(&ev.Maker); s != nil {
+		r := execReport{
+			kind: execTrade, st: &ev.Maker, inst: inst, execID: strconv.FormatUint(uint64(ev.MakerExecID), 10),
+			orderID: orderIDString(ev.Maker.ID), lastQty: ev.LastQty, lastPx: ev.LastPx, time: t,
+		}
+		g.send(s, r.message(s.v))
+	}
+}
+
+// rejected reports a command the engine refused, in the message that
+// answers the request: an ExecutionReport for a new order, an
+// OrderMassCancelReport for a mass cancel, an OrderCancelReject otherwise.
+func (g *Gateway) rejected(ev *book.Event, seq uint64, t time.Time, settled *[]reqKey) {
+	st := &ev.Order
+	k := reqKey{st.Account, st.ClOrdID}
+	p, ok := g.router.request(k)
+	if ok {
+		*settled = append(*settled, k)
+	}
+	switch {
+	case ok && p.kind == reqMassCancel:
+		r := massCancelReport{
+			orderID: "MC-" + strconv.FormatUint(seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
+			response: massCancelRejected, rejectReason: massRejectReason(ev.Reason), symbol: st.Symbol,
+			account: st.Account, text: ev.Reason.String(), time: t,
+		}
+		g.send(p.s, r.message())
+	case ok && (p.kind == reqCancel || p.kind == reqReplace):
+		r := cancelReject{
+			orderID: orderIDString(st.ID), clOrdID: st.ClOrdID, origClOrdID: st.OrigClOrdID, account: st.Account,
+			status: book.StatusRejected, replace: p.kind == reqReplace, reason: cxlRejReason(p.s.v, ev.Reason),
+			text: ev.Reason.String(), time: t,
+		}
+		g.send(p.s, r.message())
+	case ok && p.kind == reqCancelOnDisconnect:
+		g.log.Error("fix: cancel on disconnect refused", "account", st.Account, "reason", ev.Reason.String())
+	case ev.ExecID != 0: // a new order, from this gateway or another one
+		s := p.s
+		if !ok {
+			s = g.router.ownerOf(st)
+		}
+		if s == nil {
+			return
+		}
+		r := execReport{
+			kind: execRejected, st: st, inst: g.format(st.Symbol), execID: strconv.FormatUint(uint64(ev.ExecID), 10),
+			orderID: "NONE", rejReason: ordRejReason(s.v, ev.Reason), hasRej: true, text: ev.Reason.String(), time: t,
+		}
+		g.send(s, r.message(s.v))
+	}
+}
+
+func massRejectReason(r book.Reason) int {
+	if r == book.ReasonUnknownInstrument {
+		return massRejInvalidSymbol
+	}
+	return massRejOther
+}
+
+func (g *Gateway) cancelRejected(ev *book.Event, t time.Time, settled *[]reqKey) {
+	st := &ev.Order
+	k := reqKey{st.Account, st.ClOrdID}
+	p, ok := g.router.request(k)
+	if !ok {
+		return // a cancel from another gateway: not ours to answer
+	}
+	*settled = append(*settled, k)
+	r := cancelReject{
+		orderID: orderIDString(st.ID), clOrdID: st.ClOrdID, origClOrdID: st.OrigClOrdID, account: st.Account,
+		status: st.Status, replace: ev.Replace, reason: cxlRejReason(p.s.v, ev.Reason),
+		text: ev.Reason.String(), time: t,
+	}
+	g.send(p.s, r.message())
+}
+
+func (g *Gateway) massCanceled(ev *book.Event, seq uint64, t time.Time, settled *[]reqKey) {
+	st := &ev.Order
+	k := reqKey{st.Account, st.ClOrdID}
+	p, ok := g.router.request(k)
+	if !ok {
+		return
+	}
+	*settled = append(*settled, k)
+	if p.kind != reqMassCancel {
+		return // cancel on disconnect: the cancelled orders' reports suffice
+	}
+	r := massCancelReport{
+		orderID: "MC-" + strconv.FormatUint(seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
+		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: t,
+	}
+	g.send(p.s, r.message())
+}
