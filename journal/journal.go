@@ -245,12 +245,30 @@ func (j *Journal) Append(cmds []engine.Command) error {
 			return j.fail(fmt.Errorf("journal: append seq %d: %w", cmds[i].Seq, err))
 		}
 	}
-	if err := j.db.Apply(b, pebble.Sync); err != nil {
+	if err := j.commit(b); err != nil {
 		return j.fail(fmt.Errorf("journal: append seq %d..%d: %w", next, next+uint64(len(cmds))-1, err))
 	}
 	j.first.CompareAndSwap(0, next)
 	j.last.Store(next + uint64(len(cmds)) - 1)
 	return nil
+}
+
+// commit applies b with a WAL sync. Pebble reports a failed WAL write or
+// sync through Logger.Fatalf (its commit pipeline cannot continue); our
+// logger panics with a fatalError, which commit turns back into an error so
+// that the caller can fail-stop and answer its waiters instead of the
+// process dying mid-reply.
+func (j *Journal) commit(b *pebble.Batch) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fe, ok := r.(fatalError)
+			if !ok {
+				panic(r)
+			}
+			err = fe
+		}
+	}()
+	return j.db.Apply(b, pebble.Sync)
 }
 
 func (j *Journal) writable() error {
@@ -282,14 +300,44 @@ func (j *Journal) Close() error {
 	}
 	j.snapMu.Lock()
 	defer j.snapMu.Unlock()
+	return j.closeDB()
+}
+
+// closeDB closes Pebble. After a fatal commit error Pebble may report more
+// through Fatalf while closing; that is returned as an error too.
+func (j *Journal) closeDB() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fe, ok := r.(fatalError)
+			if !ok {
+				panic(r)
+			}
+			err = fmt.Errorf("journal: close: %w", fe)
+		}
+	}()
 	if err := j.db.Close(); err != nil {
 		return fmt.Errorf("journal: close: %w", err)
 	}
 	return nil
 }
 
-// pebbleLogger sends Pebble's messages to slog. Fatalf panics: Pebble calls
-// it only for states it cannot continue from.
+// fatalError is what pebbleLogger.Fatalf panics with.
+// It keeps the first error among Fatalf's arguments, so errors.Is still
+// finds the storage error underneath.
+type fatalError struct {
+	msg   string
+	cause error
+}
+
+func (e fatalError) Error() string { return e.msg }
+
+func (e fatalError) Unwrap() error { return e.cause }
+
+// pebbleLogger sends Pebble's messages to slog. Fatalf panics with a
+// fatalError: Pebble calls it only for states it cannot continue from, and
+// expects it not to return. The journal recovers it where it calls Pebble's
+// write path (commit, closeDB); anywhere else it crashes the process, which
+// is what Pebble's default logger would do.
 type pebbleLogger struct{ l *slog.Logger }
 
 func (p pebbleLogger) Infof(format string, args ...any) {
@@ -301,7 +349,13 @@ func (p pebbleLogger) Errorf(format string, args ...any) {
 }
 
 func (p pebbleLogger) Fatalf(format string, args ...any) {
-	msg := "pebble: " + fmt.Sprintf(format, args...)
-	p.l.Error(msg)
-	panic(msg)
+	fe := fatalError{msg: "pebble: " + fmt.Sprintf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			fe.cause = err
+			break
+		}
+	}
+	p.l.Error(fe.msg)
+	panic(fe)
 }

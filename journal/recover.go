@@ -67,6 +67,9 @@ func (j *Journal) Recover(e *engine.Engine, o ReplayOptions) (ReplayStats, error
 		st.SnapshotSeq = seq
 	}
 	st.SnapshotTime = time.Since(t0)
+	if first := j.first.Load(); first > st.SnapshotSeq+1 {
+		return st, fmt.Errorf("%w: commands before seq %d were pruned; replay needs seq %d", ErrGap, first, st.SnapshotSeq+1)
+	}
 	t1 := time.Now()
 	n, err := j.replayFrom(e, st.SnapshotSeq+1, o)
 	st.Replayed, st.LastSeq, st.ReplayTime = n, e.LastSeq(), time.Since(t1)
