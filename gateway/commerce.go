@@ -1,0 +1,205 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/commerce"
+	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+type commerceServer struct {
+	pb.UnimplementedCommerceServiceServer
+	g *Gateway
+}
+
+// runCommerce submits a commerce command; a rejection becomes an error
+// status with the engine's reason and field.
+func (g *Gateway) runCommerce(ctx context.Context, c commerce.Command) (*pb.CommerceCommandResult, error) {
+	res, err := g.submit(ctx, engine.Command{Kind: engine.KindCommerce, Commerce: c})
+	if err != nil {
+		return nil, err
+	}
+	return commerceResult(res)
+}
+
+func commerceResult(res *sequencer.Result) (*pb.CommerceCommandResult, error) {
+	out := &pb.CommerceCommandResult{Seq: res.Seq, TimeUnixNano: res.Time}
+	for i := range res.Commerce {
+		e := &res.Commerce[i]
+		switch e.Kind {
+		case commerce.EvRejected:
+			return nil, commerceReject(e, res.Seq)
+		case commerce.EvReserved:
+			out.ReservationId = uint64(e.Reservation)
+		case commerce.EvShipped:
+			out.ShipmentId = uint64(e.Shipment)
+		case commerce.EvReturnAuthorised:
+			out.ReturnId = uint64(e.Return)
+		}
+		if out.OrderId == 0 && e.Order != 0 {
+			out.OrderId = uint64(e.Order)
+		}
+		out.Duplicate = out.Duplicate || e.Duplicate
+		out.Events = append(out.Events, commerceEventToPB(e))
+	}
+	return out, nil
+}
+
+// admin runs a command that needs an administrator token.
+func (s *commerceServer) admin(ctx context.Context, c commerce.Command, err error) (*pb.CommerceCommandResult, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.g.runCommerce(ctx, c)
+}
+
+// own runs a command on an existing order after checking that the caller
+// may act for the order's channel. An order of another channel is reported
+// as not found, so a channel cannot probe for other channels' order ids.
+func (s *commerceServer) own(ctx context.Context, c commerce.Command, err error) (*pb.CommerceCommandResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	p := principal(ctx)
+	if !p.Admin {
+		if p.Channel == 0 {
+			return nil, status.Error(codes.PermissionDenied, "this call needs a channel or administrator token")
+		}
+		if err := s.g.checkOrderChannel(ctx, c.Order, p.Channel); err != nil {
+			return nil, err
+		}
+	}
+	return s.g.runCommerce(ctx, c)
+}
+
+// channelOrAdmin checks the caller is a channel or an administrator.
+func channelOrAdmin(ctx context.Context) error {
+	if p := principal(ctx); !p.Admin && p.Channel == 0 {
+		return status.Error(codes.PermissionDenied, "this call needs a channel or administrator token")
+	}
+	return nil
+}
+
+func (s *commerceServer) PlaceOrder(ctx context.Context, r *pb.PlaceOrderRequest) (*pb.CommerceCommandResult, error) {
+	c, err := placeOrderCommand(r)
+	if err != nil {
+		return nil, err
+	}
+	if !principal(ctx).CanChannel(c.Channel) {
+		return nil, status.Errorf(codes.PermissionDenied, "token may not place orders for channel %s", c.Channel)
+	}
+	return s.g.runCommerce(ctx, c)
+}
+
+func (s *commerceServer) CancelOrder(ctx context.Context, r *pb.CancelCommerceOrderRequest) (*pb.CommerceCommandResult, error) {
+	c, err := cancelOrderCommand(r)
+	return s.own(ctx, c, err)
+}
+
+func (s *commerceServer) SetPayment(ctx context.Context, r *pb.SetPaymentRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setPaymentCommand(r)
+	return s.own(ctx, c, err)
+}
+
+func (s *commerceServer) CreateReturn(ctx context.Context, r *pb.CreateReturnRequest) (*pb.CommerceCommandResult, error) {
+	c, err := createReturnCommand(r)
+	return s.own(ctx, c, err)
+}
+
+// Holds are a fraud and credit control: only an operator releases them.
+func (s *commerceServer) ReleaseHold(ctx context.Context, r *pb.ReleaseHoldRequest) (*pb.CommerceCommandResult, error) {
+	c, err := orderOnlyCommand(commerce.CmdReleaseHold, r.GetOrderId())
+	return s.admin(ctx, c, err)
+}
+
+// Release, shipment, delivery and return receipt come from fulfilment
+// integrations (WMS, store systems), which hold administrator tokens.
+func (s *commerceServer) ReleaseOrder(ctx context.Context, r *pb.ReleaseOrderRequest) (*pb.CommerceCommandResult, error) {
+	c, err := orderOnlyCommand(commerce.CmdRelease, r.GetOrderId())
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) ConfirmShipment(ctx context.Context, r *pb.ConfirmShipmentRequest) (*pb.CommerceCommandResult, error) {
+	c, err := shipCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) ConfirmDelivery(ctx context.Context, r *pb.ConfirmDeliveryRequest) (*pb.CommerceCommandResult, error) {
+	c, err := deliverCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) ReceiveReturn(ctx context.Context, r *pb.ReceiveReturnRequest) (*pb.CommerceCommandResult, error) {
+	c, err := receiveReturnCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+// Reservations hold stock for a cart at checkout: any channel may take one.
+func (s *commerceServer) Reserve(ctx context.Context, r *pb.ReserveRequest) (*pb.CommerceCommandResult, error) {
+	if err := channelOrAdmin(ctx); err != nil {
+		return nil, err
+	}
+	c, err := reserveCommand(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.g.runCommerce(ctx, c)
+}
+
+func (s *commerceServer) ReleaseReservation(ctx context.Context, r *pb.ReleaseReservationRequest) (*pb.CommerceCommandResult, error) {
+	if err := channelOrAdmin(ctx); err != nil {
+		return nil, err
+	}
+	c, err := releaseReservationCommand(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.g.runCommerce(ctx, c)
+}
+
+func (s *commerceServer) SetStock(ctx context.Context, r *pb.SetStockRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setStockCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) AdjustStock(ctx context.Context, r *pb.AdjustStockRequest) (*pb.CommerceCommandResult, error) {
+	c, err := adjustStockCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) SetSafetyStock(ctx context.Context, r *pb.SetSafetyStockRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setSafetyStockCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) AddInbound(ctx context.Context, r *pb.AddInboundRequest) (*pb.CommerceCommandResult, error) {
+	c, err := addInboundCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) ReceiveStock(ctx context.Context, r *pb.ReceiveStockRequest) (*pb.CommerceCommandResult, error) {
+	c, err := receiveStockCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) SetLocation(ctx context.Context, r *pb.SetLocationRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setLocationCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) SetHoldRules(ctx context.Context, r *pb.SetHoldRulesRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setRulesCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) SetCustomer(ctx context.Context, r *pb.SetCustomerRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setCustomerCommand(r)
+	return s.admin(ctx, c, err)
+}

@@ -1,0 +1,217 @@
+package gateway
+
+import (
+	"testing"
+
+	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+)
+
+// setupCommerce defines two warehouses and SKUs A and B in stock.
+func setupCommerce(t *testing.T, ts *testServer) {
+	t.Helper()
+	cc := ts.commerce()
+	ctx := ctxAs(t, adminTok)
+	for _, l := range []*pb.Location{
+		{Id: 1, Kind: pb.LocationKind_LOCATION_KIND_WAREHOUSE, At: &pb.Coord{Lat: 48_856_600, Lon: 2_352_200}, LeadHours: 24,
+			CostPerShipment: 500, CostPerKm: 1, Priority: 1, Ships: true, Active: true},
+		{Id: 2, Kind: pb.LocationKind_LOCATION_KIND_WAREHOUSE, At: &pb.Coord{Lat: 45_764_000, Lon: 4_835_700}, LeadHours: 24,
+			CostPerShipment: 500, CostPerKm: 1, Priority: 2, Ships: true, Active: true},
+	} {
+		_, err := cc.SetLocation(ctx, &pb.SetLocationRequest{Location: l})
+		require.NoError(t, err)
+	}
+	for _, s := range []struct {
+		sku string
+		loc uint32
+		qty int64
+	}{{"A", 1, 10}, {"A", 2, 5}, {"B", 1, 3}} {
+		_, err := cc.SetStock(ctx, &pb.SetStockRequest{Sku: s.sku, LocationId: s.loc, OnHand: s.qty, Version: 1})
+		require.NoError(t, err)
+	}
+}
+
+var paris = &pb.Coord{Lat: 48_850_000, Lon: 2_350_000}
+
+func webOrder(id string, lines ...*pb.OrderLineInput) *pb.PlaceOrderRequest {
+	return &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: id, Customer: "cust-1", ShipTo: paris, Lines: lines}
+}
+
+func line(sku string, qty int64) *pb.OrderLineInput {
+	return &pb.OrderLineInput{Sku: sku, Qty: qty, UnitPrice: 1000, Currency: "EUR"}
+}
+
+func TestCommerceOrderLifecycle(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+
+	placed, err := cc.PlaceOrder(web, webOrder("w-1", line("A", 4), line("B", 1)))
+	require.NoError(t, err)
+	require.NotZero(t, placed.GetOrderId())
+	require.False(t, placed.GetDuplicate())
+
+	// Idempotent re-submit: the same order, flagged duplicate, nothing new.
+	again, err := cc.PlaceOrder(web, webOrder("w-1", line("A", 4), line("B", 1)))
+	require.NoError(t, err)
+	require.True(t, again.GetDuplicate())
+	require.Equal(t, placed.GetOrderId(), again.GetOrderId())
+
+	got, err := cc.GetOrder(web, &pb.GetOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: "w-1"})
+	require.NoError(t, err)
+	require.Equal(t, placed.GetOrderId(), got.GetOrderId())
+	require.Len(t, got.GetLines(), 2)
+	require.Equal(t, int64(4), got.GetLines()[0].GetAllocated())
+
+	list, err := cc.ListOrders(web, &pb.ListOrdersRequest{Customer: "cust-1"})
+	require.NoError(t, err)
+	require.Len(t, list.GetOrders(), 1)
+
+	av, err := cc.GetAvailability(web, &pb.GetAvailabilityRequest{Skus: []string{"A", "B", "NOPE"}, PerLocation: true})
+	require.NoError(t, err)
+	require.Equal(t, int64(11), av.GetSkus()[0].GetNetworkAtp())
+	require.Len(t, av.GetSkus()[0].GetLocations(), 2)
+	require.False(t, av.GetSkus()[2].GetKnown())
+
+	// Cancel one unit of line 1, then release, ship and deliver the rest.
+	_, err = cc.CancelOrder(web, &pb.CancelCommerceOrderRequest{OrderId: placed.GetOrderId(), Lines: []*pb.LineQty{{Line: 1, Qty: 1}}})
+	require.NoError(t, err)
+	_, err = cc.ReleaseOrder(admin, &pb.ReleaseOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	got, err = cc.GetOrder(admin, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	loc := uint32(1)
+	ship, err := cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: placed.GetOrderId(), LocationId: loc, Tracking: "TRK1",
+		Lines: []*pb.LineQty{{Line: 1, Qty: got.GetLines()[0].GetReleased()}, {Line: 2, Qty: 1}}})
+	require.NoError(t, err, "order: %v", got)
+	require.NotZero(t, ship.GetShipmentId())
+	_, err = cc.ConfirmDelivery(admin, &pb.ConfirmDeliveryRequest{OrderId: placed.GetOrderId(), ShipmentId: ship.GetShipmentId()})
+	require.NoError(t, err)
+
+	ret, err := cc.CreateReturn(web, &pb.CreateReturnRequest{OrderId: placed.GetOrderId(), Lines: []*pb.LineQty{{Line: 2, Qty: 1}}})
+	require.NoError(t, err)
+	require.NotZero(t, ret.GetReturnId())
+	_, err = cc.ReceiveReturn(admin, &pb.ReceiveReturnRequest{ReturnId: ret.GetReturnId(), LocationId: 1,
+		Lines: []*pb.LineQty{{Line: 2, Qty: 1, Condition: pb.Condition_CONDITION_RESELLABLE}}})
+	require.NoError(t, err)
+
+	counters, err := cc.GetCounters(web, &pb.GetCountersRequest{})
+	require.NoError(t, err)
+	require.NotEmpty(t, counters.GetCounters())
+	require.Equal(t, "web.orders", counters.GetCounters()[0].GetName())
+	require.Equal(t, int64(1), counters.GetCounters()[0].GetValue())
+}
+
+func TestCommerceStockAndReservations(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+
+	_, err := cc.AdjustStock(admin, &pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -2, Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE})
+	require.NoError(t, err)
+	_, err = cc.SetSafetyStock(admin, &pb.SetSafetyStockRequest{Sku: "A", LocationId: 1, Qty: 1})
+	require.NoError(t, err)
+	_, err = cc.AddInbound(admin, &pb.AddInboundRequest{Sku: "B", LocationId: 2, Qty: 7, DateUnixNano: 4_000_000_000_000_000_000})
+	require.NoError(t, err)
+	_, err = cc.ReceiveStock(admin, &pb.ReceiveStockRequest{Sku: "B", LocationId: 2, Qty: 2})
+	require.NoError(t, err)
+	res, err := cc.Reserve(web, &pb.ReserveRequest{Sku: "A", LocationId: 2, Qty: 2, TtlNanos: 60e9})
+	require.NoError(t, err)
+	require.NotZero(t, res.GetReservationId())
+
+	av, err := cc.GetAvailability(web, &pb.GetAvailabilityRequest{Skus: []string{"A", "B"}})
+	require.NoError(t, err)
+	require.Equal(t, int64(7+3), av.GetSkus()[0].GetNetworkAtp(), "A: 10-2-1 at 1, 5-2 at 2")
+	require.Equal(t, int64(2), av.GetSkus()[0].GetReserved())
+	require.Equal(t, int64(3+2), av.GetSkus()[1].GetNetworkAtp())
+
+	_, err = cc.ReleaseReservation(web, &pb.ReleaseReservationRequest{ReservationId: res.GetReservationId()})
+	require.NoError(t, err)
+	st := requireCode(t, errOf(cc.ReleaseReservation(web, &pb.ReleaseReservationRequest{ReservationId: res.GetReservationId()})), codes.FailedPrecondition)
+	require.Equal(t, "reservation_used", reasonOf(t, st))
+
+	// Stale version and unknown location come back with the engine's reason and field.
+	st = requireCode(t, errOf(cc.SetStock(admin, &pb.SetStockRequest{Sku: "A", LocationId: 1, OnHand: 3, Version: 1})), codes.FailedPrecondition)
+	require.Equal(t, "stale_version", reasonOf(t, st))
+	st = requireCode(t, errOf(cc.SetStock(admin, &pb.SetStockRequest{Sku: "A", LocationId: 9, OnHand: 3, Version: 1})), codes.NotFound)
+	require.Equal(t, "unknown_location", reasonOf(t, st))
+
+	pr, err := cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{line("A", 2)}})
+	require.NoError(t, err)
+	require.True(t, pr.GetPromisable())
+	require.Equal(t, uint32(1), pr.GetLines()[0].GetLocationId())
+	require.Greater(t, pr.GetDeliverByUnixNano(), pr.GetShipByUnixNano())
+}
+
+func TestCommerceHoldsAndOwnership(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, mkt, admin := ctxAs(t, webTok), ctxAs(t, mktTok), ctxAs(t, adminTok)
+
+	_, err := cc.SetHoldRules(admin, &pb.SetHoldRulesRequest{Rules: &pb.HoldRules{MaxQty: 3}})
+	require.NoError(t, err)
+	_, err = cc.SetCustomer(admin, &pb.SetCustomerRequest{Customer: "cust-1", B2B: true, CreditLimit: 1_000_000})
+	require.NoError(t, err)
+	placed, err := cc.PlaceOrder(web, webOrder("big", line("A", 5)))
+	require.NoError(t, err)
+	got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, "qty", got.GetHold())
+
+	// Another channel cannot see or touch it; a channel cannot release holds.
+	_, err = cc.GetOrder(mkt, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	requireCode(t, err, codes.NotFound)
+	_, err = cc.CancelOrder(mkt, &pb.CancelCommerceOrderRequest{OrderId: placed.GetOrderId()})
+	requireCode(t, err, codes.NotFound)
+	list, err := cc.ListOrders(mkt, &pb.ListOrdersRequest{})
+	require.NoError(t, err)
+	require.Empty(t, list.GetOrders())
+	_, err = cc.ListOrders(mkt, &pb.ListOrdersRequest{Channel: pb.Channel_CHANNEL_WEB})
+	requireCode(t, err, codes.PermissionDenied)
+	_, err = cc.ReleaseHold(web, &pb.ReleaseHoldRequest{OrderId: placed.GetOrderId()})
+	requireCode(t, err, codes.PermissionDenied)
+
+	_, err = cc.ReleaseHold(admin, &pb.ReleaseHoldRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	_, err = cc.SetPayment(web, &pb.SetPaymentRequest{OrderId: placed.GetOrderId(), Payment: pb.PaymentStatus_PAYMENT_STATUS_AUTHORISED})
+	require.NoError(t, err)
+	_, err = cc.CancelOrder(web, &pb.CancelCommerceOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_CANCELLED, got.GetStatus())
+
+	// Paging: three more orders, two per page.
+	for _, id := range []string{"p1", "p2", "p3"} {
+		_, err := cc.PlaceOrder(web, webOrder(id, line("B", 1)))
+		require.NoError(t, err)
+	}
+	page, err := cc.ListOrders(web, &pb.ListOrdersRequest{PageSize: 2})
+	require.NoError(t, err)
+	require.Len(t, page.GetOrders(), 2)
+	require.NotEmpty(t, page.GetNextPageToken())
+	page2, err := cc.ListOrders(web, &pb.ListOrdersRequest{PageSize: 2, PageToken: page.GetNextPageToken()})
+	require.NoError(t, err)
+	require.Len(t, page2.GetOrders(), 2)
+	require.Empty(t, page2.GetNextPageToken())
+	status, err := cc.ListOrders(admin, &pb.ListOrdersRequest{Status: pb.OrderStatus_ORDER_STATUS_CANCELLED})
+	require.NoError(t, err)
+	require.Len(t, status.GetOrders(), 1)
+}
+
+func TestCommerceMalformed(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	cc := ts.commerce()
+	web := ctxAs(t, webTok)
+	st := requireCode(t, errOf(cc.PlaceOrder(web, &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_WEB,
+		Lines: []*pb.OrderLineInput{{Sku: "", Qty: 0, Currency: "euro"}}})), codes.InvalidArgument)
+	require.ElementsMatch(t, []string{"channel_order_id", "customer", "ship_to", "lines[0].sku", "lines[0].qty", "lines[0].currency"}, fieldsOf(st))
+	st = requireCode(t, errOf(cc.Reserve(web, &pb.ReserveRequest{Sku: "A"})), codes.InvalidArgument)
+	require.ElementsMatch(t, []string{"location_id", "qty", "ttl_nanos"}, fieldsOf(st))
+	st = requireCode(t, errOf(cc.GetAvailability(web, &pb.GetAvailabilityRequest{})), codes.InvalidArgument)
+	require.Equal(t, []string{"skus"}, fieldsOf(st))
+}

@@ -1,0 +1,37 @@
+// Package gateway serves the oms.v1 gRPC API (proto/oms/v1) on top of the
+// sequencer: it authenticates each call, translates requests into engine
+// commands, submits them, and maps the engine's events back to responses,
+// streams and status codes.
+//
+// Usage:
+//
+//	auth, err := gateway.NewAuthenticator(tokens)
+//	gw, err := gateway.New(gateway.Options{Sequencer: seq, Auth: auth, Log: log, Registry: reg})
+//	srv := grpc.NewServer(gw.ServerOptions()...)
+//	gw.Register(srv) // oms.v1 services, grpc.health.v1, reflection
+//	go srv.Serve(lis)
+//	...
+//	gw.Drain()        // new calls: UNAVAILABLE; streams end with a resume point
+//	srv.GracefulStop()
+//
+// Guarantees:
+//   - Every call but health and reflection needs "authorization: Bearer
+//     <token>". A token is an administrator, a commerce channel or a set of
+//     trading accounts. A channel sees and changes only its own orders (an
+//     order of another channel is NOT_FOUND, so ids cannot be probed); a
+//     desk only its accounts'; administration needs an administrator.
+//   - Malformed requests fail with INVALID_ARGUMENT before reaching the
+//     sequencer, with a google.rpc.BadRequest listing every bad field by its
+//     proto name (lines[2].qty). Nothing malformed is journaled.
+//   - A command the engine rejects is journaled all the same; the call fails
+//     with the code its reason means (INVALID_ARGUMENT, NOT_FOUND,
+//     ALREADY_EXISTS, FAILED_PRECONDITION) and a google.rpc.ErrorInfo whose
+//     reason is the engine's reason code and whose metadata holds the seq.
+//   - RESOURCE_EXHAUSTED when the sequencer's inbox is full; UNAVAILABLE
+//     once draining or after the sequencer closed; a handler panic is
+//     INTERNAL with no stack trace (the stack is logged).
+//   - A reply is sent only after the command is durable and applied.
+//   - Streams carry each result's seq; a client resumes with from_seq = last
+//     seq + 1 and misses nothing while the sequencer still holds that seq
+//     (its ring); older resume points fail with OUT_OF_RANGE.
+package gateway

@@ -1,0 +1,146 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/sequencer"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Domains of the google.rpc.ErrorInfo detail that carries an engine reason.
+const (
+	domainTrading  = "oms.trading"
+	domainCommerce = "oms.commerce"
+)
+
+// violations collects google.rpc.BadRequest field violations while a request
+// is translated, so that a client learns every bad field at once.
+type violations []*errdetails.BadRequest_FieldViolation
+
+func (v *violations) add(field, desc string) {
+	*v = append(*v, &errdetails.BadRequest_FieldViolation{Field: field, Description: desc})
+}
+
+// err returns nil when there are no violations, else an InvalidArgument
+// status whose message names the fields and whose details list them.
+func (v violations) err() error {
+	if len(v) == 0 {
+		return nil
+	}
+	msg := "invalid request: " + v[0].Field + ": " + v[0].Description
+	if len(v) > 1 {
+		msg += " (and " + strconv.Itoa(len(v)-1) + " more)"
+	}
+	st := status.New(codes.InvalidArgument, msg)
+	st, _ = st.WithDetails(&errdetails.BadRequest{FieldViolations: v})
+	return st.Err()
+}
+
+func invalidField(field, desc string) error {
+	var v violations
+	v.add(field, desc)
+	return v.err()
+}
+
+// seqErr maps an error from the sequencer to a status.
+func seqErr(err error) error {
+	switch {
+	case errors.Is(err, sequencer.ErrOverloaded):
+		st := status.New(codes.ResourceExhausted, "server overloaded: retry with backoff")
+		st, _ = st.WithDetails(&errdetails.RetryInfo{})
+		return st.Err()
+	case errors.Is(err, sequencer.ErrClosed):
+		return status.Error(codes.Unavailable, "server shutting down")
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	return status.Error(codes.Internal, "internal error")
+}
+
+// tradeReasonCode maps an engine reason to the status code that says what
+// it means: bad input is InvalidArgument, a missing entity NotFound, an
+// existing one AlreadyExists, and a state or limit conflict
+// FailedPrecondition.
+func tradeReasonCode(r book.Reason) codes.Code {
+	switch r {
+	case book.ReasonInvalidQty, book.ReasonInvalidPrice, book.ReasonOffTick, book.ReasonOffLot,
+		book.ReasonInvalidSide, book.ReasonInvalidType, book.ReasonInvalidTIF, book.ReasonInvalidExpiry,
+		book.ReasonInvalidDisplay, book.ReasonInvalidStopPrice, book.ReasonInvalidInstrument,
+		book.ReasonInvalidAccount, book.ReasonInvalidCommand, book.ReasonMissingClOrdID,
+		book.ReasonNotionalOverflow:
+		return codes.InvalidArgument
+	case book.ReasonUnknownInstrument, book.ReasonUnknownAccount, book.ReasonUnknownOrder:
+		return codes.NotFound
+	case book.ReasonDuplicateClOrdID, book.ReasonDuplicateInstrument, book.ReasonDuplicateAccount:
+		return codes.AlreadyExists
+	}
+	return codes.FailedPrecondition
+}
+
+// tradeReasonField names the request field an InvalidArgument reason is
+// about, for the BadRequest detail.
+func tradeReasonField(r book.Reason) string {
+	switch r {
+	case book.ReasonInvalidQty, book.ReasonOffLot:
+		return "qty"
+	case book.ReasonInvalidPrice, book.ReasonOffTick, book.ReasonNotionalOverflow:
+		return "price"
+	case book.ReasonInvalidSide:
+		return "side"
+	case book.ReasonInvalidType:
+		return "type"
+	case book.ReasonInvalidTIF:
+		return "tif"
+	case book.ReasonInvalidExpiry:
+		return "expire_time_unix_nano"
+	case book.ReasonInvalidDisplay:
+		return "display_qty"
+	case book.ReasonInvalidStopPrice:
+		return "stop_price"
+	case book.ReasonInvalidInstrument:
+		return "instrument"
+	case book.ReasonInvalidAccount:
+		return "account"
+	case book.ReasonMissingClOrdID:
+		return "cl_ord_id"
+	}
+	return ""
+}
+
+// reasonErr builds the status for a rejection by the engine: the code from
+// code, the engine's reason in a google.rpc.ErrorInfo, the sequence number
+// of the journaled command in its metadata, and a field violation when the
+// reason is about one field.
+func reasonErr(c codes.Code, domain, reason, field string, seq uint64) error {
+	st := status.New(c, "rejected: "+reason)
+	details := []*errdetails.ErrorInfo{{
+		Reason:   reason,
+		Domain:   domain,
+		Metadata: map[string]string{"seq": strconv.FormatUint(seq, 10)},
+	}}
+	var err error
+	if c == codes.InvalidArgument && field != "" {
+		st, err = st.WithDetails(details[0], &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: reason}}})
+	} else {
+		st, err = st.WithDetails(details[0])
+	}
+	if err != nil {
+		return status.Error(c, "rejected: "+reason)
+	}
+	return st.Err()
+}
+
+func tradeReject(r book.Reason, seq uint64) error {
+	c := tradeReasonCode(r)
+	return reasonErr(c, domainTrading, r.String(), tradeReasonField(r), seq)
+}

@@ -1,0 +1,44 @@
+package gateway
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+)
+
+// metrics are the gateway's own Prometheus collectors. The sequencer and
+// journal metrics are registered by their owners (see cmd/oms).
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "oms", Subsystem: "grpc", Name: "requests_total",
+			Help: "gRPC calls by method and status code.",
+		}, []string{"method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "oms", Subsystem: "grpc", Name: "request_duration_seconds",
+			Help:    "gRPC call latency by method (streams: their lifetime).",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 18), // 50us .. ~6.5s
+		}, []string{"method"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("gateway: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) observe(method string, code codes.Code, d time.Duration) {
+	m.requests.WithLabelValues(method, code.String()).Inc()
+	m.latency.WithLabelValues(method).Observe(d.Seconds())
+}

@@ -1,0 +1,281 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
+	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+type streamServer struct {
+	pb.UnimplementedStreamServiceServer
+	g *Gateway
+}
+
+// follow subscribes from seq from and calls send with every result until
+// the client goes away, the gateway drains, or the subscription ends. The
+// error it returns tells the client where to resume.
+func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.Result) error) error {
+	sub, err := g.seq.Subscribe(from, g.buffer)
+	switch {
+	case errors.Is(err, sequencer.ErrTooOld):
+		return status.Errorf(codes.OutOfRange, "from_seq %d is older than the results the server holds: %v", from, err)
+	case errors.Is(err, sequencer.ErrClosed):
+		return status.Error(codes.Unavailable, "server shutting down")
+	case err != nil:
+		return invalidField("from_seq", err.Error())
+	}
+	defer sub.Close()
+	next := from
+	for {
+		select {
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		case <-g.drained:
+			return resumeErr(codes.Unavailable, "server shutting down", next)
+		case r, ok := <-sub.C:
+			if !ok {
+				if errors.Is(sub.Err(), sequencer.ErrSlowConsumer) {
+					return resumeErr(codes.ResourceExhausted, "stream fell behind", next)
+				}
+				return resumeErr(codes.Unavailable, "server shutting down", next)
+			}
+			if err := send(r); err != nil {
+				return err
+			}
+			next = r.Seq + 1
+		}
+	}
+}
+
+// resumeErr ends a stream with the sequence number to resume from, in the
+// message and as a google.rpc.ErrorInfo.
+func resumeErr(c codes.Code, msg string, next uint64) error {
+	st := status.New(c, fmt.Sprintf("%s: resume with from_seq=%d", msg, next))
+	st, _ = st.WithDetails(&errdetails.ErrorInfo{Reason: "resume", Domain: "oms.stream",
+		Metadata: map[string]string{"from_seq": fmt.Sprint(next)}})
+	return st.Err()
+}
+
+// orderFilter decides which events an order stream carries.
+type orderFilter struct {
+	g          *Gateway
+	p          *Principal
+	channel    commerce.Channel
+	order      commerce.OrderID
+	account    string
+	tradeOrder book.OrderID
+	channelOf  map[commerce.OrderID]commerce.Channel // cache of order -> channel
+}
+
+func (f *orderFilter) commerce(ctx context.Context, e *commerce.Event) bool {
+	switch e.Kind {
+	case commerce.EvRejected, commerce.EvLocation, commerce.EvStock, commerce.EvInbound, commerce.EvRules,
+		commerce.EvCustomer, commerce.EvReserved, commerce.EvReservationExpired:
+		return false
+	}
+	if e.Order == 0 {
+		return false
+	}
+	switch {
+	case f.order != 0:
+		return e.Order == f.order
+	case f.channel != 0:
+		return f.orderChannel(ctx, e) == f.channel
+	}
+	return f.p.Admin && f.account == "" && f.tradeOrder == 0
+}
+
+func (f *orderFilter) orderChannel(ctx context.Context, e *commerce.Event) commerce.Channel {
+	if e.Kind == commerce.EvOrderCreated {
+		f.channelOf[e.Order] = e.Channel
+		return e.Channel
+	}
+	if ch, ok := f.channelOf[e.Order]; ok {
+		return ch
+	}
+	ch, _ := f.g.lookupOrderChannel(ctx, e.Order)
+	if len(f.channelOf) > 1<<20 {
+		clear(f.channelOf)
+	}
+	f.channelOf[e.Order] = ch
+	return ch
+}
+
+func (f *orderFilter) trade(e *book.Event) bool {
+	switch e.Kind {
+	case book.EvLevel, book.EvInstrument, book.EvAccount, book.EvEndOfDay:
+		return false
+	}
+	mine := func(o *book.OrderState) bool {
+		if o.Account == "" || !f.p.CanTrade(o.Account) {
+			return false
+		}
+		switch {
+		case f.tradeOrder != 0:
+			return o.ID == f.tradeOrder
+		case f.account != "":
+			return o.Account == f.account
+		}
+		return f.p.Admin && f.channel == 0 && f.order == 0
+	}
+	return mine(&e.Order) || (e.Kind == book.EvTrade && mine(&e.Maker))
+}
+
+func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.StreamService_SubscribeOrdersServer) error {
+	ctx := ss.Context()
+	p := principal(ctx)
+	f := &orderFilter{g: s.g, p: p, channel: commerce.Channel(r.GetChannel()), order: commerce.OrderID(r.GetOrderId()),
+		account: r.GetAccount(), tradeOrder: book.OrderID(r.GetTradeOrderId()), channelOf: map[commerce.OrderID]commerce.Channel{}}
+	if err := s.checkOrderFilter(ctx, r, f); err != nil {
+		return err
+	}
+	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		for i := range res.Commerce {
+			if e := &res.Commerce[i]; f.commerce(ctx, e) {
+				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Commerce{Commerce: commerceEventToPB(e)}}
+				if err := ss.Send(m); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range res.Trade {
+			if e := &res.Trade[i]; f.trade(e) {
+				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Trade{Trade: tradeEventToPB(e)}}
+				if err := ss.Send(m); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// checkOrderFilter validates the filter and the caller's right to it.
+func (s *streamServer) checkOrderFilter(ctx context.Context, r *pb.SubscribeOrdersRequest, f *orderFilter) error {
+	var v violations
+	n := 0
+	for _, set := range []bool{r.GetChannel() != 0, r.GetOrderId() != 0, r.GetAccount() != "", r.GetTradeOrderId() != 0} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		v.add("channel", "set at most one of channel, order_id, account and trade_order_id")
+	}
+	if n == 0 && !f.p.Admin {
+		v.add("channel", "set one of channel, order_id, account and trade_order_id (only an administrator may follow every order)")
+	}
+	checkEnum(&v, "channel", r.GetChannel(), pb.Channel_CHANNEL_B2B, false)
+	checkID(&v, "account", r.GetAccount(), false)
+	if err := v.err(); err != nil {
+		return err
+	}
+	switch {
+	case f.channel != 0 && !f.p.CanChannel(f.channel):
+		return status.Errorf(codes.PermissionDenied, "token may not follow channel %s", f.channel)
+	case f.account != "" && !f.p.CanTrade(f.account):
+		return status.Errorf(codes.PermissionDenied, "token may not follow account %q", f.account)
+	case f.order != 0 && !f.p.Admin:
+		if f.p.Channel == 0 {
+			return status.Error(codes.PermissionDenied, "this stream needs a channel or administrator token")
+		}
+		return s.g.checkOrderChannel(ctx, f.order, f.p.Channel)
+	case f.tradeOrder != 0 && len(f.p.Accounts) == 0 && !f.p.Admin:
+		return status.Error(codes.PermissionDenied, "this stream needs a trading or administrator token")
+	}
+	return nil
+}
+
+func inventoryEvent(e *commerce.Event) bool {
+	switch e.Kind {
+	case commerce.EvStock, commerce.EvInbound, commerce.EvReserved, commerce.EvReservationReleased, commerce.EvReservationExpired:
+		return true
+	}
+	return false
+}
+
+// SubscribeInventory needs a channel or an administrator token.
+func (s *streamServer) SubscribeInventory(r *pb.SubscribeInventoryRequest, ss pb.StreamService_SubscribeInventoryServer) error {
+	ctx := ss.Context()
+	if err := channelOrAdmin(ctx); err != nil {
+		return err
+	}
+	var v violations
+	if len(r.GetSkus()) > maxLines {
+		v.add("skus", fmt.Sprintf("at most %d", maxLines))
+	}
+	skus := map[commerce.SKU]bool{}
+	for i, sku := range r.GetSkus() {
+		skus[checkSKU(&v, fmt.Sprintf("skus[%d]", i), sku)] = true
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		for i := range res.Commerce {
+			e := &res.Commerce[i]
+			if !inventoryEvent(e) || (len(skus) > 0 && !skus[e.SKU]) {
+				continue
+			}
+			if err := ss.Send(&pb.InventoryEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: commerceEventToPB(e)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// marketDataToPB keeps only what is public: no accounts, order ids or
+// client ids.
+func marketDataToPB(e *book.Event) *pb.TradeEvent {
+	out := &pb.TradeEvent{Kind: e.Kind.String(), Symbol: e.Order.Symbol, LastQty: int64(e.LastQty), LastPx: int64(e.LastPx),
+		Count: int64(e.Count), Side: pb.Side(e.Side)}
+	switch e.Kind {
+	case book.EvTrade:
+		out.TradeId = e.TradeID
+		out.Side = pb.Side(e.Order.Side) // the aggressor's side
+	case book.EvInstrument:
+		out.Symbol = e.Instrument.Symbol
+		out.Instrument = instrumentToPB(&e.Instrument)
+	}
+	return out
+}
+
+// SubscribeMarketData is open to every authenticated caller.
+func (s *streamServer) SubscribeMarketData(r *pb.SubscribeMarketDataRequest, ss pb.StreamService_SubscribeMarketDataServer) error {
+	ctx := ss.Context()
+	var v violations
+	checkID(&v, "symbol", r.GetSymbol(), false)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		for i := range res.Trade {
+			e := &res.Trade[i]
+			var sym string
+			switch e.Kind {
+			case book.EvTrade, book.EvLevel:
+				sym = e.Order.Symbol
+			case book.EvInstrument:
+				sym = e.Instrument.Symbol
+			default:
+				continue
+			}
+			if r.GetSymbol() != "" && sym != r.GetSymbol() {
+				continue
+			}
+			if err := ss.Send(&pb.MarketDataMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: marketDataToPB(e)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
