@@ -9,9 +9,10 @@ package commerce
 //  2. The cosine comes from Bhaskara I's rational approximation,
 //     sin(x°) ≈ 4x(180-x) / (40500 - x(180-x)), evaluated in milli-degrees
 //     with a 16-bit fixed-point result (absolute error below 0.002).
-//  3. The planar length is an octagonal approximation of the hypotenuse,
-//     (1007·max + 441·min)/1024, less 40·max/1024 when max < 16·min
-//     (relative error within about 3%), then 111.195 km per degree.
+//  3. The planar length starts from an octagonal approximation of the
+//     hypotenuse, (1007·max + 441·min)/1024 less 40·max/1024 when
+//     max < 16·min (within about 3%), refined by one Newton step for the
+//     square root (within about 0.05%); then 111.195 km per degree.
 //
 // The result is within a few percent of the great-circle distance for the
 // distances sourcing compares (up to a few thousand km), and exactly
@@ -62,6 +63,11 @@ func distanceKm(a, b Coord) int32 {
 		d -= 40 * hi
 	}
 	d /= 1024
+	// One Newton step towards sqrt(hi²+lo²) takes the error from about 3%
+	// to about 0.05%. hi and lo are below 2^29, so the squares fit.
+	if d > 0 {
+		d = (d + (hi*hi+lo*lo)/d) / 2
+	}
 	// d is in micro-degrees of arc; one degree is 111.195 km.
 	return int32((d*111195 + 500_000_000) / 1_000_000_000)
 }
