@@ -220,15 +220,11 @@ const (
 
 // MassCancelRejectReason (532) values.
 const (
-	massRejNotSupported   = 0
-	massRejInvalidSymbol  = 1
-	massRejOther          = 99
-	massRejUnknownAccount = 99
+	massRejNotSupported  = 0
+	massRejInvalidSymbol = 1
+	massRejOther         = 99
 )
 
-// BusinessRejectReason (380) values.
-const (
-	bizRejOther         = 0
-	bizRejUnknownID     = 1
-	bizRejNotAuthorized = 6
-)
+// BusinessRejectReason (380) Other: the reason for rate-limited messages
+// and unavailable status answers (the Text says which).
+const bizRejOther = 0

@@ -182,8 +182,11 @@ func (g *Gateway) rejected(ev *book.Event, seq uint64, t time.Time, settled *[]r
 }
 
 func massRejectReason(r book.Reason) int {
-	if r == book.ReasonUnknownInstrument {
+	switch r {
+	case book.ReasonUnknownInstrument:
 		return massRejInvalidSymbol
+	case book.ReasonInvalidCommand:
+		return massRejNotSupported
 	}
 	return massRejOther
 }
