@@ -275,6 +275,10 @@ func formatOrder(b *strings.Builder, v *OrderView) {
 		w("  return=%d at=%s lines=%v", r.ID, fmtTime(r.At), r.Lines)
 	}
 	for _, h := range v.History {
-		w("  history %s %s line=%d loc=%d qty=%d status=%s ref=%d", fmtTime(h.At), h.Kind, h.Line, h.Loc, h.Qty, h.Status, h.Ref)
+		st := ""
+		if h.Kind == EvOrderStatus || h.Kind == EvOrderCreated {
+			st = " status=" + h.Status.String()
+		}
+		w("  history %s %s line=%d loc=%d qty=%d ref=%d%s", fmtTime(h.At), h.Kind, h.Line, h.Loc, h.Qty, h.Ref, st)
 	}
 }

@@ -85,29 +85,46 @@ func (e *Engine) release(c *Command) {
 }
 
 // releaseAt emits one fulfilment request for the order's unreleased
-// allocations at location id.
+// allocations at location id: one fulfilment line per order line.
 func (e *Engine) releaseAt(o *order, id LocationID) {
 	e.nextFulfilment++
 	f := e.nextFulfilment
 	var n int32
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		if a := &e.allocs[ai]; !a.released && a.qty > 0 && e.locs[a.loc].def.ID == id {
+	for i := int32(0); i < o.nLines; i++ {
+		if e.unreleasedAt(o, o.line0+i, id, 0) > 0 {
 			n++
 		}
 	}
 	e.emit(Event{Kind: EvFulfilmentRequest, Order: o.id, Loc: id, Fulfilment: f, Count: n,
 		Customer: o.customer, PickedUp: o.pickup >= 0})
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
-		if a.released || a.qty == 0 || e.locs[a.loc].def.ID != id {
+	for i := int32(0); i < o.nLines; i++ {
+		li := o.line0 + i
+		q := e.unreleasedAt(o, li, id, f)
+		if q == 0 {
 			continue
 		}
-		a.released, a.fulfilment = true, f
-		l := &e.lines[a.line]
-		l.released += a.qty
+		l := &e.lines[li]
+		l.released += q
 		e.emit(Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
-			SKU: e.skus[l.sku].name, Qty: a.qty, ShipBy: a.shipBy, DeliverBy: a.deliverBy})
+			SKU: e.skus[l.sku].name, Qty: q})
 	}
+}
+
+// unreleasedAt sums line li's unreleased open units at location id; with a
+// non-zero fulfilment id it also marks them released under it.
+func (e *Engine) unreleasedAt(o *order, li int32, id LocationID, f FulfilmentID) Qty {
+	var q Qty
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		if a.line != li || a.released || a.qty == 0 || e.locs[a.loc].def.ID != id {
+			continue
+		}
+		q += a.qty
+		if f != 0 {
+			a.released, a.fulfilment = true, f
+		}
+	}
+	return q
 }
 
 // refLines validates line references (number, no duplicates, qty > 0).
