@@ -127,9 +127,9 @@ func isNameTable(vs *ast.ValueSpec) bool {
 	return ok && id.Name == "string" && strings.HasSuffix(vs.Names[0].Name, "Names")
 }
 
-// isSentinelError accepts `var ErrX = errors.New(...)`.
+// isSentinelError accepts `var ErrX = errors.New(...)` (or errX).
 func isSentinelError(vs *ast.ValueSpec) bool {
-	if len(vs.Values) != 1 || !strings.HasPrefix(vs.Names[0].Name, "Err") {
+	if len(vs.Values) != 1 || !strings.HasPrefix(strings.ToLower(vs.Names[0].Name), "err") {
 		return false
 	}
 	call, ok := vs.Values[0].(*ast.CallExpr)

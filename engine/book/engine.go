@@ -59,6 +59,9 @@ type account struct {
 	openBuyNotional Money
 	dayBuyNotional  Money
 	pos             []position // by instrument idx
+	// clOrd maps every client order id the account used today (orders,
+	// cancels and replaces) to its order.
+	clOrd map[string]OrderID
 	head, tail      *order     // live orders in the order they became live
 }
 
@@ -85,12 +88,6 @@ func (a *account) restricted(symbol string) bool {
 	return false
 }
 
-// clKey identifies a client order id within an account.
-type clKey struct {
-	acct int
-	id   string
-}
-
 type levelKey struct {
 	inst  *instrument
 	side  Side
@@ -109,8 +106,7 @@ type Engine struct {
 	acctList    []*account
 
 	orders map[OrderID]*order    // live orders
-	clOrd  map[clKey]OrderID     // every client order id used today
-	done   map[OrderID]doneOrder // orders finished today
+	done   doneLog               // orders finished today
 	gtd    *btree.BTreeG[*order] // GTD orders by expiry, then id
 
 	nextOrderID OrderID
@@ -132,8 +128,7 @@ func New() *Engine {
 		instruments: make(map[string]*instrument),
 		accounts:    make(map[string]*account),
 		orders:      make(map[OrderID]*order),
-		clOrd:       make(map[clKey]OrderID),
-		done:        make(map[OrderID]doneOrder),
+		done:        doneLog{base: 1, older: make(map[OrderID]doneOrder)},
 		gtd: btree.NewBTreeGOptions(func(a, b *order) bool {
 			if a.expire != b.expire {
 				return a.expire < b.expire

@@ -20,7 +20,7 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 		var ok bool
-		if id, ok = e.clOrd[clKey{a.idx, c.OrigClOrdID}]; !ok {
+		if id, ok = a.clOrd[c.OrigClOrdID]; !ok {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 	}
@@ -30,8 +30,8 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 		}
 		return o, nil, a, ReasonNone
 	}
-	if d, ok := e.done[id]; ok && d.acct == a {
-		return nil, &d, a, ReasonTooLate
+	if d, ok := e.done.get(id); ok && d.acct == a {
+		return nil, d, a, ReasonTooLate
 	}
 	return nil, nil, a, ReasonUnknownOrder
 }
@@ -59,12 +59,11 @@ func (e *Engine) claimClOrdID(c *Command, o *order) bool {
 		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
 		return false
 	}
-	k := clKey{o.acct.idx, c.ClOrdID}
-	if _, dup := e.clOrd[k]; dup {
+	if _, dup := o.acct.clOrd[c.ClOrdID]; dup {
 		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
 		return false
 	}
-	e.clOrd[k] = o.id
+	o.acct.clOrd[c.ClOrdID] = o.id
 	o.origClOrdID = o.clOrdID
 	o.clOrdID = c.ClOrdID
 	return true
@@ -302,11 +301,11 @@ func (e *Engine) endOfDay(c *Command) {
 		for _, a := range e.acctList {
 			a.dayBuyNotional = 0
 		}
-		clear(e.done)
-		clear(e.clOrd)
-		for _, in := range e.instList {
-			for o := in.head; o != nil; o = o.iNext {
-				e.clOrd[clKey{o.acct.idx, o.clOrdID}] = o.id
+		e.done.reset(e.nextOrderID)
+		for _, a := range e.acctList {
+			clear(a.clOrd)
+			for o := a.head; o != nil; o = o.aNext {
+				a.clOrd[o.clOrdID] = o.id
 			}
 		}
 	}

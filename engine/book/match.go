@@ -250,9 +250,9 @@ func (e *Engine) retire(o *order) {
 	e.unrest(o)
 	e.removeStop(o)
 	e.dropLive(o)
-	e.done[o.id] = doneOrder{
+	e.done.put(doneOrder{
 		id: o.id, acct: o.acct, inst: o.inst, clOrdID: o.clOrdID, side: o.side, typ: o.typ, tif: o.tif,
 		price: o.price, qty: o.qty, cum: o.cum, cumNotional: o.cumNotional, status: o.status,
-	}
+	})
 	e.pool.put(o)
 }

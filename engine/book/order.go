@@ -1,5 +1,7 @@
 package book
 
+import "slices"
+
 // order is a live or in-flight trading order. Orders are pooled: an order
 // that reaches a terminal state is reset and reused, and its state survives
 // only in the events already emitted and in a compact done record.
@@ -111,6 +113,64 @@ func (d *doneOrder) state() OrderState {
 		ID: d.id, Account: d.acct.spec.ID, Symbol: d.inst.spec.Symbol, ClOrdID: d.clOrdID,
 		Side: d.side, Type: d.typ, TIF: d.tif, Price: d.price, Qty: d.qty, CumQty: d.cum,
 		CumNotional: d.cumNotional, Status: d.status,
+	}
+}
+
+// doneLog holds the day's finished orders. Order ids are sequential, so the
+// orders created since the log's base are a dense slice indexed by id; the
+// few older ones (GTC orders from earlier days) go to a map.
+type doneLog struct {
+	base  OrderID
+	recs  []doneOrder // recs[id-base]; status 0 means not finished
+	older map[OrderID]doneOrder
+}
+
+func (d *doneLog) put(r doneOrder) {
+	if r.id < d.base {
+		d.older[r.id] = r
+		return
+	}
+	i := int(r.id - d.base)
+	for len(d.recs) <= i {
+		d.recs = append(d.recs, doneOrder{})
+	}
+	d.recs[i] = r
+}
+
+func (d *doneLog) get(id OrderID) (*doneOrder, bool) {
+	if id < d.base {
+		r, ok := d.older[id]
+		return &r, ok
+	}
+	if i := int(id - d.base); i < len(d.recs) && d.recs[i].status != 0 {
+		return &d.recs[i], true
+	}
+	return nil, false
+}
+
+// reset forgets every record; ids from next on are dense again.
+func (d *doneLog) reset(next OrderID) {
+	d.base = next
+	clear(d.recs)
+	d.recs = d.recs[:0]
+	clear(d.older)
+}
+
+// each visits the records in id order.
+func (d *doneLog) each(fn func(r *doneOrder)) {
+	ids := make([]OrderID, 0, len(d.older))
+	for id := range d.older {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := d.older[id]
+		fn(&r)
+	}
+	for i := range d.recs {
+		if d.recs[i].status != 0 {
+			fn(&d.recs[i])
+		}
 	}
 }
 

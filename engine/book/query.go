@@ -9,7 +9,7 @@ func (e *Engine) Order(id OrderID) (OrderState, bool) {
 	if o := e.orders[id]; o != nil {
 		return o.state(), true
 	}
-	if d, ok := e.done[id]; ok {
+	if d, ok := e.done.get(id); ok {
 		return d.state(), true
 	}
 	return OrderState{}, false
@@ -21,7 +21,7 @@ func (e *Engine) OrderByClOrdID(account, clOrdID string) (OrderState, bool) {
 	if a == nil {
 		return OrderState{}, false
 	}
-	id, ok := e.clOrd[clKey{a.idx, clOrdID}]
+	id, ok := a.clOrd[clOrdID]
 	if !ok {
 		return OrderState{}, false
 	}

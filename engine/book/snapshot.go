@@ -1,11 +1,9 @@
 package book
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/ordercore/oms/engine/wire"
 )
@@ -71,31 +69,23 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		}
 	}
 
-	keys := make([]clKey, 0, len(e.clOrd))
-	for k := range e.clOrd {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b clKey) int {
-		if c := cmp.Compare(a.acct, b.acct); c != 0 {
-			return c
+	for _, a := range e.acctList {
+		keys := make([]string, 0, len(a.clOrd))
+		for k := range a.clOrd {
+			keys = append(keys, k)
 		}
-		return strings.Compare(a.id, b.id)
-	})
-	w.Uvarint(uint64(len(keys)))
-	for _, k := range keys {
-		w.Uvarint(uint64(k.acct))
-		w.String(k.id)
-		w.Uvarint(uint64(e.clOrd[k]))
+		slices.Sort(keys)
+		w.Uvarint(uint64(len(keys)))
+		for _, k := range keys {
+			w.String(k)
+			w.Uvarint(uint64(a.clOrd[k]))
+		}
 	}
 
-	ids := make([]OrderID, 0, len(e.done))
-	for id := range e.done {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	w.Uvarint(uint64(len(ids)))
-	for _, id := range ids {
-		d := e.done[id]
+	n := 0
+	e.done.each(func(*doneOrder) { n++ })
+	w.Uvarint(uint64(n))
+	e.done.each(func(d *doneOrder) {
 		w.Uvarint(uint64(d.id))
 		w.Uvarint(uint64(d.acct.idx))
 		w.Uvarint(uint64(d.inst.idx))
@@ -108,7 +98,7 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Varint(int64(d.cum))
 		w.Varint(d.cumNotional)
 		w.Byte(byte(d.status))
-	}
+	})
 }
 
 func encodeOrder(w *wire.Writer, o *order) {
@@ -162,7 +152,7 @@ func (e *Engine) Restore(r *wire.Reader) error {
 	for i, n := 0, r.Count(); i < n && r.Err() == nil; i++ {
 		var spec Account
 		decodeAccount(r, &spec)
-		a := &account{spec: spec, idx: i, dayBuyNotional: Money(r.Varint())}
+		a := &account{spec: spec, idx: i, dayBuyNotional: Money(r.Varint()), clOrd: make(map[string]OrderID)}
 		if e.accounts[spec.ID] != nil {
 			r.Fail(fmt.Errorf("%w: duplicate account %q", errSnapshot, spec.ID))
 		}
@@ -255,16 +245,13 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 }
 
 func (e *Engine) restoreIndexes(r *wire.Reader) {
-	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
-		acct := r.Uvarint()
-		id := r.String()
-		oid := OrderID(r.Uvarint())
-		if acct >= uint64(len(e.acctList)) {
-			r.Fail(fmt.Errorf("%w: clordid %q account %d", errSnapshot, id, acct))
-			return
+	for _, a := range e.acctList {
+		for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
+			id := r.String()
+			a.clOrd[id] = OrderID(r.Uvarint())
 		}
-		e.clOrd[clKey{int(acct), id}] = oid
 	}
+	e.done.reset(e.nextOrderID)
 	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
 		d := doneOrder{id: OrderID(r.Uvarint())}
 		d.acct, d.inst = e.acctAt(r), e.instAt(r)
@@ -273,8 +260,10 @@ func (e *Engine) restoreIndexes(r *wire.Reader) {
 		d.price, d.qty, d.cum = Price(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
 		d.cumNotional = r.Varint()
 		d.status = OrdStatus(r.Byte())
-		if r.Err() == nil {
-			e.done[d.id] = d
+		if r.Err() == nil && d.status.Terminal() {
+			e.done.put(d)
+		} else {
+			r.Fail(fmt.Errorf("%w: finished order %d", errSnapshot, d.id))
 		}
 	}
 	for _, o := range e.orders {

@@ -91,40 +91,36 @@ func (r *Reader) Fail(err error) {
 	}
 }
 
-// Uvarint reads an unsigned varint.
+// Uvarint reads an unsigned varint. Only the minimal encoding is accepted,
+// so every value has exactly one encoding.
 func (r *Reader) Uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(r.buf[r.off:])
-	if n <= 0 {
-		if n == 0 {
-			r.Fail(ErrShort)
-		} else {
-			r.Fail(fmt.Errorf("%w: varint overflows 64 bits", ErrCorrupt))
-		}
+	switch {
+	case n == 0:
+		r.Fail(ErrShort)
+		return 0
+	case n < 0:
+		r.Fail(fmt.Errorf("%w: varint overflows 64 bits", ErrCorrupt))
+		return 0
+	case n > 1 && r.buf[r.off+n-1] == 0:
+		r.Fail(fmt.Errorf("%w: varint not minimally encoded", ErrCorrupt))
 		return 0
 	}
 	r.off += n
 	return v
 }
 
-// Varint reads a zig-zag signed varint.
+// Varint reads a zig-zag signed varint (minimal encoding only).
 func (r *Reader) Varint() int64 {
-	if r.err != nil {
-		return 0
+	u := r.Uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
 	}
-	v, n := binary.Varint(r.buf[r.off:])
-	if n <= 0 {
-		if n == 0 {
-			r.Fail(ErrShort)
-		} else {
-			r.Fail(fmt.Errorf("%w: varint overflows 64 bits", ErrCorrupt))
-		}
-		return 0
-	}
-	r.off += n
-	return v
+	return x
 }
 
 // Byte reads one byte.

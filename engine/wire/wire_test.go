@@ -40,6 +40,7 @@ func TestShortAndCorrupt(t *testing.T) {
 	}{
 		{"empty varint", nil, func(r *Reader) { r.Uvarint() }, ErrShort},
 		{"overflow varint", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, func(r *Reader) { r.Uvarint() }, ErrCorrupt},
+		{"non-minimal varint", []byte{0xfa, 0x00}, func(r *Reader) { r.Uvarint() }, ErrCorrupt},
 		{"bad bool", []byte{2}, func(r *Reader) { r.Bool() }, ErrCorrupt},
 		{"string past end", []byte{5, 'a'}, func(r *Reader) { _ = r.String() }, ErrShort},
 		{"huge length", []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, func(r *Reader) { r.Raw() }, ErrCorrupt},

@@ -1,0 +1,59 @@
+package book_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ordercore/oms/bench/workload"
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/wire"
+)
+
+// BenchmarkBook applies a realistic message mix (half replaces, a sixth
+// cancels, a sixth marketable IOC orders, the rest new passive orders) to
+// books of about 1,000 and 20,000 resting orders. Commands are generated
+// before the timer starts; when the stream runs out the engine is restored
+// from its starting snapshot with the timer stopped.
+//
+//	go test ./engine/book -run '^$' -bench BenchmarkBook -benchmem -count 10
+func BenchmarkBook(b *testing.B) {
+	for _, resting := range []int{1000, 20000} {
+		b.Run(fmt.Sprintf("resting=%d", resting), func(b *testing.B) {
+			w := workload.NewTrade(workload.TradeConfig{Seed: 1, Resting: resting, Commands: 1 << 20})
+			start := book.New()
+			var out []book.Event
+			for i := range w.Setup {
+				out = start.Apply(&w.Setup[i], 0, out[:0])
+			}
+			var snap wire.Writer
+			start.Snapshot(&snap)
+			e := book.New()
+			restore := func() {
+				if err := e.Restore(wire.NewReader(snap.Bytes())); err != nil {
+					b.Fatal(err)
+				}
+			}
+			restore()
+			// Warm the pools and maps with one pass, so that the measured
+			// passes see steady state.
+			for i := range w.Steady {
+				out = e.Apply(&w.Steady[i], 0, out[:0])
+			}
+			restore()
+			i := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if i == len(w.Steady) {
+					b.StopTimer()
+					restore()
+					i = 0
+					b.StartTimer()
+				}
+				out = e.Apply(&w.Steady[i], 0, out[:0])
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
+		})
+	}
+}
