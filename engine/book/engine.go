@@ -61,8 +61,8 @@ type account struct {
 	pos             []position // by instrument idx
 	// clOrd maps every client order id the account used today (orders,
 	// cancels and replaces) to its order.
-	clOrd map[string]OrderID
-	head, tail      *order     // live orders in the order they became live
+	clOrd      map[string]OrderID
+	head, tail *order // live orders in the order they became live
 }
 
 func (a *account) position(in *instrument) *position {
