@@ -54,9 +54,9 @@ func (s *Sequencer) writeLoop() {
 // Batches already durable are still applied and released by the engine
 // goroutine. Nothing of the failed batch is applied.
 func (s *Sequencer) failStop(b *batch, cause error) {
-	err := fmt.Errorf("%w: journal write failed at seq %d: %w", ErrClosed, b.cmds[0].Seq, cause)
-	s.failed.CompareAndSwap(nil, &err)
-	err = s.Err()
+	failure := fmt.Errorf("%w: journal write failed at seq %d: %w", ErrClosed, b.cmds[0].Seq, cause)
+	s.failed.CompareAndSwap(nil, &failure)
+	err := s.Err()
 	s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted", "seq", b.cmds[0].Seq, "err", cause)
 	for _, r := range b.reqs {
 		s.reply(r, nil, err)

@@ -196,10 +196,10 @@ func (s *Sequencer) Start() {
 		return
 	}
 	s.started = true
+	s.log.Info("sequencer: starting", "next_seq", s.next)
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.writeLoop() }()
 	go func() { defer s.wg.Done(); s.engineLoop() }()
-	s.log.Info("sequencer: started", "next_seq", s.next)
 }
 
 // Stats returns the cumulative counters.

@@ -1,0 +1,345 @@
+package sequencer_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/journal"
+	"github.com/ordercore/oms/journal/journaltest"
+	"github.com/ordercore/oms/sequencer"
+)
+
+func tick() engine.Command { return engine.Command{Kind: engine.KindTick} }
+
+// recv reads one result with a deadline.
+func recv(t *testing.T, c <-chan *sequencer.Result) (*sequencer.Result, bool) {
+	t.Helper()
+	select {
+	case r, ok := <-c:
+		return r, ok
+	case <-time.After(10 * time.Second):
+		t.Fatal("no result within 10s")
+		return nil, false
+	}
+}
+
+func submitN(t *testing.T, s *sequencer.Sequencer, n int) {
+	t.Helper()
+	g := journaltest.NewGen(11)
+	for range n {
+		_, err := s.Submit(context.Background(), g.Next())
+		require.NoError(t, err)
+	}
+}
+
+func TestNewRefusesMismatchAndBadOptions(t *testing.T) {
+	fs := vfs.NewMem()
+	v := open(t, fs, "db", journal.Options{}, sequencer.Options{})
+	submitN(t, v.s, 3)
+	_, err := sequencer.New(engine.New(), v.j, sequencer.Options{})
+	require.ErrorContains(t, err, "engine is at seq 0 but the journal at seq 3")
+	v.close(t)
+
+	j, err := journal.Open("db2", journal.Options{FS: fs, Logger: quiet()})
+	require.NoError(t, err)
+	defer j.Close()
+	_, err = sequencer.New(engine.New(), j, sequencer.Options{InboxSize: -1})
+	require.ErrorContains(t, err, "option InboxSize is -1")
+}
+
+func TestSubmitValidatesKind(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{})
+	defer v.close(t)
+	_, err := v.s.Submit(context.Background(), engine.Command{Kind: 99})
+	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
+	_, err = v.s.Submit(context.Background(), engine.Command{Kind: engine.KindTrade, Trade: book.Command{Kind: 200}})
+	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
+	require.Zero(t, v.j.LastSeq())
+}
+
+func TestOverloadedNeverBlocks(t *testing.T) {
+	fs := vfs.NewMem()
+	j, err := journal.Open("db", journal.Options{FS: fs, Logger: quiet()})
+	require.NoError(t, err)
+	defer j.Close()
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{InboxSize: 2, Logger: quiet()})
+	require.NoError(t, err)
+	// Not started: the inbox fills and stays full.
+	var overloaded atomic.Int32
+	var wg sync.WaitGroup
+	results := make(chan uint64, 5)
+	for range 5 {
+		wg.Go(func() {
+			res, err := s.Submit(context.Background(), tick())
+			if errors.Is(err, sequencer.ErrOverloaded) {
+				overloaded.Add(1)
+				return
+			}
+			require.NoError(t, err)
+			results <- res.Seq
+		})
+	}
+	require.Eventually(t, func() bool { return overloaded.Load() == 3 }, 10*time.Second, time.Millisecond)
+	s.Start()
+	wg.Wait()
+	close(results)
+	var seqs []uint64
+	for s := range results {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	require.Equal(t, []uint64{1, 2}, seqs)
+	require.NoError(t, s.Close())
+}
+
+func TestCloseBeforeStartFailsQueued(t *testing.T) {
+	j, err := journal.Open("db", journal.Options{FS: vfs.NewMem(), Logger: quiet()})
+	require.NoError(t, err)
+	defer j.Close()
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{Logger: quiet()})
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() { _, err := s.Submit(context.Background(), tick()); errc <- err }()
+	require.Eventually(t, func() bool { return len(errc) == 0 }, time.Second, time.Millisecond)
+	require.NoError(t, s.Close())
+	select {
+	case err := <-errc:
+		// Either it was queued and failed by Close, or it arrived after.
+		require.ErrorIs(t, err, sequencer.ErrClosed)
+	case <-time.After(10 * time.Second):
+		t.Fatal("submitter still waiting after Close")
+	}
+	_, err = s.Submit(context.Background(), tick())
+	require.ErrorIs(t, err, sequencer.ErrClosed)
+	require.ErrorIs(t, s.Query(context.Background(), func(*engine.Engine) {}), sequencer.ErrClosed)
+	require.NoError(t, s.Close(), "idempotent")
+}
+
+func TestCloseFinishesInFlight(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{})
+	var wg sync.WaitGroup
+	var ok, closed atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				_, err := v.s.Submit(context.Background(), tick())
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, sequencer.ErrClosed):
+					closed.Add(1)
+				case errors.Is(err, sequencer.ErrOverloaded):
+				default:
+					t.Errorf("unexpected error %v", err)
+				}
+			}
+		})
+	}
+	time.Sleep(5 * time.Millisecond) // let some load build; correctness does not depend on it
+	require.NoError(t, v.s.Close())
+	wg.Wait()
+	// Every acknowledged command is journaled and applied.
+	require.Equal(t, uint64(ok.Load()), v.j.LastSeq())
+	require.Equal(t, uint64(ok.Load()), v.e.LastSeq())
+	require.NoError(t, v.j.Close())
+}
+
+func TestSubscribeLiveResumeTooOld(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16})
+	defer v.close(t)
+	live, err := v.s.Subscribe(0, 100)
+	require.NoError(t, err)
+	submitN(t, v.s, 40)
+	for want := uint64(1); want <= 40; want++ {
+		r, ok := recv(t, live.C)
+		require.True(t, ok)
+		require.Equal(t, want, r.Seq)
+	}
+
+	_, err = v.s.Subscribe(10, 1)
+	require.ErrorIs(t, err, sequencer.ErrTooOld)
+	require.ErrorContains(t, err, "oldest result held is seq 25")
+	_, err = v.s.Subscribe(42, 1)
+	require.ErrorContains(t, err, "beyond the next seq 41")
+	_, err = v.s.Subscribe(1, 0)
+	require.ErrorContains(t, err, "buffer is 0")
+
+	resumed, err := v.s.Subscribe(30, 1)
+	require.NoError(t, err)
+	submitN(t, v.s, 1)
+	for want := uint64(30); want <= 41; want++ {
+		r, ok := recv(t, resumed.C)
+		require.True(t, ok)
+		require.Equal(t, want, r.Seq)
+	}
+	resumed.Close()
+	resumed.Close()
+	_, ok := <-resumed.C
+	require.False(t, ok)
+	require.NoError(t, resumed.Err())
+	live.Close()
+}
+
+func TestSlowSubscriberCutOff(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{})
+	defer v.close(t)
+	slow, err := v.s.Subscribe(0, 3)
+	require.NoError(t, err)
+	fast, err := v.s.Subscribe(0, 1000)
+	require.NoError(t, err)
+	submitN(t, v.s, 20) // the slow one never reads: submits still complete
+	var got []uint64
+	for range 3 {
+		r, ok := recv(t, slow.C)
+		require.True(t, ok)
+		got = append(got, r.Seq)
+	}
+	require.Equal(t, []uint64{1, 2, 3}, got)
+	_, ok := recv(t, slow.C)
+	require.False(t, ok, "cut off: C closed")
+	require.ErrorIs(t, slow.Err(), sequencer.ErrSlowConsumer)
+	for want := uint64(1); want <= 20; want++ {
+		r, ok := recv(t, fast.C)
+		require.True(t, ok)
+		require.Equal(t, want, r.Seq)
+	}
+	require.NoError(t, fast.Err())
+}
+
+func TestSubscribersClosedOnClose(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{})
+	sub, err := v.s.Subscribe(0, 10)
+	require.NoError(t, err)
+	v.close(t)
+	_, ok := recv(t, sub.C)
+	require.False(t, ok)
+	require.ErrorIs(t, sub.Err(), sequencer.ErrClosed)
+	_, err = v.s.Subscribe(0, 10)
+	require.ErrorIs(t, err, sequencer.ErrClosed)
+}
+
+func TestQueryRunsOnEngine(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{})
+	defer v.close(t)
+	submitN(t, v.s, 10)
+	var n int
+	require.NoError(t, v.s.Query(context.Background(), func(e *engine.Engine) { n = len(e.Book().Instruments()) }))
+	require.Equal(t, 2, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, v.s.Query(ctx, func(*engine.Engine) {}), context.Canceled)
+}
+
+// walFault fails WAL writes and syncs while on.
+type walFault struct{ on atomic.Bool }
+
+var errInjected = errors.New("injected storage fault")
+
+func (f *walFault) MaybeError(op errorfs.Op) error {
+	if !f.on.Load() || !strings.HasSuffix(op.Path, ".log") {
+		return nil
+	}
+	switch op.Kind {
+	case errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+		return errInjected
+	}
+	return nil
+}
+
+func (f *walFault) String() string { return "wal-fault" }
+
+func TestFailStopOnJournalFailure(t *testing.T) {
+	mem := vfs.NewMem()
+	fault := &walFault{}
+	v := open(t, errorfs.Wrap(mem, fault), "db", journal.Options{}, sequencer.Options{})
+	sub, err := v.s.Subscribe(0, 1000)
+	require.NoError(t, err)
+	submitN(t, v.s, 50)
+	before, seq := v.digest(t)
+
+	fault.on.Store(true)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 16 {
+		wg.Go(func() {
+			for range 4 {
+				_, err := v.s.Submit(context.Background(), tick())
+				if !errors.Is(err, sequencer.ErrOverloaded) {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.ErrorIs(t, err, sequencer.ErrClosed)
+		require.ErrorIs(t, err, errInjected, "the cause is wrapped")
+	}
+	require.ErrorIs(t, v.s.Err(), errInjected)
+	// Later submitters fail at once too.
+	_, err = v.s.Submit(context.Background(), tick())
+	require.ErrorIs(t, err, sequencer.ErrClosed)
+	require.ErrorIs(t, err, errInjected)
+	// Subscribers are told.
+	for {
+		r, ok := recv(t, sub.C)
+		if !ok {
+			break
+		}
+		require.LessOrEqual(t, r.Seq, seq, "nothing unjournaled is published")
+	}
+	require.ErrorIs(t, sub.Err(), errInjected)
+
+	require.ErrorIs(t, v.s.Close(), errInjected)
+	// Nothing unjournaled was applied.
+	require.Equal(t, seq, v.e.LastSeq())
+	require.Equal(t, before, v.e.Digest())
+	_ = v.j.Close()
+}
+
+func TestSnapshotUnderLoad(t *testing.T) {
+	fs := vfs.NewMem()
+	v := open(t, fs, "db", journal.Options{RetainCommands: 200}, sequencer.Options{})
+	g := journaltest.NewGen(12)
+	cmds := g.Batch(3000)
+	done := make(chan struct{})
+	var snaps []uint64
+	go func() {
+		defer close(done)
+		// Five snapshots while the load runs, after every 500 commands.
+		for len(snaps) < 5 {
+			if v.j.LastSeq() < uint64(500*(len(snaps)+1)) {
+				time.Sleep(100 * time.Microsecond)
+				continue
+			}
+			seq, err := v.s.Snapshot(context.Background())
+			require.NoError(t, err)
+			snaps = append(snaps, seq)
+		}
+	}()
+	submitAll(t, v.s, cmds, 8)
+	<-done
+	want, seq := v.digest(t)
+	v.close(t)
+	require.NotEmpty(t, snaps)
+
+	v2 := open(t, fs, "db", journal.Options{RetainCommands: 200}, sequencer.Options{})
+	defer v2.close(t)
+	got, seq2 := v2.digest(t)
+	require.Equal(t, seq, seq2)
+	require.Equal(t, want, got)
+	require.Equal(t, snaps[len(snaps)-1], v2.st.SnapshotSeq)
+}
