@@ -161,6 +161,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	o.priority = r.Byte()
 	o.payment = Payment(r.Byte())
 	o.currency = r.String()
+	o.value, o.units = Money(r.Varint()), Qty(r.Varint())
 	o.holds, o.holdsAtPlace, o.statusAtPlace = Hold(r.Byte()), Hold(r.Byte()), Status(r.Byte())
 	o.credit = r.Bool()
 	decodeScore(r, &o.plan)

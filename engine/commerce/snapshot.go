@@ -143,6 +143,8 @@ func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
 	w.Byte(o.priority)
 	w.Byte(byte(o.payment))
 	w.String(o.currency)
+	w.Varint(int64(o.value))
+	w.Varint(int64(o.units))
 	w.Byte(byte(o.holds))
 	w.Byte(byte(o.holdsAtPlace))
 	w.Byte(byte(o.statusAtPlace))
