@@ -169,3 +169,19 @@ func TestReplayEquality(t *testing.T) {
 		})
 	}
 }
+
+// lockedLogger logs text to w, serialised by mu.
+func lockedLogger(w io.Writer, mu *sync.Mutex) *slog.Logger {
+	return slog.New(slog.NewTextHandler(lockedWriter{w: w, mu: mu}, nil))
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
