@@ -38,7 +38,7 @@ type gen struct {
 
 var genSKUs = [...]SKU{"A", "B", "C", "D", "Z"}
 
-func (g *gen) sku() SKU       { return genSKUs[g.src.n(len(genSKUs))] }
+func (g *gen) sku() SKU        { return genSKUs[g.src.n(len(genSKUs))] }
 func (g *gen) loc() LocationID { return LocationID(1 + g.src.n(5)) }
 func (g *gen) qty() Qty        { return Qty(g.src.n(8) - 1) }
 func (g *gen) order() OrderID  { return OrderID(1 + g.src.n(g.orders+2)) }

@@ -1,0 +1,168 @@
+package commerce
+
+import (
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// refPlan is the reference sourcer: it tries every subset of the candidate
+// locations and keeps the best by (units filled desc, shipments, cost,
+// priority, sorted ids). It is exponential and obviously right.
+type refLoc struct {
+	id   LocationID
+	cost Money
+	prio int64
+	atp  []Qty // per line
+}
+
+func refBest(locs []refLoc, qty []Qty) (fill Qty, set []LocationID, cost Money) {
+	bestFill, bestN := Qty(-1), 0
+	var bestCost Money
+	var bestPrio int64
+	var bestIDs []LocationID
+	for mask := 0; mask < 1<<len(locs); mask++ {
+		var f Qty
+		for l, q := range qty {
+			var a Qty
+			for i := range locs {
+				if mask&(1<<i) != 0 {
+					a += locs[i].atp[l]
+				}
+			}
+			f += min(a, q)
+		}
+		var c Money
+		var p int64
+		var ids []LocationID
+		for i := range locs {
+			if mask&(1<<i) != 0 {
+				c += locs[i].cost
+				p += locs[i].prio
+				ids = append(ids, locs[i].id)
+			}
+		}
+		slices.Sort(ids)
+		n := bits.OnesCount(uint(mask))
+		better := f > bestFill ||
+			f == bestFill && (n < bestN || n == bestN && (c < bestCost || c == bestCost &&
+				(p < bestPrio || p == bestPrio && slices.Compare(ids, bestIDs) < 0)))
+		if better {
+			bestFill, bestN, bestCost, bestPrio, bestIDs = f, n, c, p, ids
+		}
+	}
+	return bestFill, bestIDs, bestCost
+}
+
+// TestSourcingMatchesReference compares the exact search with the
+// reference on random small networks.
+func TestSourcingMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(42, 42))
+	shipTo := Coord{Lat: 48856600, Lon: 2352200}
+	for trial := range 3000 {
+		e := New()
+		var out []Event
+		nLoc, nLine := 1+r.IntN(7), 1+r.IntN(5)
+		var locs []refLoc
+		for i := range nLoc {
+			def := Location{ID: LocationID(10 + r.IntN(90)), Kind: Warehouse, Ships: true, Active: true,
+				At:              Coord{Lat: MicroDeg(43e6 + r.IntN(7e6)), Lon: MicroDeg(-1e6 + r.IntN(7e6))},
+				CostPerShipment: Money(r.IntN(3) * 100), CostPerKm: Money(r.IntN(2)), Priority: int32(r.IntN(3))}
+			if _, dup := e.locByID[def.ID]; dup {
+				continue
+			}
+			_ = i
+			out = e.Apply(&Command{Kind: CmdSetLocation, Location: def}, 0, out[:0])
+			km := distanceKm(def.At, shipTo)
+			locs = append(locs, refLoc{id: def.ID, cost: def.CostPerShipment + def.CostPerKm*Money(km),
+				prio: int64(def.Priority), atp: make([]Qty, nLine)})
+		}
+		c := Command{Kind: CmdPlaceOrder, Channel: Web, ChannelOrderID: "x", Customer: "c",
+			ShipTo: shipTo, Payment: PaymentAuthorised}
+		qty := make([]Qty, nLine)
+		for l := range nLine {
+			sku := SKU(fmt.Sprint("S", l))
+			qty[l] = Qty(1 + r.IntN(4))
+			c.Lines = append(c.Lines, LineInput{SKU: sku, Qty: qty[l], UnitPrice: 1, Currency: "EUR"})
+			for i := range locs {
+				q := Qty(r.IntN(4))
+				if r.IntN(2) == 0 {
+					q = 0
+				}
+				locs[i].atp[l] = q
+				out = e.Apply(&Command{Kind: CmdSetStock, SKU: sku, Loc: locs[i].id, Qty: q, Version: 1}, 0, out[:0])
+			}
+		}
+		out = e.Apply(&c, 0, out[:0])
+		var fill Qty
+		var got []LocationID
+		var plan PlanScore
+		for _, ev := range out {
+			if ev.Kind == EvAllocated {
+				fill += ev.Qty
+				plan = ev.Plan
+				if !slices.Contains(got, ev.Loc) {
+					got = append(got, ev.Loc)
+				}
+			}
+		}
+		slices.Sort(got)
+		wantFill, want, wantCost := refBest(locs, qty)
+		require.Equal(t, wantFill, fill, "trial %d fill", trial)
+		require.Equal(t, want, got, "trial %d locations", trial)
+		if len(got) > 0 {
+			require.Equal(t, wantCost, plan.Cost, "trial %d cost", trial)
+			require.True(t, plan.Exact)
+		}
+		require.NoError(t, e.CheckInvariants())
+	}
+}
+
+// TestSourcingGreedyFallback: a component with more lines than the exact
+// bound is covered greedily, fills everything it can, and says so.
+func TestSourcingGreedyFallback(t *testing.T) {
+	e := New()
+	var out []Event
+	for id := LocationID(1); id <= 3; id++ {
+		out = e.Apply(&Command{Kind: CmdSetLocation, Location: Location{ID: id, Kind: Warehouse,
+			Ships: true, Active: true, CostPerShipment: Money(id)}}, 0, out[:0])
+	}
+	c := Command{Kind: CmdPlaceOrder, Channel: Web, ChannelOrderID: "big", Customer: "c", Payment: PaymentAuthorised}
+	for l := range maxExactLines + 4 {
+		sku := SKU(fmt.Sprint("G", l))
+		// Every SKU at location 1 and 2 (connecting all lines), some at 3.
+		for id := LocationID(1); id <= 3; id++ {
+			if id == 3 && l%2 == 1 {
+				continue
+			}
+			out = e.Apply(&Command{Kind: CmdSetStock, SKU: sku, Loc: id, Qty: 1, Version: 1}, 0, out[:0])
+		}
+		c.Lines = append(c.Lines, LineInput{SKU: sku, Qty: 2, UnitPrice: 1, Currency: "EUR"})
+	}
+	out = e.Apply(&c, 0, out[:0])
+	var fill Qty
+	for _, ev := range out {
+		if ev.Kind == EvAllocated {
+			fill += ev.Qty
+			require.False(t, ev.Plan.Exact)
+		}
+		require.NotEqual(t, EvBackordered, ev.Kind)
+	}
+	require.Equal(t, Qty(2*(maxExactLines+4)), fill)
+	require.NoError(t, e.CheckInvariants())
+}
+
+func TestDistanceSymmetric(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		a := Coord{Lat: MicroDeg(r.IntN(180e6) - 90e6), Lon: MicroDeg(r.IntN(360e6) - 180e6)}
+		b := Coord{Lat: MicroDeg(r.IntN(180e6) - 90e6), Lon: MicroDeg(r.IntN(360e6) - 180e6)}
+		require.Equal(t, distanceKm(a, b), distanceKm(b, a))
+		require.GreaterOrEqual(t, distanceKm(a, b), int32(0))
+	}
+	require.Equal(t, int32(0), distanceKm(Coord{}, Coord{}))
+}
