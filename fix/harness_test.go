@@ -313,6 +313,17 @@ type env struct {
 
 func newEnv(t *testing.T, extra1, extra2 string) *env {
 	t.Helper()
+	v := newServer(t, extra1, extra2)
+	v.desk1 = newClient(t, v.dir, "FIX.4.4", "DESK1", v.port, "")
+	v.desk2 = newClient(t, v.dir, "FIX.4.2", "DESK2", v.port, "")
+	v.desk1.waitLogon()
+	v.desk2.waitLogon()
+	return v
+}
+
+// newServer starts the core and the gateway, without desks.
+func newServer(t *testing.T, extra1, extra2 string) *env {
+	t.Helper()
 	v := &env{t: t, dir: t.TempDir(), extra1: extra1, extra2: extra2}
 	v.core = openCore(t, vfs.NewMem())
 	seedBook(t, v.core, "DESK1", "DESK2", "DESK2B", "OTHER")
@@ -320,15 +331,14 @@ func newEnv(t *testing.T, extra1, extra2 string) *env {
 	v.port = port
 	v.gw = startGateway(t, v.core, gatewaySettings(v.dir, port, extra1, extra2), l)
 	t.Cleanup(func() {
-		v.desk1.stop()
-		v.desk2.stop()
+		for _, c := range []*client{v.desk1, v.desk2} {
+			if c != nil {
+				c.stop()
+			}
+		}
 		require.NoError(t, v.gw.Close())
 		v.core.close(t)
 	})
-	v.desk1 = newClient(t, v.dir, "FIX.4.4", "DESK1", port, "")
-	v.desk2 = newClient(t, v.dir, "FIX.4.2", "DESK2", port, "")
-	v.desk1.waitLogon()
-	v.desk2.waitLogon()
 	return v
 }
 
