@@ -102,7 +102,7 @@ func (e *Engine) addAccount(c *Command) {
 		e.reject(c, ReasonDuplicateAccount)
 		return
 	}
-	a := &account{spec: spec, idx: len(e.acctList), clOrd: make(map[string]OrderID)}
+	a := &account{spec: spec, idx: len(e.acctList)}
 	e.accounts[spec.ID] = a
 	e.acctList = append(e.acctList, a)
 	e.emit(Event{Kind: EvAccount, Acct: spec, Order: OrderState{Account: spec.ID}})

@@ -59,10 +59,7 @@ type account struct {
 	openBuyNotional Money
 	dayBuyNotional  Money
 	pos             []position // by instrument idx
-	// clOrd maps every client order id the account used today (orders,
-	// cancels and replaces) to its order.
-	clOrd      map[string]OrderID
-	head, tail *order // live orders in the order they became live
+	head, tail      *order     // live orders in the order they became live
 }
 
 func (a *account) position(in *instrument) *position {
@@ -106,6 +103,7 @@ type Engine struct {
 	acctList    []*account
 
 	orders map[OrderID]*order    // live orders
+	clOrd  clIndex               // client order ids used today
 	done   doneLog               // orders finished today
 	gtd    *btree.BTreeG[*order] // GTD orders by expiry, then id
 

@@ -20,7 +20,7 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 		var ok bool
-		if id, ok = a.clOrd[c.OrigClOrdID]; !ok {
+		if id, ok = e.clOrd.get(a.idx, c.OrigClOrdID); !ok {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 	}
@@ -59,11 +59,10 @@ func (e *Engine) claimClOrdID(c *Command, o *order) bool {
 		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
 		return false
 	}
-	if _, dup := o.acct.clOrd[c.ClOrdID]; dup {
+	if !e.clOrd.add(o.acct.idx, c.ClOrdID, o.id) {
 		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
 		return false
 	}
-	o.acct.clOrd[c.ClOrdID] = o.id
 	o.origClOrdID = o.clOrdID
 	o.clOrdID = c.ClOrdID
 	return true
@@ -302,10 +301,10 @@ func (e *Engine) endOfDay(c *Command) {
 			a.dayBuyNotional = 0
 		}
 		e.done.reset(e.nextOrderID)
+		e.clOrd.reset()
 		for _, a := range e.acctList {
-			clear(a.clOrd)
 			for o := a.head; o != nil; o = o.aNext {
-				a.clOrd[o.clOrdID] = o.id
+				e.clOrd.add(a.idx, o.clOrdID, o.id)
 			}
 		}
 	}

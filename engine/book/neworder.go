@@ -24,7 +24,7 @@ func (e *Engine) validateNew(c *Command) (*instrument, *account, Reason) {
 	case Closed:
 		return nil, nil, ReasonInstrumentClosed
 	}
-	if _, dup := a.clOrd[c.ClOrdID]; dup {
+	if e.clOrd.has(a.idx, c.ClOrdID) {
 		return nil, nil, ReasonDuplicateClOrdID
 	}
 	if a.restricted(in.spec.Symbol) {
@@ -135,7 +135,7 @@ func (e *Engine) newOrder(c *Command) {
 	}
 	e.nextOrderID++
 	e.nextPrio++
-	a.clOrd[c.ClOrdID] = o.id
+	e.clOrd.add(a.idx, c.ClOrdID, o.id)
 	if o.pendingStop() {
 		if e.stopTriggered(o) {
 			e.emitOrder(EvAccepted, o, ReasonNone)

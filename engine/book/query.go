@@ -21,7 +21,7 @@ func (e *Engine) OrderByClOrdID(account, clOrdID string) (OrderState, bool) {
 	if a == nil {
 		return OrderState{}, false
 	}
-	id, ok := a.clOrd[clOrdID]
+	id, ok := e.clOrd.get(a.idx, clOrdID)
 	if !ok {
 		return OrderState{}, false
 	}

@@ -3,7 +3,6 @@ package book
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/ordercore/oms/engine/wire"
 )
@@ -69,17 +68,12 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		}
 	}
 
-	for _, a := range e.acctList {
-		keys := make([]string, 0, len(a.clOrd))
-		for k := range a.clOrd {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		w.Uvarint(uint64(len(keys)))
-		for _, k := range keys {
-			w.String(k)
-			w.Uvarint(uint64(a.clOrd[k]))
-		}
+	ids := e.clOrd.sorted()
+	w.Uvarint(uint64(len(ids)))
+	for _, v := range ids {
+		w.Uvarint(uint64(v.acct))
+		w.String(v.key)
+		w.Uvarint(uint64(v.id))
 	}
 
 	n := 0
@@ -152,7 +146,7 @@ func (e *Engine) Restore(r *wire.Reader) error {
 	for i, n := 0, r.Count(); i < n && r.Err() == nil; i++ {
 		var spec Account
 		decodeAccount(r, &spec)
-		a := &account{spec: spec, idx: i, dayBuyNotional: Money(r.Varint()), clOrd: make(map[string]OrderID)}
+		a := &account{spec: spec, idx: i, dayBuyNotional: Money(r.Varint())}
 		if e.accounts[spec.ID] != nil {
 			r.Fail(fmt.Errorf("%w: duplicate account %q", errSnapshot, spec.ID))
 		}
@@ -245,10 +239,10 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 }
 
 func (e *Engine) restoreIndexes(r *wire.Reader) {
-	for _, a := range e.acctList {
-		for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
-			id := r.String()
-			a.clOrd[id] = OrderID(r.Uvarint())
+	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
+		acct, key, id := r.Uvarint(), r.String(), OrderID(r.Uvarint())
+		if acct >= uint64(len(e.acctList)) || (r.Err() == nil && !e.clOrd.add(int(acct), key, id)) {
+			r.Fail(fmt.Errorf("%w: client order id %q of account %d", errSnapshot, key, acct))
 		}
 	}
 	e.done.reset(e.nextOrderID)
