@@ -116,3 +116,17 @@ func ctxAs(t *testing.T, token string) context.Context {
 	}
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// ctxIncoming is a server-side context carrying a bearer token.
+func ctxIncoming(token string) context.Context {
+	return metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+token))
+}

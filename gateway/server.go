@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,8 +121,9 @@ func (g *Gateway) Drain() {
 // public reports whether a method needs no token: health checks and
 // reflection, so that probes and grpcurl work out of the box.
 func public(method string) bool {
-	return len(method) > 24 && (method[:24] == "/grpc.health.v1.Health/" ||
-		method[:24] == "/grpc.reflection.v1.Serv" || method[:24] == "/grpc.reflection.v1alpha")
+	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
+		strings.HasPrefix(method, "/grpc.reflection.v1.ServerReflection/") ||
+		strings.HasPrefix(method, "/grpc.reflection.v1alpha.ServerReflection/")
 }
 
 func (g *Gateway) admit(ctx context.Context, method string) (context.Context, error) {

@@ -1,0 +1,244 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
+)
+
+// recvN receives n messages, failing on error.
+func recvN[T any](t *testing.T, recv func() (T, error), n int) []T {
+	t.Helper()
+	var out []T
+	for len(out) < n {
+		m, err := recv()
+		require.NoError(t, err)
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestMarketDataResumeAfterReconnect(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupTrading(t, ts)
+	tc, desk := ts.trading(), ctxAs(t, deskTok)
+
+	ctx, cancel := context.WithCancel(ctxAs(t, deskTok))
+	st, err := ts.streams().SubscribeMarketData(ctx, &pb.SubscribeMarketDataRequest{Symbol: "XYZ"})
+	require.NoError(t, err)
+	_, err = tc.NewOrder(desk, limit("A", "s1", pb.Side_SIDE_SELL, 10_100, 5))
+	require.NoError(t, err)
+	first := recvN(t, st.Recv, 1)[0]
+	require.Equal(t, "level", first.GetEvent().GetKind())
+	require.Equal(t, "XYZ", first.GetEvent().GetSymbol())
+	cancel() // the consumer goes away
+
+	// While it is away: a trade and level changes.
+	_, err = tc.NewOrder(desk, limit("B", "b1", pb.Side_SIDE_BUY, 10_100, 2))
+	require.NoError(t, err)
+	_, err = tc.NewOrder(desk, limit("A", "s2", pb.Side_SIDE_SELL, 10_200, 1))
+	require.NoError(t, err)
+
+	st, err = ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{Symbol: "XYZ", FromSeq: first.GetSeq() + 1})
+	require.NoError(t, err)
+	msgs := recvN(t, st.Recv, 3)
+	require.Equal(t, "trade", msgs[0].GetEvent().GetKind())
+	require.Equal(t, int64(2), msgs[0].GetEvent().GetLastQty())
+	require.Empty(t, msgs[0].GetEvent().GetOrder(), "market data carries no order")
+	require.Equal(t, "level", msgs[1].GetEvent().GetKind())
+	require.Equal(t, int64(3), msgs[1].GetEvent().GetLastQty())
+	require.Equal(t, "level", msgs[2].GetEvent().GetKind())
+	require.Equal(t, int64(10_200), msgs[2].GetEvent().GetLastPx())
+	require.Greater(t, msgs[2].GetSeq(), msgs[0].GetSeq())
+}
+
+func TestOrderAndInventoryStreams(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupTrading(t, ts)
+	setupCommerce(t, ts)
+	web := ctxAs(t, webTok)
+
+	orders, err := ts.streams().SubscribeOrders(web, &pb.SubscribeOrdersRequest{Channel: pb.Channel_CHANNEL_WEB})
+	require.NoError(t, err)
+	inv, err := ts.streams().SubscribeInventory(web, &pb.SubscribeInventoryRequest{Skus: []string{"A"}})
+	require.NoError(t, err)
+	trades, err := ts.streams().SubscribeOrders(ctxAs(t, otherTok), &pb.SubscribeOrdersRequest{Account: "C"})
+	require.NoError(t, err)
+
+	// Another channel's order and another account's order are not seen.
+	_, err = ts.commerce().PlaceOrder(ctxAs(t, mktTok), &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_MARKETPLACE,
+		ChannelOrderId: "m1", Customer: "c", ShipTo: paris, Lines: []*pb.OrderLineInput{line("B", 1)}})
+	require.NoError(t, err)
+	_, err = ts.trading().NewOrder(ctxAs(t, deskTok), limit("A", "a1", pb.Side_SIDE_SELL, 10_000, 1))
+	require.NoError(t, err)
+	placed, err := ts.commerce().PlaceOrder(web, webOrder("w1", line("A", 2)))
+	require.NoError(t, err)
+	_, err = ts.trading().NewOrder(ctxAs(t, otherTok), limit("C", "c1", pb.Side_SIDE_BUY, 10_000, 1))
+	require.NoError(t, err)
+
+	m := recvN(t, orders.Recv, 1)[0]
+	require.Equal(t, "order-created", m.GetCommerce().GetKind())
+	require.Equal(t, placed.GetOrderId(), m.GetCommerce().GetOrderId())
+	m = recvN(t, orders.Recv, 1)[0]
+	require.Equal(t, placed.GetOrderId(), m.GetCommerce().GetOrderId(), "events after creation follow the order")
+
+	iv := recvN(t, inv.Recv, 1)[0]
+	require.Equal(t, "A", iv.GetEvent().GetSku())
+	require.Equal(t, "stock", iv.GetEvent().GetKind())
+
+	tm := recvN(t, trades.Recv, 2)
+	require.Equal(t, "accepted", tm[0].GetTrade().GetKind())
+	require.Equal(t, "C", tm[0].GetTrade().GetOrder().GetAccount())
+	require.Equal(t, "trade", tm[1].GetTrade().GetKind(), "C's buy traded with A's sell: C sees it")
+
+	// Denials.
+	_, err = recvErr(ts.streams().SubscribeOrders(ctxAs(t, mktTok), &pb.SubscribeOrdersRequest{Channel: pb.Channel_CHANNEL_WEB}))
+	requireCode(t, err, codes.PermissionDenied)
+	_, err = recvErr(ts.streams().SubscribeOrders(ctxAs(t, webTok), &pb.SubscribeOrdersRequest{}))
+	requireCode(t, err, codes.InvalidArgument)
+	_, err = recvErr(ts.streams().SubscribeOrders(ctxAs(t, mktTok), &pb.SubscribeOrdersRequest{OrderId: placed.GetOrderId()}))
+	requireCode(t, err, codes.NotFound)
+	_, err = recvErr(ts.streams().SubscribeInventory(ctxAs(t, deskTok), &pb.SubscribeInventoryRequest{}))
+	requireCode(t, err, codes.PermissionDenied)
+}
+
+// recvErr returns the first Recv's error of a stream that opened.
+func recvErr[T any, S interface{ Recv() (T, error) }](s S, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return s.Recv()
+}
+
+func TestStreamTooOldAndDrain(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{RingSize: 4}})
+	setupTrading(t, ts) // 4 commands
+	_, err := ts.trading().AddAccount(ctxAs(t, adminTok), &pb.AddAccountRequest{Account: &pb.Account{Id: "D"}})
+	require.NoError(t, err)
+	_, err = recvErr(ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{FromSeq: 1}))
+	requireCode(t, err, codes.OutOfRange)
+	_, err = recvErr(ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{FromSeq: 99}))
+	requireCode(t, err, codes.InvalidArgument)
+
+	st, err := ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{})
+	require.NoError(t, err)
+	// The stream is open once a first event arrives on it.
+	_, err = ts.trading().NewOrder(ctxAs(t, deskTok), limit("A", "s1", pb.Side_SIDE_SELL, 10_100, 5))
+	require.NoError(t, err)
+	msg := recvN(t, st.Recv, 1)[0]
+	ts.gw.Drain()
+	_, err = st.Recv()
+	s := requireCode(t, err, codes.Unavailable)
+	require.Contains(t, s.Message(), "from_seq=")
+	_, err = ts.trading().ListInstruments(ctxAs(t, deskTok), &pb.ListInstrumentsRequest{})
+	requireCode(t, err, codes.Unavailable)
+	require.NotZero(t, msg.GetSeq())
+}
+
+func TestRestartKeepsState(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, dir, serverOpts{})
+	setupTrading(t, ts)
+	setupCommerce(t, ts)
+	res, err := ts.trading().NewOrder(ctxAs(t, deskTok), limit("A", "s1", pb.Side_SIDE_SELL, 10_100, 5))
+	require.NoError(t, err)
+	placed, err := ts.commerce().PlaceOrder(ctxAs(t, webTok), webOrder("w1", line("A", 2)))
+	require.NoError(t, err)
+	before, err := ts.admin().GetStatus(ctxAs(t, adminTok), &pb.GetStatusRequest{})
+	require.NoError(t, err)
+	ts.shutdown()
+
+	ts = startTestServer(t, dir, serverOpts{})
+	after, err := ts.admin().GetStatus(ctxAs(t, adminTok), &pb.GetStatusRequest{})
+	require.NoError(t, err)
+	require.Equal(t, before.GetLastSeq(), after.GetLastSeq())
+	require.Equal(t, before.GetDigest(), after.GetDigest())
+	o, err := ts.trading().GetOrder(ctxAs(t, deskTok), &pb.GetTradeOrderRequest{OrderId: res.GetOrder().GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, int64(5), o.GetLeavesQty())
+	co, err := ts.commerce().GetOrder(ctxAs(t, webTok), &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, "w1", co.GetChannelOrderId())
+	// The idempotency key survives the restart too.
+	again, err := ts.commerce().PlaceOrder(ctxAs(t, webTok), webOrder("w1", line("A", 2)))
+	require.NoError(t, err)
+	require.True(t, again.GetDuplicate())
+	snap, err := ts.admin().Snapshot(ctxAs(t, adminTok), &pb.SnapshotRequest{})
+	require.NoError(t, err)
+	require.Equal(t, after.GetLastSeq()+1, snap.GetSeq())
+}
+
+func TestOverloadIsResourceExhausted(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{InboxSize: 1, MaxBatch: 1}})
+	setupTrading(t, ts)
+	tc := ts.trading()
+	ctx := ctxAs(t, deskTok)
+	deadline := time.Now().Add(20 * time.Second)
+	var seen bool
+	for round := 0; !seen && time.Now().Before(deadline); round++ {
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for i := range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := tc.NewOrder(ctx, limit("A", fmt.Sprintf("o%d-%d", round, i), pb.Side_SIDE_BUY, 9_000, 1))
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			switch status.Code(err) {
+			case codes.ResourceExhausted:
+				seen = true
+			case codes.OK:
+			default:
+				require.NoError(t, err)
+			}
+		}
+	}
+	require.True(t, seen, "64 concurrent orders against an inbox of 1 never overloaded")
+}
+
+func TestHealthAndReflectionNeedNoToken(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	h, err := healthpb.NewHealthClient(ts.conn).Check(ctxAs(t, ""), &healthpb.HealthCheckRequest{Service: "oms.v1.TradingService"})
+	require.NoError(t, err)
+	require.Equal(t, healthpb.HealthCheckResponse_SERVING, h.GetStatus())
+	rc, err := grpc_reflection_v1.NewServerReflectionClient(ts.conn).ServerReflectionInfo(ctxAs(t, ""))
+	require.NoError(t, err)
+	require.NoError(t, rc.Send(&grpc_reflection_v1.ServerReflectionRequest{
+		MessageRequest: &grpc_reflection_v1.ServerReflectionRequest_ListServices{}}))
+	resp, err := rc.Recv()
+	require.NoError(t, err)
+	var names []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	require.Contains(t, names, "oms.v1.CommerceService")
+	ts.gw.Drain()
+	h, err = healthpb.NewHealthClient(ts.conn).Check(ctxAs(t, ""), &healthpb.HealthCheckRequest{})
+	require.NoError(t, err)
+	require.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, h.GetStatus())
+}
+
+func TestSeqErrMapping(t *testing.T) {
+	require.Equal(t, codes.ResourceExhausted, status.Code(seqErr(sequencer.ErrOverloaded)))
+	require.Equal(t, codes.Unavailable, status.Code(seqErr(sequencer.ErrClosed)))
+	require.Equal(t, codes.DeadlineExceeded, status.Code(seqErr(context.DeadlineExceeded)))
+	require.Equal(t, codes.Internal, status.Code(seqErr(errors.New("disk on fire"))))
+	require.NotContains(t, status.Convert(seqErr(errors.New("disk on fire"))).Message(), "disk")
+}
