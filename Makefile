@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test test-short race invariants lint vet fmt-check bench bench-short proto fuzz crash-long clean
+.PHONY: all build test vet fmt-check lint bench fuzz diff-long proto clean
 
 all: build
 
@@ -29,8 +29,16 @@ lint: vet fmt-check
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./engine/...
 
+# Each fuzz target for a minute (one at a time: go test -fuzz takes one).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 60s ./engine/book
+	$(GO) test -run '^$$' -fuzz FuzzDecodeCommand -fuzztime 60s ./engine
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./engine/wire
+
+# The differential test at length: 10 seeds x 300,000 random commands, the
+# engine against the reference matcher.
+diff-long:
+	OMS_DIFF_COMMANDS=300000 OMS_DIFF_SEEDS=10 $(GO) test -count=1 -timeout 60m -run TestDifferential -v ./engine/book
 
 # Regenerates the committed gRPC code from proto/oms/v1/*.proto. Needs protoc
 # (Debian: protobuf-compiler) and the plugins below on PATH.
