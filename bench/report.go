@@ -65,7 +65,9 @@ func (r *Result) Name() string { return r.Scenario + "/" + r.Workload }
 
 // Label names the result in charts and file names: with the rate when a
 // run has several rates for one scenario.
-func (r *Result) Label() string { return fmt.Sprintf("%s-%s-%g", r.Scenario, r.Workload, r.OfferedRate) }
+func (r *Result) Label() string {
+	return fmt.Sprintf("%s-%s-%g", r.Scenario, r.Workload, r.OfferedRate)
+}
 
 // Machine describes where a run happened.
 type Machine struct {

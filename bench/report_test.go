@@ -60,7 +60,7 @@ func TestTable(t *testing.T) {
 
 func testRecord(results ...Result) *Record {
 	return &Record{Version: RecordVersion, Started: time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC),
-		Machine: Machine{CPU: "Test CPU", Cores: 2, MemoryBytes: 8 << 30, OS: "linux", Arch: "amd64"},
+		Machine:   Machine{CPU: "Test CPU", Cores: 2, MemoryBytes: 8 << 30, OS: "linux", Arch: "amd64"},
 		GoVersion: "go1.26", Commit: "abc123", Params: Params{Seed: 1, Scenarios: []string{"engine"}}, Results: results}
 }
 

@@ -41,10 +41,10 @@ func SeriesOf(label string, h *hdrhistogram.Histogram) Series {
 
 // chart geometry, in SVG user units.
 const (
-	chartW, chartH                = 960, 540
-	padL, padR, padT, padB        = 80, 230, 50, 60
-	plotW, plotH                  = chartW - padL - padR, chartH - padT - padB
-	maxNines              float64 = 6 // the x axis ends at 99.9999% at most
+	chartW, chartH                 = 960, 540
+	padL, padR, padT, padB         = 80, 230, 50, 60
+	plotW, plotH                   = chartW - padL - padR, chartH - padT - padB
+	maxNines               float64 = 6 // the x axis ends at 99.9999% at most
 )
 
 var palette = [...]string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"}
