@@ -29,6 +29,13 @@ type subcommand struct {
 func subcommands() []subcommand {
 	return []subcommand{
 		{"replay", "replay a data directory: progress, final digest and counts; verify; export JSON lines", runReplay},
+		{"serve", "run the server: gRPC, metrics, FIX (see -h for the configuration)", runServe},
+		{"order", "commerce orders: place, get, list, cancel", runOrder},
+		{"trade", "trading orders: new, cancel, get, open", runTrade},
+		{"stock", "inventory: set, adjust, avail", runStock},
+		{"book", "order book depth", runBook},
+		{"tail", "follow order, inventory or market data events", runTail},
+		{"status", "server status: last seq and state digest", runStatus},
 	}
 }
 

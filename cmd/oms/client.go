@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// clientFlags are the connection and output flags every client subcommand
+// shares.
+type clientFlags struct {
+	addr      string
+	token     string
+	tokenFile string
+	tls       bool
+	ca        string
+	json      bool
+	timeout   time.Duration
+}
+
+func (c *clientFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	addr := getenv("OMS_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:50051"
+	}
+	fs.StringVar(&c.addr, "addr", addr, "server address (env OMS_ADDR)")
+	fs.StringVar(&c.token, "token", getenv("OMS_TOKEN"), "bearer token (env OMS_TOKEN)")
+	fs.StringVar(&c.tokenFile, "token-file", filepath.Join("data", "admin.token"), "read the token from this file when --token is not set")
+	fs.BoolVar(&c.tls, "tls", false, "connect with TLS")
+	fs.StringVar(&c.ca, "ca", "", "CA certificate (PEM) to verify the server with TLS (default: system roots)")
+	fs.BoolVar(&c.json, "json", false, "print JSON (one object per line) instead of a table")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "deadline of each call (streams: none)")
+}
+
+// getenvOS reads the process environment; tests call runVerbs' pieces
+// with their own.
+func getenvOS(k string) string { return os.Getenv(k) }
+
+// client is a connection plus the output settings.
+type client struct {
+	conn  *grpc.ClientConn
+	token string
+	json  bool
+	tmo   time.Duration
+	out   io.Writer
+}
+
+func (c *clientFlags) dial(out io.Writer) (*client, error) {
+	tok := c.token
+	if tok == "" {
+		b, err := os.ReadFile(c.tokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("no token: set --token or OMS_TOKEN (or --token-file): %w", err)
+		}
+		tok = strings.TrimSpace(string(b))
+	}
+	creds := insecure.NewCredentials()
+	if c.tls {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if c.ca != "" {
+			pem, err := os.ReadFile(c.ca)
+			if err != nil {
+				return nil, fmt.Errorf("--ca: %w", err)
+			}
+			cfg.RootCAs = x509.NewCertPool()
+			if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--ca: no certificate in %s", c.ca)
+			}
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("--addr: %w", err)
+	}
+	return &client{conn: conn, token: tok, json: c.json, tmo: c.timeout, out: out}, nil
+}
+
+// call returns a context for one unary call: the token and the deadline.
+func (c *client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.token)
+	return context.WithTimeout(ctx, c.tmo)
+}
+
+// stream returns a context for a stream: the token, no deadline.
+func (c *client) stream(ctx context.Context) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.token)
+}
+
+func (c *client) close() { _ = c.conn.Close() }
+
+var jsonOut = protojson.MarshalOptions{UseProtoNames: true}
+
+// printJSON writes m as one line of JSON.
+func (c *client) printJSON(m proto.Message) error {
+	b, err := jsonOut.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(c.out, "%s\n", b)
+	return err
+}
+
+// table writes rows under a header, aligned.
+func (c *client) table(header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// show prints m as JSON with --json, else as the rows rows gives.
+func (c *client) show(m proto.Message, header []string, rows func() [][]string) error {
+	if c.json {
+		return c.printJSON(m)
+	}
+	return c.table(header, rows())
+}
+
+// callErr makes a gRPC error readable: code, message and the details.
+func callErr(err error) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	msg := fmt.Sprintf("%s: %s", st.Code(), st.Message())
+	for _, d := range st.Details() {
+		if m, ok := d.(proto.Message); ok {
+			if b, err := jsonOut.Marshal(m); err == nil {
+				msg += " " + string(b)
+			}
+		}
+	}
+	return errors.New(msg)
+}
+
+// verb is one action of a client subcommand (oms order place). setup
+// registers the verb's flags and returns the action to run once they are
+// parsed and the connection is up.
+type verb struct {
+	name, synopsis, summary string
+	setup                   func(fs *flag.FlagSet) func(ctx context.Context, c *client) error
+}
+
+// runVerbs dispatches `oms <cmd> <verb> [flags]`.
+func runVerbs(ctx context.Context, cmd string, verbs []verb, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(stderr, "usage: oms %s <verb> [flags]\n\nverbs:\n", cmd)
+		for _, v := range verbs {
+			fmt.Fprintf(stderr, "  %-10s %s\n", v.name, v.summary)
+		}
+		fmt.Fprintf(stderr, "\nRun `oms %s <verb> -h` for its flags.\n", cmd)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return flag.ErrHelp
+	}
+	for _, v := range verbs {
+		if v.name != args[0] {
+			continue
+		}
+		fs := newFlagSet(cmd+" "+v.name, v.synopsis, stderr)
+		var cf clientFlags
+		cf.register(fs, getenvOS)
+		action := v.setup(fs)
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		c, err := cf.dial(stdout)
+		if err != nil {
+			return err
+		}
+		defer c.close()
+		return action(ctx, c)
+	}
+	fmt.Fprintf(stderr, "oms %s: unknown verb %q (try oms %s -h)\n", cmd, args[0], cmd)
+	return errUsage
+}

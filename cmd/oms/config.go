@@ -1,0 +1,291 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ordercore/oms/gateway"
+)
+
+// Config is the server's configuration. Every key can be set in a JSON
+// file (--config, or OMS_CONFIG), in the environment (OMS_ and the key in
+// upper case, e.g. OMS_GRPC_ADDR), and by a flag (--grpc-addr); a flag
+// beats the environment, which beats the file, which beats the default.
+// Tokens are set in the file only: secrets do not belong in argv.
+type Config struct {
+	// DataDir holds the journal and snapshots. Default ./data.
+	DataDir string `json:"data_dir"`
+	// GRPCAddr is the gRPC listen address. Default 127.0.0.1:50051.
+	GRPCAddr string `json:"grpc_addr"`
+	// FIXAddr is the FIX acceptor's listen address; empty disables FIX.
+	// Default 127.0.0.1:9878.
+	FIXAddr string `json:"fix_addr"`
+	// MetricsAddr serves /metrics (Prometheus) and, with Pprof,
+	// /debug/pprof/; empty disables it. Default 127.0.0.1:9090.
+	MetricsAddr string `json:"metrics_addr"`
+	// Pprof serves the Go profiler on MetricsAddr. Default false.
+	Pprof bool `json:"pprof"`
+	// TLSCert and TLSKey are PEM files; with both set gRPC uses TLS.
+	TLSCert string `json:"tls_cert"`
+	TLSKey  string `json:"tls_key"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `json:"log_level"`
+	// LogFormat is text or json. Default text.
+	LogFormat string `json:"log_format"`
+	// Demo loads the demo catalogue into an empty journal and adds the demo
+	// tokens. Default false.
+	Demo bool `json:"demo"`
+	// Tokens are the bearer tokens. With none (and no demo), the server
+	// creates an administrator token in DataDir/admin.token.
+	Tokens []gateway.Token `json:"tokens"`
+	// InboxSize bounds the commands waiting for the journal; beyond it
+	// calls fail with RESOURCE_EXHAUSTED. Default 8192.
+	InboxSize int `json:"inbox_size"`
+	// MaxBatch bounds the commands in one journal write. Default 2048.
+	MaxBatch int `json:"max_batch"`
+	// RingSize is how many recent results streams can resume from.
+	// Default 65536.
+	RingSize int `json:"ring_size"`
+	// StreamBuffer is how far a stream may lag before it is cut off (it can
+	// resume). Default 4096.
+	StreamBuffer int `json:"stream_buffer"`
+	// SnapshotInterval is how often a snapshot is taken; 0 disables
+	// periodic snapshots (one is still taken at shutdown). Default 5m.
+	SnapshotInterval Duration `json:"snapshot_interval"`
+	// ShutdownTimeout bounds the drain of calls in flight. Default 30s.
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+}
+
+// Duration is a time.Duration written as "5m" in JSON.
+type Duration time.Duration
+
+// UnmarshalJSON reads "5m", "30s" or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n int64
+		if err2 := json.Unmarshal(b, &n); err2 != nil {
+			return fmt.Errorf("want a duration such as \"30s\"")
+		}
+		*d = Duration(n)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as "5m0s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func defaultConfig() Config {
+	return Config{
+		DataDir: "./data", GRPCAddr: "127.0.0.1:50051", FIXAddr: "127.0.0.1:9878", MetricsAddr: "127.0.0.1:9090",
+		LogLevel: "info", LogFormat: "text", InboxSize: 8192, MaxBatch: 2048, RingSize: 65536, StreamBuffer: 4096,
+		SnapshotInterval: Duration(5 * time.Minute), ShutdownTimeout: Duration(30 * time.Second),
+	}
+}
+
+// configKey is one setting: its name in the file, and how to set it from a
+// string (the environment and flags).
+type configKey struct {
+	name  string // file key; the flag is its kebab form, the env var OMS_ + upper
+	usage string
+	set   func(c *Config, v string) error
+	bool  bool
+}
+
+func str(f func(c *Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *f(c) = v; return nil }
+}
+
+func integer(f func(c *Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("want an integer, got %q", v)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+func boolean(f func(c *Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		*f(c) = b
+		return nil
+	}
+}
+
+func duration(f func(c *Config) *Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 30s, got %q", v)
+		}
+		*f(c) = Duration(d)
+		return nil
+	}
+}
+
+func configKeys() []configKey {
+	return []configKey{
+		{name: "data_dir", usage: "directory of the journal and snapshots", set: str(func(c *Config) *string { return &c.DataDir })},
+		{name: "grpc_addr", usage: "gRPC listen address", set: str(func(c *Config) *string { return &c.GRPCAddr })},
+		{name: "fix_addr", usage: "FIX listen address (empty disables FIX)", set: str(func(c *Config) *string { return &c.FIXAddr })},
+		{name: "metrics_addr", usage: "Prometheus /metrics listen address (empty disables)", set: str(func(c *Config) *string { return &c.MetricsAddr })},
+		{name: "pprof", usage: "serve /debug/pprof/ on the metrics address", bool: true, set: boolean(func(c *Config) *bool { return &c.Pprof })},
+		{name: "tls_cert", usage: "TLS certificate (PEM) for gRPC", set: str(func(c *Config) *string { return &c.TLSCert })},
+		{name: "tls_key", usage: "TLS private key (PEM) for gRPC", set: str(func(c *Config) *string { return &c.TLSKey })},
+		{name: "log_level", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
+		{name: "log_format", usage: "text or json", set: str(func(c *Config) *string { return &c.LogFormat })},
+		{name: "demo", usage: "load the demo catalogue and tokens", bool: true, set: boolean(func(c *Config) *bool { return &c.Demo })},
+		{name: "inbox_size", usage: "commands waiting for the journal before RESOURCE_EXHAUSTED", set: integer(func(c *Config) *int { return &c.InboxSize })},
+		{name: "max_batch", usage: "commands in one journal write", set: integer(func(c *Config) *int { return &c.MaxBatch })},
+		{name: "ring_size", usage: "recent results that streams can resume from", set: integer(func(c *Config) *int { return &c.RingSize })},
+		{name: "stream_buffer", usage: "results a stream may lag before it is cut off", set: integer(func(c *Config) *int { return &c.StreamBuffer })},
+		{name: "snapshot_interval", usage: "time between snapshots (0 disables)", set: duration(func(c *Config) *Duration { return &c.SnapshotInterval })},
+		{name: "shutdown_timeout", usage: "time allowed to drain calls at shutdown", set: duration(func(c *Config) *Duration { return &c.ShutdownTimeout })},
+	}
+}
+
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
+func envName(key string) string  { return "OMS_" + strings.ToUpper(key) }
+
+// loadConfig builds the configuration from defaults, the file, the
+// environment and the flags in args, then validates it. getenv is
+// os.Getenv outside tests.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := defaultConfig()
+	fs := newFlagSet("serve", "[flags]  (every flag has an environment variable and a config file key)", stderr)
+	configPath := fs.String("config", getenv("OMS_CONFIG"), "JSON configuration file (env OMS_CONFIG)")
+	keys := configKeys()
+	for _, k := range keys {
+		if k.bool {
+			fs.Bool(flagName(k.name), false, k.usage+" (env "+envName(k.name)+")")
+			continue
+		}
+		fs.String(flagName(k.name), "", k.usage+" (env "+envName(k.name)+")")
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return cfg, err
+	}
+	if *configPath != "" {
+		if err := readConfigFile(*configPath, &cfg); err != nil {
+			return cfg, err
+		}
+	}
+	for _, k := range keys {
+		if v, ok := lookupEnv(getenv, envName(k.name)); ok {
+			if err := k.set(&cfg, v); err != nil {
+				return cfg, fmt.Errorf("config: %s (from %s): %w", k.name, envName(k.name), err)
+			}
+		}
+	}
+	var ferr error
+	fs.Visit(func(f *flag.Flag) {
+		for _, k := range keys {
+			if flagName(k.name) == f.Name && ferr == nil {
+				if err := k.set(&cfg, f.Value.String()); err != nil {
+					ferr = fmt.Errorf("config: %s (from --%s): %w", k.name, f.Name, err)
+				}
+			}
+		}
+	})
+	if ferr != nil {
+		return cfg, ferr
+	}
+	return cfg, cfg.validate()
+}
+
+func lookupEnv(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+func readConfigFile(path string, cfg *Config) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	return nil
+}
+
+// validate checks every key; the error names the key and what is allowed.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: "+format, append([]any{key}, a...)...))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "required")
+	}
+	for _, a := range []struct{ key, v string }{{"grpc_addr", c.GRPCAddr}, {"fix_addr", c.FIXAddr}, {"metrics_addr", c.MetricsAddr}} {
+		if a.v == "" {
+			if a.key == "grpc_addr" {
+				bad(a.key, "required")
+			}
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.v); err != nil {
+			bad(a.key, "want host:port, got %q", a.v)
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls_cert", "tls_cert and tls_key must be set together")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("log_level", "%v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log_format", "want text or json, got %q", c.LogFormat)
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+		min int
+	}{{"inbox_size", c.InboxSize, 1}, {"max_batch", c.MaxBatch, 1}, {"ring_size", c.RingSize, 1}, {"stream_buffer", c.StreamBuffer, 1}} {
+		if n.v < n.min {
+			bad(n.key, "want at least %d, got %d", n.min, n.v)
+		}
+	}
+	if c.SnapshotInterval < 0 {
+		bad("snapshot_interval", "must not be negative")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown_timeout", "must be positive")
+	}
+	if _, err := gateway.NewAuthenticator(c.Tokens); err != nil {
+		bad("tokens", "%v", strings.TrimPrefix(err.Error(), "gateway: "))
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("want debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}
