@@ -15,6 +15,7 @@ import (
 // gen produces random but mostly meaningful trading commands against one
 // instrument and four accounts, one per self-trade prevention mode.
 type gen struct {
+	now   int64 // the time the next command runs at
 	r     *rand.Rand
 	accts []string
 	used  map[string][]string
@@ -56,8 +57,18 @@ func (g *gen) pickUsed(acct string) string {
 
 func (g *gen) price() book.Price { return book.Price(95 + g.r.IntN(11)) }
 
+// cmdTick marks a generated tick: the test calls Engine.Tick for it.
+const cmdTick = book.CmdKind(0)
+
 func (g *gen) next() book.Command {
+	g.now++
 	acct := g.accts[g.r.IntN(len(g.accts))]
+	if g.r.IntN(40) == 0 {
+		return book.Command{Kind: cmdTick}
+	}
+	if g.r.IntN(400) == 0 {
+		return book.Command{Kind: book.CmdEndOfDay}
+	}
 	switch p := g.r.IntN(100); {
 	case p < 58:
 		return g.newOrder(acct)
@@ -98,7 +109,10 @@ func (g *gen) newOrder(acct string) book.Command {
 	switch t := g.r.IntN(100); {
 	case t < 75:
 		c.Type, c.Price = book.Limit, g.price()
-		c.TIF = []book.TIF{book.Day, book.Day, book.GTC, book.IOC, book.FOK}[g.r.IntN(5)]
+		c.TIF = []book.TIF{book.Day, book.Day, book.GTC, book.GTD, book.IOC, book.FOK}[g.r.IntN(6)]
+		if c.TIF == book.GTD {
+			c.ExpireTime = g.now + 1 + int64(g.r.IntN(300))
+		}
 		if (c.TIF == book.Day || c.TIF == book.GTC) && c.Qty > 1 && g.r.IntN(7) == 0 {
 			c.DisplayQty = book.Qty(1 + g.r.IntN(int(c.Qty)-1))
 		}
@@ -151,8 +165,14 @@ func TestDifferential(t *testing.T) {
 			}
 			for i := 0; i < n; i++ {
 				c := g.next()
-				out = e.Apply(&c, int64(i+2), out[:0])
-				want := ref.apply(&c)
+				var want []book.Event
+				if c.Kind == cmdTick {
+					out = e.Tick(g.now, out[:0])
+					want = ref.tick(g.now)
+				} else {
+					out = e.Apply(&c, g.now, out[:0])
+					want = ref.apply(&c)
+				}
 				got := withoutLevels(out)
 				if len(want) == 0 {
 					want = []book.Event{}
@@ -184,6 +204,9 @@ func TestSnapshotRandom(t *testing.T) {
 		r := rand.New(rand.NewPCG(uint64(seed), 7))
 		for i := range cmds {
 			e.Apply(&cmds[i], int64(i), nil)
+			if i%50 == 0 {
+				e.Tick(int64(i), nil)
+			}
 			if r.IntN(300) != 0 {
 				continue
 			}

@@ -52,7 +52,7 @@ func (r *refEngine) emit(ev book.Event) {
 	if r.silent {
 		return
 	}
-	if ev.Kind != book.EvTrade && ev.Kind != book.EvCancelRejected && ev.Kind != book.EvMassCanceled {
+	if ev.Kind != book.EvTrade && ev.Kind != book.EvCancelRejected && ev.Kind != book.EvMassCanceled && ev.Kind != book.EvEndOfDay {
 		ev.ExecID = r.exec()
 	}
 	r.out = append(r.out, ev)
@@ -297,7 +297,7 @@ func (r *refEngine) reject(c *book.Command, reason book.Reason) {
 	r.emit(book.Event{Kind: book.EvRejected, Reason: reason, Order: book.OrderState{
 		Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID, Side: c.Side, Type: c.Type, TIF: c.TIF,
 		Price: c.Price, StopPrice: c.StopPrice, Qty: c.Qty, DisplayQty: c.DisplayQty, PostOnly: c.PostOnly,
-		Status: book.StatusRejected}})
+		ExpireTime: c.ExpireTime, Status: book.StatusRejected}})
 }
 
 func (r *refEngine) newOrder(c *book.Command) {
@@ -314,7 +314,8 @@ func (r *refEngine) newOrder(c *book.Command) {
 	}
 	o := refOrder{st: book.OrderState{ID: r.nextID, Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID,
 		Side: c.Side, Type: c.Type, TIF: c.TIF, Price: c.Price, StopPrice: c.StopPrice, Qty: c.Qty,
-		DisplayQty: c.DisplayQty, LeavesQty: c.Qty, Status: book.StatusNew, PostOnly: c.PostOnly}, prio: r.nextPrio}
+		DisplayQty: c.DisplayQty, LeavesQty: c.Qty, Status: book.StatusNew, PostOnly: c.PostOnly,
+		ExpireTime: c.ExpireTime}, prio: r.nextPrio}
 	r.nextID++
 	r.nextPrio++
 	r.clOrd[key(c.Account, c.ClOrdID)] = o.st.ID
@@ -521,6 +522,51 @@ func (r *refEngine) apply(c *book.Command) []book.Event {
 		r.replace(c)
 	case book.CmdMassCancel:
 		r.massCancel(c)
+	case book.CmdEndOfDay:
+		r.endOfDay()
 	}
 	return r.out
+}
+
+// tick expires GTD orders whose time has come, by expiry, then id.
+func (r *refEngine) tick(now int64) []book.Event {
+	r.out = r.out[:0]
+	for {
+		pick := -1
+		for i := range r.orders {
+			o := &r.orders[i].st
+			if o.TIF != book.GTD || o.ExpireTime > now {
+				continue
+			}
+			if pick < 0 {
+				pick = i
+				continue
+			}
+			if p := &r.orders[pick].st; o.ExpireTime < p.ExpireTime || (o.ExpireTime == p.ExpireTime && o.ID < p.ID) {
+				pick = i
+			}
+		}
+		if pick < 0 {
+			return r.out
+		}
+		r.finish(pick, book.EvExpired, book.StatusExpired, book.ReasonExpiredGTD)
+	}
+}
+
+// endOfDay expires Day orders in live order, then forgets the day: finished
+// orders and every client order id but the live orders' current ones.
+func (r *refEngine) endOfDay() {
+	lives := append([]refOrder(nil), r.orders...)
+	sortRefByLive(lives)
+	for _, o := range lives {
+		if o.st.TIF == book.Day {
+			r.finish(r.find(o.st.ID), book.EvExpired, book.StatusExpired, book.ReasonExpiredDay)
+		}
+	}
+	clear(r.done)
+	clear(r.clOrd)
+	for _, o := range r.orders {
+		r.clOrd[key(o.st.Account, o.st.ClOrdID)] = o.st.ID
+	}
+	r.emit(book.Event{Kind: book.EvEndOfDay})
 }
