@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test vet fmt-check lint bench fuzz diff-long proto clean
+.PHONY: all build test vet fmt-check lint bench fuzz diff-long crash-long bench-durable proto clean
 
 all: build
 
@@ -34,6 +34,21 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 60s ./engine/book
 	$(GO) test -run '^$$' -fuzz FuzzDecodeCommand -fuzztime 60s ./engine
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./engine/wire
+
+# The crash test with many SIGKILLs of a child under load (4 run in make test).
+crash-long:
+	OMS_CRASH_ROUNDS=200 $(GO) test -count=1 -timeout 60m -run '^TestCrashRecovery$$' -v ./sequencer/
+
+# Durability figures on the real disk (slow; run alone on a quiet machine):
+# durable commands/s against batch size beside raw Pebble synced commits,
+# open-loop ack latency (HdrHistogram), replay speed, and recovery time for
+# OMS_BENCH_RECOVERY commands with and without a snapshot.
+OMS_BENCH_RECOVERY ?= 10000000
+bench-durable:
+	$(GO) test -run '^$$' -bench 'Durable' -benchtime 3s -count 1 ./sequencer/
+	OMS_BENCH_LATENCY=1 $(GO) test -count=1 -timeout 30m -run '^TestAckLatencyReport$$' -v ./sequencer/
+	$(GO) test -run '^$$' -bench 'Replay' -benchtime 5x -count 1 ./journal/
+	OMS_BENCH_RECOVERY=$(OMS_BENCH_RECOVERY) $(GO) test -count=1 -timeout 60m -run '^TestRecoveryReport$$' -v ./journal/
 
 # The differential test at length: 10 seeds x 300,000 random commands, the
 # engine against the reference matcher.

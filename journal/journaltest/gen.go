@@ -24,7 +24,11 @@ type Gen struct {
 	symbols []string
 	accts   []string
 	n       int
+	recent  [256]placed // recent new orders, for cancels
+	orders  int         // new orders generated
 }
+
+type placed struct{ acct, clOrdID string }
 
 // NewGen returns a generator seeded with seed.
 func NewGen(seed uint64) *Gen {
@@ -114,14 +118,23 @@ func (g *Gen) newOrder() engine.Command {
 	if tif == book.GTD {
 		c.ExpireTime = int64(g.n) * 1000
 	}
+	g.recent[g.orders%len(g.recent)] = placed{c.Account, c.ClOrdID}
+	g.orders++
 	return engine.Command{Kind: engine.KindTrade, Trade: c}
 }
 
+// cancel targets one of the recent orders by its ClOrdID (some have filled
+// or expired already), so that the books stay a realistic size over long
+// streams.
 func (g *Gen) cancel() engine.Command {
+	if g.orders == 0 {
+		return engine.Command{Kind: engine.KindTick}
+	}
+	p := g.recent[g.rng.IntN(min(g.orders, len(g.recent)))]
 	return engine.Command{Kind: engine.KindTrade, Trade: book.Command{
-		Kind:    book.CmdCancel,
-		Account: g.accts[g.rng.IntN(len(g.accts))],
-		OrderID: book.OrderID(1 + g.rng.IntN(g.n)),
-		ClOrdID: fmt.Sprintf("x%d", g.n),
+		Kind:        book.CmdCancel,
+		Account:     p.acct,
+		OrigClOrdID: p.clOrdID,
+		ClOrdID:     fmt.Sprintf("x%d", g.n),
 	}}
 }

@@ -1,0 +1,161 @@
+package sequencer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/journal"
+	"github.com/ordercore/oms/journal/journaltest"
+	"github.com/ordercore/oms/sequencer"
+)
+
+// TestAckLatencyReport is a load report, not a test: it runs only with
+// OMS_BENCH_LATENCY=1 (make bench-durable) and asserts nothing about the
+// figures. On the real disk (a temp dir) it measures:
+//
+//  1. the fsync latency of raw Pebble synced one-record commits;
+//  2. the sequencer's peak throughput under a closed-loop load;
+//  3. ack latency percentiles under an open-loop load at several offered
+//     rates (fixed ones and fractions of the peak). Latency is measured from
+//     each command's scheduled send time, so a stalled sequencer is charged
+//     for the commands it delayed (no coordinated omission).
+//
+// OMS_BENCH_SECONDS sets the duration of each phase (default 3).
+func TestAckLatencyReport(t *testing.T) {
+	if os.Getenv("OMS_BENCH_LATENCY") == "" {
+		t.Skip("load report: set OMS_BENCH_LATENCY=1 (make bench-durable)")
+	}
+	phase := 3 * time.Second
+	if s := os.Getenv("OMS_BENCH_SECONDS"); s != "" {
+		var n int
+		_, err := fmt.Sscan(s, &n)
+		require.NoError(t, err)
+		phase = time.Duration(n) * time.Second
+	}
+	var report strings.Builder
+	fmt.Fprintf(&report, "%s, GOMAXPROCS=%d, disk=%s\n", runtime.Version(), runtime.GOMAXPROCS(0), t.TempDir())
+	fs := fsyncLatency(t, phase)
+	fmt.Fprintf(&report, "raw pebble synced 1-record commits: %s\n", pct(fs))
+
+	peak := peakThroughput(t, phase)
+	fmt.Fprintf(&report, "sequencer peak (closed loop, 1024 submitters): %.0f cmds/s\n", peak)
+	fmt.Fprintf(&report, "%-12s %-12s %-10s %s\n", "offered/s", "achieved/s", "overloads", "ack latency (from scheduled send)")
+	for _, rate := range []float64{1000, 5000, peak / 4, peak / 2, peak * 3 / 4} {
+		h, achieved, over := openLoop(t, rate, phase)
+		fmt.Fprintf(&report, "%-12.0f %-12.0f %-10d %s\n", rate, achieved, over, pct(h))
+	}
+	t.Log("\n" + report.String())
+}
+
+func pct(h *hdrhistogram.Histogram) string {
+	us := func(q float64) string { return time.Duration(h.ValueAtQuantile(q) * 1000).String() }
+	return fmt.Sprintf("n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s",
+		h.TotalCount(), us(50), us(90), us(99), us(99.9), time.Duration(h.Max()*1000))
+}
+
+func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 60_000_000, 3) } // 1µs .. 60s
+
+func fsyncLatency(t *testing.T, d time.Duration) *hdrhistogram.Histogram {
+	db, err := pebble.Open(t.TempDir(), &pebble.Options{MemTableSize: 16 << 20, FormatMajorVersion: pebble.FormatNewest, Logger: nopLogger{}})
+	require.NoError(t, err)
+	defer db.Close()
+	h := newHist()
+	val := make([]byte, 80)
+	key := []byte("c00000000")
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		t0 := time.Now()
+		require.NoError(t, db.Set(key, val, pebble.Sync))
+		_ = h.RecordValue(time.Since(t0).Microseconds())
+		key[8]++
+	}
+	return h
+}
+
+func benchSeq(t *testing.T) (*sequencer.Sequencer, func()) {
+	j, err := journal.Open(t.TempDir(), journal.Options{Logger: quiet()})
+	require.NoError(t, err)
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{MaxBatch: 4096, InboxSize: 1 << 16, Logger: quiet()})
+	require.NoError(t, err)
+	s.Start()
+	return s, func() { require.NoError(t, s.Close()); require.NoError(t, j.Close()) }
+}
+
+func peakThroughput(t *testing.T, d time.Duration) float64 {
+	s, done := benchSeq(t)
+	defer done()
+	cmds := journaltest.NewGen(2).Batch(1 << 16)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for w := range 1024 {
+		wg.Go(func() {
+			for i := w; !stop.Load(); i += 1024 {
+				if _, err := s.Submit(context.Background(), cmds[i%len(cmds)]); err != nil && !errors.Is(err, sequencer.ErrOverloaded) {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(d / 5) // warm up
+	c0, t0 := s.Stats().Commands, time.Now()
+	time.Sleep(d)
+	c1, el := s.Stats().Commands, time.Since(t0)
+	stop.Store(true)
+	wg.Wait()
+	return float64(c1-c0) / el.Seconds()
+}
+
+// openLoop offers rate commands/s for d and records each ack's latency
+// from its scheduled send time.
+func openLoop(t *testing.T, rate float64, d time.Duration) (*hdrhistogram.Histogram, float64, int64) {
+	s, done := benchSeq(t)
+	defer done()
+	cmds := journaltest.NewGen(3).Batch(1 << 16)
+	var (
+		mu   sync.Mutex
+		h    = newHist()
+		over atomic.Int64
+		wg   sync.WaitGroup
+	)
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	n := int(rate * d.Seconds())
+	for i := 0; i < n; {
+		now := time.Now()
+		// Send every command whose scheduled time has come.
+		for ; i < n && start.Add(time.Duration(i)*interval).Before(now); i++ {
+			sched := start.Add(time.Duration(i) * interval)
+			wg.Go(func() {
+				_, err := s.Submit(context.Background(), cmds[i%len(cmds)])
+				lat := time.Since(sched)
+				if errors.Is(err, sequencer.ErrOverloaded) {
+					over.Add(1)
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				_ = h.RecordValue(lat.Microseconds())
+				mu.Unlock()
+			})
+		}
+		time.Sleep(min(interval, 200*time.Microsecond))
+	}
+	wg.Wait()
+	return h, float64(h.TotalCount()) / time.Since(start).Seconds(), over.Load()
+}
