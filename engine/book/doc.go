@@ -1,0 +1,63 @@
+// Package book is the trading half of the deterministic core: instruments,
+// accounts with pre-trade risk limits, price-time order books, matching,
+// order maintenance and positions.
+//
+//	e := book.New()
+//	out := e.Apply(&book.Command{Kind: book.CmdAddInstrument, Instrument: spec}, now, nil)
+//	out = e.Apply(&book.Command{Kind: book.CmdNewOrder, Account: "A", Symbol: "ACME",
+//		ClOrdID: "c1", Side: book.Buy, Type: book.Limit, TIF: book.Day, Price: 10100, Qty: 100}, now, out[:0])
+//
+// # Guarantees
+//
+// Apply is deterministic and total: the same commands from the same state give
+// the same events and the same snapshot, and every refusal is an event with a
+// stable Reason (EvRejected for new orders and definitions, EvCancelRejected
+// for cancels and replaces). Nothing in the package reads a clock; time is the
+// now argument. Prices are integer price units and quantities integer units:
+// a price off the tick or a quantity off the lot is rejected, never rounded.
+//
+// # Matching rules
+//
+//   - Price-time priority. Levels are matched best price first; within a
+//     level, in arrival order. A trade executes at the resting (maker) order's
+//     price.
+//   - Market orders never rest: what they cannot fill at once is cancelled
+//     (no_liquidity). They take Day (treated as IOC), IOC or FOK.
+//   - IOC fills what it can and cancels the rest (ioc_remainder). FOK is
+//     checked before any trade: if it cannot fill completely now, it is
+//     cancelled and the book is untouched (fok_unfillable).
+//   - Post-only orders are rejected if they would take liquidity.
+//   - Icebergs display at most DisplayQty; when the displayed slice is
+//     consumed, a new slice is shown at the back of the level's queue.
+//   - Stop and stop-limit orders trigger on the last trade price (buy: last >=
+//     stop; sell: last <= stop), or at once if the condition holds on arrival.
+//     After an order's matching, triggered stops fire one at a time, each to
+//     completion, choosing buy stops before sell stops, then the lowest buy
+//     stop price or the highest sell stop price, then the earliest entry.
+//   - Self-trade prevention, per account: cancel the aggressor's remainder,
+//     cancel the resting order and go on, or cancel both.
+//   - Cancel/replace: a quantity decrease at the same prices keeps time
+//     priority; a price change or a quantity increase loses it (and a new
+//     price that crosses trades at once). The quantity of a replace is the
+//     new total including what has filled; replacing or cancelling a
+//     finished order is refused as too_late.
+//   - Day orders expire at end of day, GTD orders on the first tick at or
+//     after their expiry. Client order ids are unique per account from one
+//     end of day to the next (orders, cancels and replaces alike).
+//
+// # Pre-trade checks
+//
+// In order: account, instrument, client order id present, the order's shape
+// (side, type, TIF, quantity and lot, price and tick, stop price, display
+// quantity, expiry), trading state, duplicate client order id, restricted
+// instrument, price band (around the last trade, or the configured reference
+// before the first trade), post-only, then the account's limits: maximum order
+// quantity, maximum order notional, credit (open buy notional plus the day's
+// executed buys) and maximum position (counting open same-side orders).
+//
+// # Limits
+//
+// Prices and quantities are at most 10^14 and a single order's notional must
+// fit in int64 Money (micro currency units); larger orders are rejected
+// (notional_overflow). The engine is not safe for concurrent use.
+package book
