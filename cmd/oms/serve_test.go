@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testConfig is a server on loopback port 0 with data in a temp dir.
+func testConfig(t *testing.T, dir string) Config {
+	cfg := defaultConfig()
+	cfg.DataDir = dir
+	cfg.GRPCAddr = "127.0.0.1:0"
+	cfg.MetricsAddr = "127.0.0.1:0"
+	cfg.FIXAddr = ""
+	return cfg
+}
+
+func startTest(t *testing.T, cfg Config) *server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := startServer(ctx, cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Shutdown() })
+	return s
+}
+
+// cli runs an oms client subcommand against s and returns its output.
+func cli(t *testing.T, s *server, token string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args = append(args, "--addr", s.GRPCAddr(), "--token", token)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var err error
+	for _, sc := range subcommands() {
+		if sc.name == args[0] {
+			err = sc.run(ctx, args[1:], &out, &errOut)
+		}
+	}
+	return out.String() + errOut.String(), err
+}
+
+func TestServeDemoAndCLI(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	cfg.Demo, cfg.Pprof = true, true
+	s := startTest(t, cfg)
+
+	out, err := cli(t, s, demoWebToken, "order", "place", "--id", "W-1", "--customer", "alice", "--ship-to", "48.85,2.35",
+		"--line", "TSHIRT-M:2:1999", "--line", "MUG:1:899")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "order-created")
+	out, err = cli(t, s, demoWebToken, "order", "place", "--id", "W-1", "--customer", "alice", "--ship-to", "48.85,2.35",
+		"--line", "TSHIRT-M:2:1999", "--line", "MUG:1:899", "--json")
+	require.NoError(t, err, out)
+	require.Contains(t, out, `"duplicate":true`)
+	out, err = cli(t, s, demoWebToken, "order", "get", "--id", "1")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "TSHIRT-M")
+	out, err = cli(t, s, demoWebToken, "order", "list", "--customer", "alice")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "W-1")
+	out, err = cli(t, s, demoWebToken, "order", "cancel", "--id", "1", "--line", "2:1")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "cancelled")
+
+	out, err = cli(t, s, demoAdminToken, "stock", "set", "--sku", "MUG", "--loc", "1", "--on-hand", "450", "--version", "2")
+	require.NoError(t, err, out)
+	out, err = cli(t, s, demoAdminToken, "stock", "adjust", "--sku", "MUG", "--loc", "1", "--delta", "-5", "--reason", "damage")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "445")
+	out, err = cli(t, s, demoWebToken, "stock", "avail", "--sku", "MUG", "--per-location", "--json")
+	require.NoError(t, err, out)
+	require.Contains(t, out, `"on_hand":"445"`)
+
+	out, err = cli(t, s, demoDeskToken, "trade", "new", "--account", demoDesk1, "--symbol", "ACME", "--clordid", "c1",
+		"--side", "sell", "--qty", "10", "--price", "10050", "--tif", "gtc")
+	require.NoError(t, err, out)
+	out, err = cli(t, s, demoDeskToken, "book", "depth", "--symbol", "ACME")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "10050")
+	out, err = cli(t, s, demoDeskToken, "trade", "open", "--account", demoDesk1)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "c1")
+	out, err = cli(t, s, demoDeskToken, "trade", "cancel", "--account", demoDesk1, "--orig-clordid", "c1", "--clordid", "x1")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "canceled")
+
+	// Errors read well and name the field.
+	_, err = cli(t, s, demoWebToken, "order", "place", "--id", "W-2", "--customer", "a", "--line", "MUG:0")
+	require.ErrorContains(t, err, "lines[0].qty")
+	_, err = cli(t, s, demoWebToken, "stock", "set", "--sku", "MUG", "--loc", "1", "--on-hand", "1", "--version", "3")
+	require.ErrorContains(t, err, "PermissionDenied")
+
+	// Metrics and pprof.
+	body := httpGet(t, "http://"+s.MetricsAddr()+"/metrics")
+	require.Contains(t, body, `oms_grpc_requests_total{code="OK",method="/oms.v1.CommerceService/PlaceOrder"} 2`)
+	require.Contains(t, body, "oms_sequencer_batches_total")
+	require.Contains(t, body, `oms_trade_orders{state="live"}`)
+	require.Contains(t, httpGet(t, "http://"+s.MetricsAddr()+"/debug/pprof/"), "goroutine")
+
+	// Restart: the state is intact.
+	out, err = cli(t, s, demoAdminToken, "status", "--json")
+	require.NoError(t, err, out)
+	var before, after struct{ Digest, LastSeq string }
+	require.NoError(t, json.Unmarshal([]byte(out), &before))
+	require.NoError(t, s.Shutdown())
+	require.NoError(t, s.Shutdown(), "idempotent")
+	s = startTest(t, cfg)
+	out, err = cli(t, s, demoAdminToken, "status", "--json")
+	require.NoError(t, err, out)
+	require.NoError(t, json.Unmarshal([]byte(out), &after))
+	require.Equal(t, before, after)
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return string(b)
+}
+
+func TestServeCreatesAdminTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	s := startTest(t, testConfig(t, dir))
+	tok, err := os.ReadFile(filepath.Join(dir, "admin.token"))
+	require.NoError(t, err)
+	fi, err := os.Stat(filepath.Join(dir, "admin.token"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	out, err := cli(t, s, strings.TrimSpace(string(tok)), "status")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "last_seq  0")
+	_, err = cli(t, s, "wrong-token-0000000000", "status")
+	require.ErrorContains(t, err, "Unauthenticated")
+}
+
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := writeSelfSigned(t, dir)
+	cfg := testConfig(t, dir)
+	cfg.TLSCert, cfg.TLSKey, cfg.Demo = cert, key, true
+	s := startTest(t, cfg)
+	out, err := cli(t, s, demoAdminToken, "status", "--tls", "--ca", cert)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "digest")
+	_, err = cli(t, s, demoAdminToken, "status", "--timeout", "2s") // plaintext against TLS
+	require.Error(t, err)
+}
+
+func TestServeRefusesBadTLSFiles(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.TLSCert, cfg.TLSKey = "/nonexistent/cert.pem", "/nonexistent/key.pem"
+	_, err := startServer(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, err, "tls_cert")
+}
+
+// writeSelfSigned writes a certificate for 127.0.0.1 and its key.
+func writeSelfSigned(t *testing.T, dir string) (certPath, keyPath string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "oms-test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	require.NoError(t, err)
+	kb, err := x509.MarshalECPrivateKey(k)
+	require.NoError(t, err)
+	certPath, keyPath = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600))
+	return certPath, keyPath
+}
+
+// TestRunServeShutsDownOnSignal runs `oms serve` as main does and stops it
+// the way SIGTERM does (main's signal context is cancelled).
+func TestRunServeShutsDownOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--data-dir", dir, "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "", "--fix-addr", "",
+			"--demo", "--log-level", "error"}, pw, io.Discard)
+		_ = pw.Close()
+	}()
+	line := make([]byte, 200)
+	n, err := pr.Read(line)
+	require.NoError(t, err)
+	require.Contains(t, string(line[:n]), "oms serving gRPC on 127.0.0.1:")
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	// The shutdown snapshot is there: a restart replays nothing.
+	cfg := testConfig(t, dir)
+	cfg.Demo = true
+	s := startTest(t, cfg)
+	out, err := cli(t, s, demoAdminToken, "status")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "last_seq  22")
+}
