@@ -42,7 +42,9 @@ type cell struct {
 	reserved  Qty
 	safety    Qty
 	version   uint64
-	inbound   []inbound
+	// inb is 1 + the index of the cell's inbound list in Engine.inbounds,
+	// or 0: the list lives outside the cell to keep cells at one cache line.
+	inb int32
 }
 
 func (c *cell) atp() Qty {
@@ -53,9 +55,26 @@ func (c *cell) atp() Qty {
 	return a
 }
 
-func (c *cell) inboundTotal() Qty {
+// inbound returns the cell's expected supply, sorted by date.
+func (e *Engine) inbound(c *cell) []inbound {
+	if c.inb == 0 {
+		return nil
+	}
+	return e.inbounds[c.inb-1]
+}
+
+// setInbound stores the cell's expected supply.
+func (e *Engine) setInbound(c *cell, list []inbound) {
+	if c.inb == 0 {
+		e.inbounds = append(e.inbounds, nil)
+		c.inb = int32(len(e.inbounds))
+	}
+	e.inbounds[c.inb-1] = list
+}
+
+func (e *Engine) inboundTotal(c *cell) Qty {
 	var t Qty
-	for _, in := range c.inbound {
+	for _, in := range e.inbound(c) {
 		t += in.qty
 	}
 	return t
@@ -140,6 +159,8 @@ type Engine struct {
 	rmas      []rma
 	rmaLines  []rmaLine
 	hist      []histRec
+
+	inbounds [][]inbound // referenced by cell.inb
 
 	res    []reservation // by id-1
 	expiry *btree.BTreeG[resKey]
@@ -279,7 +300,7 @@ func (e *Engine) reject(k CmdKind, r Reason, field string, line uint32) {
 func (e *Engine) level(sku int32, ci int) StockLevel {
 	c := &e.skus[sku].cells[ci]
 	return StockLevel{OnHand: c.onHand, Allocated: c.allocated, Reserved: c.reserved,
-		Safety: c.safety, Inbound: c.inboundTotal(), ATP: c.atp(), NetworkATP: e.networkATP(sku)}
+		Safety: c.safety, Inbound: e.inboundTotal(c), ATP: c.atp(), NetworkATP: e.networkATP(sku)}
 }
 
 // networkATP sums ATP over the SKU's active locations.

@@ -44,8 +44,9 @@ func (e *Engine) CheckInvariants() error {
 			case ci > 0 && s.cells[ci-1].locID >= c.locID:
 				return fmt.Errorf("sku %s: cells out of order at %d", s.name, ci)
 			}
-			for j, in := range c.inbound {
-				if in.qty <= 0 || j > 0 && c.inbound[j-1].date > in.date {
+			list := e.inbound(c)
+			for j, in := range list {
+				if in.qty <= 0 || j > 0 && list[j-1].date > in.date {
 					return fmt.Errorf("sku %s loc %d: inbound %d bad", s.name, c.locID, j)
 				}
 			}

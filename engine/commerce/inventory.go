@@ -162,17 +162,19 @@ func (e *Engine) addInbound(c *Command) {
 	}
 	sku, ci := e.ensureCell(c.SKU, loc)
 	cl := &e.skus[sku].cells[ci]
-	if cl.inboundTotal()+c.Qty > MaxQty {
+	if e.inboundTotal(cl)+c.Qty > MaxQty {
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
 		return
 	}
-	i := len(cl.inbound)
-	for i > 0 && cl.inbound[i-1].date > c.Date {
+	list := e.inbound(cl)
+	i := len(list)
+	for i > 0 && list[i-1].date > c.Date {
 		i--
 	}
-	cl.inbound = append(cl.inbound, inbound{})
-	copy(cl.inbound[i+1:], cl.inbound[i:])
-	cl.inbound[i] = inbound{qty: c.Qty, date: c.Date}
+	list = append(list, inbound{})
+	copy(list[i+1:], list[i:])
+	list[i] = inbound{qty: c.Qty, date: c.Date}
+	e.setInbound(cl, list)
 	e.emit(Event{Kind: EvInbound, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Date: c.Date})
 	e.emitStock(sku, ci, 0, 0)
 }
@@ -197,8 +199,9 @@ func (e *Engine) receive(c *Command) {
 	cl.onHand += c.Qty
 	left := c.Qty
 	n := 0
-	for n < len(cl.inbound) && left > 0 {
-		in := &cl.inbound[n]
+	list := e.inbound(cl)
+	for n < len(list) && left > 0 {
+		in := &list[n]
 		if in.qty > left {
 			in.qty -= left
 			left = 0
@@ -208,7 +211,7 @@ func (e *Engine) receive(c *Command) {
 		n++
 	}
 	if n > 0 {
-		cl.inbound = append(cl.inbound[:0], cl.inbound[n:]...)
+		e.setInbound(cl, append(list[:0], list[n:]...))
 	}
 	e.emitStock(sku, ci, c.Qty, 0)
 	e.fillBackorders(sku, ci)
@@ -315,11 +318,15 @@ func (e *Engine) setCustomer(c *Command) {
 
 // customer returns the customer record, creating it.
 func (e *Engine) customer(name string) *customer {
+	return &e.custs[e.customerIndex(name)]
+}
+
+func (e *Engine) customerIndex(name string) int32 {
 	i, ok := e.custByKey[name]
 	if !ok {
 		i = int32(len(e.custs))
 		e.custs = append(e.custs, customer{name: name, head: -1, tail: -1})
 		e.custByKey[name] = i
 	}
-	return &e.custs[i]
+	return i
 }

@@ -306,7 +306,7 @@ func (e *Engine) deliver(c *Command) {
 // reduceExposure takes value off a B2B customer's open exposure.
 func (e *Engine) reduceExposure(o *order, value Money) {
 	if o.credit {
-		cu := e.customer(o.customer)
+		cu := &e.custs[o.cust]
 		cu.exposure = max(0, cu.exposure-value)
 	}
 }

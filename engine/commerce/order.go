@@ -25,6 +25,7 @@ type order struct {
 	retHead, retTail     int32
 	histHead, histTail   int32
 	nextByCust           int32
+	cust                 int32 // index in Engine.custs
 	nextByChan           int32
 
 	holds         Hold
@@ -265,7 +266,8 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 // linkOrder appends the order to its customer's and channel's lists.
 func (e *Engine) linkOrder(oi int32) {
 	o := &e.orders[oi]
-	cu := e.customer(o.customer)
+	o.cust = e.customerIndex(o.customer)
+	cu := &e.custs[o.cust]
 	if cu.tail >= 0 {
 		e.orders[cu.tail].nextByCust = oi
 	} else {
@@ -363,7 +365,7 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 	if r.MaxQty > 0 && o.units > r.MaxQty {
 		h |= HoldQty
 	}
-	cu := e.customer(o.customer)
+	cu := &e.custs[o.cust]
 	if cu.defined && cu.b2b {
 		if r.CheckCredit && cu.exposure+o.value > cu.limit {
 			h |= HoldCredit

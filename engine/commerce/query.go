@@ -234,7 +234,7 @@ func (e *Engine) FutureATP(sku SKU, loc LocationID, date int64) (Qty, bool) {
 	}
 	c := &e.skus[si].cells[ci]
 	q := c.atp()
-	for _, in := range c.inbound {
+	for _, in := range e.inbound(c) {
 		if in.date <= date {
 			q += in.qty
 		}
@@ -326,9 +326,10 @@ func (e *Engine) Promise(sku SKU, qty Qty, to Coord, now int64) (Promise, bool) 
 			continue
 		}
 		avail, at, inb := c.atp(), now, false
-		for j := 0; avail < qty && j < len(c.inbound); j++ {
-			avail += c.inbound[j].qty
-			at, inb = max(now, c.inbound[j].date), true
+		list := e.inbound(c)
+		for j := 0; avail < qty && j < len(list); j++ {
+			avail += list[j].qty
+			at, inb = max(now, list[j].date), true
 		}
 		if avail < qty {
 			continue

@@ -110,8 +110,12 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 		c.onHand, c.allocated, c.reserved, c.safety = Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
 		c.version = r.Uvarint()
 		ni := r.Count()
+		var list []inbound
 		for range ni {
-			c.inbound = append(c.inbound, inbound{qty: Qty(r.Varint()), date: r.Varint()})
+			list = append(list, inbound{qty: Qty(r.Varint()), date: r.Varint()})
+		}
+		if ni > 0 {
+			e.setInbound(&c, list)
 		}
 		if len(cells) > 0 && cells[len(cells)-1].locID >= c.locID {
 			corrupt(r, "sku %q cells out of order", name)

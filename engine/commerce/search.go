@@ -25,6 +25,9 @@ func (e *Engine) planSplit() {
 			s.compWhy[l] = WhyReservation
 		}
 	}
+	if nl == 1 && s.req[0].resLoc < 0 && e.planSingleLine() {
+		return
+	}
 	e.buildLineCands()
 	// Union-find over lines: a free candidate joins the lines it can serve.
 	s.parent = growI32(s.parent, nl)
@@ -309,4 +312,36 @@ func (s *sourcer) greedy() {
 		s.inPlan[best] = true
 		s.take(best, -1)
 	}
+}
+
+// planSingleLine is the fast path of a one-line order: the cheapest
+// location that covers the fill alone is the plan. It reports false when no
+// single location does, leaving the general search to split the line.
+func (e *Engine) planSingleLine() bool {
+	s := &e.src
+	need := s.need[0]
+	if need == 0 {
+		return true
+	}
+	first := -1
+	for c := range s.cands {
+		if s.avail[c] < need {
+			continue
+		}
+		if first >= 0 {
+			s.inPlan[first] = true
+			s.compWhy[0] = e.whyBetween(first, c)
+			return true
+		}
+		first = c
+	}
+	if first < 0 {
+		return false
+	}
+	s.inPlan[first] = true
+	s.compWhy[0] = WhyOnly
+	if len(s.cands) > 1 {
+		s.compWhy[0] = WhyShipments
+	}
+	return true
 }

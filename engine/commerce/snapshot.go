@@ -118,8 +118,9 @@ func (e *Engine) snapSKU(w *wire.Writer, si int32) {
 		w.Varint(int64(c.reserved))
 		w.Varint(int64(c.safety))
 		w.Uvarint(c.version)
-		w.Uvarint(uint64(len(c.inbound)))
-		for _, in := range c.inbound {
+		list := e.inbound(c)
+		w.Uvarint(uint64(len(list)))
+		for _, in := range list {
 			w.Varint(int64(in.qty))
 			w.Varint(in.date)
 		}

@@ -1,0 +1,220 @@
+package commerce
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// The benchmark network: 100 locations across France, 100,000 SKUs, each
+// stocked at 10 random locations with ample stock, no capacity limit.
+const (
+	benchLocs        = 100
+	benchSKUs        = 100_000
+	benchCellsPerSKU = 10
+	benchTemplates   = 1 << 14
+	// benchWindow bounds the orders kept between resets: the engine keeps
+	// every order in memory (closed orders are not archived yet), so the
+	// benchmark drops its orders outside the timer every benchWindow
+	// placements, keeping arena and map capacity (see resetOrders).
+	benchWindow = 1 << 18
+)
+
+type benchNet struct {
+	e    *Engine
+	skus []SKU
+	r    *rand.Rand
+}
+
+func newBenchNet(tb testing.TB) *benchNet {
+	n := &benchNet{e: New(), r: rand.New(rand.NewPCG(1, 2))}
+	var out []Event
+	for id := LocationID(1); id <= benchLocs; id++ {
+		out = n.e.Apply(&Command{Kind: CmdSetLocation, Location: Location{ID: id, Kind: Warehouse,
+			At:        Coord{Lat: MicroDeg(43e6 + n.r.IntN(8e6)), Lon: MicroDeg(-1e6 + n.r.IntN(8e6))},
+			LeadHours: int32(n.r.IntN(48)), CostPerShipment: Money(300 + n.r.IntN(400)), CostPerKm: 1,
+			Priority: int32(n.r.IntN(3)), Ships: true, Active: true}}, 0, out[:0])
+	}
+	n.skus = make([]SKU, benchSKUs)
+	for i := range n.skus {
+		n.skus[i] = SKU(fmt.Sprintf("SKU-%06d", i))
+		for _, l := range n.r.Perm(benchLocs)[:benchCellsPerSKU] {
+			out = n.e.Apply(&Command{Kind: CmdSetStock, SKU: n.skus[i], Loc: LocationID(l + 1),
+				Qty: 1_000_000_000, Version: 1}, 0, out[:0])
+		}
+	}
+	if err := n.e.CheckInvariants(); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// orders builds order templates of minLines..maxLines distinct SKUs.
+func (n *benchNet) orders(minLines, maxLines int) []Command {
+	cmds := make([]Command, benchTemplates)
+	for i := range cmds {
+		c := &cmds[i]
+		*c = Command{Kind: CmdPlaceOrder, Channel: Channel(1 + n.r.IntN(5)), Customer: fmt.Sprint("cust-", n.r.IntN(10000)),
+			ShipTo:  Coord{Lat: MicroDeg(43e6 + n.r.IntN(8e6)), Lon: MicroDeg(-1e6 + n.r.IntN(8e6))},
+			Payment: PaymentAuthorised, Priority: uint8(n.r.IntN(3))}
+		nl := minLines + n.r.IntN(maxLines-minLines+1)
+		for _, s := range n.r.Perm(benchSKUs)[:nl] {
+			c.Lines = append(c.Lines, LineInput{SKU: n.skus[s], Qty: Qty(1 + n.r.IntN(3)), UnitPrice: 1999, Currency: "EUR"})
+		}
+	}
+	return cmds
+}
+
+// channelIDs returns benchWindow distinct ids as substrings of one string,
+// so that taking one allocates nothing.
+func channelIDs() []string {
+	var b strings.Builder
+	for i := range benchWindow {
+		fmt.Fprintf(&b, "%08x", i)
+	}
+	s := b.String()
+	ids := make([]string, benchWindow)
+	for i := range ids {
+		ids[i] = s[i*8 : i*8+8]
+	}
+	return ids
+}
+
+// resetOrders drops every order, keeping the capacity of the arenas and
+// maps, and returns the allocated stock: the state of a network whose old
+// orders have been archived.
+func resetOrders(e *Engine) {
+	e.orders, e.lines, e.allocs, e.hist = e.orders[:0], e.lines[:0], e.allocs[:0], e.hist[:0]
+	e.ships, e.shipLines, e.rmas, e.rmaLines = e.ships[:0], e.shipLines[:0], e.rmas[:0], e.rmaLines[:0]
+	clear(e.idem)
+	for i := range e.custs {
+		e.custs[i].head, e.custs[i].tail, e.custs[i].exposure = -1, -1, 0
+	}
+	for i := range e.chanHead {
+		e.chanHead[i], e.chanTail[i] = -1, -1
+	}
+	for s := range e.skus {
+		e.skus[s].backorders = e.skus[s].backorders[:0]
+		for c := range e.skus[s].cells {
+			e.skus[s].cells[c].allocated = 0
+		}
+	}
+}
+
+func benchPlace(b *testing.B, minLines, maxLines int) {
+	n := newBenchNet(b)
+	cmds := n.orders(minLines, maxLines)
+	ids := channelIDs()
+	out := make([]Event, 0, 64)
+	// Warm up: grow the arenas and maps to a full window once.
+	for i := range benchWindow {
+		c := &cmds[i%len(cmds)]
+		c.ChannelOrderID = ids[i]
+		out = n.e.Apply(c, 0, out[:0])
+	}
+	resetOrders(n.e)
+	i, lines, splits := 0, 0, 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if i == benchWindow {
+			b.StopTimer()
+			resetOrders(n.e)
+			i = 0
+			b.StartTimer()
+		}
+		c := &cmds[i%len(cmds)]
+		c.ChannelOrderID = ids[i]
+		out = n.e.Apply(c, 0, out[:0])
+		lines += len(c.Lines)
+		if n.e.orders[len(n.e.orders)-1].plan.Shipments > 1 {
+			splits++
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+	b.ReportMetric(float64(lines)/float64(b.N), "lines/order")
+	b.ReportMetric(float64(splits)/float64(b.N), "split/order")
+}
+
+// BenchmarkPlaceOrder measures placements with sourcing over 100 locations
+// and 100,000 SKUs. lines=1 is the single-location case.
+func BenchmarkPlaceOrder(b *testing.B) {
+	for _, tc := range []struct{ min, max int }{{1, 1}, {1, 5}, {5, 5}} {
+		b.Run(fmt.Sprintf("lines=%d-%d", tc.min, tc.max), func(b *testing.B) { benchPlace(b, tc.min, tc.max) })
+	}
+}
+
+// BenchmarkATP measures availability queries: one SKU at one location plus
+// its network ATP.
+func BenchmarkATP(b *testing.B) {
+	n := newBenchNet(b)
+	keys := make([]struct {
+		sku SKU
+		loc LocationID
+	}, 1<<16)
+	for i := range keys {
+		keys[i].sku, keys[i].loc = n.skus[n.r.IntN(benchSKUs)], LocationID(1+n.r.IntN(benchLocs))
+	}
+	var sink Qty
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k := &keys[i&(len(keys)-1)]
+		a, net, _ := n.e.ATP(k.sku, k.loc)
+		sink += a + net
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+	_ = sink
+}
+
+// BenchmarkAvailability measures the full per-location availability view
+// of a SKU (10 locations), which builds a result slice.
+func BenchmarkAvailability(b *testing.B) {
+	n := newBenchNet(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, ok := n.e.Availability(n.skus[(i*7919)%benchSKUs]); !ok {
+			b.Fatal("unknown sku")
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+}
+
+// BenchmarkStockUpdate measures stock commands through Apply: alternating
+// adjustments (found/damage) and versioned absolute counts, each emitting
+// its stock event with the network ATP.
+func BenchmarkStockUpdate(b *testing.B) {
+	n := newBenchNet(b)
+	cmds := make([]Command, 1<<16)
+	for i := range cmds {
+		s := n.skus[n.r.IntN(benchSKUs)]
+		loc := n.e.skus[n.e.skuByName[s]].cells[n.r.IntN(benchCellsPerSKU)].locID
+		switch i % 3 {
+		case 0:
+			cmds[i] = Command{Kind: CmdAdjustStock, SKU: s, Loc: loc, Qty: 1, Adjust: AdjustFound}
+		case 1:
+			cmds[i] = Command{Kind: CmdAdjustStock, SKU: s, Loc: loc, Qty: -1, Adjust: AdjustDamage}
+		default:
+			cmds[i] = Command{Kind: CmdSetStock, SKU: s, Loc: loc, Qty: 1_000_000_000}
+		}
+	}
+	out := make([]Event, 0, 8)
+	version := uint64(1)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c := &cmds[i&(len(cmds)-1)]
+		if c.Kind == CmdSetStock {
+			version++
+			c.Version = version
+		}
+		out = n.e.Apply(c, 0, out[:0])
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}
