@@ -141,10 +141,10 @@ type driver struct {
 	stopped  atomic.Bool
 }
 
-// Run drives the load against op on clk. progress, when not nil, is called
+// Drive drives the load against op on clk. progress, when not nil, is called
 // about every interval from another goroutine while the run lasts. Run
 // returns early, with what it measured, if ctx ends.
-func Run(ctx context.Context, clk Clock, l Load, op Op, progress func(Progress), interval time.Duration) (*Outcome, error) {
+func Drive(ctx context.Context, clk Clock, l Load, op Op, progress func(Progress), interval time.Duration) (*Outcome, error) {
 	if err := l.validate(); err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func TestLoadValidate(t *testing.T) {
 		{Load{Rate: 1, Ops: 1, Workers: 0}, "workers"},
 		{Load{Rate: 1, Ops: 1, Workers: 1, MaxLag: -1}, "max lag"},
 	} {
-		_, err := Run(context.Background(), &fakeClock{}, tc.load, op, nil, 0)
+		_, err := Drive(context.Background(), &fakeClock{}, tc.load, op, nil, 0)
 		require.ErrorContains(t, err, tc.want)
 	}
 }
@@ -65,7 +65,7 @@ func TestOpenLoopUnderCapacity(t *testing.T) {
 		clk.Advance(300 * time.Microsecond)
 		return nil
 	}
-	out, err := Run(context.Background(), clk, Load{Rate: 1000, Ops: 100, Warmup: 10, Workers: 1}, op, nil, 0)
+	out, err := Drive(context.Background(), clk, Load{Rate: 1000, Ops: 100, Warmup: 10, Workers: 1}, op, nil, 0)
 	require.NoError(t, err)
 	require.Len(t, sent, 110)
 	for i, s := range sent {
@@ -87,7 +87,7 @@ func TestOpenLoopUnderCapacity(t *testing.T) {
 func TestOpenLoopCountsQueueing(t *testing.T) {
 	clk := &fakeClock{}
 	op := func(int) error { clk.Advance(2 * time.Millisecond); return nil }
-	out, err := Run(context.Background(), clk, Load{Rate: 1000, Ops: 100, Workers: 1}, op, nil, 0)
+	out, err := Drive(context.Background(), clk, Load{Rate: 1000, Ops: 100, Workers: 1}, op, nil, 0)
 	require.NoError(t, err)
 	h := out.Hist
 	require.True(t, h.ValuesAreEquivalent(int64(2*time.Millisecond), h.Min()))
@@ -107,7 +107,7 @@ func TestOpenLoopErrorsAndLag(t *testing.T) {
 		}
 		return nil
 	}
-	out, err := Run(context.Background(), clk, Load{Rate: 1000, Ops: 50, Workers: 1}, op, nil, 0)
+	out, err := Drive(context.Background(), clk, Load{Rate: 1000, Ops: 50, Workers: 1}, op, nil, 0)
 	require.NoError(t, err)
 	require.EqualValues(t, 5, out.Errors)
 	require.EqualValues(t, 50, out.Done)
@@ -117,7 +117,7 @@ func TestOpenLoopErrorsAndLag(t *testing.T) {
 	// 10x too slow with a 50ms lag bound: the run stops early, saturated.
 	clk = &fakeClock{}
 	slow := func(int) error { clk.Advance(10 * time.Millisecond); return nil }
-	out, err = Run(context.Background(), clk, Load{Rate: 1000, Ops: 1000, Workers: 1, MaxLag: 50 * time.Millisecond}, slow, nil, 0)
+	out, err = Drive(context.Background(), clk, Load{Rate: 1000, Ops: 1000, Workers: 1, MaxLag: 50 * time.Millisecond}, slow, nil, 0)
 	require.NoError(t, err)
 	require.True(t, out.Saturated)
 	require.Less(t, out.Done, int64(20))
@@ -143,7 +143,7 @@ func TestOpenLoopPool(t *testing.T) {
 	}
 	var progressed atomic.Int32
 	start := time.Now()
-	out, err := Run(context.Background(), NewWallClock(), Load{Rate: 2000, Ops: 180, Warmup: 20, Workers: 16}, op,
+	out, err := Drive(context.Background(), NewWallClock(), Load{Rate: 2000, Ops: 180, Warmup: 20, Workers: 16}, op,
 		func(Progress) { progressed.Add(1) }, 20*time.Millisecond)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, time.Since(start), 99*time.Millisecond)
@@ -166,7 +166,7 @@ func TestOpenLoopCancel(t *testing.T) {
 		}
 		return nil
 	}
-	out, err := Run(ctx, clk, Load{Rate: 1000, Ops: 100, Workers: 1}, op, nil, 0)
+	out, err := Drive(ctx, clk, Load{Rate: 1000, Ops: 100, Workers: 1}, op, nil, 0)
 	require.ErrorIs(t, err, context.Canceled)
 	require.EqualValues(t, 6, out.Done)
 }

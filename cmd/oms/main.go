@@ -29,6 +29,7 @@ type subcommand struct {
 func subcommands() []subcommand {
 	return []subcommand{
 		{"replay", "replay a data directory: progress, final digest and counts; verify; export JSON lines", runReplay},
+		{"bench", "open-loop latency benchmarks (engine, durable, grpc, fix); compare two runs", runBench},
 		{"serve", "run the server: gRPC, metrics, FIX (see -h for the configuration)", runServe},
 		{"order", "commerce orders: place, get, list, cancel", runOrder},
 		{"trade", "trading orders: new, cancel, get, open", runTrade},
