@@ -29,6 +29,10 @@ type Config struct {
 	// FIXAddr is the FIX acceptor's listen address; empty disables FIX.
 	// Default 127.0.0.1:9878.
 	FIXAddr string `json:"fix_addr"`
+	// FIXConfig is a QuickFIX settings file (see fix/testdata/sample.cfg)
+	// whose sessions the FIX acceptor serves on FIXAddr. Without it FIX is
+	// off, unless Demo serves the two demo desks.
+	FIXConfig string `json:"fix_config"`
 	// MetricsAddr serves /metrics (Prometheus) and, with Pprof,
 	// /debug/pprof/; empty disables it. Default 127.0.0.1:9090.
 	MetricsAddr string `json:"metrics_addr"`
@@ -149,6 +153,7 @@ func configKeys() []configKey {
 		{name: "data_dir", usage: "directory of the journal and snapshots", set: str(func(c *Config) *string { return &c.DataDir })},
 		{name: "grpc_addr", usage: "gRPC listen address", set: str(func(c *Config) *string { return &c.GRPCAddr })},
 		{name: "fix_addr", usage: "FIX listen address (empty disables FIX)", set: str(func(c *Config) *string { return &c.FIXAddr })},
+		{name: "fix_config", usage: "QuickFIX settings file of the FIX sessions", set: str(func(c *Config) *string { return &c.FIXConfig })},
 		{name: "metrics_addr", usage: "Prometheus /metrics listen address (empty disables)", set: str(func(c *Config) *string { return &c.MetricsAddr })},
 		{name: "pprof", usage: "serve /debug/pprof/ on the metrics address", bool: true, set: boolean(func(c *Config) *bool { return &c.Pprof })},
 		{name: "tls_cert", usage: "TLS certificate (PEM) for gRPC", set: str(func(c *Config) *string { return &c.TLSCert })},

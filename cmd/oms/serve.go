@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/fix"
 	"github.com/ordercore/oms/gateway"
 	"github.com/ordercore/oms/journal"
 	"github.com/ordercore/oms/sequencer"
@@ -75,8 +76,11 @@ type server struct {
 	lis  net.Listener
 	http *http.Server
 	hlis net.Listener
-	stop chan struct{} // closed by Shutdown: background loops end
-	wg   sync.WaitGroup
+	fix  *fix.Gateway // nil when FIX is off
+	// fixAddr is the FIX acceptor's address.
+	fixAddr string
+	stop    chan struct{} // closed by Shutdown: background loops end
+	wg      sync.WaitGroup
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -134,6 +138,9 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.startFIX(); err != nil {
+		return nil, err
+	}
 	if err := s.serveGRPC(); err != nil {
 		return nil, err
 	}
@@ -144,7 +151,7 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 	if cfg.SnapshotInterval > 0 {
 		s.goroutine(s.snapshotLoop)
 	}
-	log.Info("serving", "grpc", s.GRPCAddr(), "metrics", s.MetricsAddr(), "data_dir", cfg.DataDir,
+	log.Info("serving", "grpc", s.GRPCAddr(), "fix", s.fixAddr, "metrics", s.MetricsAddr(), "data_dir", cfg.DataDir,
 		"last_seq", e.LastSeq(), "tls", cfg.TLSCert != "")
 	return s, nil
 }
@@ -295,6 +302,11 @@ func (s *server) Shutdown() error {
 			_ = s.http.Shutdown(ctx)
 			cancel()
 		}
+		if s.fix != nil {
+			if err := s.fix.Close(); err != nil {
+				s.log.Error("FIX gateway close", "err", err)
+			}
+		}
 		if seq, err := s.seq.Snapshot(context.Background()); err != nil {
 			s.log.Error("shutdown snapshot failed", "err", err)
 		} else {
@@ -307,9 +319,13 @@ func (s *server) Shutdown() error {
 	return s.shutdownErr
 }
 
-// closeStorage closes the sequencer, then the journal.
+// closeStorage closes the FIX gateway (which needs the sequencer), the
+// sequencer, then the journal.
 func (s *server) closeStorage() error {
 	var errs []error
+	if s.fix != nil {
+		errs = append(errs, s.fix.Close())
+	}
 	if s.seq != nil {
 		errs = append(errs, s.seq.Close())
 	}

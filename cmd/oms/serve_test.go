@@ -231,3 +231,18 @@ func TestRunServeShutsDownOnSignal(t *testing.T) {
 	require.NoError(t, err, out)
 	require.Contains(t, out, "last_seq  22")
 }
+
+func TestServeStartsDemoFIX(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Demo, cfg.FIXAddr = true, "127.0.0.1:0"
+	s := startTest(t, cfg)
+	require.NotEmpty(t, s.fixAddr)
+	conn, err := net.DialTimeout("tcp", s.fixAddr, 5*time.Second)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+	require.NoError(t, s.Shutdown())
+	// The sessions were released: a second server in this process can
+	// serve them again.
+	s = startTest(t, cfg)
+	require.NotEmpty(t, s.fixAddr)
+}
