@@ -109,16 +109,21 @@ func TestRecoveryReport(t *testing.T) {
 	require.Equal(t, want, e.Digest())
 	snaps, err := j.Snapshots()
 	require.NoError(t, err)
+	t2 := time.Now()
+	state := e.Snapshot(nil)
+	serialise := time.Since(t2)
 
 	t.Logf("\n%d commands, journal %s on disk (built in %s), snapshot %d bytes at seq %d\n"+
 		"open:                       %s\n"+
 		"recover with snapshot:      restore %s + replay %d commands %s = %s\n"+
-		"recover without snapshot:   replay %d commands %s (%.0f cmds/s)",
+		"recover without snapshot:   replay %d commands %s (%.0f cmds/s)\n"+
+		"serialising the final state (the engine's pause for a snapshot): %s for %d bytes",
 		n, dirSize(t, dir), build.Round(time.Millisecond), snaps[0].Size, snaps[0].Seq,
 		open.Round(time.Millisecond),
 		with.SnapshotTime.Round(time.Millisecond), with.Replayed, with.ReplayTime.Round(time.Millisecond),
 		(with.SnapshotTime + with.ReplayTime).Round(time.Millisecond),
-		without.Replayed, without.ReplayTime.Round(time.Millisecond), float64(without.Replayed)/without.ReplayTime.Seconds())
+		without.Replayed, without.ReplayTime.Round(time.Millisecond), float64(without.Replayed)/without.ReplayTime.Seconds(),
+		serialise.Round(time.Microsecond), len(state))
 }
 
 func dirSize(t *testing.T, dir string) string {

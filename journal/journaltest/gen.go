@@ -24,8 +24,8 @@ type Gen struct {
 	symbols []string
 	accts   []string
 	n       int
-	recent  [256]placed // recent new orders, for cancels
-	orders  int         // new orders generated
+	recent  [1 << 14]placed // recent new orders, for cancels
+	orders  int             // new orders generated
 }
 
 type placed struct{ acct, clOrdID string }
@@ -37,7 +37,8 @@ func NewGen(seed uint64) *Gen {
 
 // Next returns the next command. The stream starts by defining instruments
 // and accounts, then mixes new orders (mostly), cancels, ticks, and the
-// occasional new instrument or account.
+// occasional new instrument or account (up to 20 and 50), with an end of
+// day every 50,000 commands.
 func (g *Gen) Next() engine.Command {
 	g.n++
 	switch {
@@ -45,15 +46,19 @@ func (g *Gen) Next() engine.Command {
 		return g.addInstrument()
 	case len(g.accts) < 3:
 		return g.addAccount()
+	case g.n%50_000 == 0:
+		// A trading day every 50,000 commands: the engine forgets the
+		// day's finished orders, so long streams keep a bounded state.
+		return engine.Command{Kind: engine.KindTrade, Trade: book.Command{Kind: book.CmdEndOfDay}}
 	}
 	switch p := g.rng.IntN(100); {
 	case p < 70:
 		return g.newOrder()
 	case p < 90:
 		return g.cancel()
-	case p < 97:
+	case p < 99 || len(g.symbols) >= 20 && len(g.accts) >= 50:
 		return engine.Command{Kind: engine.KindTick}
-	case p < 98:
+	case p < 100 && len(g.symbols) < 20:
 		return g.addInstrument()
 	default:
 		return g.addAccount()
@@ -116,7 +121,9 @@ func (g *Gen) newOrder() engine.Command {
 		Qty:   book.Qty(1 + g.rng.IntN(100)),
 	}
 	if tif == book.GTD {
-		c.ExpireTime = int64(g.n) * 1000
+		// Far in the future whatever the clock (tests stamp small times,
+		// the sequencer the wall clock).
+		c.ExpireTime = 1<<62 + int64(g.n)
 	}
 	g.recent[g.orders%len(g.recent)] = placed{c.Account, c.ClOrdID}
 	g.orders++
