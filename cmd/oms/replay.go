@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ordercore/oms/engine"
@@ -32,7 +33,7 @@ type replayFlags struct {
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f replayFlags
 	fs := newFlagSet("replay", "--dir DIR [--until SEQ] [--verify-digest HEX] [--export-jsonl FILE|-] [--no-snapshot]", stderr)
-	fs.StringVar(&f.dir, "dir", "", "data directory holding the journal (required)")
+	fs.StringVar(&f.dir, "dir", "", "the journal directory, or a data directory holding journal/ (required)")
 	fs.Uint64Var(&f.until, "until", 0, "stop after this seq (0: replay everything)")
 	fs.StringVar(&f.verify, "verify-digest", "", "fail unless the final state has this digest (64 hex digits)")
 	fs.StringVar(&f.export, "export-jsonl", "", "write every stored command (through --until) as JSON lines to FILE, or - for stdout")
@@ -51,6 +52,10 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	report := stdout
 	if f.export == "-" {
 		report = stderr
+	}
+	// oms serve keeps the journal in <data-dir>/journal: accept either.
+	if st, err := os.Stat(filepath.Join(f.dir, "journal")); err == nil && st.IsDir() {
+		f.dir = filepath.Join(f.dir, "journal")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	j, err := journal.Open(f.dir, journal.Options{ReadOnly: true, Logger: log})

@@ -64,6 +64,10 @@ func TestReplayCommand(t *testing.T) {
 	require.Contains(t, out, "verify:    ok")
 	require.Contains(t, out, "seq 700 / 1000")
 
+	// A data directory holding journal/ works too.
+	data := t.TempDir()
+	require.NoError(t, os.Rename(dir, filepath.Join(data, "journal")))
+	dir = data
 	code, out, _ = runOMS(t, "replay", "--dir", dir, "--no-snapshot")
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "replayed:  1000 commands")
