@@ -170,6 +170,22 @@ func configKeys() []configKey {
 	}
 }
 
+// defaultStrings returns each key's default as text, for the usage.
+func defaultStrings() map[string]string {
+	b, _ := json.Marshal(defaultConfig())
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	out := map[string]string{}
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		} else if f, ok := v.(float64); ok {
+			out[k] = strconv.FormatInt(int64(f), 10)
+		}
+	}
+	return out
+}
+
 func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 func envName(key string) string  { return "OMS_" + strings.ToUpper(key) }
 
@@ -181,12 +197,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs := newFlagSet("serve", "[flags]  (every flag has an environment variable and a config file key)", stderr)
 	configPath := fs.String("config", getenv("OMS_CONFIG"), "JSON configuration file (env OMS_CONFIG)")
 	keys := configKeys()
+	defaults := defaultStrings()
 	for _, k := range keys {
 		if k.bool {
 			fs.Bool(flagName(k.name), false, k.usage+" (env "+envName(k.name)+")")
 			continue
 		}
-		fs.String(flagName(k.name), "", k.usage+" (env "+envName(k.name)+")")
+		fs.String(flagName(k.name), defaults[k.name], k.usage+" (env "+envName(k.name)+")")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return cfg, err

@@ -71,3 +71,21 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		require.ErrorContains(t, err, tc.key, "args %v env %v", tc.args, tc.env)
 	}
 }
+
+// The documented example configuration loads and sets every key.
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := loadConfig([]string{"--config", filepath.Join("testdata", "oms.example.json")}, envOf(nil), io.Discard)
+	require.NoError(t, err)
+	require.Len(t, cfg.Tokens, 3)
+	require.Equal(t, "json", cfg.LogFormat)
+	for _, k := range configKeys() {
+		require.Contains(t, mustRead(t, filepath.Join("testdata", "oms.example.json")), `"`+k.name+`"`, "key %s is not in the example", k.name)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
