@@ -106,35 +106,28 @@ func (e *Engine) buildLineCands() {
 // plan (s.inPlan) and records each line's Why.
 func (e *Engine) solveComponent() {
 	s := &e.src
-	nl := len(s.req)
-	compCands := 0
-	for c := range s.cands {
-		if s.cands[c].forced {
-			continue
-		}
-		for _, l := range s.comp {
-			if s.avail[c*nl+int(l)] > 0 {
-				compCands++
-				break
-			}
-		}
-	}
+	compCands, maxTouch := s.dedupe()
 	why := WhyOnly
-	if len(s.comp) <= maxExactLines {
+	if len(s.comp) <= maxExactLines && maxTouch > 0 {
 		s.best.found, s.second.found = false, false
-		s.pruned, s.aborted, s.nodes = false, false, 0
-		for k := 1; k <= compCands && !s.best.found && !s.aborted; k++ {
+		s.aborted, s.nodes, s.maxTouch = false, 0, maxTouch
+		// No plan has fewer locations than lines / (most lines one location
+		// can serve).
+		k0 := (len(s.comp) + maxTouch - 1) / maxTouch
+		for k := k0; k <= compCands && !s.best.found && !s.aborted; k++ {
 			s.chosen = s.chosen[:0]
 			s.dfs(0, k, 0, 0)
 		}
 		if s.best.found && !s.aborted {
+			why = s.why(compCands)
 			for _, c := range s.best.set {
 				s.inPlan[c] = true
+				why = max(why, s.shadow[c])
 			}
-			why = s.why(compCands)
 			for _, l := range s.comp {
 				s.compWhy[l] = why
 			}
+			s.undedupe()
 			return
 		}
 	}
@@ -143,6 +136,82 @@ func (e *Engine) solveComponent() {
 	for _, l := range s.comp {
 		s.compWhy[l] = WhyShipments
 	}
+	s.undedupe()
+}
+
+// dedupe keeps, among the component's candidates that each alone cover the
+// whole remaining need of every line they serve, and serve the same lines,
+// only the first in (cost, priority, id) order: a plan never needs two such
+// twins, and swapping the kept one in for another never makes a plan worse.
+// The twins are excluded from the search; shadow records, per kept
+// candidate, what its best twin lost on, for the Why of the plan. It returns
+// the number of candidates and the most lines one candidate serves.
+func (s *sourcer) dedupe() (compCands, maxTouch int) {
+	nl, nc := len(s.req), len(s.cands)
+	s.shadow = s.shadow[:0]
+	for range nc {
+		s.shadow = append(s.shadow, 0)
+	}
+	s.sat = growBool(s.sat, nc)
+	s.cc = s.cc[:0]
+	for c := range nc {
+		if s.cands[c].forced {
+			continue
+		}
+		touch, saturating := 0, true
+		for _, l := range s.comp {
+			if a := s.avail[c*nl+int(l)]; a > 0 {
+				touch++
+				saturating = saturating && a >= s.rem[l]
+			}
+		}
+		if touch == 0 {
+			continue
+		}
+		compCands++
+		maxTouch = max(maxTouch, touch)
+		twin := -1
+		for _, k := range s.cc {
+			if saturating && s.sat[k] && s.sameUnits(c, int(k)) {
+				twin = int(k)
+				break
+			}
+		}
+		if twin >= 0 {
+			s.excl[c] = true
+			s.shadow[twin] = max(s.shadow[twin], whyOf(&s.cands[twin], &s.cands[c]))
+			continue
+		}
+		s.cc = append(s.cc, int32(c))
+		s.sat[c] = saturating
+	}
+	return compCands, maxTouch
+}
+
+// sameUnits reports whether two saturating candidates serve the same lines.
+func (s *sourcer) sameUnits(a, b int) bool {
+	nl := len(s.req)
+	for _, l := range s.comp {
+		if (s.avail[a*nl+int(l)] > 0) != (s.avail[b*nl+int(l)] > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// undedupe lifts the twins' exclusion.
+func (s *sourcer) undedupe() {
+	clear(s.excl)
+}
+
+func whyOf(a, b *candidate) Why {
+	switch {
+	case a.cost != b.cost:
+		return WhyCost
+	case a.prio != b.prio:
+		return WhyPriority
+	}
+	return WhyLowestID
 }
 
 // why names what separated the component's best plan from its runner-up.
@@ -153,7 +222,7 @@ func (s *sourcer) why(compCands int) Why {
 			return WhyPriority
 		}
 		return WhyLowestID
-	case s.second.found || s.pruned:
+	case s.second.found:
 		return WhyCost
 	case compCands > len(s.best.set):
 		return WhyShipments
@@ -170,10 +239,12 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 	}
 	nl := len(s.req)
 	pick, pickN := -1, int32(1<<30)
+	uncovered := 0
 	for _, l := range s.comp {
 		if s.rem[l] <= 0 {
 			continue
 		}
+		uncovered++
 		var n int32
 		var usable Qty
 		for _, c := range s.lcList[s.lcOff[l]:s.lcOff[l+1]] {
@@ -193,8 +264,8 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 		s.offer(cost, prio)
 		return
 	}
-	if depth == k {
-		return
+	if uncovered > (k-depth)*s.maxTouch {
+		return // too few locations left to serve the uncovered lines
 	}
 	mark := len(s.exStack)
 	for _, c := range s.lcList[s.lcOff[pick]:s.lcOff[pick+1]] {
@@ -203,9 +274,9 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 		}
 		cd := &s.cands[c]
 		nc := cost + cd.cost
-		if s.best.found && nc > s.best.cost {
-			s.pruned = true
-			// Candidates are in cost order: the later ones cost more still.
+		if s.second.found && nc > s.second.cost {
+			// Neither best nor runner-up down this branch; candidates are in
+			// cost order, so the later ones cost more still.
 			break
 		}
 		s.inPlan[c] = true
@@ -293,7 +364,7 @@ func (s *sourcer) greedy() {
 	for {
 		best, bestU := -1, Qty(0)
 		for c := range s.cands {
-			if s.inPlan[c] {
+			if s.inPlan[c] || s.excl[c] {
 				continue
 			}
 			var u Qty

@@ -17,8 +17,12 @@ package commerce
 // with branch and bound: branch on the uncovered line with the fewest usable
 // candidates, over those candidates (cheapest first); a candidate skipped in
 // one branch is excluded from its later siblings, so every location set is
-// visited at most once; a branch is cut when its cost exceeds the best plan's
-// or its usable stock cannot cover a line.
+// visited at most once; a branch is cut when its cost exceeds the runner-up's
+// (it can hold neither the best plan nor the runner-up, which the Why
+// needs), when its usable stock cannot cover a line, or when the locations
+// left cannot serve the uncovered lines. Candidates that alone cover every
+// line they serve and serve the same lines are interchangeable: only the
+// cheapest of such twins is searched.
 //
 // Bound and fallback: a component of more than maxExactLines lines, or one
 // whose search visits more than maxSearchNodes nodes, is solved greedily
@@ -82,28 +86,32 @@ type planRec struct {
 // sourcer is the scratch space of one sourcing run, reused across orders so
 // that steady-state placement allocates nothing.
 type sourcer struct {
-	req     []lineReq
-	cands   []candidate
-	slot    []int32 // per location index: candidate index + 1; cleared after each run
-	trip    []triple
-	perm    []int32
-	idx     []int32
-	avail   []Qty // avail[c*nl+l]: ATP of line l's SKU at candidate c, capped at the line qty
-	need    []Qty
-	rem     []Qty
-	lcOff   []int32 // CSR of candidates per line, in candidate order
-	lcList  []int32
-	parent  []int32 // union-find over lines
-	comp    []int32 // lines of the current component
-	inPlan  []bool
-	excl    []bool
-	exStack []int32
-	chosen  []int32
-	best    planRec
-	second  planRec
-	pruned  bool
-	nodes   int
-	aborted bool
+	req      []lineReq
+	cands    []candidate
+	slot     []int32 // per location index: candidate index + 1; cleared after each run
+	trip     []triple
+	perm     []int32
+	idx      []int32
+	avail    []Qty // avail[c*nl+l]: ATP of line l's SKU at candidate c, capped at the line qty
+	need     []Qty
+	rem      []Qty
+	lcOff    []int32 // CSR of candidates per line, in candidate order
+	lcList   []int32
+	parent   []int32 // union-find over lines
+	comp     []int32 // lines of the current component
+	inPlan   []bool
+	excl     []bool
+	exStack  []int32
+	cc       []int32 // the current component's distinct candidates
+	shadow   []Why   // per candidate: what its best twin lost on
+	sat      []bool  // per kept candidate: it alone covers every line it serves
+	maxTouch int
+	chosen   []int32
+	best     planRec
+	second   planRec
+	pruned   bool
+	nodes    int
+	aborted  bool
 
 	compWhy []Why // per line: the why of the line's component
 	exact   bool
@@ -363,14 +371,7 @@ func (e *Engine) nextCovering(first int) int {
 }
 
 func (e *Engine) whyBetween(a, b int) Why {
-	ca, cb := &e.src.cands[a], &e.src.cands[b]
-	switch {
-	case ca.cost != cb.cost:
-		return WhyCost
-	case ca.prio != cb.prio:
-		return WhyPriority
-	}
-	return WhyLowestID
+	return whyOf(&e.src.cands[a], &e.src.cands[b])
 }
 
 // assign turns the chosen locations into allocations, line by line, taking

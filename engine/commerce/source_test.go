@@ -20,7 +20,15 @@ type refLoc struct {
 	atp  []Qty // per line
 }
 
-func refBest(locs []refLoc, qty []Qty) (fill Qty, set []LocationID, cost Money) {
+func refBest(locs []refLoc, qty []Qty) (fill Qty, set []LocationID, cost Money, why Why) {
+	type plan struct {
+		fill Qty
+		n    int
+		cost Money
+		prio int64
+		ids  []LocationID
+	}
+	var plans []plan
 	bestFill, bestN := Qty(-1), 0
 	var bestCost Money
 	var bestPrio int64
@@ -48,6 +56,15 @@ func refBest(locs []refLoc, qty []Qty) (fill Qty, set []LocationID, cost Money) 
 		}
 		slices.Sort(ids)
 		n := bits.OnesCount(uint(mask))
+		useful := true
+		for i := range locs {
+			if mask&(1<<i) != 0 && !slices.ContainsFunc(locs[i].atp, func(q Qty) bool { return q > 0 }) {
+				useful = false
+			}
+		}
+		if useful {
+			plans = append(plans, plan{f, n, c, p, ids})
+		}
 		better := f > bestFill ||
 			f == bestFill && (n < bestN || n == bestN && (c < bestCost || c == bestCost &&
 				(p < bestPrio || p == bestPrio && slices.Compare(ids, bestIDs) < 0)))
@@ -55,7 +72,26 @@ func refBest(locs []refLoc, qty []Qty) (fill Qty, set []LocationID, cost Money) 
 			bestFill, bestN, bestCost, bestPrio, bestIDs = f, n, c, p, ids
 		}
 	}
-	return bestFill, bestIDs, bestCost
+	// The runner-up: the next plan in order among those filling as much
+	// with no location that serves nothing.
+	why = WhyOnly
+	for _, q := range plans {
+		if q.fill != bestFill || slices.Equal(q.ids, bestIDs) || q.n == 0 {
+			continue
+		}
+		w := WhyShipments
+		switch {
+		case q.n > bestN:
+		case q.cost != bestCost:
+			w = WhyCost
+		case q.prio != bestPrio:
+			w = WhyPriority
+		default:
+			w = WhyLowestID
+		}
+		why = max(why, w)
+	}
+	return bestFill, bestIDs, bestCost, why
 }
 
 // TestSourcingMatchesReference compares the exact search with the
@@ -111,12 +147,15 @@ func TestSourcingMatchesReference(t *testing.T) {
 			}
 		}
 		slices.Sort(got)
-		wantFill, want, wantCost := refBest(locs, qty)
+		wantFill, want, wantCost, wantWhy := refBest(locs, qty)
 		require.Equal(t, wantFill, fill, "trial %d fill", trial)
 		require.Equal(t, want, got, "trial %d locations", trial)
 		if len(got) > 0 {
 			require.Equal(t, wantCost, plan.Cost, "trial %d cost", trial)
 			require.True(t, plan.Exact)
+			if oneComponent(locs, nLine) {
+				require.Equal(t, wantWhy, plan.Why, "trial %d why", trial)
+			}
 		}
 		require.NoError(t, e.CheckInvariants())
 	}
@@ -165,4 +204,46 @@ func TestDistanceSymmetric(t *testing.T) {
 		require.GreaterOrEqual(t, distanceKm(a, b), int32(0))
 	}
 	require.Equal(t, int32(0), distanceKm(Coord{}, Coord{}))
+}
+
+// oneComponent reports whether the stocked lines form one component (two
+// lines are connected when a location stocks both).
+func oneComponent(locs []refLoc, nLine int) bool {
+	parent := make([]int, nLine)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			x = parent[x]
+		}
+		return x
+	}
+	stocked := make([]bool, nLine)
+	for _, l := range locs {
+		first := -1
+		for i, q := range l.atp {
+			if q > 0 {
+				stocked[i] = true
+				if first < 0 {
+					first = i
+				} else {
+					parent[find(i)] = find(first)
+				}
+			}
+		}
+	}
+	root := -1
+	for i := range nLine {
+		if !stocked[i] {
+			continue
+		}
+		if root < 0 {
+			root = find(i)
+		} else if find(i) != root {
+			return false
+		}
+	}
+	return true
 }
