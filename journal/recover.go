@@ -221,3 +221,31 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) err
 	}
 	return nil
 }
+
+// Replayable reports (nil) whether the engine state as of seq from-1 can be
+// rebuilt, so that commands from seq from on can be replayed: seq from is
+// still stored (or is the next seq), and either nothing was pruned or a
+// stored snapshot lies between the pruning point and from-1. It reads only
+// the snapshot list, not the snapshots.
+func (j *Journal) Replayable(from uint64) error {
+	first := j.first.Load()
+	if from == 0 || from > j.last.Load()+1 {
+		return fmt.Errorf("journal: seq %d is outside 1..%d", from, j.last.Load()+1)
+	}
+	if first <= 1 {
+		return nil
+	}
+	if from < first {
+		return fmt.Errorf("%w: seq %d was pruned (the first stored is seq %d)", ErrGap, from, first)
+	}
+	seqs, err := j.snapshotSeqs()
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		if s+1 >= first && s < from {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no snapshot between seq %d and seq %d", ErrGap, first-1, from-1)
+}

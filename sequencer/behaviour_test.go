@@ -156,7 +156,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 	require.NoError(t, v.j.Close())
 }
 
-func TestSubscribeLiveResumeTooOld(t *testing.T) {
+func TestSubscribeLiveAndResume(t *testing.T) {
 	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16})
 	defer v.close(t)
 	live, err := v.s.Subscribe(0, 100)
@@ -167,29 +167,109 @@ func TestSubscribeLiveResumeTooOld(t *testing.T) {
 		require.True(t, ok)
 		require.Equal(t, want, r.Seq)
 	}
-
-	_, err = v.s.Subscribe(10, 1)
-	require.ErrorIs(t, err, sequencer.ErrTooOld)
-	require.ErrorContains(t, err, "oldest result held is seq 25")
 	_, err = v.s.Subscribe(42, 1)
 	require.ErrorContains(t, err, "beyond the next seq 41")
 	_, err = v.s.Subscribe(1, 0)
 	require.ErrorContains(t, err, "buffer is 0")
 
-	resumed, err := v.s.Subscribe(30, 1)
-	require.NoError(t, err)
-	submitN(t, v.s, 1)
-	for want := uint64(30); want <= 41; want++ {
-		r, ok := recv(t, resumed.C)
-		require.True(t, ok)
-		require.Equal(t, want, r.Seq)
+	// From the ring, and from before the ring (rebuilt from the journal).
+	for _, from := range []uint64{30, 10, 1} {
+		resumed, err := v.s.Subscribe(from, 1)
+		require.NoError(t, err)
+		expectSeqs(t, resumed, from, 40)
+		resumed.Close()
+		resumed.Close()
+		drainClosed(t, resumed)
+		require.NoError(t, resumed.Err())
 	}
-	resumed.Close()
-	resumed.Close()
-	_, ok := <-resumed.C
-	require.False(t, ok)
-	require.NoError(t, resumed.Err())
 	live.Close()
+}
+
+// expectSeqs reads results from..to in order from sub.
+func expectSeqs(t *testing.T, sub *sequencer.Subscription, from, to uint64) []*sequencer.Result {
+	t.Helper()
+	var got []*sequencer.Result
+	for want := from; want <= to; want++ {
+		r, ok := recv(t, sub.C)
+		require.True(t, ok, "closed before seq %d: %v", want, sub.Err())
+		require.Equal(t, want, r.Seq)
+		got = append(got, r)
+	}
+	return got
+}
+
+// drainClosed reads until C is closed.
+func drainClosed(t *testing.T, sub *sequencer.Subscription) {
+	t.Helper()
+	for {
+		if _, ok := recv(t, sub.C); !ok {
+			return
+		}
+	}
+}
+
+func TestResumeAfterRestartRederivesResults(t *testing.T) {
+	fs := vfs.NewMem()
+	jo := journal.Options{}
+	v := open(t, fs, "db", jo, sequencer.Options{})
+	live, err := v.s.Subscribe(0, 1000)
+	require.NoError(t, err)
+	g := journaltest.NewGen(13)
+	submitAll(t, v.s, g.Batch(300), 4)
+	_, err = v.s.Snapshot(context.Background())
+	require.NoError(t, err)
+	submitAll(t, v.s, g.Batch(200), 4)
+	orig := expectSeqs(t, live, 1, 500)
+	v.close(t)
+
+	// After a restart the ring is empty: old results come from the journal,
+	// identical to the originals, then the live stream follows with no gap.
+	v2 := open(t, fs, "db", jo, sequencer.Options{})
+	defer v2.close(t)
+	for _, from := range []uint64{1, 250, 301, 500} {
+		sub, err := v2.s.Subscribe(from, 8)
+		require.NoError(t, err)
+		got := expectSeqs(t, sub, from, 500)
+		for i, r := range got {
+			require.Equal(t, orig[from-1+uint64(i)], r, "seq %d", r.Seq)
+		}
+		sub.Close()
+	}
+	sub, err := v2.s.Subscribe(450, 1000)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { defer close(done); submitAll(t, v2.s, g.Batch(300), 4) }()
+	expectSeqs(t, sub, 450, 800)
+	<-done
+	require.NoError(t, sub.Err())
+}
+
+func TestResumeTooOldWhenPruned(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{RetainCommands: 10, KeepSnapshots: 1}, sequencer.Options{RingSize: 16})
+	defer v.close(t)
+	submitN(t, v.s, 100)
+	_, err := v.s.Snapshot(context.Background())
+	require.NoError(t, err)
+	submitN(t, v.s, 50)
+	_, err = v.s.Subscribe(5, 10)
+	require.ErrorIs(t, err, sequencer.ErrTooOld)
+	require.ErrorContains(t, err, "seq 5 was pruned")
+	// From the snapshot on, the journal can still rebuild.
+	sub, err := v.s.Subscribe(101, 10)
+	require.NoError(t, err)
+	expectSeqs(t, sub, 101, 150)
+	sub.Close()
+}
+
+func TestCatchUpEndsOnClose(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16})
+	submitN(t, v.s, 100)
+	sub, err := v.s.Subscribe(1, 1) // never read past the first: the catch-up waits
+	require.NoError(t, err)
+	expectSeqs(t, sub, 1, 1)
+	v.close(t) // does not hang on the waiting catch-up
+	drainClosed(t, sub)
+	require.ErrorIs(t, sub.Err(), sequencer.ErrClosed)
 }
 
 func TestSlowSubscriberCutOff(t *testing.T) {

@@ -35,9 +35,14 @@
 //     ErrClosed and the journal's error, and the sequencer stops. Its
 //     commands' outcome is unknown to them: a failed sync may still have
 //     reached the disk, and recovery would then replay them.
-//   - Subscribers get every result in seq order with no gaps, from a ring
-//     of recent results when resuming. A subscriber whose buffer is full is
-//     cut off (C closed, Err = ErrSlowConsumer); the engine never waits.
+//   - Subscribers get every result in seq order with no gaps. A resume
+//     point still in the ring of recent results is served from it; an older
+//     one (after a restart, say) is rebuilt from the journal off the engine
+//     goroutine (snapshot + replay in a scratch engine: identical results,
+//     since the engine is deterministic) until the subscription joins the
+//     live stream; one the journal has pruned fails with ErrTooOld. A live
+//     subscriber whose buffer is full is cut off (C closed, Err =
+//     ErrSlowConsumer); the engine never waits.
 //   - Queries and snapshot serialisation run on the engine goroutine between
 //     batches; the snapshot's hashing and write happen off it.
 //   - Close is idempotent: it refuses new commands, finishes those already

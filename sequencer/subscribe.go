@@ -15,6 +15,14 @@ type Subscription struct {
 	subs *subscribers
 	err  error // guarded by subs.mu
 	done bool  // guarded by subs.mu
+	// catching is true while a catch-up goroutine rebuilds old results from
+	// the journal; it then owns c (sends and closes it), and remove only
+	// closes quit. Guarded by subs.mu.
+	catching bool
+	quit     chan struct{}
+	// skipUntil drops published results below it: a catch-up that attached
+	// ahead of the engine already sent them. Guarded by subs.mu.
+	skipUntil uint64
 }
 
 // Err returns why C was closed: ErrSlowConsumer (cut off because its buffer
@@ -26,7 +34,9 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-// Close ends the subscription and closes C. It is idempotent.
+// Close ends the subscription and closes C (at once, or, while old results
+// are being rebuilt from the journal, as soon as that stops). It is
+// idempotent.
 func (s *Subscription) Close() {
 	s.subs.mu.Lock()
 	defer s.subs.mu.Unlock()
@@ -43,19 +53,29 @@ type subscribers struct {
 	count  uint64 // results in the ring
 	pub    uint64 // last published seq
 	list   []*Subscription
-	closed error // set once the sequencer stopped
+	// catching holds the subscriptions still catching up from the journal.
+	catching map[*Subscription]struct{}
+	closed   error // set once the sequencer stopped
 }
 
 func (ss *subscribers) init(size int, lastSeq uint64) {
 	ss.ring = make([]*Result, size)
 	ss.pub = lastSeq
+	ss.catching = make(map[*Subscription]struct{})
 }
 
 // Subscribe returns a subscription that yields every result from seq fromSeq
-// on (0: from the next command). Results still in the ring are queued at
-// once; an older fromSeq fails with ErrTooOld. buffer (at least 1) is how
-// many undelivered live results the subscriber may hold before it is cut
-// off with ErrSlowConsumer; the engine never waits for a subscriber.
+// on (0: from the next command). buffer (at least 1) is how many undelivered
+// live results the subscriber may hold before it is cut off with
+// ErrSlowConsumer; the engine never waits for a subscriber.
+//
+// Results still in the ring of recent results are queued at once. Older
+// ones are rebuilt from the journal by a goroutine of the subscription's
+// own (restore the latest snapshot at or before fromSeq-1, replay, and
+// stream the re-derived results, identical to the originals since the
+// engine is deterministic; that goroutine waits for the subscriber rather
+// than cutting it off) until it reaches the live stream. When the journal no
+// longer holds what that needs (pruned), Subscribe fails with ErrTooOld.
 func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error) {
 	if buffer < 1 {
 		return nil, fmt.Errorf("sequencer: subscribe: buffer is %d: want at least 1", buffer)
@@ -74,7 +94,7 @@ func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error)
 		return nil, fmt.Errorf("sequencer: subscribe from seq %d: beyond the next seq %d", fromSeq, next)
 	}
 	if oldest := next - ss.count; fromSeq < oldest {
-		return nil, fmt.Errorf("%w: seq %d; the oldest result held is seq %d", ErrTooOld, fromSeq, oldest)
+		return s.subscribeFromJournal(fromSeq, buffer, oldest)
 	}
 	backlog := next - fromSeq
 	c := make(chan *Result, uint64(buffer)+backlog)
@@ -102,7 +122,11 @@ func (ss *subscribers) publish(results []Result) {
 	}
 	for i := 0; i < len(ss.list); {
 		sub := ss.list[i]
-		if !sendAll(sub.c, results) {
+		rs := results
+		if sub.skipUntil > rs[0].Seq {
+			rs = rs[min(sub.skipUntil-rs[0].Seq, uint64(len(rs))):]
+		}
+		if !sendAll(sub.c, rs) {
 			ss.remove(sub, ErrSlowConsumer)
 			continue // remove swapped another subscriber into i
 		}
@@ -128,6 +152,10 @@ func (ss *subscribers) remove(sub *Subscription, err error) {
 		return
 	}
 	sub.done, sub.err = true, err
+	if sub.catching {
+		close(sub.quit) // the catch-up goroutine closes c
+		return
+	}
 	close(sub.c)
 	for i, x := range ss.list {
 		if x == sub {
@@ -146,5 +174,8 @@ func (ss *subscribers) closeAll(err error) {
 	ss.closed = err
 	for len(ss.list) > 0 {
 		ss.remove(ss.list[len(ss.list)-1], err)
+	}
+	for sub := range ss.catching {
+		ss.remove(sub, err)
 	}
 }
