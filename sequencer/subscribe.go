@@ -48,11 +48,11 @@ func (s *Subscription) Close() {
 // INVARIANT: ring holds the results for seqs (pub-count, pub], each at
 // index seq % len(ring); a subscriber has been sent every result up to pub.
 type subscribers struct {
-	mu     sync.Mutex
-	ring   []*Result
-	count  uint64 // results in the ring
-	pub    uint64 // last published seq
-	list   []*Subscription
+	mu    sync.Mutex
+	ring  []*Result
+	count uint64 // results in the ring
+	pub   uint64 // last published seq
+	list  []*Subscription
 	// catching holds the subscriptions still catching up from the journal.
 	catching map[*Subscription]struct{}
 	closed   error // set once the sequencer stopped
