@@ -152,17 +152,20 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 	for range nc {
 		s.shadow = append(s.shadow, 0)
 	}
-	s.sat = growBool(s.sat, nc)
 	s.cc = s.cc[:0]
+	s.ccMask = s.ccMask[:0]
+	masked := len(s.comp) <= 64
 	for c := range nc {
 		if s.cands[c].forced {
 			continue
 		}
 		touch, saturating := 0, true
-		for _, l := range s.comp {
+		var mask uint64
+		for i, l := range s.comp {
 			if a := s.avail[c*nl+int(l)]; a > 0 {
 				touch++
 				saturating = saturating && a >= s.rem[l]
+				mask |= 1 << (i & 63)
 			}
 		}
 		if touch == 0 {
@@ -170,10 +173,14 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 		}
 		compCands++
 		maxTouch = max(maxTouch, touch)
+		if !saturating || !masked {
+			continue
+		}
+		// cc and ccMask hold the kept saturating candidates and their lines.
 		twin := -1
-		for _, k := range s.cc {
-			if saturating && s.sat[k] && s.sameUnits(c, int(k)) {
-				twin = int(k)
+		for j, m := range s.ccMask {
+			if m == mask {
+				twin = int(s.cc[j])
 				break
 			}
 		}
@@ -183,20 +190,9 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 			continue
 		}
 		s.cc = append(s.cc, int32(c))
-		s.sat[c] = saturating
+		s.ccMask = append(s.ccMask, mask)
 	}
 	return compCands, maxTouch
-}
-
-// sameUnits reports whether two saturating candidates serve the same lines.
-func (s *sourcer) sameUnits(a, b int) bool {
-	nl := len(s.req)
-	for _, l := range s.comp {
-		if (s.avail[a*nl+int(l)] > 0) != (s.avail[b*nl+int(l)] > 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // undedupe lifts the twins' exclusion.

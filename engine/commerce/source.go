@@ -88,7 +88,8 @@ type planRec struct {
 type sourcer struct {
 	req      []lineReq
 	cands    []candidate
-	slot     []int32 // per location index: candidate index + 1; cleared after each run
+	sorted   []candidate // sortCands' spare buffer
+	slot     []int32     // per location index: candidate index + 1; cleared after each run
 	trip     []triple
 	perm     []int32
 	idx      []int32
@@ -102,9 +103,9 @@ type sourcer struct {
 	inPlan   []bool
 	excl     []bool
 	exStack  []int32
-	cc       []int32 // the current component's distinct candidates
-	shadow   []Why   // per candidate: what its best twin lost on
-	sat      []bool  // per kept candidate: it alone covers every line it serves
+	cc       []int32  // the current component's distinct candidates
+	shadow   []Why    // per candidate: what its best twin lost on
+	ccMask   []uint64 // the lines (bit per component position) each kept twin serves
 	maxTouch int
 	chosen   []int32
 	best     planRec
@@ -268,25 +269,30 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 }
 
 // sortCands orders candidates by (cost, priority, id) and records the
-// permutation from gathering order.
+// permutation from gathering order. It sorts indexes (n is small) and moves
+// each candidate once.
 func (e *Engine) sortCands() {
 	s := &e.src
 	n := len(s.cands)
 	s.perm = growI32(s.perm, n)
-	// Insertion sort carrying the original index in perm (n is small).
 	idx := s.idx[:0]
 	for i := range n {
 		idx = append(idx, int32(i))
 	}
 	for i := 1; i < n; i++ {
-		for j := i; j > 0 && s.cands[j].less(&s.cands[j-1]); j-- {
-			s.cands[j], s.cands[j-1] = s.cands[j-1], s.cands[j]
-			idx[j], idx[j-1] = idx[j-1], idx[j]
+		v := idx[i]
+		j := i
+		for ; j > 0 && s.cands[v].less(&s.cands[idx[j-1]]); j-- {
+			idx[j] = idx[j-1]
 		}
+		idx[j] = v
 	}
+	s.sorted = s.sorted[:0]
 	for newI, old := range idx {
 		s.perm[old] = int32(newI)
+		s.sorted = append(s.sorted, s.cands[old])
 	}
+	s.cands, s.sorted = s.sorted, s.cands
 	s.idx = idx[:0]
 }
 
