@@ -157,7 +157,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 }
 
 func TestSubscribeLiveAndResume(t *testing.T) {
-	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16})
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16, ResumeFromJournal: true})
 	defer v.close(t)
 	live, err := v.s.Subscribe(0, 100)
 	require.NoError(t, err)
@@ -224,7 +224,7 @@ func TestResumeAfterRestartRederivesResults(t *testing.T) {
 
 	// After a restart the ring is empty: old results come from the journal,
 	// identical to the originals, then the live stream follows with no gap.
-	v2 := open(t, fs, "db", jo, sequencer.Options{})
+	v2 := open(t, fs, "db", jo, sequencer.Options{ResumeFromJournal: true})
 	defer v2.close(t)
 	for _, from := range []uint64{1, 250, 301, 500} {
 		sub, err := v2.s.Subscribe(from, 8)
@@ -244,8 +244,21 @@ func TestResumeAfterRestartRederivesResults(t *testing.T) {
 	require.NoError(t, sub.Err())
 }
 
+func TestResumeTooOldWithoutJournalResume(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16})
+	defer v.close(t)
+	submitN(t, v.s, 40)
+	_, err := v.s.Subscribe(10, 1)
+	require.ErrorIs(t, err, sequencer.ErrTooOld)
+	require.ErrorContains(t, err, "oldest result held is seq 25")
+	sub, err := v.s.Subscribe(25, 1)
+	require.NoError(t, err)
+	expectSeqs(t, sub, 25, 40)
+	sub.Close()
+}
+
 func TestResumeTooOldWhenPruned(t *testing.T) {
-	v := open(t, vfs.NewMem(), "db", journal.Options{RetainCommands: 10, KeepSnapshots: 1}, sequencer.Options{RingSize: 16})
+	v := open(t, vfs.NewMem(), "db", journal.Options{RetainCommands: 10, KeepSnapshots: 1}, sequencer.Options{RingSize: 16, ResumeFromJournal: true})
 	defer v.close(t)
 	submitN(t, v.s, 100)
 	_, err := v.s.Snapshot(context.Background())
@@ -262,7 +275,7 @@ func TestResumeTooOldWhenPruned(t *testing.T) {
 }
 
 func TestCatchUpEndsOnClose(t *testing.T) {
-	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16})
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16, ResumeFromJournal: true})
 	submitN(t, v.s, 100)
 	sub, err := v.s.Subscribe(1, 1) // never read past the first: the catch-up waits
 	require.NoError(t, err)

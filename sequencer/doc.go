@@ -37,7 +37,8 @@
 //     reached the disk, and recovery would then replay them.
 //   - Subscribers get every result in seq order with no gaps. A resume
 //     point still in the ring of recent results is served from it; an older
-//     one (after a restart, say) is rebuilt from the journal off the engine
+//     one is ErrTooOld, or with Options.ResumeFromJournal (useful after a
+//     restart, when the ring is empty) it is rebuilt from the journal off the engine
 //     goroutine (snapshot + replay in a scratch engine: identical results,
 //     since the engine is deterministic) until the subscription joins the
 //     live stream; one the journal has pruned fails with ErrTooOld. A live

@@ -59,6 +59,10 @@ type Options struct {
 	// RingSize is how many recent results are kept for subscribers that
 	// resume (default 65536).
 	RingSize int
+	// ResumeFromJournal lets Subscribe serve resume points older than the
+	// ring (after a restart, say) by rebuilding their results from the
+	// journal; without it such a Subscribe fails with ErrTooOld.
+	ResumeFromJournal bool
 	// Pipeline is how many durable batches may wait for the engine while
 	// the next batch is being written (default 4). The journal write of
 	// batch N+1 overlaps the apply of batch N; nothing is applied before it

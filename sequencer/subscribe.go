@@ -69,9 +69,10 @@ func (ss *subscribers) init(size int, lastSeq uint64) {
 // live results the subscriber may hold before it is cut off with
 // ErrSlowConsumer; the engine never waits for a subscriber.
 //
-// Results still in the ring of recent results are queued at once. Older
-// ones are rebuilt from the journal by a goroutine of the subscription's
-// own (restore the latest snapshot at or before fromSeq-1, replay, and
+// Results still in the ring of recent results are queued at once. An older
+// fromSeq fails with ErrTooOld, unless Options.ResumeFromJournal is set:
+// then older results are rebuilt from the journal by a goroutine of the
+// subscription's own (restore the latest snapshot at or before fromSeq-1, replay, and
 // stream the re-derived results, identical to the originals since the
 // engine is deterministic; that goroutine waits for the subscriber rather
 // than cutting it off) until it reaches the live stream. When the journal no
@@ -94,6 +95,9 @@ func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error)
 		return nil, fmt.Errorf("sequencer: subscribe from seq %d: beyond the next seq %d", fromSeq, next)
 	}
 	if oldest := next - ss.count; fromSeq < oldest {
+		if !s.opts.ResumeFromJournal {
+			return nil, fmt.Errorf("%w: seq %d; the oldest result held is seq %d", ErrTooOld, fromSeq, oldest)
+		}
 		return s.subscribeFromJournal(fromSeq, buffer, oldest)
 	}
 	backlog := next - fromSeq
