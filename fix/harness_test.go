@@ -41,7 +41,12 @@ type core struct {
 
 func openCore(t testing.TB, fs vfs.FS) *core {
 	t.Helper()
-	j, err := journal.Open("journal", journal.Options{FS: fs, Logger: quietLogger()})
+	return openCoreAt(t, fs, "journal")
+}
+
+func openCoreAt(t testing.TB, fs vfs.FS, dir string) *core {
+	t.Helper()
+	j, err := journal.Open(dir, journal.Options{FS: fs, Logger: quietLogger()})
 	require.NoError(t, err)
 	e := engine.New()
 	_, err = j.Recover(e, journal.ReplayOptions{})
