@@ -58,7 +58,7 @@ func (e *Engine) cancel(c *Command) {
 	if o.holds != 0 && !e.hasOpen(o) {
 		h := o.holds
 		o.holds = 0
-		e.emit(Event{Kind: EvHoldReleased, Order: o.id, Hold: h, Reason: ReasonNone, Cmd: CmdCancel})
+		e.emit(&Event{Kind: EvHoldReleased, Order: o.id, Hold: h, Reason: ReasonNone, Cmd: CmdCancel})
 	}
 	e.updateStatus(oi)
 	for _, t := range touched {
@@ -83,7 +83,7 @@ func (e *Engine) hasOpen(o *order) bool {
 func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cellRef {
 	l := &e.lines[li]
 	l.cancelled += q
-	e.emit(Event{Kind: EvCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: q})
+	e.emit(&Event{Kind: EvCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: q})
 	if b := min(l.backordered, q); b > 0 {
 		l.backordered -= b
 		q -= b
@@ -105,7 +105,7 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 			id := e.locs[a.loc].def.ID
 			if released {
 				l.released -= x
-				e.emit(Event{Kind: EvFulfilmentCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
+				e.emit(&Event{Kind: EvFulfilmentCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
 					Loc: id, Qty: x, Fulfilment: a.fulfilment})
 			}
 			ci := e.cellIndex(l.sku, id)

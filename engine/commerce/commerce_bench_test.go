@@ -29,7 +29,9 @@ type benchNet struct {
 	r    *rand.Rand
 }
 
-func newBenchNet(tb testing.TB) *benchNet {
+func newBenchNet(tb testing.TB) *benchNet { return newBenchNetSize(tb, benchSKUs) }
+
+func newBenchNetSize(tb testing.TB, nSKUs int) *benchNet {
 	n := &benchNet{e: New(), r: rand.New(rand.NewPCG(1, 2))}
 	var out []Event
 	for id := LocationID(1); id <= benchLocs; id++ {
@@ -38,7 +40,7 @@ func newBenchNet(tb testing.TB) *benchNet {
 			LeadHours: int32(n.r.IntN(48)), CostPerShipment: Money(300 + n.r.IntN(400)), CostPerKm: 1,
 			Priority: int32(n.r.IntN(3)), Ships: true, Active: true}}, 0, out[:0])
 	}
-	n.skus = make([]SKU, benchSKUs)
+	n.skus = make([]SKU, nSKUs)
 	for i := range n.skus {
 		n.skus[i] = SKU(fmt.Sprintf("SKU-%06d", i))
 		for _, l := range n.r.Perm(benchLocs)[:benchCellsPerSKU] {
@@ -64,7 +66,7 @@ func (n *benchNet) orders(minLines, maxLines int) []Command {
 			Payment: PaymentAuthorised, Priority: uint8(n.r.IntN(3))}
 		nl := minLines + n.r.IntN(maxLines-minLines+1)
 		for len(c.Lines) < nl {
-			s := n.skus[n.r.IntN(benchSKUs)]
+			s := n.skus[n.r.IntN(len(n.skus))]
 			if !slices.ContainsFunc(c.Lines, func(l LineInput) bool { return l.SKU == s }) {
 				c.Lines = append(c.Lines, LineInput{SKU: s, Qty: Qty(1 + n.r.IntN(3)), UnitPrice: 1999, Currency: "EUR"})
 			}
@@ -109,8 +111,8 @@ func resetOrders(e *Engine) {
 	}
 }
 
-func benchPlace(b *testing.B, minLines, maxLines int) {
-	n := newBenchNet(b)
+func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
+	n := newBenchNetSize(b, nSKUs)
 	cmds := n.orders(minLines, maxLines)
 	ids := channelIDs()
 	out := make([]Event, 0, 64)
@@ -150,7 +152,16 @@ func benchPlace(b *testing.B, minLines, maxLines int) {
 // and 100,000 SKUs. lines=1 is the single-location case.
 func BenchmarkPlaceOrder(b *testing.B) {
 	for _, tc := range []struct{ min, max int }{{1, 1}, {1, 5}, {5, 5}} {
-		b.Run(fmt.Sprintf("lines=%d-%d", tc.min, tc.max), func(b *testing.B) { benchPlace(b, tc.min, tc.max) })
+		b.Run(fmt.Sprintf("lines=%d-%d", tc.min, tc.max), func(b *testing.B) { benchPlace(b, benchSKUs, tc.min, tc.max) })
+	}
+}
+
+// BenchmarkPlaceOrderHot is BenchmarkPlaceOrder with 1,000 SKUs, whose
+// stock fits in the CPU caches: the difference to the 100,000-SKU run is
+// the cost of cache misses on the stock records.
+func BenchmarkPlaceOrderHot(b *testing.B) {
+	for _, tc := range []struct{ min, max int }{{1, 1}, {1, 5}} {
+		b.Run(fmt.Sprintf("lines=%d-%d", tc.min, tc.max), func(b *testing.B) { benchPlace(b, 1000, tc.min, tc.max) })
 	}
 }
 

@@ -273,7 +273,7 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 		s := &e.skus[r.sku]
 		ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
 		s.cells[ci].reserved -= r.qty
-		e.emit(Event{Kind: EvReservationExpired, Reservation: k.id, SKU: s.name,
+		e.emit(&Event{Kind: EvReservationExpired, Reservation: k.id, SKU: s.name,
 			Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
 		e.emitStock(r.sku, ci, 0, 0)
 		e.fillBackorders(r.sku, ci)
@@ -285,10 +285,10 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 }
 
 // emit appends ev and records it in its order's history.
-func (e *Engine) emit(ev Event) {
-	e.out = append(e.out, ev)
+func (e *Engine) emit(ev *Event) {
+	e.out = append(e.out, *ev)
 	if ev.Order != 0 && !ev.Duplicate && ev.Kind != EvRejected {
-		e.record(&ev)
+		e.record(ev)
 	}
 }
 

@@ -33,7 +33,7 @@ func (e *Engine) setLocation(c *Command) {
 		e.locByID[c.Location.ID] = int32(len(e.locs))
 		e.locs = append(e.locs, location{def: c.Location})
 	}
-	e.emit(Event{Kind: EvLocation, Loc: c.Location.ID, Location: c.Location})
+	e.emit(&Event{Kind: EvLocation, Loc: c.Location.ID, Location: c.Location})
 }
 
 // stockTarget resolves the SKU and location of a stock command. create says
@@ -175,7 +175,7 @@ func (e *Engine) addInbound(c *Command) {
 	copy(list[i+1:], list[i:])
 	list[i] = inbound{qty: c.Qty, date: c.Date}
 	e.setInbound(cl, list)
-	e.emit(Event{Kind: EvInbound, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Date: c.Date})
+	e.emit(&Event{Kind: EvInbound, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Date: c.Date})
 	e.emitStock(sku, ci, 0, 0)
 }
 
@@ -243,7 +243,7 @@ func (e *Engine) reserve(c *Command) {
 	}
 	e.res = append(e.res, reservation{sku: sku, loc: cl.loc, qty: c.Qty, expires: exp, state: resActive})
 	e.expiry.Set(resKey{expires: exp, id: id})
-	e.emit(Event{Kind: EvReserved, Reservation: id, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Expires: exp})
+	e.emit(&Event{Kind: EvReserved, Reservation: id, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Expires: exp})
 	e.emitStock(sku, ci, 0, 0)
 }
 
@@ -269,7 +269,7 @@ func (e *Engine) releaseReservation(c *Command) {
 	}
 	r := &e.res[c.Reservation-1]
 	sku, ci := e.endReservation(c.Reservation, resReleased)
-	e.emit(Event{Kind: EvReservationReleased, Reservation: c.Reservation, SKU: e.skus[sku].name,
+	e.emit(&Event{Kind: EvReservationReleased, Reservation: c.Reservation, SKU: e.skus[sku].name,
 		Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
 	e.emitStock(sku, ci, 0, 0)
 	e.fillBackorders(sku, ci)
@@ -299,7 +299,7 @@ func (e *Engine) setRules(c *Command) {
 		return
 	}
 	e.rules = *r
-	e.emit(Event{Kind: EvRules, Rules: *r})
+	e.emit(&Event{Kind: EvRules, Rules: *r})
 }
 
 func (e *Engine) setCustomer(c *Command) {
@@ -313,7 +313,7 @@ func (e *Engine) setCustomer(c *Command) {
 	}
 	cu := e.customer(c.Customer)
 	cu.defined, cu.b2b, cu.limit = true, c.B2BCustomer, c.CreditLimit
-	e.emit(Event{Kind: EvCustomer, Customer: c.Customer, Amount: c.CreditLimit})
+	e.emit(&Event{Kind: EvCustomer, Customer: c.Customer, Amount: c.CreditLimit})
 }
 
 // customer returns the customer record, creating it.

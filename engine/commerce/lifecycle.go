@@ -11,7 +11,7 @@ func (e *Engine) releaseHold(c *Command) {
 	}
 	h := o.holds
 	o.holds = 0
-	e.emit(Event{Kind: EvHoldReleased, Order: o.id, Hold: h})
+	e.emit(&Event{Kind: EvHoldReleased, Order: o.id, Hold: h})
 }
 
 func (e *Engine) setPayment(c *Command) {
@@ -24,15 +24,15 @@ func (e *Engine) setPayment(c *Command) {
 		return
 	}
 	o.payment = c.Payment
-	e.emit(Event{Kind: EvPayment, Order: o.id, Payment: c.Payment})
+	e.emit(&Event{Kind: EvPayment, Order: o.id, Payment: c.Payment})
 	switch {
 	case c.Payment == PaymentAuthorised && o.holds&HoldPayment != 0:
 		o.holds &^= HoldPayment
-		e.emit(Event{Kind: EvHoldReleased, Order: o.id, Hold: HoldPayment})
+		e.emit(&Event{Kind: EvHoldReleased, Order: o.id, Hold: HoldPayment})
 	case c.Payment != PaymentAuthorised && e.rules.CheckPayment && o.holds&HoldPayment == 0 && e.hasUnreleased(o):
 		// A hold can come at any point before release.
 		o.holds |= HoldPayment
-		e.emit(Event{Kind: EvHeld, Order: o.id, Hold: HoldPayment})
+		e.emit(&Event{Kind: EvHeld, Order: o.id, Hold: HoldPayment})
 	}
 }
 
@@ -95,7 +95,7 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 			n++
 		}
 	}
-	e.emit(Event{Kind: EvFulfilmentRequest, Order: o.id, Loc: id, Fulfilment: f, Count: n,
+	e.emit(&Event{Kind: EvFulfilmentRequest, Order: o.id, Loc: id, Fulfilment: f, Count: n,
 		Customer: o.customer, PickedUp: o.pickup >= 0})
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
@@ -105,7 +105,7 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 		}
 		l := &e.lines[li]
 		l.released += q
-		e.emit(Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
+		e.emit(&Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
 			SKU: e.skus[l.sku].name, Qty: q})
 	}
 }
@@ -207,7 +207,7 @@ func (e *Engine) ship(c *Command) {
 		e.shipLines = append(e.shipLines, shipLine{line: li, qty: in.Qty})
 		e.ships[sh].n++
 		l := &e.lines[li]
-		e.emit(Event{Kind: EvShipped, Order: o.id, Shipment: e.ships[sh].id, Tracking: c.Tracking,
+		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: e.ships[sh].id, Tracking: c.Tracking,
 			Loc: c.Loc, Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
 		ci := e.cellIndex(l.sku, c.Loc)
 		e.emitStock(l.sku, ci, -in.Qty, 0)
@@ -298,7 +298,7 @@ func (e *Engine) deliver(c *Command) {
 		value += Money(sl.qty) * l.price
 	}
 	e.reduceExposure(o, value)
-	e.emit(Event{Kind: EvDelivered, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
+	e.emit(&Event{Kind: EvDelivered, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
 		Loc: e.locs[sh.loc].def.ID, PickedUp: o.pickup >= 0})
 	e.updateStatus(int32(o.id - 1))
 }

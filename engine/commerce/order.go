@@ -225,7 +225,7 @@ func (e *Engine) placeOrder(c *Command) {
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	oi := e.newOrder(c, pickup, value, units)
 	o := &e.orders[oi]
-	e.emit(Event{Kind: EvOrderCreated, Order: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID,
+	e.emit(&Event{Kind: EvOrderCreated, Order: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID,
 		Customer: o.customer, Qty: units, Amount: value, Currency: o.currency, Status: StatusCreated})
 	e.applyPlan(oi)
 	e.applyHolds(oi, c)
@@ -293,7 +293,7 @@ func (e *Engine) applyPlan(oi int32) {
 		if id := e.lines[o.line0+int32(i)].reservation; id != 0 {
 			r := &e.res[id-1]
 			sku, _ := e.endReservation(id, resConsumed)
-			e.emit(Event{Kind: EvReservationReleased, Reservation: id, Order: o.id, Line: uint32(i + 1),
+			e.emit(&Event{Kind: EvReservationReleased, Reservation: id, Order: o.id, Line: uint32(i + 1),
 				SKU: e.skus[sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
 		}
 	}
@@ -311,7 +311,7 @@ func (e *Engine) applyPlan(oi int32) {
 		li := o.line0 + int32(i)
 		if b := s.back[i]; b > 0 {
 			e.lines[li].backordered, e.lines[li].boAtPlace = b, b
-			e.emit(Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
+			e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
 			e.enqueueBackorder(oi, li)
 		}
 	}
@@ -349,7 +349,7 @@ func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bo
 	l.allocated += qty
 	ci := e.cellIndex(l.sku, d.ID)
 	e.skus[l.sku].cells[ci].allocated += qty
-	e.emit(Event{Kind: EvAllocated, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: d.ID, Qty: qty,
+	e.emit(&Event{Kind: EvAllocated, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: d.ID, Qty: qty,
 		Plan: plan, ShipBy: shipBy, DeliverBy: deliverBy})
 	e.emitStock(l.sku, ci, 0, 0)
 }
@@ -378,7 +378,7 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 	}
 	if h != 0 {
 		o.holds = h
-		e.emit(Event{Kind: EvHeld, Order: o.id, Hold: h})
+		e.emit(&Event{Kind: EvHeld, Order: o.id, Hold: h})
 	}
 }
 
@@ -387,14 +387,14 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 // first emitted (stock events are not repeated: nothing changed).
 func (e *Engine) replayPlacement(oi int32) {
 	o := &e.orders[oi]
-	e.emit(Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
+	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
 		ChannelOrderID: o.channelOrderID, Customer: o.customer, Qty: o.units, Amount: o.value,
 		Currency: o.currency, Status: StatusCreated})
 	for i := int32(0); i < o.nLines; i++ {
 		l := &e.lines[o.line0+i]
 		if l.reservation != 0 {
 			r := &e.res[l.reservation-1]
-			e.emit(Event{Kind: EvReservationReleased, Duplicate: true, Reservation: l.reservation, Order: o.id,
+			e.emit(&Event{Kind: EvReservationReleased, Duplicate: true, Reservation: l.reservation, Order: o.id,
 				Line: l.num, SKU: e.skus[l.sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
 		}
 	}
@@ -404,20 +404,20 @@ func (e *Engine) replayPlacement(oi int32) {
 			continue
 		}
 		l := &e.lines[a.line]
-		e.emit(Event{Kind: EvAllocated, Duplicate: true, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
+		e.emit(&Event{Kind: EvAllocated, Duplicate: true, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
 			Loc: e.locs[a.loc].def.ID, Qty: a.orig, Plan: a.plan, ShipBy: a.shipBy, DeliverBy: a.deliverBy})
 	}
 	for i := int32(0); i < o.nLines; i++ {
 		l := &e.lines[o.line0+i]
 		if l.boAtPlace > 0 {
-			e.emit(Event{Kind: EvBackordered, Duplicate: true, Order: o.id, Line: l.num,
+			e.emit(&Event{Kind: EvBackordered, Duplicate: true, Order: o.id, Line: l.num,
 				SKU: e.skus[l.sku].name, Qty: l.boAtPlace})
 		}
 	}
 	if o.holdsAtPlace != 0 {
-		e.emit(Event{Kind: EvHeld, Duplicate: true, Order: o.id, Hold: o.holdsAtPlace})
+		e.emit(&Event{Kind: EvHeld, Duplicate: true, Order: o.id, Hold: o.holdsAtPlace})
 	}
-	e.emit(Event{Kind: EvOrderStatus, Duplicate: true, Order: o.id, Status: o.statusAtPlace})
+	e.emit(&Event{Kind: EvOrderStatus, Duplicate: true, Order: o.id, Status: o.statusAtPlace})
 }
 
 // statusOf derives a status from quantities.
@@ -451,12 +451,12 @@ func (e *Engine) updateStatus(oi int32) {
 		st := statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
 		if st != l.status {
 			l.status = st
-			e.emit(Event{Kind: EvOrderStatus, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Status: st})
+			e.emit(&Event{Kind: EvOrderStatus, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Status: st})
 		}
 	}
 	if st := e.orderStatus(oi); st != o.status {
 		o.status = st
-		e.emit(Event{Kind: EvOrderStatus, Order: o.id, Status: st})
+		e.emit(&Event{Kind: EvOrderStatus, Order: o.id, Status: st})
 	}
 }
 

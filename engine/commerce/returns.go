@@ -56,7 +56,7 @@ func (e *Engine) authoriseReturn(c *Command) {
 		l := &e.lines[li]
 		l.retAuth += in.Qty
 		e.rmaLines = append(e.rmaLines, rmaLine{line: li, qty: in.Qty})
-		e.emit(Event{Kind: EvReturnAuthorised, Order: o.id, Return: ReturnID(ri + 1), Line: l.num,
+		e.emit(&Event{Kind: EvReturnAuthorised, Order: o.id, Return: ReturnID(ri + 1), Line: l.num,
 			SKU: e.skus[l.sku].name, Qty: in.Qty})
 	}
 }
@@ -119,7 +119,7 @@ func (e *Engine) receiveReturn(c *Command) {
 		} else {
 			rl.writtenOff += in.Qty
 		}
-		e.emit(Event{Kind: EvReturnReceived, Order: o.id, Return: rm.id, Line: l.num, SKU: e.skus[l.sku].name,
+		e.emit(&Event{Kind: EvReturnReceived, Order: o.id, Return: rm.id, Line: l.num, SKU: e.skus[l.sku].name,
 			Loc: c.Loc, Qty: in.Qty, Condition: in.Condition, Amount: refund, Currency: o.currency})
 		e.stats[o.channel].unitsReturned += int64(in.Qty)
 	}

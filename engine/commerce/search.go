@@ -381,34 +381,41 @@ func (s *sourcer) greedy() {
 	}
 }
 
-// planSingleLine is the fast path of a one-line order: the cheapest
-// location that covers the fill alone is the plan. It reports false when no
-// single location does, leaving the general search to split the line.
+// planSingleLine is the fast path of a one-line order: the best location
+// that covers the fill alone is the plan, found by a scan (candidates may
+// be unsorted here). It reports false when no single location covers the
+// line, leaving the general search to split it.
 func (e *Engine) planSingleLine() bool {
 	s := &e.src
 	need := s.need[0]
 	if need == 0 {
 		return true
 	}
-	first := -1
+	best, second := -1, -1
 	for c := range s.cands {
 		if s.avail[c] < need {
 			continue
 		}
-		if first >= 0 {
-			s.inPlan[first] = true
-			s.compWhy[0] = e.whyBetween(first, c)
-			return true
+		switch {
+		case best < 0:
+			best = c
+		case s.cands[c].less(&s.cands[best]):
+			best, second = c, best
+		case second < 0 || s.cands[c].less(&s.cands[second]):
+			second = c
 		}
-		first = c
 	}
-	if first < 0 {
+	if best < 0 {
 		return false
 	}
-	s.inPlan[first] = true
-	s.compWhy[0] = WhyOnly
-	if len(s.cands) > 1 {
+	s.inPlan[best] = true
+	switch {
+	case second >= 0:
+		s.compWhy[0] = e.whyBetween(best, second)
+	case len(s.cands) > 1:
 		s.compWhy[0] = WhyShipments
+	default:
+		s.compWhy[0] = WhyOnly
 	}
 	return true
 }

@@ -199,7 +199,16 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 	for i := range s.cands {
 		s.slot[s.cands[i].loc] = 0
 	}
-	e.sortCands()
+	if nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && s.oneCovers() {
+		// The one-line fast path picks the best location by a scan: no
+		// need to sort.
+		s.perm = growI32(s.perm, len(s.cands))
+		for i := range s.perm {
+			s.perm[i] = int32(i)
+		}
+	} else {
+		e.sortCands()
+	}
 	nc := len(s.cands)
 	s.avail = growQty(s.avail, nc*nl)
 	for _, t := range s.trip {
@@ -266,6 +275,18 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 			s.trip = append(s.trip, triple{cand: c, line: int32(l), atp: a})
 		}
 	}
+}
+
+// oneCovers reports whether one location can fill a one-line order's
+// fillable units alone.
+func (s *sourcer) oneCovers() bool {
+	var total, most Qty
+	for _, t := range s.trip {
+		a := min(t.atp, s.req[0].qty)
+		total += a
+		most = max(most, a)
+	}
+	return total > 0 && most >= min(total, s.req[0].qty)
 }
 
 // sortCands orders candidates by (cost, priority, id) and records the
