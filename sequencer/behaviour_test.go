@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
 	"github.com/ordercore/oms/journal"
 	"github.com/ordercore/oms/journal/journaltest"
 	"github.com/ordercore/oms/sequencer"
@@ -65,6 +66,8 @@ func TestSubmitValidatesKind(t *testing.T) {
 	_, err := v.s.Submit(context.Background(), engine.Command{Kind: 99})
 	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
 	_, err = v.s.Submit(context.Background(), engine.Command{Kind: engine.KindTrade, Trade: book.Command{Kind: 200}})
+	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
+	_, err = v.s.Submit(context.Background(), engine.Command{Kind: engine.KindCommerce, Commerce: commerce.Command{Kind: 200}})
 	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
 	require.Zero(t, v.j.LastSeq())
 }
