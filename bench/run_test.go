@@ -95,3 +95,31 @@ func TestFindMax(t *testing.T) {
 	require.Len(t, best, 1)
 	require.Equal(t, 400.0, best[0].OfferedRate)
 }
+
+// TestSmokeEndToEnd runs the grpc scenario (a server in process on
+// 127.0.0.1:0) on both workloads and the fix scenario (QuickFIX/Go
+// initiators against the in-process acceptor), briefly and slowly.
+func TestSmokeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers")
+	}
+	o := Options{Scenarios: []string{ScenarioGRPC, ScenarioFIX}, Rates: []float64{50},
+		Duration: 400 * time.Millisecond, Warmup: 100 * time.Millisecond, Workers: 16, TempDir: t.TempDir(),
+		Workload: WorkloadConfig{Seed: 5, Resting: 200, SKUs: 100}}
+	rec, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	require.Len(t, rec.Results, 3, "grpc trade and commerce, fix trade")
+	for _, r := range rec.Results {
+		require.Zero(t, r.Errors, "%s: %s", r.Name(), r.FirstErr)
+		require.EqualValues(t, 20, r.Count, r.Name())
+		require.Positive(t, r.P50, r.Name())
+		require.Less(t, r.Rejected, int64(5), r.Name())
+	}
+	require.Equal(t, "fix/trade", rec.Results[2].Name())
+}
+
+func TestCheckLoopback(t *testing.T) {
+	require.NoError(t, checkLoopback("127.0.0.1:1"))
+	require.ErrorIs(t, checkLoopback("192.168.1.1:80"), errLoopback)
+	require.ErrorContains(t, checkLoopback("127.0.0.1:http"), "not a number")
+}
