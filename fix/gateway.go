@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,7 +88,7 @@ func New(seq *sequencer.Sequencer, cfg Config) (*Gateway, error) {
 	}
 	// The first session, in SessionID order, that lists an account is its
 	// default destination.
-	slices.SortFunc(ids, func(a, b quickfix.SessionID) int { return cmpString(a.String(), b.String()) })
+	slices.SortFunc(ids, func(a, b quickfix.SessionID) int { return strings.Compare(a.String(), b.String()) })
 	byAccount := make(map[string]*session)
 	for _, id := range ids {
 		for _, a := range rules[id].accounts {
@@ -114,16 +115,6 @@ func New(seq *sequencer.Sequencer, cfg Config) (*Gateway, error) {
 		a.SetNewListenerCallback(func(string, *tls.Config) (net.Listener, error) { return l, nil })
 	}
 	return g, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Start loads the instrument definitions, subscribes to the sequencer from
@@ -205,7 +196,7 @@ func (g *Gateway) sortedSessions() []*session {
 	for _, s := range g.sessions {
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b *session) int { return cmpString(a.id.String(), b.id.String()) })
+	slices.SortFunc(out, func(a, b *session) int { return strings.Compare(a.id.String(), b.id.String()) })
 	return out
 }
 

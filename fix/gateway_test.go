@@ -284,3 +284,38 @@ func TestOrdersFromOtherGatewaysReachTheAccountSession(t *testing.T) {
 	require.Equal(t, book.EvAccepted, res.Trade[0].Kind)
 	expect(t, d1.next(), "8", tag.ExecType, "F", tag.ClOrdID, "s", tag.LastQty, "10")
 }
+
+func TestStopOrderTriggers(t *testing.T) {
+	v := newEnv(t, "", "")
+	d1, d2 := v.desks()[0], v.desks()[1]
+	d2b := desk{v.desk2, "DESK2B", false}
+	stop := func(d desk, id, px string) {
+		d.send("D", tag.ClOrdID, id, tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "1",
+			tag.OrderQty, "10", tag.OrdType, "3", tag.StopPx, px, tag.HandlInst, "1")
+		expect(t, d.next(), "8", tag.ExecType, "0", tag.OrdStatus, "0", tag.ClOrdID, id, tag.StopPx, px)
+	}
+	// FIX 4.4: DESK1's buy stop at 101 is triggered by a trade at 101
+	// between DESK2 and DESK2B, and fills against what is left.
+	d2b.limit("liq1", "2", "20", "101.00")
+	d2b.expectNew("liq1")
+	stop(d1, "stop1", "101.00")
+	d2.limit("trig1", "1", "10", "101.00")
+	d2.expectNew("trig1")
+	expect(t, d2.next(), "8", tag.ClOrdID, "trig1", tag.ExecType, "2")
+	expect(t, d2.next(), "8", tag.ClOrdID, "liq1", tag.LeavesQty, "10")
+	expect(t, d1.next(), "8", tag.ExecType, "L", tag.OrdStatus, "0", tag.ClOrdID, "stop1")
+	expect(t, d1.next(), "8", tag.ExecType, "F", tag.OrdStatus, "2", tag.ClOrdID, "stop1", tag.LastPx, "101.00")
+	expect(t, d2.next(), "8", tag.ClOrdID, "liq1", tag.LeavesQty, "0")
+	// FIX 4.2: DESK2's stop at 102 is triggered by DESK1; 4.2 has no
+	// Triggered ExecType, so the report is a Restated (D) one.
+	d2b.limit("liq2", "2", "20", "102.00")
+	d2b.expectNew("liq2")
+	stop(d2, "stop2", "102.00")
+	d1.limit("trig2", "1", "10", "102.00")
+	d1.expectNew("trig2")
+	expect(t, d1.next(), "8", tag.ClOrdID, "trig2", tag.ExecType, "F")
+	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "10")
+	expect(t, d2.next(), "8", tag.ExecTransType, "0", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop2")
+	expect(t, d2.next(), "8", tag.ExecType, "2", tag.OrdStatus, "2", tag.ClOrdID, "stop2", tag.LastPx, "102.00")
+	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "0")
+}

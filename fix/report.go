@@ -122,6 +122,21 @@ func (r *execReport) message(v version) *quickfix.Message {
 	if st.TIF == book.GTD && st.ExpireTime != 0 {
 		b.SetField(tag.ExpireTime, quickfix.FIXUTCTimestamp{Time: time.Unix(0, st.ExpireTime).UTC(), Precision: quickfix.Millis})
 	}
+	r.setAmounts(b)
+	if r.hasRej {
+		b.SetInt(tag.OrdRejReason, r.rejReason)
+	}
+	if r.text != "" {
+		b.SetString(tag.Text, r.text)
+	}
+	setTime(m, r.time)
+	return m
+}
+
+// setAmounts sets the quantities and prices: OrderQty, MaxFloor, Price,
+// StopPx, CumQty, LeavesQty, AvgPx and, on a fill, LastQty and LastPx.
+func (r *execReport) setAmounts(b *quickfix.Body) {
+	st := r.st
 	b.SetString(tag.OrderQty, strconv.FormatInt(int64(st.Qty), 10))
 	if st.DisplayQty > 0 {
 		b.SetString(tag.MaxFloor, strconv.FormatInt(int64(st.DisplayQty), 10))
@@ -143,14 +158,6 @@ func (r *execReport) message(v version) *quickfix.Message {
 		b.SetString(tag.LastQty, strconv.FormatInt(int64(r.lastQty), 10))
 		b.SetString(tag.LastPx, formatScaled(int64(r.lastPx), dec))
 	}
-	if r.hasRej {
-		b.SetInt(tag.OrdRejReason, r.rejReason)
-	}
-	if r.text != "" {
-		b.SetString(tag.Text, r.text)
-	}
-	setTime(m, r.time)
-	return m
 }
 
 // cancelReject is an OrderCancelReject (9).

@@ -176,3 +176,18 @@ func TestCancelOnDisconnect(t *testing.T) {
 		require.Equal(t, book.StatusNew, st.Status)
 	}))
 }
+
+func TestShutdownCancelsForCancelOnDisconnect(t *testing.T) {
+	v := newEnv(t, "CancelOnDisconnect=Y", "")
+	d1, d2 := v.desks()[0], v.desks()[1]
+	d1.limit("c1", "1", "10", "90.00")
+	d1.expectNew("c1")
+	d2.limit("k1", "1", "10", "90.00")
+	d2.expectNew("k1")
+	require.NoError(t, v.gw.Close())
+	require.Equal(t, 0, openOrders(t, v.core, "DESK1"))
+	require.Equal(t, 1, openOrders(t, v.core, "DESK2"))
+	// The cancel report was handed over before the session was logged out.
+	expect(t, d1.next(), "8", tag.ExecType, "4", tag.ClOrdID, "c1", tag.Text, "mass_cancel")
+	d2.none(100 * time.Millisecond)
+}
