@@ -14,10 +14,12 @@ import (
 const maxLines = 1000
 
 // parseChannel maps a channel name (as in the token configuration) to the
-// engine's channel.
+// engine's channel. It accepts the engine's names (callcentre) and the
+// API's (call-centre, call_centre), in any case.
 func parseChannel(name string) (commerce.Channel, bool) {
+	n := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
 	for c := commerce.Web; c <= commerce.B2B; c++ {
-		if c.String() == name {
+		if c.String() == n {
 			return c, true
 		}
 	}

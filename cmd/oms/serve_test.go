@@ -246,3 +246,35 @@ func TestServeStartsDemoFIX(t *testing.T) {
 	s = startTest(t, cfg)
 	require.NotEmpty(t, s.fixAddr)
 }
+
+func TestTailResumesFromSeq(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Demo = true
+	s := startTest(t, cfg)
+	out, err := cli(t, s, demoDeskToken, "trade", "new", "--account", demoDesk1, "--symbol", "ACME", "--clordid", "c1",
+		"--side", "buy", "--qty", "3", "--price", "9990", "--tif", "gtc")
+	require.NoError(t, err, out)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runTail(ctx, []string{"market", "--from", "1", "--symbol", "ACME", "--addr", s.GRPCAddr(), "--token", demoDeskToken}, pw, io.Discard)
+		_ = pw.Close()
+	}()
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(got.String(), "9990") && time.Now().Before(deadline) {
+		n, err := pr.Read(buf)
+		require.NoError(t, err)
+		got.Write(buf[:n])
+	}
+	cancel()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NoError(t, <-done)
+	require.Contains(t, got.String(), "instrument", "the demo's instrument definition, from seq 1")
+	require.Contains(t, got.String(), "level")
+	require.Contains(t, got.String(), "9990")
+}
