@@ -6,63 +6,73 @@ import "fmt"
 // broken invariant. It walks the whole state: tests call it, and builds with
 // -tags invariants run it after every command.
 func (e *Engine) CheckInvariants() error {
-	type key struct {
-		sku int32
-		loc int32
-	}
-	allocated := make(map[key]Qty)
-	reserved := make(map[key]Qty)
+	allocated := make(map[cellKey]Qty)
+	reserved := make(map[cellKey]Qty)
 	for i := range e.allocs {
 		a := &e.allocs[i]
 		if a.qty < 0 || a.qty > a.orig {
 			return fmt.Errorf("allocation %d: open qty %d outside [0, %d]", i, a.qty, a.orig)
 		}
-		allocated[key{e.lines[a.line].sku, a.loc}] += a.qty
+		allocated[cellKey{e.lines[a.line].sku, a.loc}] += a.qty
 	}
 	for i := range e.res {
 		if r := &e.res[i]; r.state == resActive {
-			reserved[key{r.sku, r.loc}] += r.qty
+			reserved[cellKey{r.sku, r.loc}] += r.qty
 		}
 	}
 	for si := range e.skus {
-		s := &e.skus[si]
-		for ci := range s.cells {
-			c := &s.cells[ci]
-			k := key{int32(si), c.loc}
-			switch {
-			case c.onHand < 0 || c.allocated < 0 || c.reserved < 0 || c.safety < 0:
-				return fmt.Errorf("sku %s loc %d: negative level %+v", s.name, c.locID, *c)
-			case c.allocated+c.reserved > c.onHand:
-				return fmt.Errorf("sku %s loc %d: allocated %d + reserved %d > on hand %d",
-					s.name, c.locID, c.allocated, c.reserved, c.onHand)
-			case c.allocated != allocated[k]:
-				return fmt.Errorf("sku %s loc %d: allocated %d, orders' allocations sum to %d",
-					s.name, c.locID, c.allocated, allocated[k])
-			case c.reserved != reserved[k]:
-				return fmt.Errorf("sku %s loc %d: reserved %d, reservations sum to %d",
-					s.name, c.locID, c.reserved, reserved[k])
-			case ci > 0 && s.cells[ci-1].locID >= c.locID:
-				return fmt.Errorf("sku %s: cells out of order at %d", s.name, ci)
-			}
-			list := e.inbound(c)
-			for j, in := range list {
-				if in.qty <= 0 || j > 0 && list[j-1].date > in.date {
-					return fmt.Errorf("sku %s loc %d: inbound %d bad", s.name, c.locID, j)
-				}
-			}
-		}
-		for j, b := range s.backorders {
-			if e.lines[b.line].sku != int32(si) || e.lines[b.line].backordered == 0 {
-				return fmt.Errorf("sku %s: backorder entry %d does not match its line", s.name, j)
-			}
-			if j > 0 && !s.backorders[j-1].less(b) {
-				return fmt.Errorf("sku %s: backorder queue out of order at %d", s.name, j)
-			}
+		if err := e.checkSKU(int32(si), allocated, reserved); err != nil {
+			return err
 		}
 	}
 	for i := range e.orders {
 		if err := e.checkOrder(int32(i)); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+type cellKey struct {
+	sku int32
+	loc int32
+}
+
+// checkSKU checks one SKU's cells against the allocation and reservation
+// sums, and its backorder queue.
+func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
+	s := &e.skus[si]
+	for ci := range s.cells {
+		c := &s.cells[ci]
+		k := cellKey{si, c.loc}
+		switch {
+		case c.onHand < 0 || c.allocated < 0 || c.reserved < 0 || c.safety < 0:
+			return fmt.Errorf("sku %s loc %d: negative level %+v", s.name, c.locID, *c)
+		case c.allocated+c.reserved > c.onHand:
+			return fmt.Errorf("sku %s loc %d: allocated %d + reserved %d > on hand %d",
+				s.name, c.locID, c.allocated, c.reserved, c.onHand)
+		case c.allocated != allocated[k]:
+			return fmt.Errorf("sku %s loc %d: allocated %d, orders' allocations sum to %d",
+				s.name, c.locID, c.allocated, allocated[k])
+		case c.reserved != reserved[k]:
+			return fmt.Errorf("sku %s loc %d: reserved %d, reservations sum to %d",
+				s.name, c.locID, c.reserved, reserved[k])
+		case ci > 0 && s.cells[ci-1].locID >= c.locID:
+			return fmt.Errorf("sku %s: cells out of order at %d", s.name, ci)
+		}
+		list := e.inbound(c)
+		for j, in := range list {
+			if in.qty <= 0 || j > 0 && list[j-1].date > in.date {
+				return fmt.Errorf("sku %s loc %d: inbound %d bad", s.name, c.locID, j)
+			}
+		}
+	}
+	for j, b := range s.backorders {
+		if e.lines[b.line].sku != si || e.lines[b.line].backordered == 0 {
+			return fmt.Errorf("sku %s: backorder entry %d does not match its line", s.name, j)
+		}
+		if j > 0 && !s.backorders[j-1].less(b) {
+			return fmt.Errorf("sku %s: backorder queue out of order at %d", s.name, j)
 		}
 	}
 	return nil

@@ -152,55 +152,65 @@ func (e *Engine) validatePlace(c *Command) (pickup int32, value Money, units Qty
 	resLoc := int32(-1)
 	for i := range c.Lines {
 		in := &c.Lines[i]
-		n := uint32(i + 1)
-		sku, known := e.skuByName[in.SKU]
-		switch {
-		case !known:
-			return rej(ReasonUnknownSKU, "lines.sku", n)
-		case in.Qty <= 0 || in.Qty > MaxQty:
-			return rej(ReasonInvalidQty, "lines.qty", n)
-		case in.UnitPrice < 0 || in.UnitPrice > MaxMoney:
-			return rej(ReasonInvalidPrice, "lines.unit_price", n)
-		case in.Currency == "" || in.Currency != c.Lines[0].Currency:
-			return rej(ReasonCurrencyMismatch, "lines.currency", n)
-		}
-		for j := range i {
-			if c.Lines[j].SKU == in.SKU {
-				return rej(ReasonDuplicateLine, "lines.sku", n)
-			}
-		}
-		r := lineReq{sku: sku, qty: in.Qty, resLoc: -1}
-		if in.Reservation != 0 {
-			if why := e.usableReservation(in.Reservation); why != ReasonNone {
-				return rej(why, "lines.reservation", n)
-			}
-			res := &e.res[in.Reservation-1]
-			if res.sku != sku || res.qty < in.Qty || pickup >= 0 && res.loc != pickup {
-				return rej(ReasonReservationMismatch, "lines.reservation", n)
-			}
-			for j := range i {
-				if c.Lines[j].Reservation == in.Reservation {
-					return rej(ReasonReservationUsed, "lines.reservation", n)
-				}
-			}
-			if c.ShipComplete && resLoc >= 0 && resLoc != res.loc {
-				return rej(ReasonShipCompleteConflict, "lines.reservation", n)
-			}
-			r.resLoc, resLoc = res.loc, res.loc
-		}
-		// Both factors are bounded by 2^40 and there are at most 100 lines,
-		// so a product can overflow but a checked sum cannot.
-		if in.UnitPrice != 0 && Money(in.Qty) > (MaxMoney*MaxLines)/in.UnitPrice {
-			return rej(ReasonOverflow, "lines.unit_price", n)
+		r, why, field := e.validateLine(c, i, pickup, &resLoc)
+		if why != ReasonNone {
+			return rej(why, field, uint32(i+1))
 		}
 		value += Money(in.Qty) * in.UnitPrice
 		units += in.Qty
+		if value > MaxMoney*MaxLines {
+			return rej(ReasonOverflow, "lines", uint32(i+1))
+		}
 		s.req = append(s.req, r)
 	}
-	if value > MaxMoney*MaxLines {
-		return rej(ReasonOverflow, "lines", 0)
-	}
 	return pickup, value, units, true
+}
+
+// validateLine checks line i of a PlaceOrder. resLoc carries the location
+// of the order's reservations, for the ship-complete check.
+func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (lineReq, Reason, string) {
+	in := &c.Lines[i]
+	sku, known := e.skuByName[in.SKU]
+	switch {
+	case !known:
+		return lineReq{}, ReasonUnknownSKU, "lines.sku"
+	case in.Qty <= 0 || in.Qty > MaxQty:
+		return lineReq{}, ReasonInvalidQty, "lines.qty"
+	case in.UnitPrice < 0 || in.UnitPrice > MaxMoney:
+		return lineReq{}, ReasonInvalidPrice, "lines.unit_price"
+	case in.Currency == "" || in.Currency != c.Lines[0].Currency:
+		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
+	// Both factors are bounded by 2^40 and there are at most 100 lines, so
+	// a product can overflow but a checked sum cannot.
+	case in.UnitPrice != 0 && Money(in.Qty) > (MaxMoney*MaxLines)/in.UnitPrice:
+		return lineReq{}, ReasonOverflow, "lines.unit_price"
+	}
+	for j := range i {
+		if c.Lines[j].SKU == in.SKU {
+			return lineReq{}, ReasonDuplicateLine, "lines.sku"
+		}
+	}
+	r := lineReq{sku: sku, qty: in.Qty, resLoc: -1}
+	if in.Reservation == 0 {
+		return r, ReasonNone, ""
+	}
+	if why := e.usableReservation(in.Reservation); why != ReasonNone {
+		return r, why, "lines.reservation"
+	}
+	res := &e.res[in.Reservation-1]
+	if res.sku != sku || res.qty < in.Qty || pickup >= 0 && res.loc != pickup {
+		return r, ReasonReservationMismatch, "lines.reservation"
+	}
+	for j := range i {
+		if c.Lines[j].Reservation == in.Reservation {
+			return r, ReasonReservationUsed, "lines.reservation"
+		}
+	}
+	if c.ShipComplete && *resLoc >= 0 && *resLoc != res.loc {
+		return r, ReasonShipCompleteConflict, "lines.reservation"
+	}
+	r.resLoc, *resLoc = res.loc, res.loc
+	return r, ReasonNone, ""
 }
 
 // placeOrder accepts an order, sources it, and applies holds. A re-submit of

@@ -1,6 +1,10 @@
 package commerce
 
-import "github.com/ordercore/oms/engine/wire"
+import (
+	"fmt"
+
+	"github.com/ordercore/oms/engine/wire"
+)
 
 // Restore reads a snapshot written by Snapshot, replacing the state. On error
 // the engine is left empty.
@@ -10,6 +14,11 @@ func (e *Engine) Restore(r *wire.Reader) error {
 	if err := r.Err(); err != nil {
 		*e = *New()
 		return err
+	}
+	// A snapshot that decodes but breaks the ledger is corrupt too.
+	if err := f.CheckInvariants(); err != nil {
+		*e = *New()
+		return fmt.Errorf("%w: %v", errSnapshot, err)
 	}
 	*e = *f
 	return nil
@@ -146,51 +155,16 @@ func (e *Engine) restoreReservations(r *wire.Reader) {
 }
 
 func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
-	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, nextByCust: -1, nextByChan: -1, pickup: -1}
-	o.channel = Channel(r.Byte())
-	o.channelOrderID = r.String()
-	o.customer = r.String()
-	o.placedAt = r.Varint()
-	o.shipTo.Lat, o.shipTo.Lon = MicroDeg(decodeI32(r)), MicroDeg(decodeI32(r))
-	if id := decodeU32(r); id != 0 {
-		p, ok := e.locByID[LocationID(id)]
-		if !ok {
-			corrupt(r, "order %d pickup location %d", o.id, id)
-			return false
-		}
-		o.pickup = p
-	}
-	o.shipComplete = r.Bool()
-	o.priority = r.Byte()
-	o.payment = Payment(r.Byte())
-	o.currency = r.String()
-	o.value, o.units = Money(r.Varint()), Qty(r.Varint())
-	o.holds, o.holdsAtPlace, o.statusAtPlace = Hold(r.Byte()), Hold(r.Byte()), Status(r.Byte())
-	o.credit = r.Bool()
-	decodeScore(r, &o.plan)
-	if o.channel == 0 || o.channel >= channelCount || r.Err() != nil {
-		corrupt(r, "order %d channel %d", o.id, o.channel)
+	o, ok := e.restoreHeader(r, oi)
+	if !ok {
 		return false
 	}
 	o.line0 = int32(len(e.lines))
 	o.nLines = int32(r.Count())
 	for i := int32(0); i < o.nLines; i++ {
-		l := line{order: oi, num: uint32(i + 1), sku: e.sku(r)}
-		for _, p := range [...]*Qty{&l.qty, (*Qty)(&l.price), (*Qty)(nil), &l.cancelled, &l.backordered,
-			&l.allocated, &l.released, &l.shipped, &l.delivered, &l.retAuth, &l.retRecv, &l.boAtPlace} {
-			v := Qty(r.Varint())
-			if p != nil {
-				*p = v
-			} else {
-				l.reservation = ReservationID(v)
-			}
-		}
-		l.lastShip = r.Varint()
-		if r.Err() != nil {
+		if !e.restoreLine(r, oi, i) {
 			return false
 		}
-		e.lines = append(e.lines, l)
 	}
 	e.orders = append(e.orders, o)
 	e.idem[idemKey{o.channel, o.channelOrderID}] = oi
@@ -208,6 +182,55 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	}
 	e.orders[oi].status = e.orderStatus(oi)
 	return r.Err() == nil
+}
+
+func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
+	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, nextByCust: -1, nextByChan: -1, pickup: -1}
+	o.channel = Channel(r.Byte())
+	o.channelOrderID = r.String()
+	o.customer = r.String()
+	o.placedAt = r.Varint()
+	o.shipTo.Lat, o.shipTo.Lon = MicroDeg(decodeI32(r)), MicroDeg(decodeI32(r))
+	if id := decodeU32(r); id != 0 {
+		p, ok := e.locByID[LocationID(id)]
+		if !ok {
+			corrupt(r, "order %d pickup location %d", o.id, id)
+			return o, false
+		}
+		o.pickup = p
+	}
+	o.shipComplete = r.Bool()
+	o.priority = r.Byte()
+	o.payment = Payment(r.Byte())
+	o.currency = r.String()
+	o.value, o.units = Money(r.Varint()), Qty(r.Varint())
+	o.holds, o.holdsAtPlace, o.statusAtPlace = Hold(r.Byte()), Hold(r.Byte()), Status(r.Byte())
+	o.credit = r.Bool()
+	decodeScore(r, &o.plan)
+	if o.channel == 0 || o.channel >= channelCount || r.Err() != nil {
+		corrupt(r, "order %d channel %d", o.id, o.channel)
+		return o, false
+	}
+	return o, true
+}
+
+func (e *Engine) restoreLine(r *wire.Reader, oi, i int32) bool {
+	l := line{order: oi, num: uint32(i + 1), sku: e.sku(r)}
+	l.qty, l.price, l.reservation = Qty(r.Varint()), Money(r.Varint()), ReservationID(r.Varint())
+	for _, p := range [...]*Qty{&l.cancelled, &l.backordered, &l.allocated, &l.released, &l.shipped,
+		&l.delivered, &l.retAuth, &l.retRecv, &l.boAtPlace} {
+		*p = Qty(r.Varint())
+	}
+	l.lastShip = r.Varint()
+	if l.reservation > ReservationID(len(e.res)) {
+		corrupt(r, "order %d line %d reservation %d", oi+1, i+1, l.reservation)
+	}
+	if r.Err() != nil {
+		return false
+	}
+	e.lines = append(e.lines, l)
+	return true
 }
 
 // lineRef reads a line number within order oi.

@@ -77,30 +77,8 @@ func (e *Engine) receiveReturn(c *Command) {
 		e.reject(c.Kind, ReasonUnknownLocation, "loc", 0)
 		return
 	}
-	if !e.refLines(c, o) {
+	if !e.refLines(c, o) || !e.validReturnLines(c, rm, o) {
 		return
-	}
-	for i := range c.Lines {
-		in := &c.Lines[i]
-		rl := e.rmaLineOf(rm, o.line0+int32(in.Line)-1)
-		switch {
-		case rl == nil:
-			e.reject(c.Kind, ReasonUnknownLine, "lines.line", in.Line)
-			return
-		case in.Condition == 0 || in.Condition >= conditionCount:
-			e.reject(c.Kind, ReasonInvalidCondition, "lines.condition", in.Line)
-			return
-		case in.Qty > rl.qty-rl.received:
-			e.reject(c.Kind, ReasonReturnExceedsAuthorised, "lines.qty", in.Line)
-			return
-		}
-		if in.Condition == Resellable {
-			if ci := e.cellIndex(e.lines[rl.line].sku, c.Loc); ci >= 0 &&
-				e.skus[e.lines[rl.line].sku].cells[ci].onHand+in.Qty > MaxQty {
-				e.reject(c.Kind, ReasonInvalidQty, "lines.qty", in.Line)
-				return
-			}
-		}
 	}
 	touched := e.touched[:0]
 	for i := range c.Lines {
@@ -139,4 +117,32 @@ func (e *Engine) rmaLineOf(rm *rma, li int32) *rmaLine {
 		}
 	}
 	return nil
+}
+
+// validReturnLines checks the lines of a ReceiveReturn against its RMA.
+func (e *Engine) validReturnLines(c *Command, rm *rma, o *order) bool {
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		rl := e.rmaLineOf(rm, o.line0+int32(in.Line)-1)
+		var why Reason
+		field := "lines.qty"
+		switch {
+		case rl == nil:
+			why, field = ReasonUnknownLine, "lines.line"
+		case in.Condition == 0 || in.Condition >= conditionCount:
+			why, field = ReasonInvalidCondition, "lines.condition"
+		case in.Qty > rl.qty-rl.received:
+			why = ReasonReturnExceedsAuthorised
+		case in.Condition == Resellable:
+			sku := e.lines[rl.line].sku
+			if ci := e.cellIndex(sku, c.Loc); ci >= 0 && e.skus[sku].cells[ci].onHand+in.Qty > MaxQty {
+				why = ReasonInvalidQty
+			}
+		}
+		if why != ReasonNone {
+			e.reject(c.Kind, why, field, in.Line)
+			return false
+		}
+	}
+	return true
 }

@@ -233,28 +233,9 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 		s.aborted = true
 		return
 	}
-	nl := len(s.req)
-	pick, pickN := -1, int32(1<<30)
-	uncovered := 0
-	for _, l := range s.comp {
-		if s.rem[l] <= 0 {
-			continue
-		}
-		uncovered++
-		var n int32
-		var usable Qty
-		for _, c := range s.lcList[s.lcOff[l]:s.lcOff[l+1]] {
-			if !s.excl[c] && !s.inPlan[c] {
-				n++
-				usable += s.avail[int(c)*nl+int(l)]
-			}
-		}
-		if usable < s.rem[l] {
-			return // this branch cannot cover line l
-		}
-		if n < pickN {
-			pick, pickN = int(l), n
-		}
+	pick, uncovered, feasible := s.pickLine()
+	if !feasible {
+		return
 	}
 	if pick < 0 {
 		s.offer(cost, prio)
@@ -418,4 +399,33 @@ func (e *Engine) planSingleLine() bool {
 		s.compWhy[0] = WhyOnly
 	}
 	return true
+}
+
+// pickLine returns the uncovered line with the fewest usable candidates
+// (-1 when all are covered) and the number of uncovered lines; feasible is
+// false when some line's usable stock cannot cover it.
+func (s *sourcer) pickLine() (pick, uncovered int, feasible bool) {
+	nl := len(s.req)
+	pick, pickN := -1, int32(1<<30)
+	for _, l := range s.comp {
+		if s.rem[l] <= 0 {
+			continue
+		}
+		uncovered++
+		var n int32
+		var usable Qty
+		for _, c := range s.lcList[s.lcOff[l]:s.lcOff[l+1]] {
+			if !s.excl[c] && !s.inPlan[c] {
+				n++
+				usable += s.avail[int(c)*nl+int(l)]
+			}
+		}
+		if usable < s.rem[l] {
+			return -1, uncovered, false
+		}
+		if n < pickN {
+			pick, pickN = int(l), n
+		}
+	}
+	return pick, uncovered, true
 }

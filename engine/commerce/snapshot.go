@@ -54,27 +54,7 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Varint(r.expires)
 		w.Byte(byte(r.state))
 	}
-	var custs []int32
-	for i := range e.custs {
-		if e.custs[i].defined || e.custs[i].exposure != 0 {
-			custs = append(custs, int32(i))
-		}
-	}
-	slices.SortFunc(custs, func(a, b int32) int {
-		if e.custs[a].name < e.custs[b].name {
-			return -1
-		}
-		return 1
-	})
-	w.Uvarint(uint64(len(custs)))
-	for _, i := range custs {
-		cu := &e.custs[i]
-		w.String(cu.name)
-		w.Bool(cu.defined)
-		w.Bool(cu.b2b)
-		w.Varint(int64(cu.limit))
-		w.Varint(int64(cu.exposure))
-	}
+	e.snapCustomers(w)
 	w.Uvarint(uint64(len(e.orders)))
 	for i := range e.orders {
 		e.snapOrder(w, int32(i))
@@ -161,41 +141,10 @@ func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
 		}
 		w.Varint(l.lastShip)
 	}
-	var n int
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		n++
-	}
-	w.Uvarint(uint64(n))
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
-		w.Uvarint(uint64(a.line - o.line0))
-		w.Uvarint(uint64(e.locs[a.loc].def.ID))
-		w.Varint(int64(a.qty))
-		w.Varint(int64(a.orig))
-		w.Bool(a.released)
-		w.Bool(a.atPlace)
-		w.Uvarint(uint64(a.fulfilment))
-		w.Varint(a.shipBy)
-		w.Varint(a.deliverBy)
-		encodeScore(w, &a.plan)
-	}
+	e.snapAllocs(w, o)
 	e.snapShipments(w, o)
 	e.snapReturns(w, o)
-	n = 0
-	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
-		n++
-	}
-	w.Uvarint(uint64(n))
-	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
-		h := &e.hist[hi]
-		w.Varint(h.at)
-		w.Byte(byte(h.kind))
-		w.Uvarint(uint64(h.line))
-		w.Uvarint(uint64(h.loc))
-		w.Varint(int64(h.qty))
-		w.Byte(byte(h.status))
-		w.Uvarint(h.ref)
-	}
+	e.snapHistory(w, o)
 }
 
 func (e *Engine) snapShipments(w *wire.Writer, o *order) {
@@ -262,4 +211,69 @@ func decodeScore(r *wire.Reader, p *PlanScore) {
 
 func corrupt(r *wire.Reader, format string, args ...any) {
 	r.Fail(fmt.Errorf("%w: %s", errSnapshot, fmt.Sprintf(format, args...)))
+}
+
+// snapCustomers writes the customers with state of their own, by name
+// (the order lists are rebuilt from the orders).
+func (e *Engine) snapCustomers(w *wire.Writer) {
+	var custs []int32
+	for i := range e.custs {
+		if e.custs[i].defined || e.custs[i].exposure != 0 {
+			custs = append(custs, int32(i))
+		}
+	}
+	slices.SortFunc(custs, func(a, b int32) int {
+		if e.custs[a].name < e.custs[b].name {
+			return -1
+		}
+		return 1
+	})
+	w.Uvarint(uint64(len(custs)))
+	for _, i := range custs {
+		cu := &e.custs[i]
+		w.String(cu.name)
+		w.Bool(cu.defined)
+		w.Bool(cu.b2b)
+		w.Varint(int64(cu.limit))
+		w.Varint(int64(cu.exposure))
+	}
+}
+
+func (e *Engine) snapAllocs(w *wire.Writer, o *order) {
+	var n int
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		n++
+	}
+	w.Uvarint(uint64(n))
+	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+		a := &e.allocs[ai]
+		w.Uvarint(uint64(a.line - o.line0))
+		w.Uvarint(uint64(e.locs[a.loc].def.ID))
+		w.Varint(int64(a.qty))
+		w.Varint(int64(a.orig))
+		w.Bool(a.released)
+		w.Bool(a.atPlace)
+		w.Uvarint(uint64(a.fulfilment))
+		w.Varint(a.shipBy)
+		w.Varint(a.deliverBy)
+		encodeScore(w, &a.plan)
+	}
+}
+
+func (e *Engine) snapHistory(w *wire.Writer, o *order) {
+	var n int
+	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
+		n++
+	}
+	w.Uvarint(uint64(n))
+	for hi := o.histHead; hi >= 0; hi = e.hist[hi].next {
+		h := &e.hist[hi]
+		w.Varint(h.at)
+		w.Byte(byte(h.kind))
+		w.Uvarint(uint64(h.line))
+		w.Uvarint(uint64(h.loc))
+		w.Varint(int64(h.qty))
+		w.Byte(byte(h.status))
+		w.Uvarint(h.ref)
+	}
 }
