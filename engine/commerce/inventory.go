@@ -27,13 +27,37 @@ func (e *Engine) setLocation(c *Command) {
 		e.reject(c.Kind, r, f, 0)
 		return
 	}
-	if i, ok := e.locByID[c.Location.ID]; ok {
-		e.locs[i].def = c.Location
-	} else {
+	i, ok := e.locByID[c.Location.ID]
+	if !ok {
 		e.locByID[c.Location.ID] = int32(len(e.locs))
 		e.locs = append(e.locs, location{def: c.Location})
+		e.emit(&Event{Kind: EvLocation, Loc: c.Location.ID, Location: c.Location})
+		return
 	}
+	old := e.locs[i].def
+	e.locs[i].def = c.Location
 	e.emit(&Event{Kind: EvLocation, Loc: c.Location.ID, Location: c.Location})
+	nw := &e.locs[i].def
+	activeChanged := old.Active != nw.Active
+	opened := nw.Active && (!old.Active || !old.shipEligible() && nw.shipEligible() || !old.Pickup && nw.Pickup)
+	if !activeChanged && !opened {
+		return
+	}
+	// The location's stock joins or leaves the network ATP, and newly
+	// usable stock goes to backorders: every cell there is reported, in
+	// SKU name order so that replays agree.
+	for _, si := range e.sortedSKUs() {
+		ci := e.cellIndex(si, c.Location.ID)
+		if ci < 0 {
+			continue
+		}
+		if activeChanged {
+			e.emitStock(si, ci, 0, 0)
+		}
+		if opened {
+			e.fillBackorders(si, ci)
+		}
+	}
 }
 
 // stockTarget resolves the SKU and location of a stock command. create says
