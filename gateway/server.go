@@ -94,14 +94,17 @@ func (g *Gateway) ServerOptions() []grpc.ServerOption {
 // Register registers the oms.v1 services, grpc.health.v1 and server
 // reflection on s. s must have been built with ServerOptions.
 func (g *Gateway) Register(s *grpc.Server) {
-	pb.RegisterTradingServiceServer(s, &tradingServer{g: g})
-	pb.RegisterCommerceServiceServer(s, &commerceServer{g: g})
+	ts, cs := &tradingServer{g: g}, &commerceServer{g: g}
+	pb.RegisterTradingServiceServer(s, ts)
+	pb.RegisterCommerceServiceServer(s, cs)
+	pb.RegisterOrderEntryServiceServer(s, &entryServer{g: g, ts: ts, cs: cs})
 	pb.RegisterStreamServiceServer(s, &streamServer{g: g})
 	pb.RegisterAdminServiceServer(s, &adminServer{g: g})
 	healthpb.RegisterHealthServer(s, g.health)
 	reflection.Register(s)
 	for _, name := range []string{"", pb.TradingService_ServiceDesc.ServiceName, pb.CommerceService_ServiceDesc.ServiceName,
-		pb.StreamService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName} {
+		pb.StreamService_ServiceDesc.ServiceName, pb.AdminService_ServiceDesc.ServiceName,
+		pb.OrderEntryService_ServiceDesc.ServiceName} {
 		g.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 }

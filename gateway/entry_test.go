@@ -1,0 +1,82 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"testing"
+
+	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+)
+
+func TestOrderEntryStream(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupTrading(t, ts)
+	setupCommerce(t, ts)
+	st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, webTok))
+	require.NoError(t, err)
+
+	const n = 300
+	go func() {
+		for i := range n {
+			_ = st.Send(&pb.EntryRequest{RequestId: uint64(i + 1), Command: &pb.EntryRequest_PlaceOrder{
+				PlaceOrder: webOrder(fmt.Sprintf("e-%d", i%250), line("A", 1))}}) // 50 re-submits
+		}
+		_ = st.Send(&pb.EntryRequest{RequestId: n + 1, Command: &pb.EntryRequest_PlaceOrder{PlaceOrder: &pb.PlaceOrderRequest{}}})
+		_ = st.Send(&pb.EntryRequest{RequestId: n + 2, Command: &pb.EntryRequest_NewOrder{NewOrder: limit("A", "x", pb.Side_SIDE_BUY, 10_000, 1)}})
+		_ = st.Send(&pb.EntryRequest{RequestId: n + 3})
+		_ = st.CloseSend()
+	}()
+	seen := map[uint64]*pb.EntryResponse{}
+	dups := 0
+	for {
+		r, err := st.Recv()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		require.Nil(t, seen[r.GetRequestId()], "answered twice")
+		seen[r.GetRequestId()] = r
+		if r.GetCommerce().GetDuplicate() {
+			dups++
+		}
+	}
+	require.Len(t, seen, n+3)
+	require.Equal(t, 50, dups, "re-submits are idempotent on the stream too")
+	for i := uint64(1); i <= n; i++ {
+		require.Nil(t, seen[i].GetError(), "request %d", i)
+		require.NotZero(t, seen[i].GetCommerce().GetOrderId())
+	}
+	require.Equal(t, int32(codes.InvalidArgument), seen[n+1].GetError().GetCode())
+	require.Contains(t, seen[n+1].GetError().GetFields(), "channel")
+	require.Equal(t, int32(codes.PermissionDenied), seen[n+2].GetError().GetCode(), "a channel token cannot trade")
+	require.Equal(t, int32(codes.InvalidArgument), seen[n+3].GetError().GetCode())
+
+	c, err := ts.commerce().GetCounters(ctxAs(t, webTok), &pb.GetCountersRequest{})
+	require.NoError(t, err)
+	require.Equal(t, "web.orders", c.GetCounters()[0].GetName())
+	require.Equal(t, int64(250), c.GetCounters()[0].GetValue(), "250 distinct orders")
+}
+
+func TestOrderEntryNeedsToken(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, ""))
+	require.NoError(t, err)
+	_, err = st.Recv()
+	requireCode(t, err, codes.Unauthenticated)
+}
+
+func TestOrderEntryEndsOnDrain(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, webTok))
+	require.NoError(t, err)
+	require.NoError(t, st.Send(&pb.EntryRequest{RequestId: 1, Command: &pb.EntryRequest_PlaceOrder{PlaceOrder: webOrder("d1", line("A", 1))}}))
+	r, err := st.Recv()
+	require.NoError(t, err)
+	require.Nil(t, r.GetError())
+	ts.gw.Drain()
+	_, err = st.Recv()
+	requireCode(t, err, codes.Unavailable)
+}
