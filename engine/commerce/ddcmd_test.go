@@ -246,6 +246,17 @@ func (h *harness) query(d *datadriven.TestData) (string, bool, error) {
 			w("loc=%d available=%s ship-by=%s deliver-by=%s inbound=%t km=%d", p.Loc, fmtTime(p.Available),
 				fmtTime(p.ShipBy), fmtTime(p.DeliverBy), p.FromInbound, p.DistanceKm)
 		}
+	case "locations":
+		for _, l := range h.e.Locations() {
+			w("id=%d kind=%s active=%t", l.ID, l.Kind, l.Active)
+		}
+	case "reservation":
+		r, ok := h.e.ReservationByID(ReservationID(a.int("id")))
+		if !ok {
+			w("unknown reservation")
+		} else {
+			w("res=%d %s@%d qty=%d expires=%s active=%t", r.ID, r.SKU, r.Loc, r.Qty, fmtTime(r.Expires), r.Active)
+		}
 	case "distance":
 		w("km=%d", distanceKm(a.coord("from"), a.coord("to")))
 	default:

@@ -352,3 +352,33 @@ func (e *Engine) Location(id LocationID) (Location, bool) {
 	}
 	return e.locs[i].def, true
 }
+
+// Locations returns every location's definition, by id.
+func (e *Engine) Locations() []Location {
+	idx := e.sortedLocs()
+	out := make([]Location, len(idx))
+	for i, li := range idx {
+		out[i] = e.locs[li].def
+	}
+	return out
+}
+
+// Reservation describes one reservation.
+type Reservation struct {
+	ID      ReservationID
+	SKU     SKU
+	Loc     LocationID
+	Qty     Qty
+	Expires int64
+	Active  bool // false once released, consumed by an order, or expired
+}
+
+// ReservationByID returns a reservation.
+func (e *Engine) ReservationByID(id ReservationID) (Reservation, bool) {
+	if id == 0 || uint64(id) > uint64(len(e.res)) {
+		return Reservation{}, false
+	}
+	r := &e.res[id-1]
+	return Reservation{ID: id, SKU: e.skus[r.sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty,
+		Expires: r.expires, Active: r.state == resActive}, true
+}
