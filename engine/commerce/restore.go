@@ -48,7 +48,14 @@ func (e *Engine) restore(r *wire.Reader) {
 		decodeLocation(r, &l.def)
 		l.capDay = r.Varint()
 		l.capUsed = decodeI32(r)
-		if _, dup := e.locByID[l.def.ID]; dup || r.Err() != nil {
+		if r.Err() != nil {
+			return
+		}
+		if why, field := validLocation(&l.def); why != ReasonNone {
+			corrupt(r, "location %d: %s %s", l.def.ID, field, why)
+			return
+		}
+		if _, dup := e.locByID[l.def.ID]; dup {
 			corrupt(r, "location %d repeated", l.def.ID)
 			return
 		}
