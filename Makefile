@@ -28,6 +28,14 @@ lint: vet fmt-check
 # Micro benchmarks of the core (one at a time; compare runs with benchstat).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./engine/...
+	$(MAKE) --no-print-directory bench-short
+
+# The short `oms bench` set, well under a minute: open-loop latency of the
+# engine, durable, grpc and fix scenarios on both workloads; the table on
+# stdout, the files in bench/results/<UTC time>/.
+.PHONY: bench-short
+bench-short: build
+	bin/oms bench --short
 
 # Each fuzz target for a minute (one at a time: go test -fuzz takes one).
 fuzz:

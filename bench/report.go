@@ -63,10 +63,14 @@ type Result struct {
 // Name is "<scenario>/<workload>".
 func (r *Result) Name() string { return r.Scenario + "/" + r.Workload }
 
-// Label names the result in charts and file names: with the rate when a
-// run has several rates for one scenario.
+// Label names the result's files: scenario, workload and offered rate.
 func (r *Result) Label() string {
 	return fmt.Sprintf("%s-%s-%g", r.Scenario, r.Workload, r.OfferedRate)
+}
+
+// Title names the result in the chart's legend.
+func (r *Result) Title() string {
+	return fmt.Sprintf("%s/%s @ %g/s", r.Scenario, r.Workload, r.OfferedRate)
 }
 
 // Machine describes where a run happened.

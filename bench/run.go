@@ -27,7 +27,8 @@ type Options struct {
 	// latency, or the driver itself caps the throughput (the latency is
 	// still measured from the schedule, so a cap shows as queueing).
 	Workers int
-	// Short is the quick set: short runs at moderate rates.
+	// Short is the quick set, well under a minute: 1.5s runs after 0.5s of
+	// warm-up, at the lower default rates, with a 2000-order book.
 	Short bool
 	// FindMax steps the rate up from the first rate by StepFactor [1.5]
 	// until p99 passes MaxP99 [1ms], errors appear or the system
@@ -50,18 +51,20 @@ type Options struct {
 }
 
 // DefaultRate is each scenario's offered rate when none is given: well
-// within what a small machine sustains, so the figures show latency rather
-// than saturation. Short runs use half of it.
-func DefaultRate(scenario string) float64 {
-	switch scenario {
-	case ScenarioEngine:
-		return 100000
-	case ScenarioDurable:
-		return 10000
-	case ScenarioGRPC:
-		return 4000
+// within what a small machine sustains, so that the figures show latency
+// rather than saturation. The short set runs at lower rates still, so that
+// it stays meaningful on a busy laptop.
+func DefaultRate(scenario string, short bool) float64 {
+	rates := map[string][2]float64{
+		ScenarioEngine:  {100000, 20000},
+		ScenarioDurable: {10000, 2000},
+		ScenarioGRPC:    {4000, 1000},
+		ScenarioFIX:     {200, 50}, // see maxFIXSessions
+	}[scenario]
+	if short {
+		return rates[1]
 	}
-	return 200 // fix: see maxFIXSessions
+	return rates[0]
 }
 
 var allScenarios = []string{ScenarioEngine, ScenarioDurable, ScenarioGRPC, ScenarioFIX}
@@ -77,7 +80,7 @@ func (o *Options) withDefaults() Options {
 	if out.Duration == 0 {
 		out.Duration = 10 * time.Second
 		if out.Short {
-			out.Duration = 2 * time.Second
+			out.Duration = 1500 * time.Millisecond
 		}
 	}
 	if out.Warmup == 0 {
@@ -100,6 +103,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.Workload.Seed == 0 {
 		out.Workload.Seed = 1
+	}
+	if out.Workload.Resting == 0 && out.Short {
+		out.Workload.Resting = 2000
 	}
 	return out
 }
@@ -175,11 +181,7 @@ func (o *Options) rates(sc string) []float64 {
 	if len(o.Rates) > 0 {
 		return o.Rates
 	}
-	r := DefaultRate(sc)
-	if o.Short {
-		r /= 2
-	}
-	return []float64{r}
+	return []float64{DefaultRate(sc, o.Short)}
 }
 
 func runScenario(ctx context.Context, o *Options, rec *Record, sc, wl string) error {
@@ -356,7 +358,7 @@ func WriteOutputs(dir string, rec *Record, title string) error {
 		if r.Hist == nil {
 			continue
 		}
-		series = append(series, SeriesOf(r.Label(), r.Hist))
+		series = append(series, SeriesOf(r.Title(), r.Hist))
 		if err := write(r.Label()+".hgrm", func(w io.Writer) error { return WriteHGRM(w, r.Hist) }); err != nil {
 			return err
 		}

@@ -21,11 +21,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runBenchCompare(args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("bench", "[flags] | compare a.json b.json", stderr)
-	short := fs.Bool("short", false, "the quick set: 2s runs at half the default rates (what `make bench` runs)")
+	short := fs.Bool("short", false, "the quick set, well under a minute: 1.5s runs at low rates (what `make bench` runs)")
 	scenarios := fs.String("scenarios", "engine,durable,grpc,fix", "scenarios to run, comma separated: engine, durable, grpc, fix")
 	workloads := fs.String("workloads", "trade,commerce", "workloads, comma separated: trade, commerce (fix runs trade only)")
-	rates := fs.String("rate", "", "offered rates per second, comma separated, each run in turn (default: per scenario, engine 100000, durable 10000, grpc 4000, fix 200; half with --short)")
-	duration := fs.Duration("duration", 0, "measured time per run (default 10s, 2s with --short)")
+	rates := fs.String("rate", "", "offered rates per second, comma separated, each run in turn (default: per scenario, engine 100000, durable 10000, grpc 4000, fix 200; with --short 20000, 2000, 1000, 50)")
+	duration := fs.Duration("duration", 0, "measured time per run (default 10s, 1.5s with --short)")
 	warmup := fs.Duration("warmup", 0, "unmeasured time before each run (default 2s, 500ms with --short)")
 	workers := fs.Int("workers", 1024, "operations in flight at most for durable and grpc (fix: at most one per session, 16)")
 	findMax := fs.Bool("find-max", false, "step the rate up from the first --rate until p99 passes --max-p99")
@@ -34,9 +34,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "", "benchmark a running server's gRPC address (127.0.0.1 only) instead of one started in process")
 	token := fs.String("token", "", "administrator token for --addr (default $OMS_TOKEN)")
 	seed := fs.Uint64("seed", 1, "workload seed: the same seed gives the same commands")
-	resting := fs.Int("resting", 5000, "trade workload: resting orders in the book")
+	resting := fs.Int("resting", 0, "trade workload: resting orders in the book (default 5000, 2000 with --short)")
 	skus := fs.Int("skus", 2000, "commerce workload: catalogue size")
-	out := fs.String("out", "", "output directory (default bench-results/<UTC time>)")
+	out := fs.String("out", "", "output directory (default bench/results/<UTC time>, ignored by git)")
 	tmp := fs.String("tmp", "", "directory for the journals of durable and in-process servers (default the system temp dir)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
@@ -70,7 +70,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("bench-results", time.Now().UTC().Format("20060102-150405"))
+		dir = filepath.Join("bench", "results", time.Now().UTC().Format("20060102-150405"))
 	}
 	rec, runErr := bench.Run(ctx, o)
 	if rec == nil {
