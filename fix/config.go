@@ -145,6 +145,9 @@ func (cfg *Config) validate() (map[quickfix.SessionID]*sessionRules, error) {
 	if len(sessions) == 0 {
 		return nil, errors.New("fix: settings: at least one [SESSION] is required")
 	}
+	if err := cfg.checkListener(); err != nil {
+		return nil, err
+	}
 	rules := make(map[quickfix.SessionID]*sessionRules, len(sessions))
 	for id, s := range sessions {
 		if _, err := versionOf(id.BeginString); err != nil {
@@ -194,4 +197,23 @@ func parseRules(s *quickfix.SessionSettings) (*sessionRules, error) {
 		r.maxPerSecond = n
 	}
 	return r, nil
+}
+
+// checkListener refuses a Listener whose port differs from a session's
+// SocketAcceptPort: QuickFIX would silently drop that session's logons.
+func (cfg *Config) checkListener() error {
+	if cfg.Listener == nil {
+		return nil
+	}
+	addr, ok := cfg.Listener.Addr().(*net.TCPAddr)
+	if !ok {
+		return fmt.Errorf("fix: config: Listener %v: must be a TCP listener", cfg.Listener.Addr())
+	}
+	for id, s := range cfg.Settings.SessionSettings() {
+		port, err := s.IntSetting(config.SocketAcceptPort)
+		if err != nil || port != addr.Port {
+			return fmt.Errorf("fix: settings session %s: %s must be the Listener's port %d", id, config.SocketAcceptPort, addr.Port)
+		}
+	}
+	return nil
 }

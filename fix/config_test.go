@@ -94,3 +94,17 @@ func TestParseRulesPassword(t *testing.T) {
 		require.Equal(t, &sessionRules{accounts: []string{"A", "B"}, password: "pw", cancelOnDisconnect: true, maxPerSecond: 5}, r)
 	}
 }
+
+func TestConfigListenerPort(t *testing.T) {
+	l, port := listen(t, 0)
+	defer l.Close()
+	text := gatewaySettings(t.TempDir(), port+1, "", "")
+	s, err := ParseSettings(strings.NewReader(text))
+	require.NoError(t, err)
+	_, err = (&Config{Settings: s, Listener: l}).validate()
+	require.ErrorContains(t, err, "SocketAcceptPort must be the Listener's port")
+	s, err = ParseSettings(strings.NewReader(gatewaySettings(t.TempDir(), port, "", "")))
+	require.NoError(t, err)
+	_, err = (&Config{Settings: s, Listener: l}).validate()
+	require.NoError(t, err)
+}
