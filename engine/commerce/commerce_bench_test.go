@@ -96,7 +96,9 @@ func channelIDs() []string {
 func resetOrders(e *Engine) {
 	e.orders, e.lines, e.allocs, e.hist = e.orders[:0], e.lines[:0], e.allocs[:0], e.hist[:0]
 	e.ships, e.shipLines, e.rmas, e.rmaLines = e.ships[:0], e.shipLines[:0], e.rmas[:0], e.rmaLines[:0]
-	clear(e.idem)
+	for i := range e.idem {
+		clear(e.idem[i])
+	}
 	for i := range e.custs {
 		e.custs[i].head, e.custs[i].tail, e.custs[i].exposure = -1, -1, 0
 	}

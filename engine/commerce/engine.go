@@ -165,7 +165,7 @@ type Engine struct {
 	res    []reservation // by id-1
 	expiry *btree.BTreeG[resKey]
 
-	idem      map[idemKey]int32
+	idem      [channelCount]map[string]int32 // per channel: channel order id -> order index
 	custs     []customer
 	custByKey map[string]int32
 	chanHead  [channelCount]int32
@@ -183,17 +183,11 @@ type Engine struct {
 	touched []cellRef
 }
 
-type idemKey struct {
-	channel Channel
-	id      string
-}
-
 // New returns an empty commerce engine.
 func New() *Engine {
 	e := &Engine{
 		locByID:   make(map[LocationID]int32),
 		skuByName: make(map[SKU]int32),
-		idem:      make(map[idemKey]int32),
 		custByKey: make(map[string]int32),
 		expiry: btree.NewBTreeGOptions(func(a, b resKey) bool {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
@@ -201,6 +195,7 @@ func New() *Engine {
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1
+		e.idem[i] = make(map[string]int32)
 	}
 	return e
 }

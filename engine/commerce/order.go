@@ -224,7 +224,7 @@ func (e *Engine) placeOrder(c *Command) {
 		e.reject(c.Kind, ReasonMissingChannelOrderID, "channel_order_id", 0)
 		return
 	}
-	if oi, dup := e.idem[idemKey{c.Channel, c.ChannelOrderID}]; dup {
+	if oi, dup := e.idem[c.Channel][c.ChannelOrderID]; dup {
 		e.replayPlacement(oi)
 		return
 	}
@@ -268,7 +268,7 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 		e.lines = append(e.lines, line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
 			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
 	}
-	e.idem[idemKey{c.Channel, c.ChannelOrderID}] = oi
+	e.idem[c.Channel][c.ChannelOrderID] = oi
 	e.linkOrder(oi)
 	return oi
 }

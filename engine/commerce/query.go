@@ -149,7 +149,10 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 
 // OrderByChannelID returns the id of the order placed with a channel order id.
 func (e *Engine) OrderByChannelID(ch Channel, channelOrderID string) (OrderID, bool) {
-	oi, ok := e.idem[idemKey{ch, channelOrderID}]
+	if ch == 0 || ch >= channelCount {
+		return 0, false
+	}
+	oi, ok := e.idem[ch][channelOrderID]
 	if !ok {
 		return 0, false
 	}

@@ -174,7 +174,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 		}
 	}
 	e.orders = append(e.orders, o)
-	e.idem[idemKey{o.channel, o.channelOrderID}] = oi
+	e.idem[o.channel][o.channelOrderID] = oi
 	e.linkOrder(oi)
 	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
 		return false
