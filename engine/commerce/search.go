@@ -1,5 +1,7 @@
 package commerce
 
+import "math/bits"
+
 // planSplit chooses the locations of a splittable shipping order: see the
 // comment at the top of source.go.
 func (e *Engine) planSplit() {
@@ -29,6 +31,7 @@ func (e *Engine) planSplit() {
 		return
 	}
 	e.buildLineCands()
+	s.buildMasks()
 	// Union-find over lines: a free candidate joins the lines it can serve.
 	s.parent = growI32(s.parent, nl)
 	for l := range s.parent {
@@ -147,33 +150,40 @@ func (e *Engine) solveComponent() {
 // candidate, what its best twin lost on, for the Why of the plan. It returns
 // the number of candidates and the most lines one candidate serves.
 func (s *sourcer) dedupe() (compCands, maxTouch int) {
-	nl, nc := len(s.req), len(s.cands)
+	nc := len(s.cands)
 	s.shadow = s.shadow[:0]
 	for range nc {
 		s.shadow = append(s.shadow, 0)
 	}
 	s.cc = s.cc[:0]
 	s.ccMask = s.ccMask[:0]
-	masked := len(s.comp) <= 64
+	var comp uint64
+	masked := len(s.req) <= 64
+	if masked {
+		for _, l := range s.comp {
+			comp |= 1 << l
+		}
+	}
 	for c := range nc {
 		if s.cands[c].forced {
 			continue
 		}
-		touch, saturating := 0, true
 		var mask uint64
-		for i, l := range s.comp {
-			if a := s.avail[c*nl+int(l)]; a > 0 {
-				touch++
-				saturating = saturating && a >= s.rem[l]
-				mask |= 1 << (i & 63)
-			}
+		var touch int
+		saturating := false
+		if masked {
+			mask = s.lmask[c] & comp
+			touch = bits.OnesCount64(mask)
+			saturating = s.smask[c]&mask == mask
+		} else {
+			touch = s.touch(c)
 		}
 		if touch == 0 {
 			continue
 		}
 		compCands++
 		maxTouch = max(maxTouch, touch)
-		if !saturating || !masked {
+		if !saturating {
 			continue
 		}
 		// cc and ccMask hold the kept saturating candidates and their lines.
@@ -193,6 +203,43 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 		s.ccMask = append(s.ccMask, mask)
 	}
 	return compCands, maxTouch
+}
+
+// touch counts the component's lines candidate c serves.
+func (s *sourcer) touch(c int) int {
+	nl := len(s.req)
+	n := 0
+	for _, l := range s.comp {
+		if s.avail[c*nl+int(l)] > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// buildMasks records, for orders of up to 64 lines, the lines each
+// candidate serves (lmask) and those it covers alone (smask: ATP at least
+// the remaining need).
+func (s *sourcer) buildMasks() {
+	nl, nc := len(s.req), len(s.cands)
+	if nl > 64 {
+		return
+	}
+	s.lmask = s.lmask[:0]
+	s.smask = s.smask[:0]
+	for c := range nc {
+		var lm, sm uint64
+		for l := range nl {
+			if a := s.avail[c*nl+l]; a > 0 {
+				lm |= 1 << l
+				if a >= s.rem[l] {
+					sm |= 1 << l
+				}
+			}
+		}
+		s.lmask = append(s.lmask, lm)
+		s.smask = append(s.smask, sm)
+	}
 }
 
 // undedupe lifts the twins' exclusion.

@@ -105,7 +105,9 @@ type sourcer struct {
 	exStack  []int32
 	cc       []int32  // the current component's distinct candidates
 	shadow   []Why    // per candidate: what its best twin lost on
-	ccMask   []uint64 // the lines (bit per component position) each kept twin serves
+	ccMask   []uint64 // the lines each kept twin serves
+	lmask    []uint64 // per candidate: the lines it serves (orders of up to 64 lines)
+	smask    []uint64 // per candidate: the lines it covers alone
 	maxTouch int
 	chosen   []int32
 	best     planRec
