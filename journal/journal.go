@@ -84,6 +84,7 @@ func (o *Options) withDefaults() Options {
 // writer); every other method is safe for concurrent use.
 type Journal struct {
 	db   *pebble.DB
+	lock *pebble.Lock
 	opts Options
 	log  *slog.Logger
 	tab  *crc32.Table
@@ -110,19 +111,47 @@ func Open(dir string, o Options) (*Journal, error) {
 	}
 	opts := o.withDefaults()
 	j := &Journal{opts: opts, log: opts.Logger, tab: crc32.MakeTable(crc32.Castagnoli)}
-	if err := checkWALTail(opts.FS, dir, j.log); err != nil {
+	lock, err := lockDir(opts.FS, dir, opts.ReadOnly)
+	if err != nil {
 		return nil, err
 	}
-	db, err := pebble.Open(dir, j.pebbleOptions())
+	// The WAL is read under the lock, so a live writer's half-written
+	// tail is never mistaken for a torn one.
+	if err := checkWALTail(opts.FS, dir, j.log); err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	po := j.pebbleOptions()
+	po.Lock = lock
+	db, err := pebble.Open(dir, po)
 	if err != nil {
+		_ = lock.Close()
 		return nil, fmt.Errorf("journal: open %s: %w", dir, err)
 	}
-	j.db = db
+	j.db, j.lock = db, lock
 	if err := j.loadBounds(); err != nil {
 		_ = db.Close()
+		_ = lock.Close()
 		return nil, err
 	}
 	return j, nil
+}
+
+// lockDir creates dir (unless read-only) and takes the store's directory
+// lock, so that one process at a time opens it.
+func lockDir(fs vfs.FS, dir string, readOnly bool) (*pebble.Lock, error) {
+	if readOnly {
+		if _, err := fs.Stat(dir); err != nil {
+			return nil, fmt.Errorf("journal: open %s read-only: %w", dir, err)
+		}
+	} else if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("journal: create %s: %w", dir, err)
+	}
+	lock, err := pebble.LockDirectory(dir, fs)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %s is in use (another process holds its lock): %w", dir, err)
+	}
+	return lock, nil
 }
 
 // pebbleOptions chooses Pebble's settings for this access pattern: one
@@ -306,6 +335,11 @@ func (j *Journal) Close() error {
 // closeDB closes Pebble. After a fatal commit error Pebble may report more
 // through Fatalf while closing; that is returned as an error too.
 func (j *Journal) closeDB() (err error) {
+	defer func() { // runs last: the lock is released whatever happened
+		if lerr := j.lock.Close(); err == nil && lerr != nil {
+			err = fmt.Errorf("journal: close: release lock: %w", lerr)
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			fe, ok := r.(fatalError)

@@ -381,6 +381,18 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 
 }
 
+func TestOneOpenerAtATime(t *testing.T) {
+	mem := vfs.NewMem()
+	j := openT(t, mem, Options{})
+	_, err := Open("db", Options{FS: mem, Logger: testLogger(nil), ReadOnly: true})
+	require.ErrorContains(t, err, "db is in use")
+	require.NoError(t, j.Close())
+	ro := openT(t, mem, Options{ReadOnly: true})
+	require.NoError(t, ro.Close())
+	_, err = Open("missing", Options{FS: mem, Logger: testLogger(nil), ReadOnly: true})
+	require.ErrorContains(t, err, "open missing read-only")
+}
+
 func TestOptionsValidated(t *testing.T) {
 	_, err := Open("db", Options{FS: vfs.NewMem(), KeepSnapshots: -1})
 	require.ErrorContains(t, err, "KeepSnapshots")

@@ -69,6 +69,11 @@ func TestSubmitValidatesKind(t *testing.T) {
 	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
 	_, err = v.s.Submit(context.Background(), engine.Command{Kind: engine.KindCommerce, Commerce: commerce.Command{Kind: 200}})
 	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = v.s.Submit(ctx, tick())
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorContains(t, err, "not submitted")
 	require.Zero(t, v.j.LastSeq())
 }
 

@@ -106,10 +106,10 @@ func (s *Sequencer) engineLoop() {
 func (s *Sequencer) apply(b *batch) {
 	n := len(b.cmds)
 	results := make([]Result, n)
-	var (
-		trade []book.Event
-		comm  []commerce.Event
-	)
+	// One slab of events per batch, sized from the previous batches' events
+	// per command so that it rarely grows (events are large values).
+	trade := make([]book.Event, 0, s.tradeRate.estimate(n))
+	comm := make([]commerce.Event, 0, s.commRate.estimate(n))
 	for i := range b.cmds {
 		s.out.Reset()
 		s.eng.Apply(&b.cmds[i], &s.out)
@@ -127,6 +127,8 @@ func (s *Sequencer) apply(b *batch) {
 			res.Commerce = comm[start:len(comm):len(comm)]
 		}
 	}
+	s.tradeRate.observe(len(trade), n)
+	s.commRate.observe(len(comm), n)
 	for i, r := range b.reqs {
 		s.reply(r, &results[i], nil)
 	}
@@ -148,4 +150,17 @@ func copyRestricted(evs []book.Event) {
 			evs[i].Acct.Restricted = append([]string(nil), r...)
 		}
 	}
+}
+
+// eventRate tracks events per command (in 1/16ths), to size event slabs.
+// Engine goroutine only.
+type eventRate struct{ per16 int }
+
+func (r *eventRate) estimate(cmds int) int {
+	return cmds*r.per16/16 + cmds/8 + 8
+}
+
+func (r *eventRate) observe(events, cmds int) {
+	// An exponential moving average, quick to follow a change of workload.
+	r.per16 = (r.per16 + 16*events/max(cmds, 1) + 1) / 2
 }

@@ -130,6 +130,7 @@ type Sequencer struct {
 	ctl     chan func() // queries and snapshots, run on the engine goroutine
 	stopped chan struct{}
 	free    sync.Pool // *batch
+	reqPool sync.Pool // *request
 
 	// mu guards closed against the inbox being closed under a Submit.
 	mu      sync.RWMutex
@@ -144,7 +145,8 @@ type Sequencer struct {
 
 	next uint64 // next seq to stamp; writer goroutine only
 
-	out engine.Output // engine goroutine only
+	out                 engine.Output // engine goroutine only
+	tradeRate, commRate eventRate     // engine goroutine only
 
 	subs subscribers
 
@@ -223,35 +225,64 @@ func (s *Sequencer) Err() error {
 // Submit journals and applies cmd and returns its result. The sequencer
 // stamps Seq and Time (the values in cmd are ignored). Submit returns only
 // after the command is durable and applied. It never blocks on a full inbox:
-// it returns ErrOverloaded. If ctx ends first, Submit returns ctx's error
-// and the command's outcome is unknown (it may still be applied).
+// it returns ErrOverloaded. If ctx has ended, nothing is submitted; if it
+// ends while Submit waits, Submit returns ctx's error and the command's
+// outcome is unknown (it may still be applied).
 func (s *Sequencer) Submit(ctx context.Context, cmd engine.Command) (*Result, error) {
 	if err := validate(&cmd); err != nil {
 		return nil, err
 	}
-	r := &request{cmd: cmd, done: make(chan struct{}, 1)}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return nil, s.closedErr()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sequencer: submit: not submitted: %w", err)
 	}
-	if err := s.Err(); err != nil {
-		s.mu.RUnlock()
+	r := s.getRequest()
+	r.cmd = cmd
+	if err := s.enqueue(r); err != nil {
+		s.putRequest(r)
 		return nil, err
 	}
 	select {
-	case s.inbox <- r:
-	default:
-		s.mu.RUnlock()
-		return nil, ErrOverloaded
-	}
-	s.mu.RUnlock()
-	select {
 	case <-r.done:
-		return r.res, r.err
+		res, err := r.res, r.err
+		s.putRequest(r)
+		return res, err
 	case <-ctx.Done():
+		// r is abandoned, not pooled: the sequencer still replies to it.
 		return nil, fmt.Errorf("sequencer: submit: outcome unknown: %w", ctx.Err())
 	}
+}
+
+// enqueue puts r in the inbox, or says why not.
+func (s *Sequencer) enqueue(r *request) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return s.closedErr()
+	}
+	if err := s.Err(); err != nil {
+		return err
+	}
+	select {
+	case s.inbox <- r:
+		return nil
+	default:
+		return ErrOverloaded
+	}
+}
+
+// getRequest and putRequest pool requests and their reply channels.
+// INVARIANT: a pooled request's done channel is empty: it is pooled only
+// after its one reply was received, or when it was never enqueued.
+func (s *Sequencer) getRequest() *request {
+	if r, ok := s.reqPool.Get().(*request); ok {
+		return r
+	}
+	return &request{done: make(chan struct{}, 1)}
+}
+
+func (s *Sequencer) putRequest(r *request) {
+	r.cmd, r.res, r.err = engine.Command{}, nil, nil
+	s.reqPool.Put(r)
 }
 
 // validate refuses commands that the journal could store but not decode,
