@@ -138,6 +138,9 @@ func formatEvent(ev *Event) string {
 	if ev.Line != 0 {
 		w("line=%d", ev.Line)
 	}
+	if ev.Kind != EvRejected && ev.Reason != ReasonNone {
+		w("reason=%s", ev.Reason)
+	}
 	switch ev.Kind {
 	case EvRejected:
 		w("%s reason=%s field=%s", ev.Cmd, ev.Reason, ev.Field)

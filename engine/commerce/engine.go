@@ -181,6 +181,8 @@ type Engine struct {
 
 	src     sourcer // scratch, reused across placements
 	touched []cellRef
+	// allocScratch is coverShortfall's list of one order's allocations.
+	allocScratch []int32
 }
 
 // New returns an empty commerce engine.

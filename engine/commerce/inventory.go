@@ -103,19 +103,14 @@ func (e *Engine) setStock(c *Command) {
 			e.reject(c.Kind, ReasonStaleVersion, "version", 0)
 			return
 		}
-		if c.Qty < cl.allocated+cl.reserved {
-			e.reject(c.Kind, ReasonBelowCommitted, "qty", 0)
-			return
-		}
 		old = cl.onHand
 	}
 	sku, ci = e.ensureCell(c.SKU, loc)
 	cl := &e.skus[sku].cells[ci]
 	cl.onHand, cl.version = c.Qty, c.Version
+	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty-old, 0)
-	if c.Qty > old {
-		e.fillBackorders(sku, ci)
-	}
+	e.fillBackorders(sku, ci)
 }
 
 func (e *Engine) adjustStock(c *Command) {
@@ -131,25 +126,20 @@ func (e *Engine) adjustStock(c *Command) {
 		e.reject(c.Kind, ReasonInvalidAdjustReason, "adjust", 0)
 		return
 	}
-	var onHand, committed Qty
+	var onHand Qty
 	if ci >= 0 {
-		cl := &e.skus[sku].cells[ci]
-		onHand, committed = cl.onHand, cl.allocated+cl.reserved
+		onHand = e.skus[sku].cells[ci].onHand
 	}
-	if onHand+c.Qty > MaxQty {
+	if onHand+c.Qty > MaxQty || onHand+c.Qty < 0 {
+		// Nothing can be counted below zero.
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
-		return
-	}
-	if onHand+c.Qty < committed {
-		e.reject(c.Kind, ReasonBelowCommitted, "qty", 0)
 		return
 	}
 	sku, ci = e.ensureCell(c.SKU, loc)
 	e.skus[sku].cells[ci].onHand += c.Qty
+	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty, c.Adjust)
-	if c.Qty > 0 {
-		e.fillBackorders(sku, ci)
-	}
+	e.fillBackorders(sku, ci)
 }
 
 func (e *Engine) setSafety(c *Command) {

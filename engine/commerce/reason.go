@@ -34,7 +34,7 @@ const (
 	ReasonInvalidTTL
 	ReasonInvalidDate
 	ReasonInvalidAdjustReason
-	ReasonBelowCommitted // the new on hand would be below allocated + reserved
+	ReasonBelowCommitted // not produced: counts below committed stock re-source instead (see ReasonStockShortage)
 	ReasonOnHold
 	ReasonNothingToRelease
 	ReasonUnknownLine
@@ -53,6 +53,7 @@ const (
 	ReasonShipCompleteConflict // ship-complete lines reserved at different locations
 	ReasonOverflow             // a quantity or amount too large to compute exactly
 	ReasonInsufficientStock    // a reservation larger than the location's ATP
+	ReasonStockShortage        // not a rejection: a count below committed stock ended a reservation or backordered an allocation
 	reasonCount
 )
 
@@ -104,6 +105,7 @@ var reasonNames = [...]string{
 	ReasonShipCompleteConflict:    "ship_complete_conflict",
 	ReasonOverflow:                "overflow",
 	ReasonInsufficientStock:       "insufficient_stock",
+	ReasonStockShortage:           "stock_shortage",
 }
 
 func (r Reason) String() string {
