@@ -27,8 +27,10 @@
 //     allocated + reserved never exceeds on hand; allocated always equals the
 //     open allocations of the orders, reserved the active reservations.
 //     Every change of a level is an EvStock event with the new levels and the
-//     network ATP, so a channel can mirror availability. Build with
-//     -tags invariants to check all of it after every command.
+//     network ATP, so a channel can mirror availability. A count below
+//     committed stock wins: reservations, then allocations give way and are
+//     backordered (shortfall.go). Build with -tags invariants to check all
+//     of it after every command.
 //   - Placing an order is idempotent by (channel, channel order id): a
 //     re-submit replays the first result's order events with Duplicate set
 //     and never creates a second order. A rejected placement records nothing,
@@ -38,6 +40,10 @@
 //     geo.go for the integer distance approximation).
 //   - Snapshot is canonical (no map order, no internal indexes) and
 //     complete; Restore rebuilds derived indexes from it.
+//
+// Limits: every order stays in memory (closed orders are not archived yet);
+// an order has at most MaxLines lines; quantities and amounts are bounded by
+// MaxQty and MaxMoney so every sum is exact.
 //
 // Not safe for concurrent use: the sequencer owns the engine.
 package commerce
