@@ -278,3 +278,19 @@ func TestTailResumesFromSeq(t *testing.T) {
 	require.Contains(t, got.String(), "level")
 	require.Contains(t, got.String(), "9990")
 }
+
+func TestLoadBothModes(t *testing.T) {
+	s := startTest(t, func() Config { c := testConfig(t, t.TempDir()); c.Demo = true; return c }())
+	for _, mode := range []string{"stream", "unary"} {
+		out, err := cli(t, s, demoAdminToken, "load", "--mode", mode, "--clients", "4", "--rate", "200", "--duration", "1s",
+			"--warmup", "100ms", "--skus", "5")
+		require.NoError(t, err, out)
+		require.Contains(t, out, mode+", 4 clients")
+		require.NotContains(t, out, "first error", out)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, strings.Fields(lines[len(lines)-1]), 8, out)
+		require.Equal(t, "0", strings.Fields(lines[len(lines)-1])[2], "no errors: %s", out)
+	}
+	err := runLoad(context.Background(), []string{"--addr", "10.0.0.1:50051", "--token", demoAdminToken}, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "loopback")
+}
