@@ -53,6 +53,17 @@
 //   - One session's messages are handled in order: each is submitted and
 //     applied before the next is read.
 //
-// QuickFIX/Go keeps sessions in a process-wide registry: two gateways with the
-// same session ids cannot be open at once in one process.
+// # Limits
+//
+//   - Reports are produced from the sequencer's live feed. Close drains it;
+//     after a crash, reports of commands applied but not yet handed to
+//     QuickFIX are not regenerated (the orders' state is right, and an
+//     OrderStatusRequest answers from it).
+//   - One session has one request in flight (that is what keeps its order);
+//     its throughput is bounded by the sequencer's commit latency, and many
+//     sessions share each group commit.
+//   - FIX 4.2 has no OrderMassCancelRequest and no Password field; the
+//     gateway accepts both on 4.2 sessions as an extension.
+//   - QuickFIX/Go keeps sessions in a process-wide registry: two gateways
+//     with the same session ids cannot be open at once in one process.
 package fix
