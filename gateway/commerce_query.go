@@ -310,12 +310,18 @@ func (s *commerceServer) GetCounters(ctx context.Context, _ *pb.GetCountersReque
 	return out, nil
 }
 
-// ListLocations needs the commerce engine to list its locations, which it
-// does not yet expose (it answers Location(id) only); until then the call
-// says so rather than return a partial list.
+// ListLocations lists every location, by id.
 func (s *commerceServer) ListLocations(ctx context.Context, _ *pb.ListLocationsRequest) (*pb.ListLocationsResponse, error) {
 	if err := channelOrAdmin(ctx); err != nil {
 		return nil, err
 	}
-	return nil, status.Error(codes.Unimplemented, "ListLocations: the commerce engine does not list locations yet")
+	var locs []commerce.Location
+	if err := s.g.query(ctx, func(e *engine.Engine) { locs = e.Commerce().Locations() }); err != nil {
+		return nil, err
+	}
+	out := &pb.ListLocationsResponse{Locations: make([]*pb.Location, len(locs))}
+	for i := range locs {
+		out.Locations[i] = locationToPB(&locs[i])
+	}
+	return out, nil
 }

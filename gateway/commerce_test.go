@@ -97,6 +97,12 @@ func TestCommerceOrderLifecycle(t *testing.T) {
 		Lines: []*pb.LineQty{{Line: 2, Qty: 1, Condition: pb.Condition_CONDITION_RESELLABLE}}})
 	require.NoError(t, err)
 
+	locs, err := cc.ListLocations(web, &pb.ListLocationsRequest{})
+	require.NoError(t, err)
+	require.Len(t, locs.GetLocations(), 2)
+	require.Equal(t, uint32(2), locs.GetLocations()[1].GetId())
+	require.Equal(t, int32(45_764_000), locs.GetLocations()[1].GetAt().GetLat())
+
 	counters, err := cc.GetCounters(web, &pb.GetCountersRequest{})
 	require.NoError(t, err)
 	require.NotEmpty(t, counters.GetCounters())
