@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,7 +153,7 @@ func loadRun(ctx context.Context, cf *clientFlags, f *loadFlags, rate float64, s
 	}
 	defer stop()
 	l := bench.Load{Rate: rate, Ops: int(rate * f.duration.Seconds()), Warmup: int(rate * f.warmup.Seconds()), Workers: f.workers}
-	out, err := bench.Drive(ctx, bench.NewWallClock(50*time.Microsecond), l, op, nil, time.Second)
+	out, err := bench.Drive(ctx, newLoadClock(), l, op, nil, time.Second)
 	if err != nil {
 		return err
 	}
@@ -258,4 +259,23 @@ func (s *entryStream) place(id uint64, r *pb.PlaceOrderRequest) error {
 		return fmt.Errorf("%s: %s", codes.Code(e.GetCode()), e.GetMessage())
 	}
 	return nil
+}
+
+// loadClock is the wall clock for bench.Drive: it sleeps until 100µs
+// before each send time and yields from there, since timer wake-ups on a
+// busy machine are late by more than the latencies measured.
+type loadClock struct{ origin time.Time }
+
+func newLoadClock() loadClock { return loadClock{origin: time.Now()} }
+
+func (c loadClock) Now() time.Duration { return time.Since(c.origin) }
+
+func (c loadClock) SleepUntil(t time.Duration) {
+	const spin = 100 * time.Microsecond
+	if d := t - c.Now(); d > spin {
+		time.Sleep(d - spin)
+	}
+	for c.Now() < t {
+		runtime.Gosched()
+	}
 }
