@@ -444,3 +444,38 @@ func TestSnapshotUnderLoad(t *testing.T) {
 	require.Equal(t, want, got)
 	require.Equal(t, snaps[len(snaps)-1], v2.st.SnapshotSeq)
 }
+
+func TestSubmitBatchIsContiguousAndAtomic(t *testing.T) {
+	fs := vfs.NewMem()
+	v := open(t, fs, "db", journal.Options{}, sequencer.Options{MaxBatch: 64})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			g := journaltest.NewGen(uint64(14 + w))
+			for i := range 20 {
+				n := 1 + (w*7+i*13)%150 // some larger than MaxBatch
+				res, err := v.s.SubmitBatch(context.Background(), g.Batch(n))
+				require.NoError(t, err)
+				require.Len(t, res, n)
+				for k := range res {
+					require.Equal(t, res[0].Seq+uint64(k), res[k].Seq, "a batch's seqs are consecutive")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	_, err := v.s.SubmitBatch(context.Background(), nil)
+	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
+	bad := journaltest.NewGen(1).Batch(3)
+	bad[1].Kind = 77
+	_, err = v.s.SubmitBatch(context.Background(), bad)
+	require.ErrorIs(t, err, sequencer.ErrInvalidCommand)
+	require.ErrorContains(t, err, "command 1")
+	want, seq := v.digest(t)
+	v.close(t)
+	v2 := open(t, fs, "db", journal.Options{}, sequencer.Options{})
+	defer v2.close(t)
+	got, seq2 := v2.digest(t)
+	require.Equal(t, seq, seq2)
+	require.Equal(t, want, got)
+}

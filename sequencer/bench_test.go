@@ -28,8 +28,53 @@ var benchBatches = []int{1, 16, 128, 1024, 4096}
 func BenchmarkDurable(b *testing.B) {
 	for _, n := range benchBatches {
 		b.Run(fmt.Sprintf("sequencer/batch=%d", n), func(b *testing.B) { benchSequencer(b, n) })
+		b.Run(fmt.Sprintf("sequencer-bulk/batch=%d", n), func(b *testing.B) { benchSequencerBulk(b, n) })
 		b.Run(fmt.Sprintf("pebble/batch=%d", n), func(b *testing.B) { benchRawPebble(b, n) })
 	}
+}
+
+// benchSequencerBulk drives the sequencer with SubmitBatch calls of n
+// commands from two goroutines, so that the cost measured is the
+// sequencer's (stamp, journal, apply, results) rather than thousands of
+// submitting goroutines'. One op is one command.
+func benchSequencerBulk(b *testing.B, n int) {
+	j, err := journal.Open(b.TempDir(), journal.Options{Logger: quiet()})
+	require.NoError(b, err)
+	defer j.Close()
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{MaxBatch: n, Logger: quiet()})
+	require.NoError(b, err)
+	s.Start()
+	defer s.Close()
+	g := journaltest.NewGen(1)
+	bulks := make([][]engine.Command, 64)
+	for i := range bulks {
+		bulks[i] = g.Batch(n)
+	}
+	b.ReportAllocs()
+	b.SetParallelism(1)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for i := 0; ; i++ {
+			// One SubmitBatch per n ops.
+			for k := 0; k < n; k++ {
+				if !pb.Next() {
+					if k > 0 {
+						_, err := s.SubmitBatch(ctx, bulks[i%len(bulks)][:k])
+						require.NoError(b, err)
+					}
+					return
+				}
+			}
+			_, err := s.SubmitBatch(ctx, bulks[i%len(bulks)])
+			require.NoError(b, err)
+		}
+	})
+	el := time.Since(start)
+	st := s.Stats()
+	b.ReportMetric(float64(st.Commands)/el.Seconds(), "cmds/s")
+	b.ReportMetric(float64(st.Commands)/float64(max(st.Batches, 1)), "cmds/batch")
+	b.ReportMetric(float64(st.Batches)/el.Seconds(), "fsyncs/s")
 }
 
 func benchSequencer(b *testing.B, n int) {

@@ -22,23 +22,28 @@ func (s *Sequencer) writeLoop() {
 		}
 		b := s.getBatch()
 		b.reqs = append(b.reqs, first)
+		n := len(first.commands())
 	drain:
-		for len(b.reqs) < s.opts.MaxBatch {
+		for n < s.opts.MaxBatch {
 			select {
 			case r, ok := <-s.inbox:
 				if !ok {
 					break drain
 				}
 				b.reqs = append(b.reqs, r)
+				n += len(r.commands())
 			default:
 				break drain
 			}
 		}
 		now := s.opts.Now()
-		for i, r := range b.reqs {
-			c := r.cmd
-			c.Seq, c.Time = s.next+uint64(i), now
-			b.cmds = append(b.cmds, c)
+		seq := s.next
+		for _, r := range b.reqs {
+			for _, c := range r.commands() {
+				c.Seq, c.Time = seq, now
+				b.cmds = append(b.cmds, c)
+				seq++
+			}
 		}
 		if err := s.j.Append(b.cmds); err != nil {
 			s.failStop(b, err)
@@ -129,8 +134,16 @@ func (s *Sequencer) apply(b *batch) {
 	}
 	s.tradeRate.observe(len(trade), n)
 	s.commRate.observe(len(comm), n)
-	for i, r := range b.reqs {
-		s.reply(r, &results[i], nil)
+	off := 0
+	for _, r := range b.reqs {
+		k := len(r.commands())
+		if r.multi != nil {
+			r.all = results[off : off+k : off+k]
+		} else {
+			r.res = &results[off]
+		}
+		off += k
+		r.done <- struct{}{}
 	}
 	s.subs.publish(results)
 	s.nCommands.Add(uint64(n))

@@ -49,7 +49,8 @@ type Options struct {
 	// InboxSize bounds the commands waiting to be journaled (default 8192).
 	// A Submit finding it full fails at once with ErrOverloaded.
 	InboxSize int
-	// MaxBatch bounds the commands in one journal write (default 2048).
+	// MaxBatch bounds the commands in one journal write (default 2048);
+	// a SubmitBatch is never split, so a larger one is written whole.
 	MaxBatch int
 	// Now is the clock stamped on commands, in unix nanoseconds (default
 	// the wall clock).
@@ -155,10 +156,20 @@ type Sequencer struct {
 
 // request is one Submit waiting for its result.
 type request struct {
-	cmd  engine.Command
-	res  *Result
-	err  error
-	done chan struct{} // capacity 1: the sequencer never blocks on it
+	one   [1]engine.Command // Submit's command
+	multi []engine.Command  // SubmitBatch's commands (one unused)
+	res   *Result           // Submit's result
+	all   []Result          // SubmitBatch's results
+	err   error
+	done  chan struct{} // capacity 1: the sequencer never blocks on it
+}
+
+// commands returns the request's commands.
+func (r *request) commands() []engine.Command {
+	if r.multi != nil {
+		return r.multi
+	}
+	return r.one[:]
 }
 
 // batch is a group of requests journaled together.
@@ -236,7 +247,7 @@ func (s *Sequencer) Submit(ctx context.Context, cmd engine.Command) (*Result, er
 		return nil, fmt.Errorf("sequencer: submit: not submitted: %w", err)
 	}
 	r := s.getRequest()
-	r.cmd = cmd
+	r.one[0] = cmd
 	if err := s.enqueue(r); err != nil {
 		s.putRequest(r)
 		return nil, err
@@ -281,8 +292,50 @@ func (s *Sequencer) getRequest() *request {
 }
 
 func (s *Sequencer) putRequest(r *request) {
-	r.cmd, r.res, r.err = engine.Command{}, nil, nil
+	r.one[0], r.multi, r.res, r.all, r.err = engine.Command{}, nil, nil, nil, nil
 	s.reqPool.Put(r)
+}
+
+// SubmitBatch journals and applies cmds together and returns their results
+// in order. The commands get consecutive seqs and are written in one
+// journal batch, so they become durable all together or not at all; other
+// submitters' commands never come between them. It is Submit for many
+// commands at the cost of one inbox slot, for bulk loads and bursts; a
+// batch larger than MaxBatch is written alone. Errors are as for Submit: a
+// command of an unknown kind fails the whole call, naming its index.
+func (s *Sequencer) SubmitBatch(ctx context.Context, cmds []engine.Command) ([]*Result, error) {
+	if len(cmds) == 0 {
+		return nil, fmt.Errorf("%w: SubmitBatch needs at least one command", ErrInvalidCommand)
+	}
+	for i := range cmds {
+		if err := validate(&cmds[i]); err != nil {
+			return nil, fmt.Errorf("command %d: %w", i, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sequencer: submit: not submitted: %w", err)
+	}
+	r := s.getRequest()
+	r.multi = cmds
+	if err := s.enqueue(r); err != nil {
+		s.putRequest(r)
+		return nil, err
+	}
+	select {
+	case <-r.done:
+		all, err := r.all, r.err
+		s.putRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*Result, len(all))
+		for i := range all {
+			out[i] = &all[i]
+		}
+		return out, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sequencer: submit: outcome unknown: %w", ctx.Err())
+	}
 }
 
 // validate refuses commands that the journal could store but not decode,
