@@ -34,5 +34,9 @@
 //   - After a snapshot, commands older than RetainCommands below it, and
 //     snapshots beyond KeepSnapshots, are deleted; commands a kept snapshot
 //     needs are never deleted.
-//   - WriteJSON exports a command as one JSON line for audit.
+//   - One process at a time: Open takes the directory lock (read-only opens
+//     too) before it reads anything.
+//   - Scan reads stored commands with the same checks, for export
+//     (WriteJSON writes one command as a JSON line, for audit) and for
+//     rebuilding old results (Replayable says whether a seq still can be).
 package journal

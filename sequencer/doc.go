@@ -12,6 +12,7 @@
 //	defer j.Close()
 //	defer s.Close()
 //	res, err := s.Submit(ctx, engine.Command{Kind: engine.KindTrade, Trade: cmd})
+//	all, err := s.SubmitBatch(ctx, cmds) // consecutive seqs, one journal write
 //	sub, _ := s.Subscribe(0, 1024) // every result from now on, in seq order
 //	err = s.Query(ctx, func(e *engine.Engine) { /* read only */ })
 //	seq, err := s.Snapshot(ctx)
