@@ -31,6 +31,9 @@
 //     once draining or after the sequencer closed; a handler panic is
 //     INTERNAL with no stack trace (the stack is logged).
 //   - A reply is sent only after the command is durable and applied.
+//   - OrderEntryService carries many commands on one stream, authenticated
+//     once and pipelined (up to 1024 in flight per stream); each is checked
+//     and answered exactly as its unary call would be, by request id.
 //   - Streams carry each result's seq; a client resumes with from_seq = last
 //     seq + 1 and misses nothing while the sequencer still holds that seq
 //     (its ring); older resume points fail with OUT_OF_RANGE.
