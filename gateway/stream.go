@@ -109,12 +109,15 @@ func (f *orderFilter) orderChannel(ctx context.Context, e *commerce.Event) comme
 	return ch
 }
 
-func (f *orderFilter) trade(e *book.Event) bool {
+// trade returns the event as this stream shows it, or nil. A trade is
+// shown from the side the filter follows: the maker's view when only the
+// resting order is followed.
+func (f *orderFilter) trade(e *book.Event) *pb.TradeEvent {
 	switch e.Kind {
 	case book.EvLevel, book.EvInstrument, book.EvAccount, book.EvEndOfDay:
-		return false
+		return nil
 	}
-	mine := func(o *book.OrderState) bool {
+	follows := func(o *book.OrderState) bool {
 		if o.Account == "" || !f.p.CanTrade(o.Account) {
 			return false
 		}
@@ -126,7 +129,13 @@ func (f *orderFilter) trade(e *book.Event) bool {
 		}
 		return f.p.Admin && f.channel == 0 && f.order == 0
 	}
-	return mine(&e.Order) || (e.Kind == book.EvTrade && mine(&e.Maker))
+	switch {
+	case follows(&e.Order):
+		return tradeView(f.p, e, false)
+	case e.Kind == book.EvTrade && follows(&e.Maker):
+		return tradeView(f.p, e, true)
+	}
+	return nil
 }
 
 func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.StreamService_SubscribeOrdersServer) error {
@@ -147,8 +156,8 @@ func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.Strea
 			}
 		}
 		for i := range res.Trade {
-			if e := &res.Trade[i]; f.trade(e) {
-				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Trade{Trade: tradeEventToPB(e)}}
+			if v := f.trade(&res.Trade[i]); v != nil {
+				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Trade{Trade: v}}
 				if err := ss.Send(m); err != nil {
 					return err
 				}

@@ -22,10 +22,12 @@ func (g *Gateway) runTrade(ctx context.Context, c book.Command) (*pb.TradeComman
 	if err != nil {
 		return nil, err
 	}
-	return tradeResult(res)
+	return tradeResult(principal(ctx), res)
 }
 
-func tradeResult(res *sequencer.Result) (*pb.TradeCommandResult, error) {
+// tradeResult reports a command's events as p may see them: a desk sees
+// its own orders, never the counterparty's account or order.
+func tradeResult(p *Principal, res *sequencer.Result) (*pb.TradeCommandResult, error) {
 	out := &pb.TradeCommandResult{Seq: res.Seq, TimeUnixNano: res.Time}
 	for i := range res.Trade {
 		e := &res.Trade[i]
@@ -40,7 +42,9 @@ func tradeResult(res *sequencer.Result) (*pb.TradeCommandResult, error) {
 				out.Order = orderToPB(&e.Order)
 			}
 		}
-		out.Events = append(out.Events, tradeEventToPB(e))
+		if v := tradeView(p, e, false); v != nil {
+			out.Events = append(out.Events, v)
+		}
 	}
 	return out, nil
 }
@@ -115,4 +119,42 @@ func (s *tradingServer) ReplaceOrder(ctx context.Context, r *pb.ReplaceOrderRequ
 func (s *tradingServer) MassCancel(ctx context.Context, r *pb.MassCancelRequest) (*pb.TradeCommandResult, error) {
 	c, err := massCancelCommand(r)
 	return s.order(ctx, c, err)
+}
+
+// tradeView returns e as p may see it, or nil when p may see none of it.
+// Level, instrument and end-of-day events are public; account events go to
+// the account's holders. A trade shows the side p owns: the taker's view
+// (makerSide false) or, when p owns only the resting order or makerSide
+// asks for it, the maker's, with the maker's order and execution id. The
+// other side's account and order stay hidden unless p owns both.
+func tradeView(p *Principal, e *book.Event, makerSide bool) *pb.TradeEvent {
+	switch e.Kind {
+	case book.EvLevel, book.EvInstrument, book.EvEndOfDay:
+		return tradeEventToPB(e)
+	case book.EvAccount:
+		if p.CanTrade(e.Acct.ID) {
+			return tradeEventToPB(e)
+		}
+		return nil
+	}
+	ownsTaker := e.Order.Account == "" || p.CanTrade(e.Order.Account)
+	if e.Kind != book.EvTrade {
+		if ownsTaker {
+			return tradeEventToPB(e)
+		}
+		return nil
+	}
+	ownsMaker := p.CanTrade(e.Maker.Account)
+	switch {
+	case ownsTaker && ownsMaker && !makerSide:
+		return tradeEventToPB(e)
+	case ownsTaker && !makerSide:
+		v := tradeEventToPB(e)
+		v.Maker, v.MakerExecId = nil, 0
+		return v
+	case ownsMaker:
+		return &pb.TradeEvent{Kind: e.Kind.String(), ExecId: uint64(e.MakerExecID), Order: orderToPB(&e.Maker),
+			TradeId: e.TradeID, LastQty: int64(e.LastQty), LastPx: int64(e.LastPx), Symbol: e.Maker.Symbol}
+	}
+	return nil
 }

@@ -256,3 +256,36 @@ func TestAuthDenials(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "web", who.GetChannel())
 }
+
+func TestCounterpartyHidden(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupTrading(t, ts)
+	tc := ts.trading()
+	aStream, err := ts.streams().SubscribeOrders(ctxAs(t, deskTok), &pb.SubscribeOrdersRequest{Account: "A"})
+	require.NoError(t, err)
+	sell, err := tc.NewOrder(ctxAs(t, deskTok), limit("A", "secret-a", pb.Side_SIDE_SELL, 10_100, 5))
+	require.NoError(t, err)
+
+	buy, err := tc.NewOrder(ctxAs(t, otherTok), limit("C", "c1", pb.Side_SIDE_BUY, 10_100, 2))
+	require.NoError(t, err)
+	var trade *pb.TradeEvent
+	for _, e := range buy.GetEvents() {
+		require.NotEqual(t, "A", e.GetOrder().GetAccount(), "C sees no order of A")
+		if e.GetKind() == "trade" {
+			trade = e
+		}
+	}
+	require.NotNil(t, trade)
+	require.Nil(t, trade.GetMaker(), "the maker is hidden from the taker")
+	require.Equal(t, "C", trade.GetOrder().GetAccount())
+
+	// A's stream shows the same trade from the maker's side.
+	msgs := recvN(t, aStream.Recv, 2)
+	require.Equal(t, "accepted", msgs[0].GetTrade().GetKind())
+	mt := msgs[1].GetTrade()
+	require.Equal(t, "trade", mt.GetKind())
+	require.Equal(t, sell.GetOrder().GetOrderId(), mt.GetOrder().GetOrderId())
+	require.Equal(t, int64(2), mt.GetOrder().GetCumQty())
+	require.Nil(t, mt.GetMaker())
+	require.Equal(t, int64(2), mt.GetLastQty())
+}
