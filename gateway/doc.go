@@ -35,6 +35,8 @@
 //     once and pipelined (up to 1024 in flight per stream); each is checked
 //     and answered exactly as its unary call would be, by request id.
 //   - Streams carry each result's seq; a client resumes with from_seq = last
-//     seq + 1 and misses nothing while the sequencer still holds that seq
-//     (its ring); older resume points fail with OUT_OF_RANGE.
+//     seq + 1 and misses nothing: from the sequencer's ring of recent
+//     results, or, for an older seq (after a restart), by replaying the
+//     journal on a private engine (Options.Journal) before going live. Only
+//     a seq the journal can no longer rebuild fails, with OUT_OF_RANGE.
 package gateway

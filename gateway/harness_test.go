@@ -51,8 +51,9 @@ type testServer struct {
 }
 
 type serverOpts struct {
-	seq    sequencer.Options
-	buffer int
+	seq       sequencer.Options
+	buffer    int
+	noCatchUp bool // no journal for streams: old resume points fail
 }
 
 func startTestServer(t *testing.T, dir string, o serverOpts) *testServer {
@@ -71,7 +72,11 @@ func startTestServer(t *testing.T, dir string, o serverOpts) *testServer {
 	ts.seq.Start()
 	auth, err := NewAuthenticator(testTokens())
 	require.NoError(t, err)
-	ts.gw, err = New(Options{Sequencer: ts.seq, Auth: auth, StreamBuffer: o.buffer})
+	var jr *journal.Journal
+	if !o.noCatchUp {
+		jr = j
+	}
+	ts.gw, err = New(Options{Sequencer: ts.seq, Auth: auth, StreamBuffer: o.buffer, Journal: jr})
 	require.NoError(t, err)
 	ts.srv = grpc.NewServer(ts.gw.ServerOptions()...)
 	ts.gw.Register(ts.srv)

@@ -24,9 +24,12 @@ type streamServer struct {
 // error it returns tells the client where to resume.
 func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.Result) error) error {
 	sub, err := g.seq.Subscribe(from, g.buffer)
+	var skip uint64 // results up to skip were sent by a catch-up
 	switch {
 	case errors.Is(err, sequencer.ErrTooOld):
-		return status.Errorf(codes.OutOfRange, "from_seq %d is older than the results the server holds: %v", from, err)
+		if sub, skip, err = g.catchUp(ctx, from, send); err != nil {
+			return err
+		}
 	case errors.Is(err, sequencer.ErrClosed):
 		return status.Error(codes.Unavailable, "server shutting down")
 	case err != nil:
@@ -34,6 +37,9 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 	}
 	defer sub.Close()
 	next := from
+	if skip > 0 {
+		next = skip + 1
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -46,6 +52,9 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 					return resumeErr(codes.ResourceExhausted, "stream fell behind", next)
 				}
 				return resumeErr(codes.Unavailable, "server shutting down", next)
+			}
+			if r.Seq <= skip {
+				continue
 			}
 			if err := send(r); err != nil {
 				return err

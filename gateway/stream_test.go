@@ -15,6 +15,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // recvN receives n messages, failing on error.
@@ -123,7 +124,7 @@ func recvErr[T any, S interface{ Recv() (T, error) }](s S, err error) (T, error)
 }
 
 func TestStreamTooOldAndDrain(t *testing.T) {
-	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{RingSize: 4}})
+	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{RingSize: 4}, noCatchUp: true})
 	setupTrading(t, ts) // 4 commands
 	_, err := ts.trading().AddAccount(ctxAs(t, adminTok), &pb.AddAccountRequest{Account: &pb.Account{Id: "D"}})
 	require.NoError(t, err)
@@ -241,4 +242,39 @@ func TestSeqErrMapping(t *testing.T) {
 	require.Equal(t, codes.DeadlineExceeded, status.Code(seqErr(context.DeadlineExceeded)))
 	require.Equal(t, codes.Internal, status.Code(seqErr(errors.New("disk on fire"))))
 	require.NotContains(t, status.Convert(seqErr(errors.New("disk on fire"))).Message(), "disk")
+}
+
+// A consumer resumes from a seq the restarted server no longer holds in
+// memory: the gateway replays the journal and then carries on live.
+func TestStreamResumeAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, dir, serverOpts{})
+	setupTrading(t, ts)
+	desk := ctxAs(t, deskTok)
+	for i, px := range []int64{10_100, 10_200, 10_300} {
+		_, err := ts.trading().NewOrder(desk, limit("A", fmt.Sprintf("s%d", i), pb.Side_SIDE_SELL, px, 1))
+		require.NoError(t, err)
+	}
+	live, err := ts.streams().SubscribeMarketData(desk, &pb.SubscribeMarketDataRequest{Symbol: "XYZ", FromSeq: 1})
+	require.NoError(t, err)
+	before := recvN(t, live.Recv, 4) // the instrument, then three levels
+	ts.shutdown()
+
+	ts = startTestServer(t, dir, serverOpts{seq: sequencer.Options{RingSize: 2}})
+	_, err = ts.trading().NewOrder(ctxAs(t, deskTok), limit("B", "b1", pb.Side_SIDE_BUY, 10_100, 1))
+	require.NoError(t, err)
+	st, err := ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{Symbol: "XYZ", FromSeq: 1})
+	require.NoError(t, err)
+	after := recvN(t, st.Recv, 6) // the same four, then the trade and its level
+	for i := range before {
+		require.True(t, proto.Equal(before[i], after[i]), "replayed %d differs:\n%v\n%v", i, before[i], after[i])
+	}
+	require.Equal(t, "trade", after[4].GetEvent().GetKind())
+	require.Equal(t, "level", after[5].GetEvent().GetKind())
+	// And it is live: a new level change arrives.
+	_, err = ts.trading().NewOrder(ctxAs(t, deskTok), limit("B", "b2", pb.Side_SIDE_BUY, 9_000, 1))
+	require.NoError(t, err)
+	m := recvN(t, st.Recv, 1)[0]
+	require.Equal(t, int64(9_000), m.GetEvent().GetLastPx())
+	require.Greater(t, m.GetSeq(), after[5].GetSeq())
 }

@@ -134,7 +134,7 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 	}
 	reg := prometheus.NewRegistry()
 	s.gw, err = gateway.New(gateway.Options{Sequencer: s.seq, Auth: auth, Log: log, Registry: reg,
-		StreamBuffer: cfg.StreamBuffer, Version: version})
+		StreamBuffer: cfg.StreamBuffer, Version: version, Journal: s.j})
 	if err != nil {
 		return nil, err
 	}
