@@ -203,7 +203,8 @@ func (e *Engine) Availability(sku SKU) (Availability, bool) {
 	if !ok {
 		return Availability{}, false
 	}
-	a := Availability{SKU: sku, NetworkATP: e.networkATP(si)}
+	a := Availability{SKU: sku, NetworkATP: e.networkATP(si),
+		Locations: make([]LocationStock, 0, len(e.skus[si].cells))}
 	for ci := range e.skus[si].cells {
 		a.Locations = append(a.Locations, LocationStock{Loc: e.skus[si].cells[ci].locID, Stock: e.level(si, ci)})
 	}
