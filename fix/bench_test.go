@@ -23,17 +23,16 @@ import (
 
 // The round-trip benchmarks send NewOrderSingles from N initiator sessions
 // and time each one until its first ExecutionReport arrives, through the
-// gateway (sequencer, journal, engine) or through a trivial echo acceptor
-// that answers every D with an ER at once (the FIX stack's own cost). Every
-// session keeps `window` orders outstanding; orders rest (buys at 90.00,
-// sells at 110.00), so each gets exactly one report.
+// gateway (sequencer, journal in memory or on disk, engine) or through a
+// trivial echo acceptor that answers every D with an ER at once (the FIX
+// stack's own cost). Every session keeps `window` orders outstanding: 1
+// measures the unloaded round trip, 8 the throughput. Orders rest (buys at
+// 90.00, sells at 110.00), so each gets exactly one report. Latency is
+// recorded in an HdrHistogram, in microseconds.
 //
 //	go test -run '^$' -bench RoundTrip -benchtime 1x -count 5 ./fix/
 
-const (
-	benchOrdersPerSession = 500
-	benchWindow           = 8
-)
+const benchOrdersPerSession = 500
 
 // benchSettings returns acceptor settings for n FIX.4.4 sessions OMS->DESKi
 // trading account DESKi, without a rate limit.
@@ -154,14 +153,14 @@ func (c *benchClient) run(b *testing.B, n, window int, acct string) {
 }
 
 // benchRoundTrip drives sessions clients against whatever listens on port.
-func benchRoundTrip(b *testing.B, clients []*benchClient) {
+func benchRoundTrip(b *testing.B, clients []*benchClient, window int) {
 	var total int64
 	var elapsed time.Duration
 	for b.Loop() {
 		start := time.Now()
 		var wg sync.WaitGroup
 		for i, c := range clients {
-			wg.Go(func() { c.run(b, benchOrdersPerSession, benchWindow, fmt.Sprintf("DESK%d", i)) })
+			wg.Go(func() { c.run(b, benchOrdersPerSession, window, fmt.Sprintf("DESK%d", i)) })
 		}
 		wg.Wait()
 		elapsed += time.Since(start)
@@ -179,36 +178,41 @@ func benchRoundTrip(b *testing.B, clients []*benchClient) {
 }
 
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, journalFS := range []string{"mem", "disk"} {
+	for _, target := range []string{"gateway/journal=mem", "gateway/journal=disk", "echo"} {
 		for _, sessions := range []int{1, 4} {
-			b.Run(fmt.Sprintf("gateway/journal=%s/sessions=%d", journalFS, sessions), func(b *testing.B) {
-				var fs vfs.FS = vfs.NewMem()
-				if journalFS == "disk" {
-					fs = vfs.Default
-				}
-				c := openCoreAt(b, fs, b.TempDir())
-				b.Cleanup(func() { c.close(b) })
-				var accts []string
-				for i := range sessions {
-					accts = append(accts, fmt.Sprintf("DESK%d", i))
-				}
-				seedBook(b, c, accts...)
-				dir := b.TempDir()
-				l, port := listen(b, 0)
-				g := startGateway(b, c, benchSettings(dir, port, sessions), l)
-				b.Cleanup(func() { require.NoError(b, g.Close()) })
-				benchRoundTrip(b, benchClients(b, dir, port, sessions))
-			})
+			for _, window := range []int{1, 8} {
+				name := fmt.Sprintf("%s/sessions=%d/window=%d", target, sessions, window)
+				b.Run(name, func(b *testing.B) {
+					dir := b.TempDir()
+					l, port := listen(b, 0)
+					if target == "echo" {
+						startEcho(b, benchSettings(dir, port, sessions), l)
+					} else {
+						startBenchGateway(b, target == "gateway/journal=disk", dir, port, sessions, l)
+					}
+					benchRoundTrip(b, benchClients(b, dir, port, sessions), window)
+				})
+			}
 		}
 	}
-	for _, sessions := range []int{1, 4} {
-		b.Run(fmt.Sprintf("echo/sessions=%d", sessions), func(b *testing.B) {
-			dir := b.TempDir()
-			l, port := listen(b, 0)
-			startEcho(b, benchSettings(dir, port, sessions), l)
-			benchRoundTrip(b, benchClients(b, dir, port, sessions))
-		})
+}
+
+// startBenchGateway starts a core (journal in memory or on disk) with one
+// account per session, and the gateway in front of it.
+func startBenchGateway(b *testing.B, disk bool, dir string, port, sessions int, l net.Listener) {
+	var fs vfs.FS = vfs.NewMem()
+	if disk {
+		fs = vfs.Default
 	}
+	c := openCoreAt(b, fs, filepath.Join(dir, "journal"))
+	b.Cleanup(func() { c.close(b) })
+	var accts []string
+	for i := range sessions {
+		accts = append(accts, fmt.Sprintf("DESK%d", i))
+	}
+	seedBook(b, c, accts...)
+	g := startGateway(b, c, benchSettings(dir, port, sessions), l)
+	b.Cleanup(func() { require.NoError(b, g.Close()) })
 }
 
 func benchClients(b *testing.B, dir string, port, n int) []*benchClient {
