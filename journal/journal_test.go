@@ -318,7 +318,7 @@ func cloneDir(t *testing.T, src vfs.FS, dir string, cut int) *vfs.MemFS {
 	for _, n := range names {
 		data := readFile(t, src, src.PathJoin(dir, n))
 		if n == newestLog {
-			require.Greater(t, len(data), cut)
+			require.GreaterOrEqual(t, len(data), cut)
 			data = data[:len(data)-cut]
 		}
 		f, err := dst.Create(dst.PathJoin(dir, n), vfs.WriteCategoryUnspecified)
@@ -365,6 +365,23 @@ func TestTornTailTruncated(t *testing.T) {
 	journaltest.Stamp(cmds, 91, 0)
 	require.NoError(t, j2.Append(cmds))
 	require.Equal(t, uint64(93), j2.LastSeq())
+}
+
+func TestUncleanEndWithoutPartialWriteIsNotTorn(t *testing.T) {
+	mem := vfs.NewMem()
+	j := openT(t, mem, Options{})
+	e := engine.New()
+	want := fill(t, j, e, journaltest.NewGen(9), 120, 30)
+	crashed := cloneDir(t, mem, "db", 0) // killed between two writes
+	require.NoError(t, j.Close())
+
+	logs := &logBuf{}
+	j2 := openT(t, crashed, Options{Logger: testLogger(logs)})
+	defer j2.Close()
+	require.NotContains(t, logs.String(), "torn tail")
+	require.Equal(t, uint64(120), j2.LastSeq())
+	e2, _ := recoverT(t, j2, ReplayOptions{})
+	require.Equal(t, want, e2.Digest())
 }
 
 func TestReadOnlyRefusesWrites(t *testing.T) {

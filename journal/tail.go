@@ -12,6 +12,26 @@ import (
 	"github.com/cockroachdb/pebble/v2/wal"
 )
 
+// logUncleanEnd reports a WAL that ends without a clean close. If bytes
+// follow the last complete record, a write was cut short: a torn tail,
+// never synced, never acknowledged, which Pebble's recovery truncates. If
+// none do, the process simply stopped between writes.
+func logUncleanEnd(fs vfs.FS, log *slog.Logger, name string, records int, off, last wal.Offset) {
+	partial := int64(-1) // unknown
+	if st, err := fs.Stat(off.PhysicalFile); err == nil {
+		partial = st.Size() - off.Physical
+	}
+	if partial == 0 {
+		log.Info("journal: write-ahead log ends without a clean close (crash or kill between writes); nothing partial to discard",
+			"wal", name, "complete_batches", records)
+		return
+	}
+	log.Warn("journal: torn tail: the last write-ahead log write was cut short; "+
+		"it was never acknowledged and is truncated (recovery continues from the last complete batch)",
+		"wal", name, "complete_batches", records, "partial_bytes", partial,
+		"tail_offset", off.String(), "last_complete_offset", last.String())
+}
+
 // checkWALTail reads the newest write-ahead log before Pebble opens the store
 // and reports a torn tail: a last write that was cut short (the process or
 // machine stopped mid-write). Such a write was never synced, so its commands
@@ -53,9 +73,7 @@ func checkWALTail(fs vfs.FS, dir string, log *slog.Logger) error {
 		case errors.Is(err, io.EOF):
 			return nil
 		case errors.Is(err, record.ErrUnexpectedEOF):
-			log.Warn("journal: torn tail: the last write-ahead log write was cut short; "+
-				"it was never acknowledged and is truncated (recovery continues from the last complete batch)",
-				"wal", newest.String(), "complete_batches", records, "tail_offset", off.String(), "last_complete_offset", last.String())
+			logUncleanEnd(fs, log, newest.String(), records, off, last)
 			return nil
 		default:
 			// Invalid or zeroed chunks before the end are corruption; Pebble
