@@ -126,7 +126,7 @@ func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
 	}
 	resetOrders(n.e)
 	runtime.GC()
-	i, lines, splits := 0, 0, 0
+	i, lines, splits, greedy := 0, 0, 0, 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -140,14 +140,19 @@ func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
 		c.ChannelOrderID = ids[i]
 		out = n.e.Apply(c, 0, out[:0])
 		lines += len(c.Lines)
-		if n.e.orders[len(n.e.orders)-1].plan.Shipments > 1 {
+		p := &n.e.orders[len(n.e.orders)-1].plan
+		if p.Shipments > 1 {
 			splits++
+		}
+		if !p.Exact {
+			greedy++
 		}
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(float64(lines)/float64(b.N), "lines/order")
 	b.ReportMetric(float64(splits)/float64(b.N), "split/order")
+	b.ReportMetric(float64(greedy)/float64(b.N), "greedy/order")
 }
 
 // BenchmarkPlaceOrder measures placements with sourcing over 100 locations

@@ -247,3 +247,22 @@ func oneComponent(locs []refLoc, nLine int) bool {
 	}
 	return true
 }
+
+// TestBenchNetworkExact: on the benchmark's network shape (100 locations,
+// each SKU at 10 of them), orders of 1 to 5 lines are all solved exactly,
+// within the search budget.
+func TestBenchNetworkExact(t *testing.T) {
+	n := newBenchNetSize(t, 2000)
+	cmds := n.orders(1, 5)
+	var out []Event
+	maxNodes := 0
+	for i := range 3000 {
+		c := &cmds[i]
+		c.ChannelOrderID = fmt.Sprint("x", i)
+		out = n.e.Apply(c, 0, out[:0])
+		o := &n.e.orders[len(n.e.orders)-1]
+		require.True(t, o.plan.Exact, "order %d: %d lines", o.id, len(c.Lines))
+		maxNodes = max(maxNodes, n.e.src.nodes)
+	}
+	t.Logf("most search nodes for one component: %d (budget %d)", maxNodes, maxSearchNodes)
+}
