@@ -27,8 +27,11 @@ type wallClock struct {
 	spin   time.Duration
 }
 
-// NewWallClock returns the monotonic wall clock.
-func NewWallClock() Clock { return wallClock{origin: time.Now(), spin: 200 * time.Microsecond} }
+// NewWallClock returns the monotonic wall clock. SleepUntil sleeps until
+// spin before the target and yields in a loop from there: a larger spin
+// sends closer to the schedule (timer wake-ups on a busy machine are late
+// by hundreds of microseconds) at the price of a busy core.
+func NewWallClock(spin time.Duration) Clock { return wallClock{origin: time.Now(), spin: spin} }
 
 func (c wallClock) Now() time.Duration { return time.Since(c.origin) }
 

@@ -143,7 +143,7 @@ func TestOpenLoopPool(t *testing.T) {
 	}
 	var progressed atomic.Int32
 	start := time.Now()
-	out, err := Drive(context.Background(), NewWallClock(), Load{Rate: 2000, Ops: 180, Warmup: 20, Workers: 16}, op,
+	out, err := Drive(context.Background(), NewWallClock(100*time.Microsecond), Load{Rate: 2000, Ops: 180, Warmup: 20, Workers: 16}, op,
 		func(Progress) { progressed.Add(1) }, 20*time.Millisecond)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, time.Since(start), 99*time.Millisecond)
