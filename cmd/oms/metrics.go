@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/commerce"
 	"github.com/ordercore/oms/sequencer"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -13,29 +14,38 @@ import (
 // scrape, the engine's order counts.
 type engineCollector struct {
 	seq                          *sequencer.Sequencer
+	states                       *orderStates
+	commerceOrders               *prometheus.Desc
 	commands, batches, maxBatch  *prometheus.Desc
 	lastSeq, tradeOrders, levels *prometheus.Desc
 }
 
-func newEngineCollector(seq *sequencer.Sequencer) *engineCollector {
+func newEngineCollector(seq *sequencer.Sequencer, states *orderStates) *engineCollector {
 	return &engineCollector{
-		seq:         seq,
-		commands:    prometheus.NewDesc("oms_sequencer_commands_total", "Commands journaled and applied.", nil, nil),
-		batches:     prometheus.NewDesc("oms_sequencer_batches_total", "Journal writes (one fsync each); commands/batches is the mean batch size.", nil, nil),
-		maxBatch:    prometheus.NewDesc("oms_sequencer_max_batch", "The largest batch so far.", nil, nil),
-		lastSeq:     prometheus.NewDesc("oms_engine_last_seq", "Sequence number of the last applied command.", nil, nil),
-		tradeOrders: prometheus.NewDesc("oms_trade_orders", "Live trading orders by state.", []string{"state"}, nil),
-		levels:      prometheus.NewDesc("oms_book_levels", "Resting price levels over all instruments.", nil, nil),
+		seq:            seq,
+		states:         states,
+		commerceOrders: prometheus.NewDesc("oms_commerce_orders", "Commerce orders by status.", []string{"status"}, nil),
+		commands:       prometheus.NewDesc("oms_sequencer_commands_total", "Commands journaled and applied.", nil, nil),
+		batches:        prometheus.NewDesc("oms_sequencer_batches_total", "Journal writes (one fsync each); commands/batches is the mean batch size.", nil, nil),
+		maxBatch:       prometheus.NewDesc("oms_sequencer_max_batch", "The largest batch so far.", nil, nil),
+		lastSeq:        prometheus.NewDesc("oms_engine_last_seq", "Sequence number of the last applied command.", nil, nil),
+		tradeOrders:    prometheus.NewDesc("oms_trade_orders", "Live trading orders by state.", []string{"state"}, nil),
+		levels:         prometheus.NewDesc("oms_book_levels", "Resting price levels over all instruments.", nil, nil),
 	}
 }
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.commands, c.batches, c.maxBatch, c.lastSeq, c.tradeOrders, c.levels} {
+	for _, d := range []*prometheus.Desc{c.commands, c.batches, c.maxBatch, c.lastSeq, c.tradeOrders, c.levels, c.commerceOrders} {
 		ch <- d
 	}
 }
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
+	if counts, ok := c.states.snapshot(); ok {
+		for s := commerce.StatusCreated; s <= commerce.StatusCancelled; s++ {
+			ch <- prometheus.MustNewConstMetric(c.commerceOrders, prometheus.GaugeValue, float64(counts[s]), s.String())
+		}
+	}
 	st := c.seq.Stats()
 	ch <- prometheus.MustNewConstMetric(c.commands, prometheus.CounterValue, float64(st.Commands))
 	ch <- prometheus.MustNewConstMetric(c.batches, prometheus.CounterValue, float64(st.Batches))

@@ -239,8 +239,9 @@ func (s *server) serveMetrics(reg *prometheus.Registry) error {
 	if s.cfg.MetricsAddr == "" {
 		return nil
 	}
+	states := newOrderStates(s.seq, s.log)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newEngineCollector(s.seq))
+		newEngineCollector(s.seq, states))
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {
@@ -254,6 +255,7 @@ func (s *server) serveMetrics(reg *prometheus.Registry) error {
 	if err != nil {
 		return fmt.Errorf("config: metrics_addr: %w", err)
 	}
+	s.goroutine(func() { states.run(s.stop) })
 	s.hlis = lis
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	s.goroutine(func() {

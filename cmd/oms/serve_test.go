@@ -118,6 +118,9 @@ func TestServeDemoAndCLI(t *testing.T) {
 	require.Contains(t, body, "oms_sequencer_batches_total")
 	require.Contains(t, body, `oms_trade_orders{state="live"}`)
 	require.Contains(t, httpGet(t, "http://"+s.MetricsAddr()+"/debug/pprof/"), "goroutine")
+	require.Eventually(t, func() bool {
+		return strings.Contains(httpGet(t, "http://"+s.MetricsAddr()+"/metrics"), `oms_commerce_orders{status="allocated"} 1`)
+	}, 10*time.Second, 20*time.Millisecond, "the order placed is counted once, the re-submit not at all")
 
 	// Restart: the state is intact.
 	out, err = cli(t, s, demoAdminToken, "status", "--json")
