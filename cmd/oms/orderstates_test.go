@@ -18,7 +18,9 @@ func TestOrderStatesSkipsWhatTheLoadSaw(t *testing.T) {
 	st.counts[commerce.StatusAllocated], st.counts[commerce.StatusBackordered] = 1, 1
 	st.ready = true
 
-	ev := func(seq uint64, es ...commerce.Event) *sequencer.Result { return &sequencer.Result{Seq: seq, Commerce: es} }
+	ev := func(seq uint64, es ...commerce.Event) *sequencer.Result {
+		return &sequencer.Result{Seq: seq, Commerce: es}
+	}
 	// Seen by the load: ignored.
 	st.apply(ev(9, commerce.Event{Kind: commerce.EvOrderStatus, Order: 2, Status: commerce.StatusBackordered}))
 	// After it: counted; a line's status and a duplicate are not.
