@@ -260,31 +260,12 @@ func runOnce(ctx context.Context, o *Options, sc, wl string, rate float64, step 
 	if err := t.setup(ctx); err != nil {
 		return nil, err
 	}
-	workers := o.Workers
-	switch sc {
-	case ScenarioEngine:
-		workers = 1
-	case ScenarioFIX:
-		// One request in flight per session, as a desk waits for each
-		// acknowledgement; more only piles messages into QuickFIX's
-		// queues. Requests beyond wait in the driver, and that wait is
-		// measured like any other.
-		workers = min(workers, maxFIXSessions)
-	}
+	workers, spin := driverFor(sc, o.Workers)
 	load := Load{Rate: rate, Ops: ops, Warmup: warm, Workers: workers}
 	name := fmt.Sprintf("%s/%s @ %.0f/s", sc, wl, rate)
 	var progress func(Progress)
 	if o.Progress != nil {
 		progress = func(p Progress) { printProgress(o.Progress, name, p) }
-	}
-	// The engine scenario measures microseconds on one goroutine: its
-	// pacer spins the last 200µs before each send so that timer lateness
-	// does not swamp them. (Spinning longer made things worse on a busy
-	// machine: the spinning thread uses up its share and is preempted.)
-	// The others leave the cores to the servers they measure.
-	spin := 50 * time.Microsecond
-	if sc == ScenarioEngine {
-		spin = 200 * time.Microsecond
 	}
 	out, err := Drive(ctx, NewWallClock(spin), load, t.op, progress, time.Second)
 	if err != nil {
@@ -306,6 +287,27 @@ func runOnce(ctx context.Context, o *Options, sc, wl string, rate float64, step 
 			FormatLatency(res.P50), FormatLatency(res.P99), FormatLatency(res.Max), res.Errors)
 	}
 	return res, nil
+}
+
+// driverFor returns the operations in flight and the pacer's spin window
+// for a scenario.
+func driverFor(sc string, workers int) (int, time.Duration) {
+	// The engine scenario measures microseconds on one goroutine: its
+	// pacer spins the last 200µs before each send so that timer lateness
+	// does not swamp them. (Spinning longer made things worse on a busy
+	// machine: the spinning thread uses up its share and is preempted.)
+	// The others leave the cores to the servers they measure.
+	switch sc {
+	case ScenarioEngine:
+		return 1, 200 * time.Microsecond
+	case ScenarioFIX:
+		// One request in flight per session, as a desk waits for each
+		// acknowledgement; more only piles messages into QuickFIX's
+		// queues. Requests beyond wait in the driver, and that wait is
+		// measured like any other.
+		return min(workers, maxFIXSessions), 50 * time.Microsecond
+	}
+	return workers, 50 * time.Microsecond
 }
 
 func printProgress(w io.Writer, name string, p Progress) {

@@ -20,6 +20,35 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "compare" {
 		return runBenchCompare(args[1:], stdout, stderr)
 	}
+	o, dir, err := benchOptions(args, stderr)
+	if err != nil {
+		return err
+	}
+	rec, runErr := bench.Run(ctx, o)
+	if rec == nil {
+		return runErr
+	}
+	fmt.Fprint(stdout, rec.Header())
+	fmt.Fprintln(stdout)
+	if err := bench.WriteTable(stdout, rec.Results); err != nil {
+		return err
+	}
+	if o.FindMax {
+		fmt.Fprintf(stdout, "\nhighest offered rate with p99 <= %s:\n", o.MaxP99)
+		for _, r := range bench.MaxRates(rec, o.MaxP99) {
+			fmt.Fprintf(stdout, "  %-18s %8.0f/s  (p99 %s)\n", r.Name(), r.OfferedRate, bench.FormatLatency(r.P99))
+		}
+	}
+	if err := bench.WriteOutputs(dir, rec, "oms bench "+strings.Join(args, " ")); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nwrote %s (results.json, results.txt, latency.svg, *.hgrm)\n", dir)
+	return runErr
+}
+
+// benchOptions parses and validates the flags; it returns the options and
+// the output directory.
+func benchOptions(args []string, stderr io.Writer) (bench.Options, string, error) {
 	fs := newFlagSet("bench", "[flags] | compare a.json b.json", stderr)
 	short := fs.Bool("short", false, "the quick set, well under a minute: 1.5s runs at low rates (what `make bench` runs)")
 	scenarios := fs.String("scenarios", "engine,durable,grpc,fix", "scenarios to run, comma separated: engine, durable, grpc, fix")
@@ -40,7 +69,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tmp := fs.String("tmp", "", "directory for the journals of durable and in-process servers (default the system temp dir)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return bench.Options{}, "", err
 	}
 	o := bench.Options{Scenarios: splitList(*scenarios), Workloads: splitList(*workloads), Duration: *duration,
 		Warmup: *warmup, Workers: *workers, Short: *short, FindMax: *findMax, MaxP99: *maxP99, StepFactor: *step,
@@ -49,10 +78,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.Token == "" {
 		o.Token = os.Getenv("OMS_TOKEN")
 	}
-	if *workers <= 0 {
-		return fmt.Errorf("--workers %d: must be positive", *workers)
+	if !*quiet {
+		o.Progress = stderr
 	}
-	for _, r := range splitList(*rates) {
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("bench", "results", time.Now().UTC().Format("20060102-150405"))
+	}
+	return o, dir, checkBenchFlags(&o, *rates)
+}
+
+func checkBenchFlags(o *bench.Options, rates string) error {
+	if o.Workers <= 0 {
+		return fmt.Errorf("--workers %d: must be positive", o.Workers)
+	}
+	for _, r := range splitList(rates) {
 		v, err := strconv.ParseFloat(r, 64)
 		if err != nil || v <= 0 {
 			return fmt.Errorf("--rate %q: want positive numbers, comma separated", r)
@@ -62,36 +102,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.Addr != "" && o.Token == "" {
 		return fmt.Errorf("--addr needs an administrator token: --token or $OMS_TOKEN")
 	}
-	if !*quiet {
-		o.Progress = stderr
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join("bench", "results", time.Now().UTC().Format("20060102-150405"))
-	}
-	rec, runErr := bench.Run(ctx, o)
-	if rec == nil {
-		return runErr
-	}
-	fmt.Fprint(stdout, rec.Header())
-	fmt.Fprintln(stdout)
-	if err := bench.WriteTable(stdout, rec.Results); err != nil {
-		return err
-	}
-	if o.FindMax {
-		fmt.Fprintf(stdout, "\nhighest offered rate with p99 <= %s:\n", *maxP99)
-		for _, r := range bench.MaxRates(rec, *maxP99) {
-			fmt.Fprintf(stdout, "  %-18s %8.0f/s  (p99 %s)\n", r.Name(), r.OfferedRate, bench.FormatLatency(r.P99))
-		}
-	}
-	if err := bench.WriteOutputs(dir, rec, "oms bench "+strings.Join(args, " ")); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\nwrote %s (results.json, results.txt, latency.svg, *.hgrm)\n", dir)
-	return runErr
+	return o.Validate()
 }
 
 func runBenchCompare(args []string, stdout, stderr io.Writer) error {
