@@ -289,6 +289,28 @@ func (e *Engine) emit(ev *Event) {
 	}
 }
 
+// push appends a zero event of kind k and returns it to be filled in place,
+// which saves building the event and copying it (events are large). The
+// caller fills it and then calls pushed. REQUIRES: nothing else is appended
+// to the output in between (the pointer would go stale).
+func (e *Engine) push(k EventKind) *Event {
+	if n := len(e.out); n < cap(e.out) {
+		e.out = e.out[:n+1]
+		ev := &e.out[n]
+		*ev = Event{Kind: k}
+		return ev
+	}
+	e.out = append(e.out, Event{Kind: k})
+	return &e.out[len(e.out)-1]
+}
+
+// pushed records a pushed event in its order's history.
+func (e *Engine) pushed(ev *Event) {
+	if ev.Order != 0 && !ev.Duplicate {
+		e.record(ev)
+	}
+}
+
 func (e *Engine) reject(k CmdKind, r Reason, field string, line uint32) {
 	e.out = append(e.out, Event{Kind: EvRejected, Cmd: k, Reason: r, Field: field, Line: line})
 }
@@ -314,8 +336,9 @@ func (e *Engine) networkATP(sku int32) Qty {
 
 func (e *Engine) emitStock(sku int32, ci int, delta Qty, why AdjustReason) {
 	s := &e.skus[sku]
-	e.out = append(e.out, Event{Kind: EvStock, SKU: s.name, Loc: s.cells[ci].locID, Qty: delta,
-		Adjust: why, Stock: e.level(sku, ci)})
+	level := e.level(sku, ci)
+	ev := e.push(EvStock)
+	ev.SKU, ev.Loc, ev.Qty, ev.Adjust, ev.Stock = s.name, s.cells[ci].locID, delta, why, level
 }
 
 // cellIndex returns the index of (sku, loc) in the SKU's cells, or -1.

@@ -235,8 +235,10 @@ func (e *Engine) placeOrder(c *Command) {
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	oi := e.newOrder(c, pickup, value, units)
 	o := &e.orders[oi]
-	e.emit(&Event{Kind: EvOrderCreated, Order: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID,
-		Customer: o.customer, Qty: units, Amount: value, Currency: o.currency, Status: StatusCreated})
+	ev := e.push(EvOrderCreated)
+	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, o.channelOrderID, o.customer
+	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, o.currency, StatusCreated
+	e.pushed(ev)
 	e.applyPlan(oi)
 	e.applyHolds(oi, c)
 	e.updateStatus(oi)
@@ -359,8 +361,10 @@ func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bo
 	l.allocated += qty
 	ci := e.cellIndex(l.sku, d.ID)
 	e.skus[l.sku].cells[ci].allocated += qty
-	e.emit(&Event{Kind: EvAllocated, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: d.ID, Qty: qty,
-		Plan: plan, ShipBy: shipBy, DeliverBy: deliverBy})
+	ev := e.push(EvAllocated)
+	ev.Order, ev.Line, ev.SKU, ev.Loc, ev.Qty = o.id, l.num, e.skus[l.sku].name, d.ID, qty
+	ev.Plan, ev.ShipBy, ev.DeliverBy = plan, shipBy, deliverBy
+	e.pushed(ev)
 	e.emitStock(l.sku, ci, 0, 0)
 }
 
@@ -461,12 +465,16 @@ func (e *Engine) updateStatus(oi int32) {
 		st := statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
 		if st != l.status {
 			l.status = st
-			e.emit(&Event{Kind: EvOrderStatus, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Status: st})
+			ev := e.push(EvOrderStatus)
+			ev.Order, ev.Line, ev.SKU, ev.Status = o.id, l.num, e.skus[l.sku].name, st
+			e.pushed(ev)
 		}
 	}
 	if st := e.orderStatus(oi); st != o.status {
 		o.status = st
-		e.emit(&Event{Kind: EvOrderStatus, Order: o.id, Status: st})
+		ev := e.push(EvOrderStatus)
+		ev.Order, ev.Status = o.id, st
+		e.pushed(ev)
 	}
 }
 
