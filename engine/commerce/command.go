@@ -120,7 +120,7 @@ type Location struct {
 type HoldRules struct {
 	MaxValue     Money // hold an order whose value exceeds this
 	MaxQty       Qty   // hold an order whose total quantity exceeds this
-	CheckCredit  bool  // hold a B2B customer's order that takes it over its credit limit
+	CheckCredit  bool  // hold a B2B customer's order that takes its open value (ordered, not cancelled, not delivered; orders placed while it is B2B) over its credit limit
 	CheckPayment bool  // hold an order whose payment is not authorised
 	ReturnWindow int64 // returns are authorised until this long after the line's last shipment (ns); zero means 30 days
 }
