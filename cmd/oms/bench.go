@@ -60,7 +60,7 @@ func benchOptions(args []string, stderr io.Writer) (bench.Options, string, error
 	findMax := fs.Bool("find-max", false, "step the rate up from the first --rate until p99 passes --max-p99")
 	maxP99 := fs.Duration("max-p99", time.Millisecond, "the p99 bound of --find-max")
 	step := fs.Float64("step", 1.5, "the rate factor between --find-max steps")
-	addr := fs.String("addr", "", "benchmark a running server's gRPC address (127.0.0.1 only) instead of one started in process")
+	addr := fs.String("addr", "", "benchmark a running server's gRPC address (127.0.0.1 only) instead of one started in process; it writes to that server (locations 1-100, stock, orders): use a scratch one")
 	token := fs.String("token", "", "administrator token for --addr (default $OMS_TOKEN)")
 	seed := fs.Uint64("seed", 1, "workload seed: the same seed gives the same commands")
 	resting := fs.Int("resting", 0, "trade workload: resting orders in the book (default 5000, 2000 with --short)")
