@@ -159,3 +159,34 @@ func TestRestoreRefusesDamage(t *testing.T) {
 	}
 	require.Error(t, New().Restore(wire.NewReader(snap[:len(snap)/2])))
 }
+
+// TestRejectionsChangeNothing: every command that yields a Rejected event
+// yields only that event and leaves the snapshot byte-identical.
+func TestRejectionsChangeNothing(t *testing.T) {
+	rejected := 0
+	for seed := uint64(1); seed <= 60; seed++ {
+		g := &gen{src: &byteSource{b: seededBytes(seed, 4000)}}
+		e := New()
+		var c Command
+		var out []Event
+		for i := 0; !g.src.done(); i++ {
+			if g.next(&c) {
+				out = e.Tick(g.now, out[:0])
+				continue
+			}
+			before := snapshotBytes(e)
+			out = e.Apply(&c, g.now, out[:0])
+			if len(out) > 0 && out[0].Kind == EvRejected {
+				rejected++
+				require.Len(t, out, 1, "seed %d command %d", seed, i)
+				require.NotEqual(t, ReasonNone, out[0].Reason)
+				require.NotEmpty(t, out[0].Field, "seed %d command %d: %s", seed, i, out[0].Reason)
+				require.Equal(t, before, snapshotBytes(e), "seed %d command %d (%s): state changed", seed, i, out[0].Reason)
+			}
+			for _, ev := range out[1:] {
+				require.NotEqual(t, EvRejected, ev.Kind, "a rejection after other events")
+			}
+		}
+	}
+	require.Greater(t, rejected, 1000)
+}
