@@ -65,8 +65,12 @@ func (g *Gateway) replay(ctx context.Context, from, last uint64, send func(*sequ
 	var out engine.Output
 	var sendErr error
 	err := g.journal.Scan(from, last, func(c *engine.Command) error {
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			return errStopReplay
+		case <-g.drained:
+			return errStopReplay
+		default:
 		}
 		out.Reset()
 		e.Apply(c, &out)
@@ -80,8 +84,10 @@ func (g *Gateway) replay(ctx context.Context, from, last uint64, send func(*sequ
 	switch {
 	case sendErr != nil:
 		return sendErr
-	case errors.Is(err, errStopReplay):
+	case errors.Is(err, errStopReplay) && ctx.Err() != nil:
 		return status.FromContextError(ctx.Err()).Err()
+	case errors.Is(err, errStopReplay):
+		return resumeErr(codes.Unavailable, "server shutting down", from)
 	case err != nil:
 		g.log.Error("stream catch-up: scan failed", "from_seq", from, "err", err)
 		return status.Error(codes.Internal, fmt.Sprintf("cannot replay from seq %d", from))
