@@ -64,6 +64,7 @@ func (g *Gateway) replay(ctx context.Context, from, last uint64, send func(*sequ
 	}
 	var out engine.Output
 	var sendErr error
+	next := from // the resume point if the replay stops
 	err := g.journal.Scan(from, last, func(c *engine.Command) error {
 		select {
 		case <-ctx.Done():
@@ -79,6 +80,7 @@ func (g *Gateway) replay(ctx context.Context, from, last uint64, send func(*sequ
 			sendErr = err
 			return errStopReplay
 		}
+		next = out.Seq + 1
 		return nil
 	})
 	switch {
@@ -87,7 +89,7 @@ func (g *Gateway) replay(ctx context.Context, from, last uint64, send func(*sequ
 	case errors.Is(err, errStopReplay) && ctx.Err() != nil:
 		return status.FromContextError(ctx.Err()).Err()
 	case errors.Is(err, errStopReplay):
-		return resumeErr(codes.Unavailable, "server shutting down", from)
+		return resumeErr(codes.Unavailable, "server shutting down", next)
 	case err != nil:
 		g.log.Error("stream catch-up: scan failed", "from_seq", from, "err", err)
 		return status.Error(codes.Internal, fmt.Sprintf("cannot replay from seq %d", from))
