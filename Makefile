@@ -42,6 +42,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 60s ./engine/book
 	$(GO) test -run '^$$' -fuzz FuzzDecodeCommand -fuzztime 60s ./engine
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./engine/wire
+	$(GO) test -run '^$$' -fuzz FuzzTranslate -fuzztime 60s ./gateway
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 60s ./journal
 
 # The crash test with many SIGKILLs of a child under load (4 run in make test).
