@@ -58,9 +58,10 @@ func parseMemTotal(v string) int64 {
 }
 
 // Commit returns the VCS revision the binary was built from (go build
-// stamps it), or, for `go run` and tests, what `git rev-parse HEAD` says in
-// the working directory; "unknown" if neither works.
-func Commit() (rev string, modified bool) {
+// stamps it unless -buildvcs=false), or else what `git rev-parse HEAD` says
+// in the working directory at run time; "unknown" if neither works. source
+// says which: "build" or "git".
+func Commit() (rev string, modified bool, source string) {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			switch s.Key {
@@ -72,14 +73,14 @@ func Commit() (rev string, modified bool) {
 		}
 	}
 	if rev != "" {
-		return rev, modified
+		return rev, modified, "build"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output()
 	if err != nil {
-		return "unknown", false
+		return "unknown", false, ""
 	}
 	st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
-	return string(bytes.TrimSpace(out)), err == nil && len(bytes.TrimSpace(st)) > 0
+	return string(bytes.TrimSpace(out)), err == nil && len(bytes.TrimSpace(st)) > 0, "git"
 }

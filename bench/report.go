@@ -106,8 +106,12 @@ type Record struct {
 	GoVersion string    `json:"go_version"`
 	Commit    string    `json:"commit"`
 	Modified  bool      `json:"modified,omitempty"` // the tree had uncommitted changes
-	Params    Params    `json:"params"`
-	Results   []Result  `json:"results"`
+	// CommitSource is "build" (stamped into the binary) or "git" (the
+	// working directory's HEAD when the run started: the binary may be
+	// older).
+	CommitSource string   `json:"commit_source,omitempty"`
+	Params       Params   `json:"params"`
+	Results      []Result `json:"results"`
 }
 
 // WriteJSON writes the record, indented.
@@ -183,6 +187,9 @@ func (r *Record) Header() string {
 	mod := ""
 	if r.Modified {
 		mod = " (modified)"
+	}
+	if r.CommitSource == "git" {
+		mod += " (from git at run time)"
 	}
 	fmt.Fprintf(&b, "go: %s, commit: %s%s, started: %s\n", r.GoVersion, r.Commit, mod, r.Started.UTC().Format(time.RFC3339))
 	return b.String()

@@ -155,9 +155,9 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		return nil, err
 	}
 	o := opts.withDefaults()
-	commit, modified := Commit()
+	commit, modified, source := Commit()
 	rec := &Record{Version: RecordVersion, Started: time.Now().UTC(), Machine: DescribeMachine(),
-		GoVersion: runtime.Version(), Commit: commit, Modified: modified,
+		GoVersion: runtime.Version(), Commit: commit, Modified: modified, CommitSource: source,
 		Params: Params{Args: o.Args, Scenarios: o.Scenarios, Workloads: o.Workloads, Seed: o.Workload.Seed,
 			Duration: o.Duration.String(), Warmup: o.Warmup.String(), Short: o.Short, FindMax: o.FindMax,
 			Addr: o.Addr, Workers: o.Workers}}
