@@ -170,6 +170,9 @@ func copyRestricted(evs []book.Event) {
 type eventRate struct{ per16 int }
 
 func (r *eventRate) estimate(cmds int) int {
+	if r.per16 == 0 {
+		return 0 // none lately: allocate only if some come
+	}
 	return cmds*r.per16/16 + cmds/8 + 8
 }
 
