@@ -177,6 +177,7 @@ func (r *eventRate) estimate(cmds int) int {
 }
 
 func (r *eventRate) observe(events, cmds int) {
-	// An exponential moving average, quick to follow a change of workload.
-	r.per16 = (r.per16 + 16*events/max(cmds, 1) + 1) / 2
+	// An exponential moving average, quick to follow a change of workload
+	// and decaying to zero when the events stop.
+	r.per16 = (r.per16 + 16*events/max(cmds, 1)) / 2
 }
