@@ -164,7 +164,7 @@ func lockDir(fs vfs.FS, dir string, readOnly bool) (*pebble.Lock, error) {
 //   - WALBytesPerSync 0: the WAL is synced on every commit anyway.
 //   - A modest memtable (16 MiB default): data is read back only at recovery,
 //     so a large memtable only lengthens WAL replay after a crash; 16 MiB
-//     amortises flushes at a few hundred thousand commands each.
+//     amortises flushes over about a hundred thousand commands each.
 //   - Keys arrive in ascending order and are never overwritten, so
 //     compactions mostly move files down the levels (trivial moves) and
 //     write amplification stays low; the default compaction settings suit.
