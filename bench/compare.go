@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -11,8 +12,13 @@ import (
 // percent (negative latency change is better). Results present in only one
 // record are listed at the end.
 func Compare(w io.Writer, a, b *Record) error {
-	fmt.Fprintf(w, "a: %s", a.Header())
-	fmt.Fprintf(w, "b: %s", b.Header())
+	for _, r := range []struct {
+		name string
+		rec  *Record
+	}{{"a", a}, {"b", b}} {
+		fmt.Fprintf(w, "%s: %s", r.name, strings.ReplaceAll(strings.TrimSuffix(r.rec.Header(), "\n"), "\n", "\n   "))
+		fmt.Fprintln(w)
+	}
 	if a.Machine != b.Machine {
 		fmt.Fprintln(w, "note: the machines differ; compare with care")
 	}
