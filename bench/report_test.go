@@ -160,4 +160,9 @@ func TestSVG(t *testing.T) {
 		}
 	}
 	require.Equal(t, "99.999%", ninesLabel(5))
+
+	out.Reset()
+	require.NoError(t, WriteSVG(&out, strings.Repeat("x", 300), nil))
+	require.NoError(t, xml.Unmarshal(out.Bytes(), &doc))
+	require.Contains(t, doc.Texts, strings.Repeat("x", maxTitle-1)+"…")
 }

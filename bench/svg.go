@@ -44,7 +44,8 @@ const (
 	chartW, chartH                 = 960, 540
 	padL, padR, padT, padB         = 80, 230, 50, 60
 	plotW, plotH                   = chartW - padL - padR, chartH - padT - padB
-	maxNines               float64 = 6 // the x axis ends at 99.9999% at most
+	maxNines               float64 = 6   // the x axis ends at 99.9999% at most
+	maxTitle                       = 100 // characters of the title that fit
 )
 
 var palette = [...]string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"}
@@ -96,6 +97,9 @@ func scale(series []Series) axes {
 // spaced, as in HdrHistogram's plotter; the y axis is logarithmic too, so
 // that scenarios microseconds and milliseconds apart fit on one chart.
 func WriteSVG(w io.Writer, title string, series []Series) error {
+	if r := []rune(title); len(r) > maxTitle {
+		title = string(r[:maxTitle-1]) + "…"
+	}
 	a := scale(series)
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
