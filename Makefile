@@ -38,12 +38,24 @@ bench-short: build
 	bin/oms bench --short
 
 # Each fuzz target for a minute (one at a time: go test -fuzz takes one).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	FuzzApply:./engine/book \
+	FuzzDecodeCommand:./engine \
+	FuzzReader:./engine/wire \
+	FuzzStream:./engine/commerce \
+	FuzzRestore:./engine/commerce \
+	FuzzDecodeCommand:./engine/commerce \
+	FuzzDecodeRecord:./journal \
+	FuzzTranslate:./gateway \
+	FuzzFromApp:./fix \
+	FuzzParseScaled:./fix
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime 60s ./engine/book
-	$(GO) test -run '^$$' -fuzz FuzzDecodeCommand -fuzztime 60s ./engine
-	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./engine/wire
-	$(GO) test -run '^$$' -fuzz FuzzTranslate -fuzztime 60s ./gateway
-	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 60s ./journal
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		echo "== $$name $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 # The crash test with many SIGKILLs of a child under load (4 run in make test).
 crash-long:
