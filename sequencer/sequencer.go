@@ -148,6 +148,7 @@ type Sequencer struct {
 
 	out                 engine.Output // engine goroutine only
 	tradeRate, commRate eventRate     // engine goroutine only
+	snapSize            int           // last snapshot's size; engine goroutine only
 
 	subs subscribers
 

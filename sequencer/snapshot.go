@@ -32,7 +32,11 @@ func (s *Sequencer) Snapshot(ctx context.Context) (uint64, error) {
 	s.mu.RUnlock()
 	defer s.bg.Done()
 	err := s.control(ctx, func() {
-		ch <- taken{seq: s.eng.LastSeq(), state: s.eng.Snapshot(nil)}
+		// Presized from the last snapshot: growing a large buffer by
+		// doubling was a fifth of the pause in profiles.
+		state := s.eng.Snapshot(make([]byte, 0, s.snapSize+s.snapSize/8))
+		s.snapSize = len(state)
+		ch <- taken{seq: s.eng.LastSeq(), state: state}
 	})
 	if err != nil {
 		return 0, err
