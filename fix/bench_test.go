@@ -31,6 +31,13 @@ import (
 // recorded in an HdrHistogram, in microseconds.
 //
 //	go test -run '^$' -bench RoundTrip -benchtime 1x -count 5 ./fix/
+//
+// NB: QuickFIX/Go v0.9.11's session loop busy-waits while a queued message
+// cannot be handed to its connection's writer goroutine (a non-blocking
+// send, then it re-notifies itself). With GOMAXPROCS equal to a small core
+// count, a spinning session holds its P until preemption (~10 ms) and the
+// writer it readied waits; windows above 1 and several sessions collapse.
+// `-cpu 8` on a 2-core machine shows the difference.
 
 const benchOrdersPerSession = 500
 
