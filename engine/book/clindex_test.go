@@ -15,8 +15,8 @@ func TestClIndex(t *testing.T) {
 	for i := 0; i < n; i++ {
 		require.True(t, x.add(i%7, "id"+strconv.Itoa(i), OrderID(i+1)))
 	}
-	require.Equal(t, n, x.n)
-	require.GreaterOrEqual(t, len(x.hashes), 2*n, "load factor stays at most one half")
+	require.Len(t, x.log, n)
+	require.GreaterOrEqual(t, len(x.slots), 2*n, "load factor stays at most one half")
 	for i := 0; i < n; i++ {
 		id, ok := x.get(i%7, "id"+strconv.Itoa(i))
 		require.True(t, ok)
@@ -29,11 +29,10 @@ func TestClIndex(t *testing.T) {
 	id, _ := x.get(3, "id3")
 	require.Equal(t, OrderID(4), id, "a refused duplicate leaves the first entry")
 
-	s := x.sorted()
+	s := x.entries()
 	require.Len(t, s, n)
-	for i := 1; i < len(s); i++ {
-		a, b := s[i-1], s[i]
-		require.True(t, a.acct < b.acct || (a.acct == b.acct && a.key < b.key))
+	for i, v := range s {
+		require.Equal(t, clVal{acct: int32(i % 7), id: OrderID(i + 1), key: "id" + strconv.Itoa(i)}, v, "entries keep insertion order")
 	}
 	x.reset()
 	require.False(t, x.has(3, "id3"))
@@ -48,8 +47,8 @@ func TestClIndexProbeLength(t *testing.T) {
 		x.add(0, "ORD"+strconv.Itoa(i), OrderID(i))
 	}
 	longest, run := 0, 0
-	for _, h := range x.hashes {
-		if h == 0 {
+	for _, s := range x.slots {
+		if s.pos == 0 {
 			run = 0
 			continue
 		}

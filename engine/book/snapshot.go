@@ -68,7 +68,7 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		}
 	}
 
-	ids := e.clOrd.sorted()
+	ids := e.clOrd.entries()
 	w.Uvarint(uint64(len(ids)))
 	for _, v := range ids {
 		w.Uvarint(uint64(v.acct))
