@@ -57,3 +57,30 @@ func BenchmarkBook(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSnapshot serialises a busy day's state: a book of 20,000 resting
+// orders after a million commands (a million client order ids and the
+// day's finished orders). The sequencer runs this on the engine goroutine,
+// so it is how long a snapshot stops the world.
+//
+//	go test ./engine/book -run '^$' -bench BenchmarkSnapshot -benchmem -count 10
+func BenchmarkSnapshot(b *testing.B) {
+	w := workload.NewTrade(workload.TradeConfig{Seed: 1, Resting: 20000, Commands: 1 << 20})
+	e := book.New()
+	var out []book.Event
+	for i := range w.Setup {
+		out = e.Apply(&w.Setup[i], 0, out[:0])
+	}
+	for i := range w.Steady {
+		out = e.Apply(&w.Steady[i], 0, out[:0])
+	}
+	var buf wire.Writer
+	e.Snapshot(&buf)
+	size := buf.Len()
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		e.Snapshot(&buf)
+	}
+	b.ReportMetric(float64(size)/1e6, "MB")
+}
