@@ -479,3 +479,43 @@ func TestSubmitBatchIsContiguousAndAtomic(t *testing.T) {
 	require.Equal(t, seq, seq2)
 	require.Equal(t, want, got)
 }
+
+func TestStatsInboxDepthAndOnBatch(t *testing.T) {
+	j, err := journal.Open("db", journal.Options{FS: vfs.NewMem(), Logger: quiet()})
+	require.NoError(t, err)
+	defer j.Close()
+	var mu sync.Mutex
+	var sizes []int
+	var durs []time.Duration
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{Logger: quiet(), OnBatch: func(n int, d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		sizes, durs = append(sizes, n), append(durs, d)
+	}})
+	require.NoError(t, err)
+	// Not started: submissions wait in the inbox.
+	errc := make(chan error, 3)
+	for range 3 {
+		go func() { _, err := s.Submit(context.Background(), tick()); errc <- err }()
+	}
+	require.Eventually(t, func() bool { return s.Stats().InboxDepth == 3 }, 10*time.Second, time.Millisecond)
+	s.Start()
+	for range 3 {
+		require.NoError(t, <-errc)
+	}
+	_, err = s.SubmitBatch(context.Background(), []engine.Command{tick(), tick()})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	st := s.Stats()
+	require.Zero(t, st.InboxDepth)
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for i, n := range sizes {
+		require.Positive(t, n)
+		require.Positive(t, durs[i], "a journal write takes time")
+		total += n
+	}
+	require.Equal(t, 5, total, "every journaled command is reported once")
+	require.Equal(t, st.Batches, uint64(len(sizes)), "one call per journal write")
+}

@@ -2,6 +2,7 @@ package sequencer
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/book"
@@ -45,13 +46,27 @@ func (s *Sequencer) writeLoop() {
 				seq++
 			}
 		}
-		if err := s.j.Append(b.cmds); err != nil {
+		if err := s.appendBatch(b.cmds); err != nil {
 			s.failStop(b, err)
 			return
 		}
 		s.next += uint64(len(b.cmds))
 		s.batches <- b
 	}
+}
+
+// appendBatch writes cmds to the journal (one synced write) and, with an
+// OnBatch observer, reports the batch's size and the write's duration.
+func (s *Sequencer) appendBatch(cmds []engine.Command) error {
+	if s.opts.OnBatch == nil {
+		return s.j.Append(cmds)
+	}
+	start := time.Now()
+	if err := s.j.Append(cmds); err != nil {
+		return err
+	}
+	s.opts.OnBatch(len(cmds), time.Since(start))
+	return nil
 }
 
 // failStop stops the sequencer after a journal failure: the failed batch and

@@ -69,6 +69,12 @@ type Options struct {
 	// batch N+1 overlaps the apply of batch N; nothing is applied before it
 	// is durable.
 	Pipeline int
+	// OnBatch, if set, is called on the writer goroutine after each
+	// successful journal write with the batch's command count and how long
+	// the write took (append and fsync). It must be cheap and must not
+	// block or call the sequencer: it delays the next batch. Metrics use
+	// it. Without it the writer does not read the clock.
+	OnBatch func(batchSize int, appendDuration time.Duration)
 }
 
 func (o *Options) validate() error {
@@ -106,11 +112,14 @@ func (o *Options) withDefaults() Options {
 	return out
 }
 
-// Stats are cumulative counters.
+// Stats are cumulative counters, and the inbox's current depth.
 type Stats struct {
 	Commands uint64 // commands journaled and applied
 	Batches  uint64 // journal writes
 	MaxBatch uint64 // the largest batch so far
+	// InboxDepth is how many submissions (a SubmitBatch counts once) wait
+	// in the inbox for the writer now; InboxSize of them means overloaded.
+	InboxDepth int
 }
 
 // Sequencer is the single writer: it owns the engine and the journal's
@@ -222,7 +231,8 @@ func (s *Sequencer) Start() {
 
 // Stats returns the cumulative counters.
 func (s *Sequencer) Stats() Stats {
-	return Stats{Commands: s.nCommands.Load(), Batches: s.nBatches.Load(), MaxBatch: s.nMaxBatch.Load()}
+	return Stats{Commands: s.nCommands.Load(), Batches: s.nBatches.Load(), MaxBatch: s.nMaxBatch.Load(),
+		InboxDepth: len(s.inbox)}
 }
 
 // Err returns the fail-stop error (wrapping ErrClosed and the journal's

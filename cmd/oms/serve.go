@@ -77,6 +77,8 @@ type server struct {
 	http *http.Server
 	hlis net.Listener
 	fix  *fix.Gateway // nil when FIX is off
+	// batches are the journal's histograms; nil when metrics are off.
+	batches *batchMetrics
 	// fixAddr is the FIX acceptor's address.
 	fixAddr string
 	stop    chan struct{} // closed by Shutdown: background loops end
@@ -106,6 +108,9 @@ func (s *server) MetricsAddr() string {
 // and serves gRPC and metrics. On error everything opened is closed.
 func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, err error) {
 	s := &server{cfg: cfg, log: log, stop: make(chan struct{})}
+	if cfg.MetricsAddr != "" {
+		s.batches = newBatchMetrics()
+	}
 	defer func() {
 		if err != nil {
 			s.closeStorage()
@@ -171,8 +176,11 @@ func (s *server) openStorage() (*engine.Engine, error) {
 	}
 	s.log.Info("recovered", "snapshot_seq", st.SnapshotSeq, "replayed", st.Replayed, "last_seq", st.LastSeq,
 		"snapshot_time", st.SnapshotTime, "replay_time", st.ReplayTime)
-	s.seq, err = sequencer.New(e, j, sequencer.Options{InboxSize: s.cfg.InboxSize, MaxBatch: s.cfg.MaxBatch,
-		RingSize: s.cfg.RingSize, Logger: s.log})
+	so := sequencer.Options{InboxSize: s.cfg.InboxSize, MaxBatch: s.cfg.MaxBatch, RingSize: s.cfg.RingSize, Logger: s.log}
+	if s.batches != nil {
+		so.OnBatch = s.batches.observe
+	}
+	s.seq, err = sequencer.New(e, j, so)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +250,7 @@ func (s *server) serveMetrics(reg *prometheus.Registry) error {
 	states := newOrderStates(s.seq, s.log)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newEngineCollector(s.seq, states))
+	reg.MustRegister(s.batches.collectors()...)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -296,4 +298,49 @@ func TestLoadBothModes(t *testing.T) {
 	}
 	err := runLoad(context.Background(), []string{"--addr", "10.0.0.1:50051", "--token", demoAdminToken}, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "loopback")
+}
+
+// metricValue returns the value of the sample named exactly name (with its
+// labels, if any) in a Prometheus text exposition.
+func metricValue(t *testing.T, body, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			require.NoError(t, err, line)
+			return f
+		}
+	}
+	require.Failf(t, "metric missing", "%s not in /metrics", name)
+	return 0
+}
+
+func TestServeMetricsJournalSyncAndInbox(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Demo = true // the catalogue is loaded through the sequencer
+	s := startTest(t, cfg)
+	for i := range 5 {
+		out, err := cli(t, s, demoWebToken, "order", "place", "--id", fmt.Sprintf("M-%d", i), "--customer", "a", "--ship-to", "48.85,2.35", "--line", "MUG:1")
+		require.NoError(t, err, out)
+	}
+	// The histograms are fed before a batch is applied, the counters after
+	// its replies: scrape until they agree.
+	var body string
+	var commands, batches float64
+	require.Eventually(t, func() bool {
+		body = httpGet(t, "http://"+s.MetricsAddr()+"/metrics")
+		commands = metricValue(t, body, "oms_sequencer_commands_total")
+		batches = metricValue(t, body, "oms_sequencer_batches_total")
+		return batches == metricValue(t, body, "oms_journal_sync_seconds_count") &&
+			commands == metricValue(t, body, "oms_sequencer_batch_size_sum")
+	}, 10*time.Second, 10*time.Millisecond, "every journal write is observed once, with its size and its time")
+	require.GreaterOrEqual(t, commands, 5.0)
+	require.Equal(t, batches, metricValue(t, body, "oms_sequencer_batch_size_count"))
+	sync := metricValue(t, body, "oms_journal_sync_seconds_sum")
+	require.Positive(t, sync, "a synced write takes time")
+	require.Less(t, sync/batches, 5.0, "a mean sync under 5s is plausible")
+	require.Contains(t, body, `oms_journal_sync_seconds_bucket{le="+Inf"}`)
+	depth := metricValue(t, body, "oms_sequencer_inbox_depth")
+	require.GreaterOrEqual(t, depth, 0.0)
+	require.LessOrEqual(t, depth, float64(cfg.InboxSize))
 }
