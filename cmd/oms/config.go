@@ -67,6 +67,17 @@ type Config struct {
 	SnapshotInterval Duration `json:"snapshot_interval"`
 	// ShutdownTimeout bounds the drain of calls in flight. Default 30s.
 	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	// RetainCommands is how many journaled commands at and below each new
+	// snapshot are kept when it is written; older ones are deleted. Default
+	// 0: keep every command forever, so that `oms replay` and audits can
+	// re-derive every event from seq 1, and streams can resume from any
+	// seq. Set it to bound the disk; a stream or replay from before the
+	// retained window then fails (OUT_OF_RANGE for a stream). Commands a
+	// kept snapshot still needs are never deleted.
+	RetainCommands int `json:"retain_commands"`
+	// KeepSnapshots is how many of the newest snapshots are kept (at least
+	// 1). Default 2, so that a damaged latest snapshot has a fallback.
+	KeepSnapshots int `json:"keep_snapshots"`
 }
 
 // Duration is a time.Duration written as "5m" in JSON.
@@ -99,6 +110,7 @@ func defaultConfig() Config {
 		DataDir: "./data", GRPCAddr: "127.0.0.1:50051", FIXAddr: "127.0.0.1:9878", MetricsAddr: "127.0.0.1:9090",
 		LogLevel: "info", LogFormat: "text", InboxSize: 8192, MaxBatch: 2048, RingSize: 65536, StreamBuffer: 4096,
 		SnapshotInterval: Duration(5 * time.Minute), ShutdownTimeout: Duration(30 * time.Second),
+		RetainCommands: 0, KeepSnapshots: 2,
 	}
 }
 
@@ -167,6 +179,8 @@ func configKeys() []configKey {
 		{name: "stream_buffer", usage: "results a stream may lag before it is cut off", set: integer(func(c *Config) *int { return &c.StreamBuffer })},
 		{name: "snapshot_interval", usage: "time between snapshots (0 disables)", set: duration(func(c *Config) *Duration { return &c.SnapshotInterval })},
 		{name: "shutdown_timeout", usage: "time allowed to drain calls at shutdown", set: duration(func(c *Config) *Duration { return &c.ShutdownTimeout })},
+		{name: "retain_commands", usage: "journaled commands kept below each snapshot (0 keeps all, for audit and replay)", set: integer(func(c *Config) *int { return &c.RetainCommands })},
+		{name: "keep_snapshots", usage: "newest snapshots kept (at least 1)", set: integer(func(c *Config) *int { return &c.KeepSnapshots })},
 	}
 }
 
@@ -287,7 +301,8 @@ func (c *Config) validate() error {
 		key string
 		v   int
 		min int
-	}{{"inbox_size", c.InboxSize, 1}, {"max_batch", c.MaxBatch, 1}, {"ring_size", c.RingSize, 1}, {"stream_buffer", c.StreamBuffer, 1}} {
+	}{{"inbox_size", c.InboxSize, 1}, {"max_batch", c.MaxBatch, 1}, {"ring_size", c.RingSize, 1}, {"stream_buffer", c.StreamBuffer, 1},
+		{"retain_commands", c.RetainCommands, 0}, {"keep_snapshots", c.KeepSnapshots, 1}} {
 		if n.v < n.min {
 			bad(n.key, "want at least %d, got %d", n.min, n.v)
 		}

@@ -21,6 +21,8 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, "127.0.0.1:9878", cfg.FIXAddr)
 	require.False(t, cfg.Pprof)
 	require.Equal(t, Duration(5*time.Minute), cfg.SnapshotInterval)
+	require.Zero(t, cfg.RetainCommands, "the whole journal is kept by default, for audit and replay")
+	require.Equal(t, 2, cfg.KeepSnapshots)
 }
 
 func TestConfigPrecedence(t *testing.T) {
@@ -62,6 +64,11 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{args: []string{"--inbox-size", "many"}, key: "inbox_size"},
 		{args: []string{"--tls-cert", "c.pem"}, key: "tls_cert"},
 		{args: []string{"--shutdown-timeout", "0s"}, key: "shutdown_timeout"},
+		{args: []string{"--retain-commands", "-1"}, key: "retain_commands"},
+		{args: []string{"--retain-commands", "all"}, key: "retain_commands"},
+		{args: []string{"--keep-snapshots", "0"}, key: "keep_snapshots"},
+		{env: map[string]string{"OMS_KEEP_SNAPSHOTS": "-2"}, key: "keep_snapshots"},
+		{env: map[string]string{"OMS_CONFIG": file(`{"retain_commands": -5}`)}, key: "retain_commands"},
 		{env: map[string]string{"OMS_PPROF": "maybe"}, key: "OMS_PPROF"},
 		{env: map[string]string{"OMS_CONFIG": file(`{"grpc_adr": "x"}`)}, key: "grpc_adr"},
 		{env: map[string]string{"OMS_CONFIG": file(`{"tokens": [{"token": "short", "name": "x", "admin": true}]}`)}, key: "tokens[0].token"},
@@ -78,6 +85,8 @@ func TestExampleConfigLoads(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, cfg.Tokens, 3)
 	require.Equal(t, "json", cfg.LogFormat)
+	require.Zero(t, cfg.RetainCommands)
+	require.Equal(t, 2, cfg.KeepSnapshots)
 	for _, k := range configKeys() {
 		require.Contains(t, mustRead(t, filepath.Join("testdata", "oms.example.json")), `"`+k.name+`"`, "key %s is not in the example", k.name)
 	}

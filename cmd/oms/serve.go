@@ -164,7 +164,8 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 // openStorage opens the journal, recovers the engine from it, and starts
 // the sequencer.
 func (s *server) openStorage() (*engine.Engine, error) {
-	j, err := journal.Open(filepath.Join(s.cfg.DataDir, "journal"), journal.Options{Logger: s.log})
+	j, err := journal.Open(filepath.Join(s.cfg.DataDir, "journal"), journal.Options{Logger: s.log,
+		RetainCommands: uint64(s.cfg.RetainCommands), KeepSnapshots: s.cfg.KeepSnapshots})
 	if err != nil {
 		return nil, err
 	}

@@ -344,3 +344,30 @@ func TestServeMetricsJournalSyncAndInbox(t *testing.T) {
 	require.GreaterOrEqual(t, depth, 0.0)
 	require.LessOrEqual(t, depth, float64(cfg.InboxSize))
 }
+
+// retain_commands and keep_snapshots reach the journal: a snapshot prunes
+// the commands and snapshots beyond them, and the state is intact.
+func TestServeRetention(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Demo = true
+	cfg.RetainCommands, cfg.KeepSnapshots = 2, 1
+	s := startTest(t, cfg)
+	require.Greater(t, s.j.LastSeq(), uint64(3), "the demo catalogue is more than a few commands")
+	_, err := s.seq.Snapshot(context.Background())
+	require.NoError(t, err)
+	_, err = cli(t, s, demoWebToken, "order", "place", "--id", "R-1", "--customer", "a", "--ship-to", "48.85,2.35", "--line", "MUG:1")
+	require.NoError(t, err)
+	last, err := s.seq.Snapshot(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, last-1, s.j.FirstSeq(), "two commands kept, at and below the latest snapshot")
+	snaps, err := s.j.Snapshots()
+	require.NoError(t, err)
+	require.Len(t, snaps, 1)
+	require.Error(t, s.j.Replayable(1), "seq 1 is no longer in the journal")
+
+	require.NoError(t, s.Shutdown())
+	s = startTest(t, cfg)
+	out, err := cli(t, s, demoWebToken, "order", "get", "--channel", "web", "--channel-order-id", "R-1")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "R-1", "the state after the pruned commands is intact")
+}
