@@ -36,7 +36,9 @@
 //     and answered exactly as its unary call would be, by request id.
 //   - Streams carry each result's seq; a client resumes with from_seq = last
 //     seq + 1 and misses nothing: from the sequencer's ring of recent
-//     results, or, for an older seq (after a restart), by replaying the
-//     journal on a private engine (Options.Journal) before going live. Only
-//     a seq the journal can no longer rebuild fails, with OUT_OF_RANGE.
+//     results, or, for an older seq (after a restart), from the journal when
+//     the sequencer has sequencer.Options.ResumeFromJournal (it replays on
+//     a private engine, then joins the live stream with no gap). A seq that
+//     cannot be rebuilt (no ResumeFromJournal, or pruned) fails with
+//     OUT_OF_RANGE.
 package gateway

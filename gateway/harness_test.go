@@ -53,30 +53,29 @@ type testServer struct {
 type serverOpts struct {
 	seq       sequencer.Options
 	buffer    int
-	noCatchUp bool // no journal for streams: old resume points fail
+	noCatchUp bool // no journal resume for streams: old resume points fail
+	journal   journal.Options
 }
 
 func startTestServer(t *testing.T, dir string, o serverOpts) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, dir: dir}
 	quiet := slog.New(slog.DiscardHandler)
-	j, err := journal.Open(dir, journal.Options{Logger: quiet})
+	o.journal.Logger = quiet
+	j, err := journal.Open(dir, o.journal)
 	require.NoError(t, err)
 	ts.j = j
 	e := engine.New()
 	_, err = j.Recover(e, journal.ReplayOptions{})
 	require.NoError(t, err)
 	o.seq.Logger = quiet
+	o.seq.ResumeFromJournal = !o.noCatchUp
 	ts.seq, err = sequencer.New(e, j, o.seq)
 	require.NoError(t, err)
 	ts.seq.Start()
 	auth, err := NewAuthenticator(testTokens())
 	require.NoError(t, err)
-	var jr *journal.Journal
-	if !o.noCatchUp {
-		jr = j
-	}
-	ts.gw, err = New(Options{Sequencer: ts.seq, Auth: auth, StreamBuffer: o.buffer, Journal: jr})
+	ts.gw, err = New(Options{Sequencer: ts.seq, Auth: auth, StreamBuffer: o.buffer})
 	require.NoError(t, err)
 	ts.srv = grpc.NewServer(ts.gw.ServerOptions()...)
 	ts.gw.Register(ts.srv)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ordercore/oms/engine"
-	"github.com/ordercore/oms/journal"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/ordercore/oms/sequencer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,10 +41,6 @@ type Options struct {
 	StreamBuffer int
 	// Version is reported by AdminService.GetStatus.
 	Version string
-	// Journal, when set, lets a stream resume from a seq older than the
-	// sequencer's ring (after a restart) by replaying it. Nil: such resume
-	// points fail with OUT_OF_RANGE.
-	Journal *journal.Journal
 }
 
 // Gateway serves the oms.v1 gRPC API on top of a sequencer.
@@ -59,10 +54,7 @@ type Gateway struct {
 	version  string
 	draining atomic.Bool
 	drained  chan struct{} // closed by Drain: streams end
-	journal  *journal.Journal
-	// catchUpSem lets one stream catch-up rebuild an engine at a time.
-	catchUpSem chan struct{}
-	drainOne   sync.Once
+	drainOne sync.Once
 }
 
 // New validates o and returns a gateway; call Register to serve it.
@@ -87,7 +79,7 @@ func New(o Options) (*Gateway, error) {
 		return nil, err
 	}
 	return &Gateway{seq: o.Sequencer, auth: o.Auth, log: o.Log, metrics: m, health: health.NewServer(),
-		buffer: o.StreamBuffer, version: o.Version, drained: make(chan struct{}), journal: o.Journal, catchUpSem: make(chan struct{}, 1)}, nil
+		buffer: o.StreamBuffer, version: o.Version, drained: make(chan struct{})}, nil
 }
 
 // ServerOptions returns the interceptors the gateway needs: metrics,

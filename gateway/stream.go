@@ -21,15 +21,14 @@ type streamServer struct {
 
 // follow subscribes from seq from and calls send with every result until
 // the client goes away, the gateway drains, or the subscription ends. The
-// error it returns tells the client where to resume.
+// error it returns tells the client where to resume. A resume point older
+// than the sequencer's ring is rebuilt from the journal by the sequencer
+// (Options.ResumeFromJournal) before the stream goes live.
 func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.Result) error) error {
 	sub, err := g.seq.Subscribe(from, g.buffer)
-	var skip uint64 // results up to skip were sent by a catch-up
 	switch {
 	case errors.Is(err, sequencer.ErrTooOld):
-		if sub, skip, err = g.catchUp(ctx, from, send); err != nil {
-			return err
-		}
+		return status.Errorf(codes.OutOfRange, "from_seq %d is older than the server can replay", from)
 	case errors.Is(err, sequencer.ErrClosed):
 		return status.Error(codes.Unavailable, "server shutting down")
 	case err != nil:
@@ -37,9 +36,6 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 	}
 	defer sub.Close()
 	next := from
-	if skip > 0 {
-		next = skip + 1
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -48,13 +44,7 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 			return resumeErr(codes.Unavailable, "server shutting down", next)
 		case r, ok := <-sub.C:
 			if !ok {
-				if errors.Is(sub.Err(), sequencer.ErrSlowConsumer) {
-					return resumeErr(codes.ResourceExhausted, "stream fell behind", next)
-				}
-				return resumeErr(codes.Unavailable, "server shutting down", next)
-			}
-			if r.Seq <= skip {
-				continue
+				return g.subscriptionEnded(sub.Err(), next)
 			}
 			if err := send(r); err != nil {
 				return err
@@ -62,6 +52,21 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 			next = r.Seq + 1
 		}
 	}
+}
+
+// subscriptionEnded maps why a subscription ended to the stream's status.
+func (g *Gateway) subscriptionEnded(err error, next uint64) error {
+	switch {
+	case errors.Is(err, sequencer.ErrSlowConsumer):
+		return resumeErr(codes.ResourceExhausted, "stream fell behind", next)
+	case errors.Is(err, sequencer.ErrTooOld):
+		// The journal was pruned while the catch-up rebuilt the state.
+		return status.Errorf(codes.OutOfRange, "from_seq %d is older than the server can replay", next)
+	case err == nil, errors.Is(err, sequencer.ErrClosed):
+		return resumeErr(codes.Unavailable, "server shutting down", next)
+	}
+	g.log.Error("stream: journal catch-up failed", "next_seq", next, "err", err)
+	return status.Error(codes.Internal, fmt.Sprintf("cannot replay from seq %d", next))
 }
 
 // resumeErr ends a stream with the sequence number to resume from, in the

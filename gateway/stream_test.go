@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordercore/oms/journal"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/ordercore/oms/sequencer"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -277,4 +279,63 @@ func TestStreamResumeAcrossRestart(t *testing.T) {
 	m := recvN(t, st.Recv, 1)[0]
 	require.Equal(t, int64(9_000), m.GetEvent().GetLastPx())
 	require.Greater(t, m.GetSeq(), after[5].GetSeq())
+}
+
+// A stream that is catching up from the journal when the server drains
+// ends with UNAVAILABLE and a resume point after the last event it sent.
+func TestStreamCatchUpDrainNamesResumePoint(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, dir, serverOpts{})
+	setupTrading(t, ts)
+	desk := ctxAs(t, deskTok)
+	for i := range 50 {
+		_, err := ts.trading().NewOrder(desk, limit("A", fmt.Sprintf("s%d", i), pb.Side_SIDE_SELL, 10_000+int64(i), 1))
+		require.NoError(t, err)
+	}
+	ts.shutdown()
+
+	ts = startTestServer(t, dir, serverOpts{seq: sequencer.Options{RingSize: 2}, buffer: 1})
+	last, err := ts.admin().GetStatus(ctxAs(t, adminTok), &pb.GetStatusRequest{})
+	require.NoError(t, err)
+	st, err := ts.streams().SubscribeOrders(ctxAs(t, adminTok), &pb.SubscribeOrdersRequest{FromSeq: 1})
+	require.NoError(t, err)
+	seen := recvN(t, st.Recv, 3)[2].GetSeq()
+	ts.gw.Drain()
+	for {
+		m, err := st.Recv()
+		if err != nil {
+			s := requireCode(t, err, codes.Unavailable)
+			var from uint64
+			for _, d := range s.Details() {
+				if info, ok := d.(*errdetails.ErrorInfo); ok {
+					_, perr := fmt.Sscan(info.GetMetadata()["from_seq"], &from)
+					require.NoError(t, perr)
+				}
+			}
+			require.Greater(t, from, seen, "the resume point is after the last event sent")
+			require.LessOrEqual(t, from, last.GetLastSeq()+1)
+			return
+		}
+		seen = m.GetSeq()
+	}
+}
+
+// A resume point the journal has pruned is OUT_OF_RANGE; one it still
+// holds is replayed.
+func TestStreamResumePrunedIsOutOfRange(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{RingSize: 2},
+		journal: journal.Options{RetainCommands: 2, KeepSnapshots: 1}})
+	setupTrading(t, ts)
+	for i := range 5 {
+		_, err := ts.trading().NewOrder(ctxAs(t, deskTok), limit("A", fmt.Sprintf("s%d", i), pb.Side_SIDE_SELL, 10_000+int64(i), 1))
+		require.NoError(t, err)
+	}
+	snap, err := ts.admin().Snapshot(ctxAs(t, adminTok), &pb.SnapshotRequest{})
+	require.NoError(t, err)
+	_, err = recvErr(ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{FromSeq: 1}))
+	requireCode(t, err, codes.OutOfRange)
+	st, err := ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{FromSeq: snap.GetSeq() - 1})
+	require.NoError(t, err)
+	m := recvN(t, st.Recv, 1)[0]
+	require.Equal(t, snap.GetSeq()-1, m.GetSeq(), "the retained commands are replayed")
 }

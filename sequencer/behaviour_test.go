@@ -519,3 +519,29 @@ func TestStatsInboxDepthAndOnBatch(t *testing.T) {
 	require.Equal(t, 5, total, "every journaled command is reported once")
 	require.Equal(t, st.Batches, uint64(len(sizes)), "one call per journal write")
 }
+
+// Catch-ups beyond MaxCatchUps wait for a slot; one whose subscriber leaves
+// while waiting ends at once.
+func TestCatchUpsTakeTurns(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16, ResumeFromJournal: true, MaxCatchUps: 1})
+	defer v.close(t)
+	submitN(t, v.s, 100)
+	first, err := v.s.Subscribe(1, 1) // holds the slot: it reads only seq 1
+	require.NoError(t, err)
+	expectSeqs(t, first, 1, 1)
+	second, err := v.s.Subscribe(10, 1)
+	require.NoError(t, err)
+	third, err := v.s.Subscribe(20, 1)
+	require.NoError(t, err)
+	select {
+	case r := <-second.C:
+		t.Fatalf("second catch-up ran beside the first: got seq %d", r.Seq)
+	case <-time.After(50 * time.Millisecond):
+	}
+	third.Close() // leaves while waiting
+	drainClosed(t, third)
+	require.NoError(t, third.Err())
+	first.Close()
+	expectSeqs(t, second, 10, 100)
+	second.Close()
+}

@@ -35,8 +35,16 @@ func (s *Sequencer) subscribeFromJournal(fromSeq uint64, buffer int, oldest uint
 
 // catchUp rebuilds the engine state at from-1 in a scratch engine, streams
 // re-derived results from the journal, and attaches sub to the live stream
-// once it has caught up with what the engine has published.
+// once it has caught up with what the engine has published. It first waits
+// for one of the MaxCatchUps slots, or for the subscription to end.
 func (s *Sequencer) catchUp(sub *Subscription, from uint64) {
+	select {
+	case s.catchUps <- struct{}{}:
+		defer func() { <-s.catchUps }()
+	case <-sub.quit:
+		s.endCatchUp(sub, nil) // Err was set when it ended
+		return
+	}
 	e := engine.New()
 	if from > 1 {
 		if _, err := s.j.Recover(e, journal.ReplayOptions{Until: from - 1}); err != nil {

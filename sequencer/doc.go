@@ -42,7 +42,8 @@
 //     restart, when the ring is empty) it is rebuilt from the journal off the engine
 //     goroutine (snapshot + replay in a scratch engine: identical results,
 //     since the engine is deterministic) until the subscription joins the
-//     live stream; one the journal has pruned fails with ErrTooOld. A live
+//     live stream; one the journal has pruned fails with ErrTooOld. At most
+//     Options.MaxCatchUps catch-ups rebuild an engine at once. A live
 //     subscriber whose buffer is full is cut off (C closed, Err =
 //     ErrSlowConsumer); the engine never waits.
 //   - Queries and snapshot serialisation run on the engine goroutine between

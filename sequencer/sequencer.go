@@ -64,6 +64,12 @@ type Options struct {
 	// ring (after a restart, say) by rebuilding their results from the
 	// journal; without it such a Subscribe fails with ErrTooOld.
 	ResumeFromJournal bool
+	// MaxCatchUps bounds the journal catch-ups that run at once (default
+	// 1): each rebuilds a whole engine, so after a restart, when every
+	// consumer resumes from the journal, they take turns rather than
+	// holding one engine each. A waiting catch-up loses nothing: the live
+	// results stay in the journal until its turn.
+	MaxCatchUps int
 	// Pipeline is how many durable batches may wait for the engine while
 	// the next batch is being written (default 4). The journal write of
 	// batch N+1 overlaps the apply of batch N; nothing is applied before it
@@ -81,7 +87,8 @@ func (o *Options) validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"InboxSize", o.InboxSize}, {"MaxBatch", o.MaxBatch}, {"RingSize", o.RingSize}, {"Pipeline", o.Pipeline}} {
+	}{{"InboxSize", o.InboxSize}, {"MaxBatch", o.MaxBatch}, {"RingSize", o.RingSize}, {"Pipeline", o.Pipeline},
+		{"MaxCatchUps", o.MaxCatchUps}} {
 		if f.v < 0 {
 			return fmt.Errorf("sequencer: option %s is %d: want 0 (default) or more", f.name, f.v)
 		}
@@ -108,6 +115,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.Pipeline == 0 {
 		out.Pipeline = 4
+	}
+	if out.MaxCatchUps == 0 {
+		out.MaxCatchUps = 1
 	}
 	return out
 }
@@ -152,6 +162,7 @@ type Sequencer struct {
 	wg        sync.WaitGroup // writer and engine goroutines
 	bg        sync.WaitGroup // background snapshot writes
 	snapMu    sync.Mutex     // one snapshot at a time
+	catchUps  chan struct{}  // a slot per running journal catch-up
 
 	next uint64 // next seq to stamp; writer goroutine only
 
@@ -203,11 +214,12 @@ func New(e *engine.Engine, j *journal.Journal, opts Options) (*Sequencer, error)
 	o := opts.withDefaults()
 	s := &Sequencer{
 		eng: e, j: j, opts: o, log: o.Logger,
-		inbox:   make(chan *request, o.InboxSize),
-		batches: make(chan *batch, o.Pipeline),
-		ctl:     make(chan func()),
-		stopped: make(chan struct{}),
-		next:    j.LastSeq() + 1,
+		inbox:    make(chan *request, o.InboxSize),
+		batches:  make(chan *batch, o.Pipeline),
+		ctl:      make(chan func()),
+		stopped:  make(chan struct{}),
+		catchUps: make(chan struct{}, o.MaxCatchUps),
+		next:     j.LastSeq() + 1,
 	}
 	s.subs.init(o.RingSize, e.LastSeq())
 	return s, nil

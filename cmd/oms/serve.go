@@ -139,7 +139,7 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 	}
 	reg := prometheus.NewRegistry()
 	s.gw, err = gateway.New(gateway.Options{Sequencer: s.seq, Auth: auth, Log: log, Registry: reg,
-		StreamBuffer: cfg.StreamBuffer, Version: version, Journal: s.j})
+		StreamBuffer: cfg.StreamBuffer, Version: version})
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,10 @@ func (s *server) openStorage() (*engine.Engine, error) {
 	}
 	s.log.Info("recovered", "snapshot_seq", st.SnapshotSeq, "replayed", st.Replayed, "last_seq", st.LastSeq,
 		"snapshot_time", st.SnapshotTime, "replay_time", st.ReplayTime)
-	so := sequencer.Options{InboxSize: s.cfg.InboxSize, MaxBatch: s.cfg.MaxBatch, RingSize: s.cfg.RingSize, Logger: s.log}
+	// ResumeFromJournal: a stream may resume from any seq the journal can
+	// rebuild, not only from the ring (which a restart empties).
+	so := sequencer.Options{InboxSize: s.cfg.InboxSize, MaxBatch: s.cfg.MaxBatch, RingSize: s.cfg.RingSize, Logger: s.log,
+		ResumeFromJournal: true}
 	if s.batches != nil {
 		so.OnBatch = s.batches.observe
 	}
