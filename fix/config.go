@@ -43,6 +43,9 @@ const DefaultMaxMessagesPerSecond = 1000
 const (
 	DefaultSubmitTimeout   = 5 * time.Second
 	DefaultSubscribeBuffer = 4096
+	// DefaultCheckpointInterval is how often, at most, the gateway records
+	// its last published seq (see the package documentation, Limits).
+	DefaultCheckpointInterval = 100 * time.Millisecond
 )
 
 // keyConnectionType is QuickFIX's ConnectionType key (the Go port reads no
@@ -63,6 +66,17 @@ type Config struct {
 	SubmitTimeout time.Duration
 	// SubscribeBuffer is the buffer of the gateway's sequencer subscription.
 	SubscribeBuffer int
+	// CheckpointInterval is how often, at most, the last seq whose reports
+	// were handed to QuickFIX is written to CheckpointFile. After a crash,
+	// the reports of up to this interval's results are sent again, marked
+	// PossResend=Y. Default DefaultCheckpointInterval.
+	CheckpointInterval time.Duration
+	// FailOnLostReports makes Start fail with ErrReportsLost when the
+	// reports missed since the checkpoint cannot be regenerated (the
+	// sequencer lacks Options.ResumeFromJournal, or the journal was pruned
+	// past the checkpoint). Without it Start logs the lost seq range at
+	// error level and goes on from the next command.
+	FailOnLostReports bool
 	// Logger receives the gateway's own events (QuickFIX logs go to
 	// FileLogPath); nil means slog.Default().
 	Logger *slog.Logger
@@ -75,6 +89,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.SubscribeBuffer == 0 {
 		cfg.SubscribeBuffer = DefaultSubscribeBuffer
+	}
+	if cfg.CheckpointInterval == 0 {
+		cfg.CheckpointInterval = DefaultCheckpointInterval
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -129,6 +146,9 @@ func (cfg *Config) validate() (map[quickfix.SessionID]*sessionRules, error) {
 	}
 	if cfg.SubscribeBuffer < 0 {
 		return nil, fmt.Errorf("fix: config: SubscribeBuffer %d: must be >= 0", cfg.SubscribeBuffer)
+	}
+	if cfg.CheckpointInterval < 0 {
+		return nil, fmt.Errorf("fix: config: CheckpointInterval %v: must be >= 0", cfg.CheckpointInterval)
 	}
 	global := cfg.Settings.GlobalSettings()
 	if global.HasSetting(keyConnectionType) {

@@ -26,6 +26,9 @@ import (
 var (
 	// ErrStarted is returned by Start on a gateway already started or closed.
 	ErrStarted = errors.New("fix: gateway already started")
+	// ErrReportsLost is returned by Start, with Config.FailOnLostReports,
+	// when reports missed since the last checkpoint cannot be regenerated.
+	ErrReportsLost = errors.New("fix: reports since the checkpoint cannot be regenerated")
 )
 
 // session is one configured FIX session and its policy.
@@ -57,6 +60,20 @@ type Gateway struct {
 	published atomic.Uint64 // last seq whose reports were handed to QuickFIX
 	quit      chan struct{}
 	wg        sync.WaitGroup
+
+	cp *checkpoint
+	// saved is the seq last written to cp. Owned by the checkpoint loop
+	// while it runs, then by Close.
+	saved uint64
+	// resumeUntil is the last seq applied before Start: reports of seqs up
+	// to it are regenerated and marked PossResend. Set before the publish
+	// loop starts, read-only after.
+	resumeUntil uint64
+	// crashHook, set by tests, simulates a crash: when it returns true for
+	// a result, the publish loop stops without handing its reports to
+	// QuickFIX and no checkpoint is written any more.
+	crashHook func(*sequencer.Result) bool
+	crashed   atomic.Bool
 }
 
 // New builds a gateway on seq from cfg, validating the settings (errors name
@@ -98,6 +115,12 @@ func New(seq *sequencer.Sequencer, cfg Config) (*Gateway, error) {
 		}
 	}
 	g.router = newRouter(byAccount)
+	if g.cp, err = newCheckpoint(cfg.Settings); err != nil {
+		for _, id := range ids {
+			_ = quickfix.UnregisterSession(id)
+		}
+		return nil, err
+	}
 	logs, err := filelog.NewLogFactory(cfg.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("fix: file log (FileLogPath): %w", err)
@@ -118,7 +141,8 @@ func New(seq *sequencer.Sequencer, cfg Config) (*Gateway, error) {
 }
 
 // Start loads the instrument definitions, subscribes to the sequencer from
-// the next command, and starts accepting connections.
+// the seq after the checkpoint (regenerating the reports of commands applied
+// since, from the journal), and starts accepting connections.
 func (g *Gateway) Start() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -139,20 +163,21 @@ func (g *Gateway) Start() error {
 	for _, in := range insts {
 		g.insts.put(in)
 	}
-	sub, err := g.seq.Subscribe(last+1, g.cfg.SubscribeBuffer)
+	sub, from, err := g.subscribeResume(last)
 	if err != nil {
-		return fmt.Errorf("fix: start: subscribe: %w", err)
+		return err
 	}
-	g.published.Store(last)
-	g.wg.Add(1)
+	g.published.Store(from - 1)
+	g.wg.Add(2)
 	go func() { defer g.wg.Done(); g.publishLoop(sub) }()
+	go func() { defer g.wg.Done(); g.checkpointLoop() }()
 	if err := g.acceptor.Start(); err != nil {
 		close(g.quit)
 		g.wg.Wait()
 		return fmt.Errorf("fix: start acceptor: %w", err)
 	}
 	g.started = true
-	g.log.Info("fix: gateway started", "sessions", len(g.sessions), "from_seq", last+1)
+	g.log.Info("fix: gateway started", "sessions", len(g.sessions), "from_seq", from, "resend_until", g.resumeUntil)
 	return nil
 }
 
@@ -187,8 +212,9 @@ func (g *Gateway) Close() error {
 	g.acceptor.Stop()
 	close(g.quit)
 	g.wg.Wait()
+	err := g.saveCheckpoint()
 	g.log.Info("fix: gateway stopped", "published_seq", g.published.Load())
-	return nil
+	return err
 }
 
 func (g *Gateway) sortedSessions() []*session {

@@ -46,12 +46,19 @@ func openCore(t testing.TB, fs vfs.FS) *core {
 
 func openCoreAt(t testing.TB, fs vfs.FS, dir string) *core {
 	t.Helper()
+	return openCoreWith(t, fs, dir, sequencer.Options{Logger: quietLogger()})
+}
+
+// openCoreWith opens the journal in dir on fs and starts a sequencer with
+// opts (ResumeFromJournal, as `oms serve` sets it, say).
+func openCoreWith(t testing.TB, fs vfs.FS, dir string, opts sequencer.Options) *core {
+	t.Helper()
 	j, err := journal.Open(dir, journal.Options{FS: fs, Logger: quietLogger()})
 	require.NoError(t, err)
 	e := engine.New()
 	_, err = j.Recover(e, journal.ReplayOptions{})
 	require.NoError(t, err)
-	s, err := sequencer.New(e, j, sequencer.Options{Logger: quietLogger()})
+	s, err := sequencer.New(e, j, opts)
 	require.NoError(t, err)
 	s.Start()
 	return &core{fs: fs, j: j, e: e, seq: s}

@@ -7,12 +7,14 @@ import (
 
 	"github.com/ordercore/oms/engine/book"
 	"github.com/ordercore/oms/sequencer"
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/tag"
 )
 
 // publishLoop turns every result into reports until Close. A subscription
 // cut off as a slow consumer resumes where it stopped (the sequencer keeps
-// recent results); if even that is too old, the gap is logged and the loop
-// goes on from the next command.
+// recent results, or rebuilds them from the journal); if even that is
+// impossible, the gap is logged and the loop goes on from the next command.
 func (g *Gateway) publishLoop(sub *sequencer.Subscription) {
 	defer func() { sub.Close() }()
 	for {
@@ -21,6 +23,10 @@ func (g *Gateway) publishLoop(sub *sequencer.Subscription) {
 			return
 		case res, ok := <-sub.C:
 			if ok {
+				if g.crashHook != nil && g.crashHook(res) {
+					g.crashed.Store(true)
+					return // the process "dies" before handing res to QuickFIX
+				}
 				g.handle(res)
 				g.published.Store(res.Seq)
 				continue
@@ -53,47 +59,66 @@ func (g *Gateway) resubscribe(cause error) *sequencer.Subscription {
 	return sub
 }
 
+// batch is what writing the reports of one result needs.
+type batch struct {
+	seq uint64
+	t   time.Time
+	// resend marks reports regenerated after a restart, which may have been
+	// sent before it (PossResend=Y).
+	resend bool
+	// settled collects the requests the result answered.
+	settled []reqKey
+}
+
+// sendReport hands a report of b to s's QuickFIX queue, marked
+// PossResend=Y when b is regenerated after a restart.
+func (g *Gateway) sendReport(b *batch, s *session, m *quickfix.Message) {
+	if b.resend {
+		m.Header.SetBool(tag.PossResend, true)
+	}
+	g.send(s, m)
+}
+
 // handle writes the reports of one result. Requests answered by the result
 // are settled at its end, so that every event of the command (an order's
 // acceptance, its fills, its cancel) reaches the requester.
 func (g *Gateway) handle(res *sequencer.Result) {
-	t := time.Unix(0, res.Time)
-	var settled []reqKey
+	b := &batch{seq: res.Seq, t: time.Unix(0, res.Time), resend: res.Seq <= g.resumeUntil}
 	for i := range res.Trade {
 		ev := &res.Trade[i]
 		switch ev.Kind {
 		case book.EvAccepted:
-			g.orderReport(ev, execNew, t, &settled)
+			g.orderReport(ev, execNew, b)
 		case book.EvTrade:
-			g.tradeReports(ev, t, &settled)
+			g.tradeReports(ev, b)
 		case book.EvCanceled:
-			g.orderReport(ev, execCanceled, t, &settled)
+			g.orderReport(ev, execCanceled, b)
 		case book.EvExpired:
-			g.orderReport(ev, execExpired, t, &settled)
+			g.orderReport(ev, execExpired, b)
 		case book.EvReplaced:
-			g.orderReport(ev, execReplaced, t, &settled)
+			g.orderReport(ev, execReplaced, b)
 		case book.EvTriggered:
-			g.orderReport(ev, execTriggered, t, &settled)
+			g.orderReport(ev, execTriggered, b)
 		case book.EvRejected:
-			g.rejected(ev, res.Seq, t, &settled)
+			g.rejected(ev, b)
 		case book.EvCancelRejected:
-			g.cancelRejected(ev, t, &settled)
+			g.cancelRejected(ev, b)
 		case book.EvMassCanceled:
-			g.massCanceled(ev, res.Seq, t, &settled)
+			g.massCanceled(ev, b)
 		case book.EvInstrument:
 			g.insts.put(ev.Instrument)
 		}
 	}
-	g.router.settle(settled)
+	g.router.settle(b.settled)
 }
 
 // route finds the session for a report about st: the requester when the
 // report answers a pending request, else the order's owner. It records a
 // new order's owner.
-func (g *Gateway) route(st *book.OrderState, settled *[]reqKey) (*session, pendingReq, bool) {
+func (g *Gateway) route(st *book.OrderState, b *batch) (*session, pendingReq, bool) {
 	k := reqKey{st.Account, st.ClOrdID}
 	if p, ok := g.router.request(k); ok {
-		*settled = append(*settled, k)
+		b.settled = append(b.settled, k)
 		if p.kind == reqNew && st.ID != 0 && !st.Status.Terminal() {
 			g.router.own(st.ID, p.s)
 		} else {
@@ -104,65 +129,65 @@ func (g *Gateway) route(st *book.OrderState, settled *[]reqKey) (*session, pendi
 	return g.router.ownerOf(st), pendingReq{}, false
 }
 
-func (g *Gateway) orderReport(ev *book.Event, kind execKind, t time.Time, settled *[]reqKey) {
-	s, _, _ := g.route(&ev.Order, settled)
+func (g *Gateway) orderReport(ev *book.Event, kind execKind, b *batch) {
+	s, _, _ := g.route(&ev.Order, b)
 	if s == nil {
 		return
 	}
 	r := execReport{
 		kind: kind, st: &ev.Order, inst: g.format(ev.Order.Symbol),
-		execID: strconv.FormatUint(uint64(ev.ExecID), 10), orderID: orderIDString(ev.Order.ID), time: t,
+		execID: strconv.FormatUint(uint64(ev.ExecID), 10), orderID: orderIDString(ev.Order.ID), time: b.t,
 	}
 	if kind == execCanceled || kind == execExpired {
 		r.text = ev.Reason.String()
 	}
-	g.send(s, r.message(s.v))
+	g.sendReport(b, s, r.message(s.v))
 }
 
 // tradeReports sends a fill to the taker's session and one to the maker's.
-func (g *Gateway) tradeReports(ev *book.Event, t time.Time, settled *[]reqKey) {
+func (g *Gateway) tradeReports(ev *book.Event, b *batch) {
 	inst := g.format(ev.Order.Symbol)
-	if s, _, _ := g.route(&ev.Order, settled); s != nil {
+	if s, _, _ := g.route(&ev.Order, b); s != nil {
 		r := execReport{
 			kind: execTrade, st: &ev.Order, inst: inst, execID: strconv.FormatUint(uint64(ev.ExecID), 10),
-			orderID: orderIDString(ev.Order.ID), lastQty: ev.LastQty, lastPx: ev.LastPx, time: t,
+			orderID: orderIDString(ev.Order.ID), lastQty: ev.LastQty, lastPx: ev.LastPx, time: b.t,
 		}
-		g.send(s, r.message(s.v))
+		g.sendReport(b, s, r.message(s.v))
 	}
 	if s := g.router.ownerOf(&ev.Maker); s != nil {
 		r := execReport{
 			kind: execTrade, st: &ev.Maker, inst: inst, execID: strconv.FormatUint(uint64(ev.MakerExecID), 10),
-			orderID: orderIDString(ev.Maker.ID), lastQty: ev.LastQty, lastPx: ev.LastPx, time: t,
+			orderID: orderIDString(ev.Maker.ID), lastQty: ev.LastQty, lastPx: ev.LastPx, time: b.t,
 		}
-		g.send(s, r.message(s.v))
+		g.sendReport(b, s, r.message(s.v))
 	}
 }
 
 // rejected reports a command the engine refused, in the message that
 // answers the request: an ExecutionReport for a new order, an
 // OrderMassCancelReport for a mass cancel, an OrderCancelReject otherwise.
-func (g *Gateway) rejected(ev *book.Event, seq uint64, t time.Time, settled *[]reqKey) {
+func (g *Gateway) rejected(ev *book.Event, b *batch) {
 	st := &ev.Order
 	k := reqKey{st.Account, st.ClOrdID}
 	p, ok := g.router.request(k)
 	if ok {
-		*settled = append(*settled, k)
+		b.settled = append(b.settled, k)
 	}
 	switch {
 	case ok && p.kind == reqMassCancel:
 		r := massCancelReport{
-			orderID: "MC-" + strconv.FormatUint(seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
+			orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
 			response: massCancelRejected, rejectReason: massRejectReason(ev.Reason), symbol: st.Symbol,
-			account: st.Account, text: ev.Reason.String(), time: t,
+			account: st.Account, text: ev.Reason.String(), time: b.t,
 		}
-		g.send(p.s, r.message())
+		g.sendReport(b, p.s, r.message())
 	case ok && (p.kind == reqCancel || p.kind == reqReplace):
 		r := cancelReject{
 			orderID: orderIDString(st.ID), clOrdID: st.ClOrdID, origClOrdID: st.OrigClOrdID, account: st.Account,
 			status: book.StatusRejected, replace: p.kind == reqReplace, reason: cxlRejReason(p.s.v, ev.Reason),
-			text: ev.Reason.String(), time: t,
+			text: ev.Reason.String(), time: b.t,
 		}
-		g.send(p.s, r.message())
+		g.sendReport(b, p.s, r.message())
 	case ok && p.kind == reqCancelOnDisconnect:
 		g.log.Error("fix: cancel on disconnect refused", "account", st.Account, "reason", ev.Reason.String())
 	case ev.ExecID != 0: // a new order, from this gateway or another one
@@ -175,9 +200,9 @@ func (g *Gateway) rejected(ev *book.Event, seq uint64, t time.Time, settled *[]r
 		}
 		r := execReport{
 			kind: execRejected, st: st, inst: g.format(st.Symbol), execID: strconv.FormatUint(uint64(ev.ExecID), 10),
-			orderID: "NONE", rejReason: ordRejReason(s.v, ev.Reason), hasRej: true, text: ev.Reason.String(), time: t,
+			orderID: "NONE", rejReason: ordRejReason(s.v, ev.Reason), hasRej: true, text: ev.Reason.String(), time: b.t,
 		}
-		g.send(s, r.message(s.v))
+		g.sendReport(b, s, r.message(s.v))
 	}
 }
 
@@ -191,36 +216,36 @@ func massRejectReason(r book.Reason) int {
 	return massRejOther
 }
 
-func (g *Gateway) cancelRejected(ev *book.Event, t time.Time, settled *[]reqKey) {
+func (g *Gateway) cancelRejected(ev *book.Event, b *batch) {
 	st := &ev.Order
 	k := reqKey{st.Account, st.ClOrdID}
 	p, ok := g.router.request(k)
 	if !ok {
 		return // a cancel from another gateway: not ours to answer
 	}
-	*settled = append(*settled, k)
+	b.settled = append(b.settled, k)
 	r := cancelReject{
 		orderID: orderIDString(st.ID), clOrdID: st.ClOrdID, origClOrdID: st.OrigClOrdID, account: st.Account,
 		status: st.Status, replace: ev.Replace, reason: cxlRejReason(p.s.v, ev.Reason),
-		text: ev.Reason.String(), time: t,
+		text: ev.Reason.String(), time: b.t,
 	}
-	g.send(p.s, r.message())
+	g.sendReport(b, p.s, r.message())
 }
 
-func (g *Gateway) massCanceled(ev *book.Event, seq uint64, t time.Time, settled *[]reqKey) {
+func (g *Gateway) massCanceled(ev *book.Event, b *batch) {
 	st := &ev.Order
 	k := reqKey{st.Account, st.ClOrdID}
 	p, ok := g.router.request(k)
 	if !ok {
 		return
 	}
-	*settled = append(*settled, k)
+	b.settled = append(b.settled, k)
 	if p.kind != reqMassCancel {
 		return // cancel on disconnect: the cancelled orders' reports suffice
 	}
 	r := massCancelReport{
-		orderID: "MC-" + strconv.FormatUint(seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
-		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: t,
+		orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
+		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: b.t,
 	}
-	g.send(p.s, r.message())
+	g.sendReport(b, p.s, r.message())
 }
