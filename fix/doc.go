@@ -26,7 +26,41 @@
 // is the documented sample (and the demo). The gateway reads four keys of
 // its own per session: Accounts (required), LogonPassword,
 // CancelOnDisconnect and MaxMessagesPerSecond. The message store is the
-// QuickFIX file store and logs are files.
+// QuickFIX file store and logs are files. The gateway keeps its checkpoint
+// (CheckpointFile) in the [DEFAULT] FileStorePath directory.
+//
+// # Crash recovery
+//
+// The gateway records in CheckpointFile the last sequencer seq whose
+// reports it handed to QuickFIX (SendToTarget stores each message in the
+// session's file store before returning, fsynced unless FileStoreSync=N).
+// The file is replaced atomically (temporary file, fsync, rename, directory
+// fsync) at most every Config.CheckpointInterval (100ms by default) when it
+// moved, and on Close: one fsync per interval, not one per report.
+//
+// Start subscribes from the seq after the checkpoint. Results older than
+// the sequencer's ring (always the case after a restart) are rebuilt from
+// the journal, which needs sequencer.Options.ResumeFromJournal (`oms serve`
+// sets it) and a journal not pruned past the checkpoint. The rebuilt
+// results are identical to the originals (the engine is deterministic),
+// so regenerated reports carry the original ExecIDs. When they cannot be
+// rebuilt, Start logs the lost seq range at error level and goes on from the
+// next command, or, with Config.FailOnLostReports, fails with
+// ErrReportsLost; it never skips them silently. Close records the checkpoint
+// at the last report handed over, so a clean restart sends again nothing
+// that was sent; the reports of commands applied after Close (through
+// other gateways, say) are sent on the next Start, marked like the rest.
+//
+// Every report regenerated for a seq applied before Start is marked
+// PossResend (97) = Y: it may have been sent before the crash (between the
+// last checkpoint and the crash) or not (applied but never handed over),
+// and the gateway cannot tell which. PossResend, not PossDupFlag (43), is
+// the FIX flag for this: PossDupFlag marks a session-level retransmission of
+// the same message under its original MsgSeqNum (QuickFIX sets it when it
+// answers a ResendRequest), while a regenerated report is a new message with
+// a new MsgSeqNum whose content may have been sent under another one, which
+// is what PossResend means. A desk de-duplicates a PossResend=Y report by its
+// ExecID (17): one it has already processed is a duplicate.
 //
 // # Usage
 //
@@ -34,7 +68,7 @@
 //	gw, err := fix.New(seq, fix.Config{Settings: settings})
 //	err = gw.Start()       // after seq.Start()
 //	...
-//	err = gw.Close()       // before seq.Close()
+//	err = gw.Close()       // before seq.Close(); records the checkpoint
 //
 // # Guarantees
 //
@@ -55,10 +89,17 @@
 //
 // # Limits
 //
-//   - Reports are produced from the sequencer's live feed. Close drains it;
-//     after a crash, reports of commands applied but not yet handed to
-//     QuickFIX are not regenerated (the orders' state is right, and an
-//     OrderStatusRequest answers from it).
+//   - After a crash, the reports of up to CheckpointInterval of results
+//     handed to QuickFIX after the last checkpoint are sent again (marked
+//     PossResend=Y, same ExecIDs). With FileStoreSync=N a power failure can
+//     also lose stored messages the checkpoint already covers; a process
+//     crash cannot.
+//   - Regenerated reports go to the order's owner by account (the first
+//     session configured for it), as the requests in flight at the crash are
+//     forgotten. For the same reason, the answers that exist only for a
+//     request, OrderCancelReject (9) and OrderMassCancelReport (r), are not
+//     regenerated; the ExecutionReports of the orders they touched are, and
+//     an OrderStatusRequest answers from the engine.
 //   - One session has one request in flight (that is what keeps its order);
 //     its throughput is bounded by the sequencer's commit latency, and many
 //     sessions share each group commit.
