@@ -237,3 +237,10 @@ func TestCheckpointFile(t *testing.T) {
 		require.Contains(t, err.Error(), filepath.Base(cp.path))
 	}
 }
+
+func TestCheckpointIntervalValidated(t *testing.T) {
+	s, err := ParseSettings(strings.NewReader(gatewaySettings(t.TempDir(), 1, "", "")))
+	require.NoError(t, err)
+	_, err = (&Config{Settings: s, CheckpointInterval: -time.Second}).validate()
+	require.ErrorContains(t, err, "CheckpointInterval")
+}
