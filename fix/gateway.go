@@ -184,8 +184,9 @@ func (g *Gateway) Start() error {
 // Close stops the gateway, in order: sessions with CancelOnDisconnect have
 // their open orders cancelled through the sequencer and the reports handed
 // to their stores; then every session is logged out and the acceptor stops;
-// then the publisher stops. Close is idempotent and must run before the
-// sequencer is closed.
+// then the publisher stops and the checkpoint records the last seq whose
+// reports were handed over (an error saving it is returned). Close is
+// idempotent and must run before the sequencer is closed.
 func (g *Gateway) Close() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
