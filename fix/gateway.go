@@ -125,7 +125,7 @@ func New(seq *sequencer.Sequencer, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fix: file log (FileLogPath): %w", err)
 	}
-	a, err := quickfix.NewAcceptor(&application{g}, filestore.NewStoreFactory(cfg.Settings), cfg.Settings, logs)
+	a, err := quickfix.NewAcceptor(&application{g}, lockedStoreFactory{filestore.NewStoreFactory(cfg.Settings)}, cfg.Settings, logs)
 	if err != nil {
 		for _, id := range ids {
 			_ = quickfix.UnregisterSession(id) // whatever NewAcceptor registered before failing
