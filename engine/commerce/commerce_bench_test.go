@@ -94,7 +94,8 @@ func channelIDs() []string {
 // maps, and returns the allocated stock: the state of a network whose old
 // orders have been archived.
 func resetOrders(e *Engine) {
-	e.orders, e.lines, e.allocs, e.hist = e.orders[:0], e.lines[:0], e.allocs[:0], e.hist[:0]
+	e.orders, e.lines, e.allocs = e.orders[:0], e.lines[:0], e.allocs[:0]
+	e.hist.reset()
 	e.ships, e.shipLines, e.rmas, e.rmaLines = e.ships[:0], e.shipLines[:0], e.rmas[:0], e.rmaLines[:0]
 	for i := range e.idem {
 		clear(e.idem[i])

@@ -158,7 +158,7 @@ type Engine struct {
 	shipLines []shipLine
 	rmas      []rma
 	rmaLines  []rmaLine
-	hist      []histRec
+	hist      chunked[histRec]
 
 	inbounds [][]inbound // referenced by cell.inb
 

@@ -97,11 +97,10 @@ func (e *Engine) record(ev *Event) {
 	} else if ev.Fulfilment != 0 {
 		ref = uint64(ev.Fulfilment)
 	}
-	i := int32(len(e.hist))
-	e.hist = append(e.hist, histRec{at: e.now, kind: ev.Kind, line: ev.Line, loc: ev.Loc, qty: ev.Qty,
+	i := e.hist.push(histRec{at: e.now, kind: ev.Kind, line: ev.Line, loc: ev.Loc, qty: ev.Qty,
 		status: ev.Status, ref: ref, next: -1})
 	if o.histTail >= 0 {
-		e.hist[o.histTail].next = i
+		e.hist.at(o.histTail).next = i
 	} else {
 		o.histHead = i
 	}

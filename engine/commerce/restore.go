@@ -339,10 +339,9 @@ func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
 			return false
 		}
 		o := &e.orders[oi]
-		hi := int32(len(e.hist))
-		e.hist = append(e.hist, h)
+		hi := e.hist.push(h)
 		if o.histTail >= 0 {
-			e.hist[o.histTail].next = hi
+			e.hist.at(o.histTail).next = hi
 		} else {
 			o.histHead = hi
 		}

@@ -1,0 +1,46 @@
+package commerce
+
+// chunked is an append-only sequence stored in fixed-size chunks, indexed
+// like a slice. Growing it never copies what is stored: a slice that grows
+// by append copies its whole backing array on each regrowth, which on a busy
+// day is hundreds of megabytes copied inside one command, stalling the
+// single-threaded core for tens of milliseconds.
+//
+// INVARIANT: every chunk has chunkSize elements; elements at n and beyond
+// are zero.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
+
+// len returns the number of elements.
+func (c *chunked[T]) len() int { return c.n }
+
+// at returns a pointer to element i. REQUIRES: 0 <= i < len.
+func (c *chunked[T]) at(i int32) *T {
+	return &c.chunks[i>>chunkBits][i&(chunkSize-1)]
+}
+
+// push appends v and returns its index.
+func (c *chunked[T]) push(v T) int32 {
+	if c.n>>chunkBits == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]T, chunkSize))
+	}
+	i := int32(c.n)
+	c.n++
+	*c.at(i) = v
+	return i
+}
+
+// reset empties the sequence, keeping its chunks.
+func (c *chunked[T]) reset() {
+	for _, ch := range c.chunks {
+		clear(ch)
+	}
+	c.n = 0
+}
