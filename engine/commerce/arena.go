@@ -44,3 +44,14 @@ func (c *chunked[T]) reset() {
 	}
 	c.n = 0
 }
+
+// index is any integer type the engine indexes its arenas with.
+type index interface {
+	~int | ~int32 | ~uint32 | ~int64 | ~uint64
+}
+
+// at returns a pointer to element i of c, for any integer index type.
+// REQUIRES: 0 <= i < c.len().
+func at[T any, I index](c *chunked[T], i I) *T {
+	return &c.chunks[int(i)>>chunkBits][int(i)&(chunkSize-1)]
+}

@@ -12,8 +12,8 @@ package commerce
 
 // enqueueBackorder inserts line li into its SKU's queue.
 func (e *Engine) enqueueBackorder(oi, li int32) {
-	o := &e.orders[oi]
-	s := &e.skus[e.lines[li].sku]
+	o := at(&e.orders, oi)
+	s := &e.skus[at(&e.lines, li).sku]
 	ent := boEntry{priority: o.priority, at: o.placedAt, order: oi, line: li}
 	i := len(s.backorders)
 	for i > 0 && ent.less(s.backorders[i-1]) {
@@ -26,7 +26,7 @@ func (e *Engine) enqueueBackorder(oi, li int32) {
 
 // dequeueBackorder removes line li from its SKU's queue.
 func (e *Engine) dequeueBackorder(li int32) {
-	s := &e.skus[e.lines[li].sku]
+	s := &e.skus[at(&e.lines, li).sku]
 	for i := range s.backorders {
 		if s.backorders[i].line == li {
 			s.backorders = append(s.backorders[:i], s.backorders[i+1:]...)
@@ -39,7 +39,7 @@ func (e *Engine) dequeueBackorder(li int32) {
 // newShipment says the order has no open allocation there yet, so one more
 // shipment would count against today's capacity.
 func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	d := &e.locs[loc].def
 	if o.pickup >= 0 {
 		if loc != o.pickup || !d.Active {
@@ -49,8 +49,8 @@ func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 		return false, false
 	}
 	newShipment = true
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		if a := &e.allocs[ai]; a.loc == loc && a.qty > 0 {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 {
 			newShipment = false
 		} else if a.qty > 0 && o.shipComplete {
 			return false, false // a ship-complete order ships from one location
@@ -80,20 +80,20 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 			i++
 			continue
 		}
-		if e.orders[ent.order].shipComplete {
+		if at(&e.orders, ent.order).shipComplete {
 			if !e.fillComplete(ent.order, loc, newShip) {
 				i++
 			}
 			continue // filled: the entry is gone, i now points at the next
 		}
-		l := &e.lines[ent.line]
+		l := at(&e.lines, ent.line)
 		q := min(l.backordered, atp)
 		if newShip {
 			e.useCapacity(loc)
 		}
 		l.backordered -= q
 		e.allocate(ent.order, ent.line, loc, q, e.fillScore(ent.order, loc), false)
-		if e.lines[ent.line].backordered == 0 {
+		if at(&e.lines, ent.line).backordered == 0 {
 			s.backorders = append(s.backorders[:i], s.backorders[i+1:]...)
 		} else {
 			i++
@@ -105,7 +105,7 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 // fillScore is the plan score of a backorder fill: one more location for
 // the order, its shipment cost and distance.
 func (e *Engine) fillScore(oi, loc int32) PlanScore {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	d := &e.locs[loc].def
 	var km int32
 	if o.pickup < 0 {
@@ -118,10 +118,10 @@ func (e *Engine) fillScore(oi, loc int32) PlanScore {
 // fillComplete allocates every backordered line of a ship-complete order at
 // loc if loc can cover them all.
 func (e *Engine) fillComplete(oi, loc int32, newShip bool) bool {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	id := e.locs[loc].def.ID
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		if l.backordered == 0 {
 			continue
 		}
@@ -136,7 +136,7 @@ func (e *Engine) fillComplete(oi, loc int32, newShip bool) bool {
 	score := e.fillScore(oi, loc)
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
-		l := &e.lines[li]
+		l := at(&e.lines, li)
 		if l.backordered == 0 {
 			continue
 		}

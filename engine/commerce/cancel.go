@@ -19,7 +19,7 @@ func (e *Engine) cancel(c *Command) {
 	if len(c.Lines) == 0 {
 		var open Qty
 		for i := int32(0); i < o.nLines; i++ {
-			open += e.lines[o.line0+i].open()
+			open += at(&e.lines, o.line0+i).open()
 		}
 		if open == 0 {
 			e.reject(c.Kind, ReasonOrderClosed, "order", 0)
@@ -31,7 +31,7 @@ func (e *Engine) cancel(c *Command) {
 		}
 		for i := range c.Lines {
 			in := &c.Lines[i]
-			if in.Qty > e.lines[o.line0+int32(in.Line)-1].open() {
+			if in.Qty > at(&e.lines, o.line0+int32(in.Line)-1).open() {
 				e.reject(c.Kind, ReasonCancelShipped, "lines.qty", in.Line)
 				return
 			}
@@ -42,16 +42,16 @@ func (e *Engine) cancel(c *Command) {
 	if len(c.Lines) == 0 {
 		for i := int32(0); i < o.nLines; i++ {
 			li := o.line0 + i
-			if q := e.lines[li].open(); q > 0 {
+			if q := at(&e.lines, li).open(); q > 0 {
 				touched = e.cancelLine(o, li, q, touched)
-				value += Money(q) * e.lines[li].price
+				value += Money(q) * at(&e.lines, li).price
 			}
 		}
 	} else {
 		for i := range c.Lines {
 			li := o.line0 + int32(c.Lines[i].Line) - 1
 			touched = e.cancelLine(o, li, c.Lines[i].Qty, touched)
-			value += Money(c.Lines[i].Qty) * e.lines[li].price
+			value += Money(c.Lines[i].Qty) * at(&e.lines, li).price
 		}
 	}
 	e.reduceExposure(o, value)
@@ -72,7 +72,7 @@ func (e *Engine) cancel(c *Command) {
 
 func (e *Engine) hasOpen(o *order) bool {
 	for i := int32(0); i < o.nLines; i++ {
-		if e.lines[o.line0+i].open() > 0 {
+		if at(&e.lines, o.line0+i).open() > 0 {
 			return true
 		}
 	}
@@ -81,7 +81,7 @@ func (e *Engine) hasOpen(o *order) bool {
 
 // cancelLine cancels q open units of line li. REQUIRES: q <= open.
 func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cellRef {
-	l := &e.lines[li]
+	l := at(&e.lines, li)
 	l.cancelled += q
 	e.emit(&Event{Kind: EvCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: q})
 	if b := min(l.backordered, q); b > 0 {
@@ -93,8 +93,8 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 	}
 	for pass := 0; pass < 2 && q > 0; pass++ {
 		released := pass == 1
-		for ai := o.allocHead; ai >= 0 && q > 0; ai = e.allocs[ai].next {
-			a := &e.allocs[ai]
+		for ai := o.allocHead; ai >= 0 && q > 0; ai = at(&e.allocs, ai).next {
+			a := at(&e.allocs, ai)
 			if a.line != li || a.qty == 0 || a.released != released {
 				continue
 			}

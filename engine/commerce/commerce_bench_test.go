@@ -94,7 +94,9 @@ func channelIDs() []string {
 // maps, and returns the allocated stock: the state of a network whose old
 // orders have been archived.
 func resetOrders(e *Engine) {
-	e.orders, e.lines, e.allocs = e.orders[:0], e.lines[:0], e.allocs[:0]
+	e.orders.reset()
+	e.lines.reset()
+	e.allocs.reset()
 	e.hist.reset()
 	e.ships, e.shipLines, e.rmas, e.rmaLines = e.ships[:0], e.shipLines[:0], e.rmas[:0], e.rmaLines[:0]
 	for i := range e.idem {
@@ -141,7 +143,7 @@ func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
 		c.ChannelOrderID = ids[i]
 		out = n.e.Apply(c, 0, out[:0])
 		lines += len(c.Lines)
-		p := &n.e.orders[len(n.e.orders)-1].plan
+		p := &at(&n.e.orders, n.e.orders.len()-1).plan
 		if p.Shipments > 1 {
 			splits++
 		}

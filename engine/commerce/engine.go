@@ -151,9 +151,9 @@ type Engine struct {
 	skus      []skuState
 	skuByName map[SKU]int32
 
-	orders    []order
-	lines     []line
-	allocs    []alloc
+	orders    chunked[order]
+	lines     chunked[line]
+	allocs    chunked[alloc]
 	ships     []shipment
 	shipLines []shipLine
 	rmas      []rma

@@ -8,12 +8,12 @@ import "fmt"
 func (e *Engine) CheckInvariants() error {
 	allocated := make(map[cellKey]Qty)
 	reserved := make(map[cellKey]Qty)
-	for i := range e.allocs {
-		a := &e.allocs[i]
+	for i := range e.allocs.len() {
+		a := at(&e.allocs, i)
 		if a.qty < 0 || a.qty > a.orig {
 			return fmt.Errorf("allocation %d: open qty %d outside [0, %d]", i, a.qty, a.orig)
 		}
-		allocated[cellKey{e.lines[a.line].sku, a.loc}] += a.qty
+		allocated[cellKey{at(&e.lines, a.line).sku, a.loc}] += a.qty
 	}
 	for i := range e.res {
 		if r := &e.res[i]; r.state == resActive {
@@ -25,7 +25,7 @@ func (e *Engine) CheckInvariants() error {
 			return err
 		}
 	}
-	for i := range e.orders {
+	for i := range e.orders.len() {
 		if err := e.checkOrder(int32(i)); err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 		}
 	}
 	for j, b := range s.backorders {
-		if e.lines[b.line].sku != si || e.lines[b.line].backordered == 0 {
+		if at(&e.lines, b.line).sku != si || at(&e.lines, b.line).backordered == 0 {
 			return fmt.Errorf("sku %s: backorder entry %d does not match its line", s.name, j)
 		}
 		if j > 0 && !s.backorders[j-1].less(b) {
@@ -79,13 +79,13 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 }
 
 func (e *Engine) checkOrder(oi int32) error {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
-		l := &e.lines[li]
+		l := at(&e.lines, li)
 		var open, rel Qty
-		for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-			if a := &e.allocs[ai]; a.line == li {
+		for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+			if a := at(&e.allocs, ai); a.line == li {
 				open += a.qty
 				if a.released {
 					rel += a.qty

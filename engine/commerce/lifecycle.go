@@ -40,7 +40,7 @@ func (e *Engine) setPayment(c *Command) {
 // fulfilment (allocated or backordered).
 func (e *Engine) hasUnreleased(o *order) bool {
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		if l.backordered > 0 || l.allocated > l.released {
 			return true
 		}
@@ -64,8 +64,8 @@ func (e *Engine) release(c *Command) {
 	for {
 		// The smallest location id above prev with unreleased units.
 		next := LocationID(0)
-		for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-			a := &e.allocs[ai]
+		for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+			a := at(&e.allocs, ai)
 			if id := e.locs[a.loc].def.ID; !a.released && a.qty > 0 && id > prev && (next == 0 || id < next) {
 				next = id
 			}
@@ -103,7 +103,7 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 		if q == 0 {
 			continue
 		}
-		l := &e.lines[li]
+		l := at(&e.lines, li)
 		l.released += q
 		e.emit(&Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
 			SKU: e.skus[l.sku].name, Qty: q})
@@ -114,8 +114,8 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 // non-zero fulfilment id it also marks them released under it.
 func (e *Engine) unreleasedAt(o *order, li int32, id LocationID, f FulfilmentID) Qty {
 	var q Qty
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
 		if a.line != li || a.released || a.qty == 0 || e.locs[a.loc].def.ID != id {
 			continue
 		}
@@ -159,8 +159,8 @@ func (e *Engine) refLines(c *Command, o *order) bool {
 
 // openAt sums the order line's open allocated (and released) units at loc.
 func (e *Engine) openAt(o *order, li, loc int32) (open, released Qty) {
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		if a := &e.allocs[ai]; a.line == li && a.loc == loc {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		if a := at(&e.allocs, ai); a.line == li && a.loc == loc {
 			open += a.qty
 			if a.released {
 				released += a.qty
@@ -206,7 +206,7 @@ func (e *Engine) ship(c *Command) {
 		e.shipLine(o, li, loc, in.Qty)
 		e.shipLines = append(e.shipLines, shipLine{line: li, qty: in.Qty})
 		e.ships[sh].n++
-		l := &e.lines[li]
+		l := at(&e.lines, li)
 		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: e.ships[sh].id, Tracking: c.Tracking,
 			Loc: c.Loc, Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
 		ci := e.cellIndex(l.sku, c.Loc)
@@ -226,9 +226,9 @@ func sumQty(lines []LineInput) Qty {
 
 // shipLine takes qty of line li from its released allocations at loc.
 func (e *Engine) shipLine(o *order, li, loc int32, qty Qty) {
-	l := &e.lines[li]
-	for ai := o.allocHead; ai >= 0 && qty > 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
+	l := at(&e.lines, li)
+	for ai := o.allocHead; ai >= 0 && qty > 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
 		if a.line != li || a.loc != loc || !a.released || a.qty == 0 {
 			continue
 		}
@@ -293,7 +293,7 @@ func (e *Engine) deliver(c *Command) {
 	sh.delivered, sh.deliveredAt = true, e.now
 	var value Money
 	for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
-		l := &e.lines[sl.line]
+		l := at(&e.lines, sl.line)
 		l.delivered += sl.qty
 		value += Money(sl.qty) * l.price
 	}

@@ -90,7 +90,7 @@ type histRec struct {
 }
 
 func (e *Engine) record(ev *Event) {
-	o := &e.orders[ev.Order-1]
+	o := at(&e.orders, ev.Order-1)
 	ref := uint64(ev.Shipment)
 	if ev.Return != 0 {
 		ref = uint64(ev.Return)
@@ -109,11 +109,11 @@ func (e *Engine) record(ev *Event) {
 
 // lookupOrder resolves an order id or rejects.
 func (e *Engine) lookupOrder(c *Command) (*order, bool) {
-	if c.Order == 0 || uint64(c.Order) > uint64(len(e.orders)) {
+	if c.Order == 0 || uint64(c.Order) > uint64(e.orders.len()) {
 		e.reject(c.Kind, ReasonUnknownOrder, "order", 0)
 		return nil, false
 	}
-	return &e.orders[c.Order-1], true
+	return at(&e.orders, c.Order-1), true
 }
 
 // validatePlace checks a PlaceOrder command without changing state. It
@@ -233,7 +233,7 @@ func (e *Engine) placeOrder(c *Command) {
 	}
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	oi := e.newOrder(c, pickup, value, units)
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)
 	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, o.channelOrderID, o.customer
 	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, o.currency, StatusCreated
@@ -241,12 +241,12 @@ func (e *Engine) placeOrder(c *Command) {
 	e.applyPlan(oi)
 	e.applyHolds(oi, c)
 	e.updateStatus(oi)
-	o = &e.orders[oi]
+	o = at(&e.orders, oi)
 	o.holdsAtPlace, o.statusAtPlace = o.holds, o.status
 	e.countPlacement(oi)
 	// A reservation larger than its line returns the rest to ATP.
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		if l.reservation != 0 && e.res[l.reservation-1].qty > l.qty {
 			r := &e.res[l.reservation-1]
 			e.fillBackorders(r.sku, e.cellIndex(r.sku, e.locs[r.loc].def.ID))
@@ -256,9 +256,9 @@ func (e *Engine) placeOrder(c *Command) {
 
 // newOrder stores the order and its lines and links it into the indexes.
 func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int32 {
-	oi := int32(len(e.orders))
-	line0 := int32(len(e.lines))
-	e.orders = append(e.orders, order{id: OrderID(oi + 1), channel: c.Channel, channelOrderID: c.ChannelOrderID,
+	oi := int32(e.orders.len())
+	line0 := int32(e.lines.len())
+	e.orders.push(order{id: OrderID(oi + 1), channel: c.Channel, channelOrderID: c.ChannelOrderID,
 		customer: c.Customer, placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
 		priority: c.Priority, payment: c.Payment, currency: c.Lines[0].Currency, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
@@ -266,7 +266,7 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 		status: StatusCreated})
 	for i := range c.Lines {
 		in := &c.Lines[i]
-		e.lines = append(e.lines, line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
+		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
 			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
 	}
 	e.idem[c.Channel][c.ChannelOrderID] = oi
@@ -276,18 +276,18 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 
 // linkOrder appends the order to its customer's and channel's lists.
 func (e *Engine) linkOrder(oi int32) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	o.cust = e.customerIndex(o.customer)
 	cu := &e.custs[o.cust]
 	if cu.tail >= 0 {
-		e.orders[cu.tail].nextByCust = oi
+		at(&e.orders, cu.tail).nextByCust = oi
 	} else {
 		cu.head = oi
 	}
 	cu.tail = oi
 	ch := o.channel
 	if e.chanTail[ch] >= 0 {
-		e.orders[e.chanTail[ch]].nextByChan = oi
+		at(&e.orders, e.chanTail[ch]).nextByChan = oi
 	} else {
 		e.chanHead[ch] = oi
 	}
@@ -298,10 +298,10 @@ func (e *Engine) linkOrder(oi int32) {
 // capacity used, backorders queued.
 func (e *Engine) applyPlan(oi int32) {
 	s := &e.src
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	o.plan = s.score
 	for i := range s.req {
-		if id := e.lines[o.line0+int32(i)].reservation; id != 0 {
+		if id := at(&e.lines, o.line0+int32(i)).reservation; id != 0 {
 			r := &e.res[id-1]
 			sku, _ := e.endReservation(id, resConsumed)
 			e.emit(&Event{Kind: EvReservationReleased, Reservation: id, Order: o.id, Line: uint32(i + 1),
@@ -321,7 +321,7 @@ func (e *Engine) applyPlan(oi int32) {
 	for i := range s.req {
 		li := o.line0 + int32(i)
 		if b := s.back[i]; b > 0 {
-			e.lines[li].backordered, e.lines[li].boAtPlace = b, b
+			at(&e.lines, li).backordered, at(&e.lines, li).boAtPlace = b, b
 			e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
 			e.enqueueBackorder(oi, li)
 		}
@@ -340,19 +340,19 @@ func (e *Engine) planUses(loc int32) bool {
 
 // allocate books qty of line li at location loc, with its promise.
 func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bool) {
-	o := &e.orders[oi]
-	l := &e.lines[li]
+	o := at(&e.orders, oi)
+	l := at(&e.lines, li)
 	d := &e.locs[loc].def
 	shipBy := e.now + int64(d.LeadHours)*Hour
 	deliverBy := shipBy
 	if o.pickup < 0 {
 		deliverBy += transitDays(plan.DistanceKm) * Day
 	}
-	ai := int32(len(e.allocs))
-	e.allocs = append(e.allocs, alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,
+	ai := int32(e.allocs.len())
+	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,
 		shipBy: shipBy, deliverBy: deliverBy, plan: plan, next: -1})
 	if o.allocTail >= 0 {
-		e.allocs[o.allocTail].next = ai
+		at(&e.allocs, o.allocTail).next = ai
 	} else {
 		o.allocHead = ai
 	}
@@ -369,7 +369,7 @@ func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bo
 
 // applyHolds evaluates the hold rules on a new order.
 func (e *Engine) applyHolds(oi int32, c *Command) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	r := &e.rules
 	var h Hold
 	if r.MaxValue > 0 && o.value > r.MaxValue {
@@ -399,29 +399,29 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 // the created, allocation, backorder and hold events and the status, as
 // first emitted (stock events are not repeated: nothing changed).
 func (e *Engine) replayPlacement(oi int32) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
 		ChannelOrderID: o.channelOrderID, Customer: o.customer, Qty: o.units, Amount: o.value,
 		Currency: o.currency, Status: StatusCreated})
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		if l.reservation != 0 {
 			r := &e.res[l.reservation-1]
 			e.emit(&Event{Kind: EvReservationReleased, Duplicate: true, Reservation: l.reservation, Order: o.id,
 				Line: l.num, SKU: e.skus[l.sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
 		}
 	}
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
 		if !a.atPlace {
 			continue
 		}
-		l := &e.lines[a.line]
+		l := at(&e.lines, a.line)
 		e.emit(&Event{Kind: EvAllocated, Duplicate: true, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
 			Loc: e.locs[a.loc].def.ID, Qty: a.orig, Plan: a.plan, ShipBy: a.shipBy, DeliverBy: a.deliverBy})
 	}
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		if l.boAtPlace > 0 {
 			e.emit(&Event{Kind: EvBackordered, Duplicate: true, Order: o.id, Line: l.num,
 				SKU: e.skus[l.sku].name, Qty: l.boAtPlace})
@@ -458,9 +458,9 @@ func statusOf(qty, cancelled, backordered, allocated, released, shipped, deliver
 // updateStatus recomputes the statuses of an order and its lines and emits
 // the changes.
 func (e *Engine) updateStatus(oi int32) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		st := statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
 		if st != l.status {
 			l.status = st
@@ -479,10 +479,10 @@ func (e *Engine) updateStatus(oi int32) {
 
 // orderStatus derives the order's status from the sums over its lines.
 func (e *Engine) orderStatus(oi int32) Status {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	var q, ca, bo, al, re, sh, de Qty
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		q, ca, bo, al, re, sh, de = q+l.qty, ca+l.cancelled, bo+l.backordered, al+l.allocated,
 			re+l.released, sh+l.shipped, de+l.delivered
 	}
@@ -490,14 +490,14 @@ func (e *Engine) orderStatus(oi int32) Status {
 }
 
 func (e *Engine) countPlacement(oi int32) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	st := &e.stats[o.channel]
 	st.orders++
 	st.lines += int64(o.nLines)
 	st.units += int64(o.units)
 	var bo Qty
 	for i := int32(0); i < o.nLines; i++ {
-		bo += e.lines[o.line0+i].boAtPlace
+		bo += at(&e.lines, o.line0+i).boAtPlace
 	}
 	st.unitsAllocated += int64(o.units - bo)
 	if o.plan.Shipments > 1 {

@@ -97,10 +97,10 @@ type HistoryEntry struct {
 
 // Order returns an order by id.
 func (e *Engine) Order(id OrderID) (OrderView, bool) {
-	if id == 0 || uint64(id) > uint64(len(e.orders)) {
+	if id == 0 || uint64(id) > uint64(e.orders.len()) {
 		return OrderView{}, false
 	}
-	o := &e.orders[id-1]
+	o := at(&e.orders, id-1)
 	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID, Customer: o.customer,
 		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
 		Payment: o.payment, Currency: o.currency, Value: o.value, Units: o.units, Status: o.status,
@@ -109,15 +109,15 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		v.PickupStore = e.locs[o.pickup].def.ID
 	}
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		v.Lines = append(v.Lines, LineView{Line: l.num, SKU: e.skus[l.sku].name, UnitPrice: l.price, Status: l.status,
 			Qty: l.qty, Cancelled: l.cancelled, Backordered: l.backordered, Allocated: l.allocated,
 			Released: l.released, Shipped: l.shipped, Delivered: l.delivered, ReturnAuthorised: l.retAuth,
 			ReturnReceived: l.retRecv, Reservation: l.reservation})
 	}
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
-		v.Allocations = append(v.Allocations, AllocationView{Line: e.lines[a.line].num, Loc: e.locs[a.loc].def.ID,
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		v.Allocations = append(v.Allocations, AllocationView{Line: at(&e.lines, a.line).num, Loc: e.locs[a.loc].def.ID,
 			Qty: a.qty, Orig: a.orig, Released: a.released, Fulfilment: a.fulfilment, ShipBy: a.shipBy,
 			DeliverBy: a.deliverBy, Plan: a.plan})
 	}
@@ -126,7 +126,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		sv := ShipmentView{ID: sh.id, Loc: e.locs[sh.loc].def.ID, Tracking: sh.tracking, At: sh.at,
 			Delivered: sh.delivered, DeliveredAt: sh.deliveredAt}
 		for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
-			sv.Lines = append(sv.Lines, LineQty{Line: e.lines[sl.line].num, Qty: sl.qty})
+			sv.Lines = append(sv.Lines, LineQty{Line: at(&e.lines, sl.line).num, Qty: sl.qty})
 		}
 		v.Shipments = append(v.Shipments, sv)
 	}
@@ -134,7 +134,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		rm := &e.rmas[ri]
 		rv := ReturnView{ID: rm.id, At: rm.at}
 		for _, rl := range e.rmaLines[rm.l0 : rm.l0+rm.n] {
-			rv.Lines = append(rv.Lines, ReturnLineView{Line: e.lines[rl.line].num, Authorised: rl.qty,
+			rv.Lines = append(rv.Lines, ReturnLineView{Line: at(&e.lines, rl.line).num, Authorised: rl.qty,
 				Received: rl.received, Restocked: rl.restocked, WrittenOff: rl.writtenOff, Refund: rl.refund})
 		}
 		v.Returns = append(v.Returns, rv)
@@ -166,7 +166,7 @@ func (e *Engine) OrdersByCustomer(customer string) []OrderID {
 		return nil
 	}
 	var ids []OrderID
-	for oi := e.custs[ci].head; oi >= 0; oi = e.orders[oi].nextByCust {
+	for oi := e.custs[ci].head; oi >= 0; oi = at(&e.orders, oi).nextByCust {
 		ids = append(ids, OrderID(oi+1))
 	}
 	return ids
@@ -178,7 +178,7 @@ func (e *Engine) OrdersByChannel(ch Channel) []OrderID {
 		return nil
 	}
 	var ids []OrderID
-	for oi := e.chanHead[ch]; oi >= 0; oi = e.orders[oi].nextByChan {
+	for oi := e.chanHead[ch]; oi >= 0; oi = at(&e.orders, oi).nextByChan {
 		ids = append(ids, OrderID(oi+1))
 	}
 	return ids
@@ -263,8 +263,8 @@ func (e *Engine) BackorderQueue(sku SKU) []BackorderView {
 	}
 	var v []BackorderView
 	for _, b := range e.skus[si].backorders {
-		v = append(v, BackorderView{Order: OrderID(b.order + 1), Line: e.lines[b.line].num,
-			Qty: e.lines[b.line].backordered, Priority: b.priority, At: b.at})
+		v = append(v, BackorderView{Order: OrderID(b.order + 1), Line: at(&e.lines, b.line).num,
+			Qty: at(&e.lines, b.line).backordered, Priority: b.priority, At: b.at})
 	}
 	return v
 }

@@ -166,14 +166,14 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	if !ok {
 		return false
 	}
-	o.line0 = int32(len(e.lines))
+	o.line0 = int32(e.lines.len())
 	o.nLines = int32(r.Count())
 	for i := int32(0); i < o.nLines; i++ {
 		if !e.restoreLine(r, oi, i) {
 			return false
 		}
 	}
-	e.orders = append(e.orders, o)
+	e.orders.push(o)
 	e.idem[o.channel][o.channelOrderID] = oi
 	e.linkOrder(oi)
 	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
@@ -181,13 +181,13 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	}
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
-		l := &e.lines[li]
+		l := at(&e.lines, li)
 		l.status = statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
 		if l.backordered > 0 {
 			e.enqueueBackorder(oi, li)
 		}
 	}
-	e.orders[oi].status = e.orderStatus(oi)
+	at(&e.orders, oi).status = e.orderStatus(oi)
 	return r.Err() == nil
 }
 
@@ -236,13 +236,13 @@ func (e *Engine) restoreLine(r *wire.Reader, oi, i int32) bool {
 	if r.Err() != nil {
 		return false
 	}
-	e.lines = append(e.lines, l)
+	e.lines.push(l)
 	return true
 }
 
 // lineRef reads a line number within order oi.
 func (e *Engine) lineRef(r *wire.Reader, oi int32) int32 {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	i := r.Uvarint()
 	if i >= uint64(o.nLines) {
 		corrupt(r, "order %d line index %d", o.id, i)
@@ -261,11 +261,11 @@ func (e *Engine) restoreAllocs(r *wire.Reader, oi int32) bool {
 		if r.Err() != nil {
 			return false
 		}
-		o := &e.orders[oi]
-		ai := int32(len(e.allocs))
-		e.allocs = append(e.allocs, a)
+		o := at(&e.orders, oi)
+		ai := int32(e.allocs.len())
+		e.allocs.push(a)
 		if o.allocTail >= 0 {
-			e.allocs[o.allocTail].next = ai
+			at(&e.allocs, o.allocTail).next = ai
 		} else {
 			o.allocHead = ai
 		}
@@ -282,7 +282,7 @@ func (e *Engine) restoreShipments(r *wire.Reader, oi int32) bool {
 			corrupt(r, "shipment id %d", id)
 			return false
 		}
-		o := &e.orders[oi]
+		o := at(&e.orders, oi)
 		si := e.newShipment(o, e.loc(r), r.String())
 		sh := &e.ships[si]
 		sh.at, sh.delivered, sh.deliveredAt = r.Varint(), r.Bool(), r.Varint()
@@ -306,7 +306,7 @@ func (e *Engine) restoreReturns(r *wire.Reader, oi int32) bool {
 			corrupt(r, "return id %d", id)
 			return false
 		}
-		o := &e.orders[oi]
+		o := at(&e.orders, oi)
 		ri := int32(len(e.rmas))
 		e.rmas = append(e.rmas, rma{id: id, order: oi, at: r.Varint(), l0: int32(len(e.rmaLines)), next: -1})
 		if o.retTail >= 0 {
@@ -338,7 +338,7 @@ func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
 		if r.Err() != nil {
 			return false
 		}
-		o := &e.orders[oi]
+		o := at(&e.orders, oi)
 		hi := e.hist.push(h)
 		if o.histTail >= 0 {
 			e.hist.at(o.histTail).next = hi

@@ -31,7 +31,7 @@ func (e *Engine) authoriseReturn(c *Command) {
 	}
 	for i := range c.Lines {
 		in := &c.Lines[i]
-		l := &e.lines[o.line0+int32(in.Line)-1]
+		l := at(&e.lines, o.line0+int32(in.Line)-1)
 		if in.Qty > l.shipped-l.retAuth {
 			e.reject(c.Kind, ReasonReturnExceedsShipped, "lines.qty", in.Line)
 			return
@@ -53,7 +53,7 @@ func (e *Engine) authoriseReturn(c *Command) {
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		li := o.line0 + int32(in.Line) - 1
-		l := &e.lines[li]
+		l := at(&e.lines, li)
 		l.retAuth += in.Qty
 		e.rmaLines = append(e.rmaLines, rmaLine{line: li, qty: in.Qty})
 		e.emit(&Event{Kind: EvReturnAuthorised, Order: o.id, Return: ReturnID(ri + 1), Line: l.num,
@@ -71,7 +71,7 @@ func (e *Engine) receiveReturn(c *Command) {
 		return
 	}
 	rm := &e.rmas[c.Return-1]
-	o := &e.orders[rm.order]
+	o := at(&e.orders, rm.order)
 	loc, known := e.locByID[c.Loc]
 	if !known {
 		e.reject(c.Kind, ReasonUnknownLocation, "loc", 0)
@@ -84,7 +84,7 @@ func (e *Engine) receiveReturn(c *Command) {
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		rl := e.rmaLineOf(rm, o.line0+int32(in.Line)-1)
-		l := &e.lines[rl.line]
+		l := at(&e.lines, rl.line)
 		refund := Money(in.Qty) * l.price
 		rl.received += in.Qty
 		rl.refund += refund
@@ -134,7 +134,7 @@ func (e *Engine) validReturnLines(c *Command, rm *rma, o *order) bool {
 		case in.Qty > rl.qty-rl.received:
 			why = ReasonReturnExceedsAuthorised
 		case in.Condition == Resellable:
-			sku := e.lines[rl.line].sku
+			sku := at(&e.lines, rl.line).sku
 			if ci := e.cellIndex(sku, c.Loc); ci >= 0 && e.skus[sku].cells[ci].onHand+in.Qty > MaxQty {
 				why = ReasonInvalidQty
 			}

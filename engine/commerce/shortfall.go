@@ -29,7 +29,7 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 		short -= r.qty
 	}
 	for pass := 0; pass < 2 && short > 0; pass++ {
-		for oi := int32(len(e.orders)) - 1; oi >= 0 && short > 0; oi-- {
+		for oi := int32(e.orders.len()) - 1; oi >= 0 && short > 0; oi-- {
 			short = e.deallocateOrder(oi, sku, c.loc, pass == 1, short)
 		}
 	}
@@ -39,11 +39,11 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 // allocations (released or not, newest allocation first) and backorders
 // them. It returns what is still short.
 func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Qty {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	list := e.allocScratch[:0]
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
-		if a.qty > 0 && a.loc == loc && a.released == released && e.lines[a.line].sku == sku {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		if a.qty > 0 && a.loc == loc && a.released == released && at(&e.lines, a.line).sku == sku {
 			list = append(list, ai)
 		}
 	}
@@ -52,8 +52,8 @@ func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Q
 		return short
 	}
 	for i := len(list) - 1; i >= 0 && short > 0; i-- {
-		a := &e.allocs[list[i]]
-		l := &e.lines[a.line]
+		a := at(&e.allocs, list[i])
+		l := at(&e.lines, a.line)
 		x := min(a.qty, short)
 		short -= x
 		a.qty -= x

@@ -55,8 +55,8 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Byte(byte(r.state))
 	}
 	e.snapCustomers(w)
-	w.Uvarint(uint64(len(e.orders)))
-	for i := range e.orders {
+	w.Uvarint(uint64(e.orders.len()))
+	for i := range e.orders.len() {
 		e.snapOrder(w, int32(i))
 	}
 	w.Uvarint(uint64(len(e.ships)))
@@ -108,7 +108,7 @@ func (e *Engine) snapSKU(w *wire.Writer, si int32) {
 }
 
 func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
-	o := &e.orders[oi]
+	o := at(&e.orders, oi)
 	w.Byte(byte(o.channel))
 	w.String(o.channelOrderID)
 	w.String(o.customer)
@@ -133,7 +133,7 @@ func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
 	encodeScore(w, &o.plan)
 	w.Uvarint(uint64(o.nLines))
 	for i := int32(0); i < o.nLines; i++ {
-		l := &e.lines[o.line0+i]
+		l := at(&e.lines, o.line0+i)
 		w.String(string(e.skus[l.sku].name))
 		for _, v := range [...]Qty{l.qty, Qty(l.price), Qty(l.reservation), l.cancelled, l.backordered,
 			l.allocated, l.released, l.shipped, l.delivered, l.retAuth, l.retRecv, l.boAtPlace} {
@@ -241,12 +241,12 @@ func (e *Engine) snapCustomers(w *wire.Writer) {
 
 func (e *Engine) snapAllocs(w *wire.Writer, o *order) {
 	var n int
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		n++
 	}
 	w.Uvarint(uint64(n))
-	for ai := o.allocHead; ai >= 0; ai = e.allocs[ai].next {
-		a := &e.allocs[ai]
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
 		w.Uvarint(uint64(a.line - o.line0))
 		w.Uvarint(uint64(e.locs[a.loc].def.ID))
 		w.Varint(int64(a.qty))

@@ -260,7 +260,7 @@ func TestBenchNetworkExact(t *testing.T) {
 		c := &cmds[i]
 		c.ChannelOrderID = fmt.Sprint("x", i)
 		out = n.e.Apply(c, 0, out[:0])
-		o := &n.e.orders[len(n.e.orders)-1]
+		o := at(&n.e.orders, n.e.orders.len()-1)
 		require.True(t, o.plan.Exact, "order %d: %d lines", o.id, len(c.Lines))
 		maxNodes = max(maxNodes, n.e.src.nodes)
 	}
