@@ -21,11 +21,6 @@ const (
 // len returns the number of elements.
 func (c *chunked[T]) len() int { return c.n }
 
-// at returns a pointer to element i. REQUIRES: 0 <= i < len.
-func (c *chunked[T]) at(i int32) *T {
-	return &c.chunks[i>>chunkBits][i&(chunkSize-1)]
-}
-
 // push appends v and returns its index.
 func (c *chunked[T]) push(v T) int32 {
 	if c.n>>chunkBits == len(c.chunks) {
@@ -33,7 +28,7 @@ func (c *chunked[T]) push(v T) int32 {
 	}
 	i := int32(c.n)
 	c.n++
-	*c.at(i) = v
+	*at(c, i) = v
 	return i
 }
 

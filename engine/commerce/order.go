@@ -100,7 +100,7 @@ func (e *Engine) record(ev *Event) {
 	i := e.hist.push(histRec{at: e.now, kind: ev.Kind, line: ev.Line, loc: ev.Loc, qty: ev.Qty,
 		status: ev.Status, ref: ref, next: -1})
 	if o.histTail >= 0 {
-		e.hist.at(o.histTail).next = i
+		at(&e.hist, o.histTail).next = i
 	} else {
 		o.histHead = i
 	}

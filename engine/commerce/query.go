@@ -139,8 +139,8 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		}
 		v.Returns = append(v.Returns, rv)
 	}
-	for hi := o.histHead; hi >= 0; hi = e.hist.at(hi).next {
-		h := e.hist.at(hi)
+	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+		h := at(&e.hist, hi)
 		v.History = append(v.History, HistoryEntry{At: h.at, Kind: h.kind, Line: h.line, Loc: h.loc, Qty: h.qty,
 			Status: h.status, Ref: h.ref})
 	}

@@ -341,7 +341,7 @@ func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
 		o := at(&e.orders, oi)
 		hi := e.hist.push(h)
 		if o.histTail >= 0 {
-			e.hist.at(o.histTail).next = hi
+			at(&e.hist, o.histTail).next = hi
 		} else {
 			o.histHead = hi
 		}

@@ -262,12 +262,12 @@ func (e *Engine) snapAllocs(w *wire.Writer, o *order) {
 
 func (e *Engine) snapHistory(w *wire.Writer, o *order) {
 	var n int
-	for hi := o.histHead; hi >= 0; hi = e.hist.at(hi).next {
+	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
 		n++
 	}
 	w.Uvarint(uint64(n))
-	for hi := o.histHead; hi >= 0; hi = e.hist.at(hi).next {
-		h := e.hist.at(hi)
+	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+		h := at(&e.hist, hi)
 		w.Varint(h.at)
 		w.Byte(byte(h.kind))
 		w.Uvarint(uint64(h.line))
