@@ -92,7 +92,7 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 			e.useCapacity(loc)
 		}
 		l.backordered -= q
-		e.allocate(ent.order, ent.line, loc, q, e.fillScore(ent.order, loc), false)
+		e.allocate(ent.order, ent.line, loc, ci, q, e.fillScore(ent.order, loc), false)
 		if at(&e.lines, ent.line).backordered == 0 {
 			s.backorders = append(s.backorders[:i], s.backorders[i+1:]...)
 		} else {
@@ -143,7 +143,7 @@ func (e *Engine) fillComplete(oi, loc int32, newShip bool) bool {
 		q := l.backordered
 		l.backordered = 0
 		e.dequeueBackorder(li)
-		e.allocate(oi, li, loc, q, score, false)
+		e.allocate(oi, li, loc, -1, q, score, false)
 	}
 	e.updateStatus(oi)
 	return true

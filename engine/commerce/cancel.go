@@ -110,6 +110,7 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 			}
 			ci := e.cellIndex(l.sku, id)
 			e.skus[l.sku].cells[ci].allocated -= x
+			e.cellChanged(l.sku, ci)
 			touched = addTouched(touched, l.sku, ci)
 		}
 	}

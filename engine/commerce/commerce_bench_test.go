@@ -112,6 +112,7 @@ func resetOrders(e *Engine) {
 		e.skus[s].backorders = e.skus[s].backorders[:0]
 		for c := range e.skus[s].cells {
 			e.skus[s].cells[c].allocated = 0
+			e.cellChanged(int32(s), c)
 		}
 	}
 }

@@ -98,11 +98,24 @@ func (a boEntry) less(b boEntry) bool {
 	return a.order < b.order || a.order == b.order && a.line < b.line
 }
 
+// hotCell is the part of a cell that sourcing and the network ATP scan:
+// the location and the ATP. A SKU's hot cells are a dense array of 16-byte
+// records beside its cells, so a scan over a SKU's locations reads three
+// cache lines rather than one per location.
+type hotCell struct {
+	loc int32 // index in Engine.locs
+	atp Qty   // cells[i].atp()
+}
+
 // skuState is one SKU: its cells sorted by location id and its backorder
 // queue sorted by (priority, order time, order, line).
+//
+// INVARIANT: len(hot) == len(cells) and hot[i] == {cells[i].loc,
+// cells[i].atp()}: every change of a cell's levels calls cellChanged.
 type skuState struct {
-	name       SKU
+	hot        []hotCell
 	cells      []cell
+	name       SKU
 	backorders []boEntry
 }
 
@@ -270,6 +283,7 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 		s := &e.skus[r.sku]
 		ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
 		s.cells[ci].reserved -= r.qty
+		e.cellChanged(r.sku, ci)
 		e.emit(&Event{Kind: EvReservationExpired, Reservation: k.id, SKU: s.name,
 			Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
 		e.emitStock(r.sku, ci, 0, 0)
@@ -325,13 +339,19 @@ func (e *Engine) level(sku int32, ci int) StockLevel {
 // networkATP sums ATP over the SKU's active locations.
 func (e *Engine) networkATP(sku int32) Qty {
 	var t Qty
-	for i := range e.skus[sku].cells {
-		c := &e.skus[sku].cells[i]
-		if e.locs[c.loc].def.Active {
-			t += c.atp()
+	for _, h := range e.skus[sku].hot {
+		if e.locs[h.loc].def.Active {
+			t += h.atp
 		}
 	}
 	return t
+}
+
+// cellChanged refreshes the hot mirror of a cell after a change of its
+// levels.
+func (e *Engine) cellChanged(sku int32, ci int) {
+	s := &e.skus[sku]
+	s.hot[ci].atp = s.cells[ci].atp()
 }
 
 func (e *Engine) emitStock(sku int32, ci int, delta Qty, why AdjustReason) {
@@ -380,6 +400,9 @@ func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
 	s.cells = append(s.cells, cell{})
 	copy(s.cells[ci+1:], s.cells[ci:])
 	s.cells[ci] = cell{locID: id, loc: loc}
+	s.hot = append(s.hot, hotCell{})
+	copy(s.hot[ci+1:], s.hot[ci:])
+	s.hot[ci] = hotCell{loc: loc}
 	return sku, ci
 }
 

@@ -108,6 +108,7 @@ func (e *Engine) setStock(c *Command) {
 	sku, ci = e.ensureCell(c.SKU, loc)
 	cl := &e.skus[sku].cells[ci]
 	cl.onHand, cl.version = c.Qty, c.Version
+	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty-old, 0)
 	e.fillBackorders(sku, ci)
@@ -137,6 +138,7 @@ func (e *Engine) adjustStock(c *Command) {
 	}
 	sku, ci = e.ensureCell(c.SKU, loc)
 	e.skus[sku].cells[ci].onHand += c.Qty
+	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty, c.Adjust)
 	e.fillBackorders(sku, ci)
@@ -155,6 +157,7 @@ func (e *Engine) setSafety(c *Command) {
 	cl := &e.skus[sku].cells[ci]
 	lower := c.Qty < cl.safety
 	cl.safety = c.Qty
+	e.cellChanged(sku, ci)
 	e.emitStock(sku, ci, 0, 0)
 	if lower {
 		e.fillBackorders(sku, ci)
@@ -211,6 +214,7 @@ func (e *Engine) receive(c *Command) {
 	sku, ci = e.ensureCell(c.SKU, loc)
 	cl := &e.skus[sku].cells[ci]
 	cl.onHand += c.Qty
+	e.cellChanged(sku, ci)
 	left := c.Qty
 	n := 0
 	list := e.inbound(cl)
@@ -250,6 +254,7 @@ func (e *Engine) reserve(c *Command) {
 	}
 	cl := &e.skus[sku].cells[ci]
 	cl.reserved += c.Qty
+	e.cellChanged(sku, ci)
 	id := ReservationID(len(e.res) + 1)
 	exp := e.now + c.TTL
 	if exp < e.now { // overflow: never expires in practice
@@ -296,6 +301,7 @@ func (e *Engine) endReservation(id ReservationID, st resState) (int32, int) {
 	e.expiry.Delete(resKey{expires: r.expires, id: id})
 	ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
 	e.skus[r.sku].cells[ci].reserved -= r.qty
+	e.cellChanged(r.sku, ci)
 	return r.sku, ci
 }
 

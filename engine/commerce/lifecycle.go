@@ -238,9 +238,11 @@ func (e *Engine) shipLine(o *order, li, loc int32, qty Qty) {
 		l.allocated -= q
 		l.released -= q
 		l.shipped += q
-		cl := &e.skus[l.sku].cells[e.cellIndex(l.sku, e.locs[loc].def.ID)]
+		ci := e.cellIndex(l.sku, e.locs[loc].def.ID)
+		cl := &e.skus[l.sku].cells[ci]
 		cl.onHand -= q
 		cl.allocated -= q
+		e.cellChanged(l.sku, ci)
 	}
 	l.lastShip = e.now
 }

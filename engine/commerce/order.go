@@ -316,7 +316,7 @@ func (e *Engine) applyPlan(oi int32) {
 	for _, a := range s.assigns {
 		plan := s.score
 		plan.Why, plan.DistanceKm = a.why, a.km
-		e.allocate(oi, o.line0+a.line, a.loc, a.qty, plan, true)
+		e.allocate(oi, o.line0+a.line, a.loc, int(a.ci), a.qty, plan, true)
 	}
 	for i := range s.req {
 		li := o.line0 + int32(i)
@@ -338,8 +338,9 @@ func (e *Engine) planUses(loc int32) bool {
 	return false
 }
 
-// allocate books qty of line li at location loc, with its promise.
-func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bool) {
+// allocate books qty of line li at location loc, with its promise. ci is
+// the index of the line's SKU's cell at loc, or -1 to look it up.
+func (e *Engine) allocate(oi, li, loc int32, ci int, qty Qty, plan PlanScore, atPlace bool) {
 	o := at(&e.orders, oi)
 	l := at(&e.lines, li)
 	d := &e.locs[loc].def
@@ -358,8 +359,11 @@ func (e *Engine) allocate(oi, li, loc int32, qty Qty, plan PlanScore, atPlace bo
 	}
 	o.allocTail = ai
 	l.allocated += qty
-	ci := e.cellIndex(l.sku, d.ID)
+	if ci < 0 {
+		ci = e.cellIndex(l.sku, d.ID)
+	}
 	e.skus[l.sku].cells[ci].allocated += qty
+	e.cellChanged(l.sku, ci)
 	ev := e.push(EvAllocated)
 	ev.Order, ev.Line, ev.SKU, ev.Loc, ev.Qty = o.id, l.num, e.skus[l.sku].name, d.ID, qty
 	ev.Plan, ev.ShipBy, ev.DeliverBy = plan, shipBy, deliverBy

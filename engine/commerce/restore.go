@@ -140,6 +140,11 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 		cells = append(cells, c)
 	}
 	e.skus[si].cells = cells
+	hot := make([]hotCell, len(cells))
+	for i := range cells {
+		hot[i] = hotCell{loc: cells[i].loc, atp: cells[i].atp()}
+	}
+	e.skus[si].hot = hot
 	return r.Err() == nil
 }
 

@@ -93,6 +93,7 @@ func (e *Engine) receiveReturn(c *Command) {
 			rl.restocked += in.Qty
 			sku, ci := e.ensureCell(e.skus[l.sku].name, loc)
 			e.skus[sku].cells[ci].onHand += in.Qty
+			e.cellChanged(sku, ci)
 			touched = addTouched(touched, sku, ci)
 		} else {
 			rl.writtenOff += in.Qty

@@ -58,7 +58,9 @@ func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Q
 		short -= x
 		a.qty -= x
 		l.allocated -= x
-		e.skus[sku].cells[e.cellIndex(sku, e.locs[loc].def.ID)].allocated -= x
+		ci := e.cellIndex(sku, e.locs[loc].def.ID)
+		e.skus[sku].cells[ci].allocated -= x
+		e.cellChanged(sku, ci)
 		if released {
 			l.released -= x
 			e.emit(&Event{Kind: EvFulfilmentCancelled, Reason: ReasonStockShortage, Order: o.id, Line: l.num,

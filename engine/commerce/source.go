@@ -46,6 +46,7 @@ type lineReq struct {
 type assignment struct {
 	line int32 // index into the request
 	loc  int32
+	ci   int32 // the cell's index in the SKU's cells, or -1
 	qty  Qty
 	km   int32
 	why  Why
@@ -73,6 +74,7 @@ func (a *candidate) less(b *candidate) bool {
 type triple struct {
 	cand int32
 	line int32
+	ci   int32 // the cell's index in its SKU's cells
 	atp  Qty
 }
 
@@ -93,7 +95,8 @@ type sourcer struct {
 	trip     []triple
 	perm     []int32
 	idx      []int32
-	avail    []Qty // avail[c*nl+l]: ATP of line l's SKU at candidate c, capped at the line qty
+	avail    []Qty   // avail[c*nl+l]: ATP of line l's SKU at candidate c, capped at the line qty
+	cix      []int32 // cix[c*nl+l]: the index of that cell in the SKU's cells
 	need     []Qty
 	rem      []Qty
 	lcOff    []int32 // CSR of candidates per line, in candidate order
@@ -213,7 +216,9 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 	}
 	nc := len(s.cands)
 	s.avail = growQty(s.avail, nc*nl)
+	s.cix = growI32(s.cix, nc*nl)
 	for _, t := range s.trip {
+		s.cix[int(s.perm[t.cand])*nl+int(t.line)] = t.ci
 		c := s.perm[t.cand]
 		q := t.atp
 		if q > s.req[t.line].qty {
@@ -253,13 +258,11 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 			e.addCand(r.resLoc, shipTo, pickup >= 0, true)
 			continue
 		}
-		cells := e.skus[r.sku].cells
-		for i := range cells {
-			cl := &cells[i]
+		for i, cl := range e.skus[r.sku].hot {
 			if pickup >= 0 && cl.loc != pickup {
 				continue
 			}
-			a := cl.atp()
+			a := cl.atp
 			if a <= 0 {
 				continue
 			}
@@ -274,7 +277,7 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 				}
 			}
 			c := e.addCand(cl.loc, shipTo, pickup >= 0, false)
-			s.trip = append(s.trip, triple{cand: c, line: int32(l), atp: a})
+			s.trip = append(s.trip, triple{cand: c, line: int32(l), ci: int32(i), atp: a})
 		}
 	}
 }
@@ -422,7 +425,7 @@ func (e *Engine) assign(pickup bool) {
 		r := &s.req[l]
 		if r.resLoc >= 0 {
 			c := e.candOf(r.resLoc)
-			s.assigns = append(s.assigns, assignment{line: int32(l), loc: r.resLoc, qty: r.qty,
+			s.assigns = append(s.assigns, assignment{line: int32(l), loc: r.resLoc, ci: -1, qty: r.qty,
 				km: s.cands[c].km, why: WhyReservation})
 			continue
 		}
@@ -439,7 +442,7 @@ func (e *Engine) assign(pickup bool) {
 				a = left
 			}
 			left -= a
-			s.assigns = append(s.assigns, assignment{line: int32(l), loc: s.cands[c].loc, qty: a,
+			s.assigns = append(s.assigns, assignment{line: int32(l), loc: s.cands[c].loc, ci: s.cix[c*nl+l], qty: a,
 				km: s.cands[c].km, why: s.compWhy[l]})
 		}
 		s.back[l] = left
