@@ -78,6 +78,9 @@ func EncodeCommand(w *wire.Writer, c *Command) {
 	case CmdSetPayment:
 		w.Uvarint(uint64(c.Order))
 		w.Byte(byte(c.Payment))
+	case CmdSetRetention:
+		w.Varint(c.Retention.ArchiveAfter)
+		w.Varint(c.Retention.DedupWindow)
 	}
 }
 
@@ -228,6 +231,9 @@ func DecodeCommand(r *wire.Reader, c *Command) {
 	case CmdSetPayment:
 		c.Order = OrderID(r.Uvarint())
 		c.Payment = Payment(r.Byte())
+	case CmdSetRetention:
+		c.Retention.ArchiveAfter = r.Varint()
+		c.Retention.DedupWindow = r.Varint()
 	default:
 		r.Fail(fmt.Errorf("%w: commerce command kind %d", wire.ErrCorrupt, c.Kind))
 	}

@@ -25,13 +25,14 @@ const (
 	CmdSetRules                              // Rules
 	CmdSetCustomer                           // Customer, B2BCustomer, CreditLimit
 	CmdSetPayment                            // Order, Payment (authorised clears a payment hold)
+	CmdSetRetention                          // Retention: when closed orders are archived (retention.go)
 	cmdKindCount
 )
 
 var cmdKindNames = [...]string{"", "set-location", "set-stock", "adjust-stock", "set-safety-stock",
 	"add-inbound", "receive", "reserve", "release-reservation", "place-order", "release-hold",
 	"release", "ship", "deliver", "cancel", "authorise-return", "receive-return", "set-rules",
-	"set-customer", "set-payment"}
+	"set-customer", "set-payment", "set-retention"}
 
 func (k CmdKind) String() string {
 	if k > 0 && k < cmdKindCount {
@@ -74,6 +75,7 @@ type Command struct {
 	Rules       HoldRules // SetRules
 	B2BCustomer bool      // SetCustomer
 	CreditLimit Money     // SetCustomer
+	Retention   Retention // SetRetention
 }
 
 // LineInput is one line of a command. PlaceOrder reads SKU, Qty, UnitPrice,

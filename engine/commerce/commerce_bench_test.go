@@ -16,10 +16,10 @@ const (
 	benchSKUs        = 100_000
 	benchCellsPerSKU = 10
 	benchTemplates   = 1 << 14
-	// benchWindow bounds the orders kept between resets: the engine keeps
-	// every order in memory (closed orders are not archived yet), so the
-	// benchmark drops its orders outside the timer every benchWindow
-	// placements, keeping arena and map capacity (see resetOrders).
+	// benchWindow bounds the orders kept between resets: the benchmark's
+	// orders stay open (never shipped, so never archived), so it drops
+	// them outside the timer every benchWindow placements, keeping arena
+	// and map capacity (see resetOrders).
 	benchWindow = 1 << 18
 )
 
@@ -98,7 +98,13 @@ func resetOrders(e *Engine) {
 	e.lines.reset()
 	e.allocs.reset()
 	e.hist.reset()
-	e.ships, e.shipLines, e.rmas, e.rmaLines = e.ships[:0], e.shipLines[:0], e.rmas[:0], e.rmaLines[:0]
+	e.ships.reset()
+	e.shipLines.reset()
+	e.rmas.reset()
+	e.rmaLines.reset()
+	e.tombs.reset()
+	e.tombHead = 0
+	e.archiveQ.Clear()
 	for i := range e.idem {
 		clear(e.idem[i])
 	}

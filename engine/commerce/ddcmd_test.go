@@ -13,7 +13,7 @@ var ddCmdKinds = map[string]CmdKind{
 	"place": CmdPlaceOrder, "release-hold": CmdReleaseHold, "release": CmdRelease, "ship": CmdShip,
 	"deliver": CmdDeliver, "cancel": CmdCancel, "authorise-return": CmdAuthoriseReturn,
 	"receive-return": CmdReceiveReturn, "rules": CmdSetRules, "customer": CmdSetCustomer, "payment": CmdSetPayment,
-	"raw": 0,
+	"retention": CmdSetRetention, "raw": 0,
 }
 
 // buildCommand turns a scenario command into a Command. Lines come from the
@@ -63,6 +63,12 @@ func buildCommand(d *datadriven.TestData, c *Command) error {
 	if k == CmdSetRules {
 		c.Rules = HoldRules{MaxValue: Money(a.int("max-value")), MaxQty: Qty(a.int("max-qty")),
 			CheckCredit: a.has("credit"), CheckPayment: a.has("payment"), ReturnWindow: a.time("window")}
+	}
+	if k == CmdSetRetention {
+		c.Retention = Retention{ArchiveAfter: a.time("archive"), DedupWindow: a.time("dedup")}
+		if a.has("never") {
+			c.Retention.ArchiveAfter = -1
+		}
 	}
 	if a.err != nil {
 		return a.err
@@ -193,6 +199,14 @@ func formatEvent(ev *Event) string {
 		w("cust=%s limit=%d", ev.Customer, ev.Amount)
 	case EvPayment:
 		w("payment=%s", ev.Payment)
+	case EvRetention:
+		after := fmtTime(ev.Date)
+		if ev.Date < 0 {
+			after = "never"
+		}
+		w("archive-after=%s dedup-window=%s", after, fmtTime(ev.Expires))
+	case EvArchived:
+		w("ch=%s id=%s status=%s", ev.Channel, ev.ChannelOrderID, ev.Status)
 	}
 	return b.String()
 }
@@ -205,6 +219,9 @@ func (h *harness) query(d *datadriven.TestData) (string, bool, error) {
 	switch d.Cmd {
 	case "show-order":
 		v, ok := h.e.Order(OrderID(a.int("order")))
+		if !ok && h.e.Archived(OrderID(a.int("order"))) {
+			return "archived order\n", true, nil
+		}
 		if !ok {
 			return "unknown order\n", true, nil
 		}
@@ -236,6 +253,12 @@ func (h *harness) query(d *datadriven.TestData) (string, bool, error) {
 		if b.Len() == 0 {
 			w("empty")
 		}
+	case "archive-stats":
+		s := h.e.ArchiveStats()
+		w("live=%d closed=%d archived=%d tombstones=%d", s.Live, s.Closed, s.Archived, s.Tombstones)
+	case "order-by-channel-id":
+		id, ok := h.e.OrderByChannelID(enumOf[Channel](channelNames[:], a.str("ch")), a.str("id"))
+		w("order=%d found=%t", id, ok)
 	case "stats":
 		s := h.e.Analytics(enumOf[Channel](channelNames[:], a.str("ch")))
 		w("orders=%d lines=%d units=%d allocated=%d split=%d backordered=%d shipped=%d returned=%d",

@@ -40,10 +40,16 @@
 //     geo.go for the integer distance approximation).
 //   - Snapshot is canonical (no map order, no internal indexes) and
 //     complete; Restore rebuilds derived indexes from it.
+//   - Retention is deterministic: closed (delivered or cancelled) orders are
+//     archived on a tick once their return window and ArchiveAfter have
+//     passed, freeing their records; their idempotency key answers re-submits
+//     for DedupWindow more (retention.go). Archived orders read as not found
+//     (Archived tells them from unknown ids); commands on them are rejected
+//     with ReasonOrderArchived.
 //
-// Limits: every order stays in memory (closed orders are not archived yet);
-// an order has at most MaxLines lines; quantities and amounts are bounded by
-// MaxQty and MaxMoney so every sum is exact.
+// Limits: an order has at most MaxLines lines; quantities and amounts are
+// bounded by MaxQty and MaxMoney so every sum is exact. Customers and
+// reservations are kept for ever.
 //
 // Not safe for concurrent use: the sequencer owns the engine.
 package commerce

@@ -167,10 +167,10 @@ type Engine struct {
 	orders    chunked[order]
 	lines     chunked[line]
 	allocs    chunked[alloc]
-	ships     []shipment
-	shipLines []shipLine
-	rmas      []rma
-	rmaLines  []rmaLine
+	ships     chunked[shipment] // by id-1
+	shipLines chunked[shipLine]
+	rmas      chunked[rma] // by id-1
+	rmaLines  chunked[rmaLine]
 	hist      chunked[histRec]
 
 	inbounds [][]inbound // referenced by cell.inb
@@ -187,6 +187,14 @@ type Engine struct {
 
 	rules          HoldRules
 	nextFulfilment FulfilmentID
+
+	// Retention (retention.go): closed live orders by due time, and the
+	// tombstones of archived orders from tombHead on, in archiving order.
+	// idem maps a tombstone's key to -(its index)-1.
+	retention Retention
+	archiveQ  *btree.BTreeG[archKey]
+	tombs     chunked[tombstone]
+	tombHead  int32
 
 	// per Apply
 	now int64
@@ -207,6 +215,7 @@ func New() *Engine {
 		expiry: btree.NewBTreeGOptions(func(a, b resKey) bool {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
 		}, btree.Options{NoLocks: true}),
+		archiveQ: newArchiveQueue(),
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1
@@ -259,6 +268,8 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 		e.setCustomer(c)
 	case CmdSetPayment:
 		e.setPayment(c)
+	case CmdSetRetention:
+		e.setRetention(c)
 	default:
 		e.reject(c.Kind, ReasonInvalidCommand, "kind", 0)
 	}
@@ -269,7 +280,8 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 }
 
 // Tick advances time to now: reservations whose expiry is at or before now
-// expire, and their stock goes to backorders.
+// expire, and their stock goes to backorders; closed orders that are due
+// are archived (retention.go).
 func (e *Engine) Tick(now int64, out []Event) []Event {
 	e.now, e.out = now, out
 	for {
@@ -289,6 +301,7 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 		e.emitStock(r.sku, ci, 0, 0)
 		e.fillBackorders(r.sku, ci)
 	}
+	e.sweep()
 	out = e.out
 	e.out = nil
 	e.afterCommand()

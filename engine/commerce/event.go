@@ -29,6 +29,8 @@ const (
 	EvRules                                    // hold rules set (Rules)
 	EvCustomer                                 // a customer was defined: Customer, CreditLimit in Amount
 	EvPayment                                  // Order's payment status changed to Payment
+	EvRetention                                // retention set: Date is ArchiveAfter, Expires is DedupWindow (durations in ns, as given)
+	EvArchived                                 // closed Order archived on a tick: Channel, ChannelOrderID, Status (its final status)
 	eventKindCount
 )
 
@@ -36,7 +38,7 @@ var eventKindNames = [...]string{"", "rejected", "location", "stock", "inbound",
 	"reservation-released", "reservation-expired", "order-created", "allocated", "backordered",
 	"held", "hold-released", "order-status", "fulfilment-request", "fulfilment-line",
 	"fulfilment-cancelled", "shipped", "delivered", "cancelled", "return-authorised",
-	"return-received", "rules", "customer", "payment"}
+	"return-received", "rules", "customer", "payment", "retention", "archived"}
 
 func (k EventKind) String() string {
 	if k > 0 && k < eventKindCount {

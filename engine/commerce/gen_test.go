@@ -89,7 +89,7 @@ func (g *gen) next(c *Command) (tick bool) {
 			c.Lines = g.refLines(false)
 		}
 	case 17:
-		switch g.src.n(4) {
+		switch g.src.n(5) {
 		case 0:
 			c.Kind, c.Order = CmdAuthoriseReturn, g.order()
 			c.Lines = g.refLines(false)
@@ -100,6 +100,10 @@ func (g *gen) next(c *Command) (tick bool) {
 			c.Kind = CmdSetRules
 			c.Rules = HoldRules{MaxValue: Money(g.src.n(3) * 500), MaxQty: Qty(g.src.n(3) * 4),
 				CheckCredit: g.src.n(2) == 0, CheckPayment: g.src.n(2) == 0, ReturnWindow: int64(g.src.n(3)) * Day}
+		case 3:
+			// Short retention, so streams archive orders and forget keys.
+			c.Kind = CmdSetRetention
+			c.Retention = Retention{ArchiveAfter: int64(g.src.n(4)-1) * Day, DedupWindow: int64(g.src.n(4)) * Day}
 		default:
 			c.Kind, c.Customer, c.B2BCustomer, c.CreditLimit = CmdSetCustomer, "cu"+fmt.Sprint(g.src.n(3)), g.src.n(2) == 0, Money(g.src.n(2000))
 		}
@@ -115,8 +119,14 @@ func (g *gen) place(c *Command) {
 	c.Kind = CmdPlaceOrder
 	c.Channel = Channel(1 + g.src.n(5))
 	if g.src.n(6) == 0 && g.nextID > 0 {
-		c.ChannelOrderID = fmt.Sprint("o", g.src.n(g.nextID)) // a re-submit
+		// A re-submit, mostly on the first placement's channel.
+		id := g.src.n(g.nextID)
+		c.ChannelOrderID = fmt.Sprint("o", id)
+		if g.src.n(4) > 0 {
+			c.Channel = Channel(1 + id%5)
+		}
 	} else {
+		c.Channel = Channel(1 + g.nextID%5)
 		c.ChannelOrderID = fmt.Sprint("o", g.nextID)
 		g.nextID++
 	}

@@ -9,6 +9,9 @@ func (e *Engine) CheckInvariants() error {
 	allocated := make(map[cellKey]Qty)
 	reserved := make(map[cellKey]Qty)
 	for i := range e.allocs.len() {
+		if !e.allocs.has(int64(i)) || at(&e.allocs, i).orig == 0 {
+			continue // freed with its archived order
+		}
 		a := at(&e.allocs, i)
 		if a.qty < 0 || a.qty > a.orig {
 			return fmt.Errorf("allocation %d: open qty %d outside [0, %d]", i, a.qty, a.orig)
@@ -26,11 +29,14 @@ func (e *Engine) CheckInvariants() error {
 		}
 	}
 	for i := range e.orders.len() {
+		if e.liveOrder(int32(i)) == nil {
+			continue
+		}
 		if err := e.checkOrder(int32(i)); err != nil {
 			return err
 		}
 	}
-	return nil
+	return e.checkRetention()
 }
 
 type cellKey struct {
@@ -113,6 +119,72 @@ func (e *Engine) checkOrder(oi int32) error {
 			return fmt.Errorf("order %d line %d: delivered/returned beyond shipped", o.id, l.num)
 		case (l.backordered > 0) != (queued == 1) || queued > 1:
 			return fmt.Errorf("order %d line %d: backordered %d but %d queue entries", o.id, l.num, l.backordered, queued)
+		}
+	}
+	return nil
+}
+
+// checkRetention checks the archive queue, the idempotency index and the
+// tombstones against the orders, and the arenas' live counts.
+func (e *Engine) checkRetention() error {
+	closed, live := 0, 0
+	for oi := range int32(e.orders.len()) {
+		o := e.liveOrder(oi)
+		if o == nil {
+			continue
+		}
+		live++
+		isClosed := o.status == StatusDelivered || o.status == StatusCancelled
+		if o.closed != isClosed {
+			return fmt.Errorf("order %d: closed %v but status %s", o.id, o.closed, o.status)
+		}
+		if o.closed {
+			closed++
+			if _, in := e.archiveQ.Get(archKey{at: o.archiveAt, order: oi}); !in {
+				return fmt.Errorf("order %d: closed but not in the archive queue at %d", o.id, o.archiveAt)
+			}
+		}
+		if v, ok := e.idem[o.channel][o.channelOrderID]; !ok || v != oi {
+			return fmt.Errorf("order %d: idempotency key maps to %d", o.id, v)
+		}
+	}
+	if closed != e.archiveQ.Len() {
+		return fmt.Errorf("archive queue holds %d entries for %d closed orders", e.archiveQ.Len(), closed)
+	}
+	keys := 0
+	for ch := range e.idem {
+		keys += len(e.idem[ch])
+	}
+	tombs := e.tombs.len() - int(e.tombHead)
+	if keys != live+tombs {
+		return fmt.Errorf("%d idempotency keys for %d live orders and %d tombstones", keys, live, tombs)
+	}
+	for ti := e.tombHead; int(ti) < e.tombs.len(); ti++ {
+		t := at(&e.tombs, ti)
+		if v, ok := e.idem[t.channel][t.channelOrderID]; !ok || v != -ti-1 {
+			return fmt.Errorf("tombstone of order %d: key maps to %d", t.id, v)
+		}
+		if e.liveOrder(int32(t.id-1)) != nil {
+			return fmt.Errorf("tombstone of live order %d", t.id)
+		}
+	}
+	if n := e.orders.held(); n*chunkSize < live {
+		return fmt.Errorf("%d order chunks held for %d live orders", n, live)
+	}
+	return checkChunks(&e.orders, func(o *order) bool { return o.id != 0 })
+}
+
+// checkChunks checks an arena's per-chunk live counts.
+func checkChunks[T any](c *chunked[T], isLive func(*T) bool) error {
+	for k, ch := range c.chunks {
+		n := int32(0)
+		for i := range ch {
+			if isLive(&ch[i]) {
+				n++
+			}
+		}
+		if n != c.live[k] {
+			return fmt.Errorf("chunk %d: %d live, counted %d", k, n, c.live[k])
 		}
 	}
 	return nil

@@ -319,6 +319,7 @@ func (e *Engine) setRules(c *Command) {
 		return
 	}
 	e.rules = *r
+	e.requeueClosed()
 	e.emit(&Event{Kind: EvRules, Rules: *r})
 }
 

@@ -204,10 +204,10 @@ func (e *Engine) ship(c *Command) {
 		in := &c.Lines[i]
 		li := o.line0 + int32(in.Line) - 1
 		e.shipLine(o, li, loc, in.Qty)
-		e.shipLines = append(e.shipLines, shipLine{line: li, qty: in.Qty})
-		e.ships[sh].n++
+		e.shipLines.push(shipLine{line: li, qty: in.Qty})
+		at(&e.ships, sh).n++
 		l := at(&e.lines, li)
-		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: e.ships[sh].id, Tracking: c.Tracking,
+		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: at(&e.ships, sh).id, Tracking: c.Tracking,
 			Loc: c.Loc, Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
 		ci := e.cellIndex(l.sku, c.Loc)
 		e.emitStock(l.sku, ci, -in.Qty, 0)
@@ -266,16 +266,21 @@ type shipLine struct {
 }
 
 func (e *Engine) newShipment(o *order, loc int32, tracking string) int32 {
-	si := int32(len(e.ships))
-	e.ships = append(e.ships, shipment{id: ShipmentID(si + 1), order: int32(o.id - 1), loc: loc,
-		tracking: tracking, at: e.now, l0: int32(len(e.shipLines)), next: -1})
+	si := int32(e.ships.len())
+	e.newShipmentAt(o, si, loc, tracking)
+	return si
+}
+
+// newShipmentAt stores shipment si+1 of order o and links it.
+func (e *Engine) newShipmentAt(o *order, si, loc int32, tracking string) {
+	e.ships.place(si, shipment{id: ShipmentID(si + 1), order: int32(o.id - 1), loc: loc,
+		tracking: tracking, at: e.now, l0: int32(e.shipLines.len()), next: -1})
 	if o.shipTail >= 0 {
-		e.ships[o.shipTail].next = si
+		at(&e.ships, o.shipTail).next = si
 	} else {
 		o.shipHead = si
 	}
 	o.shipTail = si
-	return si
 }
 
 func (e *Engine) deliver(c *Command) {
@@ -283,18 +288,20 @@ func (e *Engine) deliver(c *Command) {
 	if !ok {
 		return
 	}
-	if c.Shipment == 0 || uint64(c.Shipment) > uint64(len(e.ships)) || e.ships[c.Shipment-1].order != int32(o.id-1) {
+	if c.Shipment == 0 || !e.ships.has(int64(c.Shipment)-1) || at(&e.ships, c.Shipment-1).id == 0 ||
+		at(&e.ships, c.Shipment-1).order != int32(o.id-1) {
 		e.reject(c.Kind, ReasonUnknownShipment, "shipment", 0)
 		return
 	}
-	sh := &e.ships[c.Shipment-1]
+	sh := at(&e.ships, c.Shipment-1)
 	if sh.delivered {
 		e.reject(c.Kind, ReasonAlreadyDelivered, "shipment", 0)
 		return
 	}
 	sh.delivered, sh.deliveredAt = true, e.now
 	var value Money
-	for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
+	for i := sh.l0; i < sh.l0+sh.n; i++ {
+		sl := at(&e.shipLines, i)
 		l := at(&e.lines, sl.line)
 		l.delivered += sl.qty
 		value += Money(sl.qty) * l.price

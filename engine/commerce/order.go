@@ -24,9 +24,15 @@ type order struct {
 	shipHead, shipTail   int32
 	retHead, retTail     int32
 	histHead, histTail   int32
+	prevByCust           int32
 	nextByCust           int32
 	cust                 int32 // index in Engine.custs
+	prevByChan           int32
 	nextByChan           int32
+
+	closed    bool  // delivered or cancelled (retention.go)
+	closedAt  int64 // when it closed
+	archiveAt int64 // its key in the archive queue
 
 	holds         Hold
 	holdsAtPlace  Hold
@@ -113,7 +119,12 @@ func (e *Engine) lookupOrder(c *Command) (*order, bool) {
 		e.reject(c.Kind, ReasonUnknownOrder, "order", 0)
 		return nil, false
 	}
-	return at(&e.orders, c.Order-1), true
+	o := e.liveOrder(int32(c.Order - 1))
+	if o == nil {
+		e.reject(c.Kind, ReasonOrderArchived, "order", 0)
+		return nil, false
+	}
+	return o, true
 }
 
 // validatePlace checks a PlaceOrder command without changing state. It
@@ -224,7 +235,11 @@ func (e *Engine) placeOrder(c *Command) {
 		return
 	}
 	if oi, dup := e.idem[c.Channel][c.ChannelOrderID]; dup {
-		e.replayPlacement(oi)
+		if oi < 0 {
+			e.replayTombstone(-oi - 1)
+		} else {
+			e.replayPlacement(oi)
+		}
 		return
 	}
 	pickup, value, units, ok := e.validatePlace(c)
@@ -262,8 +277,8 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 		customer: c.Customer, placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
 		priority: c.Priority, payment: c.Payment, currency: c.Lines[0].Currency, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, nextByCust: -1, nextByChan: -1,
-		status: StatusCreated})
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, prevByCust: -1, nextByCust: -1,
+		prevByChan: -1, nextByChan: -1, status: StatusCreated})
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
@@ -279,6 +294,7 @@ func (e *Engine) linkOrder(oi int32) {
 	o := at(&e.orders, oi)
 	o.cust = e.customerIndex(o.customer)
 	cu := &e.custs[o.cust]
+	o.prevByCust, o.prevByChan = cu.tail, e.chanTail[o.channel]
 	if cu.tail >= 0 {
 		at(&e.orders, cu.tail).nextByCust = oi
 	} else {
@@ -292,6 +308,33 @@ func (e *Engine) linkOrder(oi int32) {
 		e.chanHead[ch] = oi
 	}
 	e.chanTail[ch] = oi
+}
+
+// unlinkOrder takes the order off its customer's and channel's lists.
+func (e *Engine) unlinkOrder(oi int32) {
+	o := at(&e.orders, oi)
+	cu := &e.custs[o.cust]
+	if o.prevByCust >= 0 {
+		at(&e.orders, o.prevByCust).nextByCust = o.nextByCust
+	} else {
+		cu.head = o.nextByCust
+	}
+	if o.nextByCust >= 0 {
+		at(&e.orders, o.nextByCust).prevByCust = o.prevByCust
+	} else {
+		cu.tail = o.prevByCust
+	}
+	ch := o.channel
+	if o.prevByChan >= 0 {
+		at(&e.orders, o.prevByChan).nextByChan = o.nextByChan
+	} else {
+		e.chanHead[ch] = o.nextByChan
+	}
+	if o.nextByChan >= 0 {
+		at(&e.orders, o.nextByChan).prevByChan = o.prevByChan
+	} else {
+		e.chanTail[ch] = o.prevByChan
+	}
 }
 
 // applyPlan books the sourcing plan: allocations, reservations consumed,
@@ -478,6 +521,7 @@ func (e *Engine) updateStatus(oi int32) {
 		ev := e.push(EvOrderStatus)
 		ev.Order, ev.Status = o.id, st
 		e.pushed(ev)
+		e.noteClosed(oi)
 	}
 }
 

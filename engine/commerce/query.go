@@ -95,12 +95,16 @@ type HistoryEntry struct {
 	Ref    uint64 // shipment, return or fulfilment id
 }
 
-// Order returns an order by id.
+// Order returns an order by id. An archived order is not found: Archived
+// tells it from an id never issued.
 func (e *Engine) Order(id OrderID) (OrderView, bool) {
 	if id == 0 || uint64(id) > uint64(e.orders.len()) {
 		return OrderView{}, false
 	}
-	o := at(&e.orders, id-1)
+	o := e.liveOrder(int32(id - 1))
+	if o == nil {
+		return OrderView{}, false // archived: see Archived
+	}
 	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID, Customer: o.customer,
 		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
 		Payment: o.payment, Currency: o.currency, Value: o.value, Units: o.units, Status: o.status,
@@ -121,19 +125,21 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 			Qty: a.qty, Orig: a.orig, Released: a.released, Fulfilment: a.fulfilment, ShipBy: a.shipBy,
 			DeliverBy: a.deliverBy, Plan: a.plan})
 	}
-	for si := o.shipHead; si >= 0; si = e.ships[si].next {
-		sh := &e.ships[si]
+	for si := o.shipHead; si >= 0; si = at(&e.ships, si).next {
+		sh := at(&e.ships, si)
 		sv := ShipmentView{ID: sh.id, Loc: e.locs[sh.loc].def.ID, Tracking: sh.tracking, At: sh.at,
 			Delivered: sh.delivered, DeliveredAt: sh.deliveredAt}
-		for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
+		for i := sh.l0; i < sh.l0+sh.n; i++ {
+			sl := at(&e.shipLines, i)
 			sv.Lines = append(sv.Lines, LineQty{Line: at(&e.lines, sl.line).num, Qty: sl.qty})
 		}
 		v.Shipments = append(v.Shipments, sv)
 	}
-	for ri := o.retHead; ri >= 0; ri = e.rmas[ri].next {
-		rm := &e.rmas[ri]
+	for ri := o.retHead; ri >= 0; ri = at(&e.rmas, ri).next {
+		rm := at(&e.rmas, ri)
 		rv := ReturnView{ID: rm.id, At: rm.at}
-		for _, rl := range e.rmaLines[rm.l0 : rm.l0+rm.n] {
+		for i := rm.l0; i < rm.l0+rm.n; i++ {
+			rl := at(&e.rmaLines, i)
 			rv.Lines = append(rv.Lines, ReturnLineView{Line: at(&e.lines, rl.line).num, Authorised: rl.qty,
 				Received: rl.received, Restocked: rl.restocked, WrittenOff: rl.writtenOff, Refund: rl.refund})
 		}
@@ -147,7 +153,8 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 	return v, true
 }
 
-// OrderByChannelID returns the id of the order placed with a channel order id.
+// OrderByChannelID returns the id of the order placed with a channel order
+// id; for an archived order, while its idempotency key is kept.
 func (e *Engine) OrderByChannelID(ch Channel, channelOrderID string) (OrderID, bool) {
 	if ch == 0 || ch >= channelCount {
 		return 0, false
@@ -156,10 +163,13 @@ func (e *Engine) OrderByChannelID(ch Channel, channelOrderID string) (OrderID, b
 	if !ok {
 		return 0, false
 	}
+	if oi < 0 {
+		return at(&e.tombs, -oi-1).id, true // archived, within the dedup window
+	}
 	return OrderID(oi + 1), true
 }
 
-// OrdersByCustomer returns a customer's orders, oldest first.
+// OrdersByCustomer returns a customer's live orders, oldest first.
 func (e *Engine) OrdersByCustomer(customer string) []OrderID {
 	ci, ok := e.custByKey[customer]
 	if !ok {
@@ -172,7 +182,7 @@ func (e *Engine) OrdersByCustomer(customer string) []OrderID {
 	return ids
 }
 
-// OrdersByChannel returns a channel's orders, oldest first.
+// OrdersByChannel returns a channel's live orders, oldest first.
 func (e *Engine) OrdersByChannel(ch Channel) []OrderID {
 	if ch == 0 || ch >= channelCount {
 		return nil

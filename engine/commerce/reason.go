@@ -54,6 +54,8 @@ const (
 	ReasonOverflow             // a quantity or amount too large to compute exactly
 	ReasonInsufficientStock    // a reservation larger than the location's ATP
 	ReasonStockShortage        // not a rejection: a count below committed stock ended a reservation or backordered an allocation
+	ReasonOrderArchived        // the order (or its return) was closed and archived: see retention.go
+	ReasonInvalidRetention
 	reasonCount
 )
 
@@ -106,6 +108,8 @@ var reasonNames = [...]string{
 	ReasonOverflow:                "overflow",
 	ReasonInsufficientStock:       "insufficient_stock",
 	ReasonStockShortage:           "stock_shortage",
+	ReasonOrderArchived:           "order_archived",
+	ReasonInvalidRetention:        "invalid_retention",
 }
 
 func (r Reason) String() string {

@@ -25,8 +25,9 @@ func (e *Engine) Restore(r *wire.Reader) error {
 }
 
 func (e *Engine) restore(r *wire.Reader) {
-	if v := r.Byte(); r.Err() == nil && v != snapshotVersion {
-		corrupt(r, "version %d, want %d", v, snapshotVersion)
+	version := r.Byte()
+	if r.Err() == nil && version != 1 && version != snapshotVersion {
+		corrupt(r, "version %d, want 1 or %d", version, snapshotVersion)
 		return
 	}
 	e.rules.MaxValue = Money(r.Varint())
@@ -34,6 +35,9 @@ func (e *Engine) restore(r *wire.Reader) {
 	e.rules.CheckCredit = r.Bool()
 	e.rules.CheckPayment = r.Bool()
 	e.rules.ReturnWindow = r.Varint()
+	if version >= 2 {
+		e.retention.ArchiveAfter, e.retention.DedupWindow = r.Varint(), r.Varint()
+	}
 	e.nextFulfilment = FulfilmentID(r.Uvarint())
 	for i := 1; i < len(e.stats); i++ {
 		st := &e.stats[i]
@@ -77,14 +81,12 @@ func (e *Engine) restore(r *wire.Reader) {
 		cu.limit = Money(r.Varint())
 		cu.exposure = Money(r.Varint())
 	}
-	n = r.Count()
-	for i := range n {
-		if !e.restoreOrder(r, int32(i)) {
-			return
-		}
+	if !e.restoreOrders(r, version) {
+		return
 	}
-	if uint64(len(e.ships)) != r.Uvarint() || uint64(len(e.rmas)) != r.Uvarint() {
-		corrupt(r, "shipment or return count")
+	e.restoreIssued(r)
+	if version >= 2 {
+		e.restoreTombstones(r)
 	}
 }
 
@@ -178,7 +180,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 			return false
 		}
 	}
-	e.orders.push(o)
+	e.orders.place(oi, o)
 	e.idem[o.channel][o.channelOrderID] = oi
 	e.linkOrder(oi)
 	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
@@ -198,7 +200,8 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 
 func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, nextByCust: -1, nextByChan: -1, pickup: -1}
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, prevByCust: -1, nextByCust: -1,
+		prevByChan: -1, nextByChan: -1, pickup: -1}
 	o.channel = Channel(r.Byte())
 	o.channelOrderID = r.String()
 	o.customer = r.String()
@@ -282,19 +285,20 @@ func (e *Engine) restoreAllocs(r *wire.Reader, oi int32) bool {
 func (e *Engine) restoreShipments(r *wire.Reader, oi int32) bool {
 	n := r.Count()
 	for range n {
-		id := ShipmentID(r.Uvarint())
-		if id != ShipmentID(len(e.ships)+1) {
+		id := r.Uvarint()
+		if id == 0 || id > maxRestoreID || e.ships.has(int64(id)-1) && at(&e.ships, id-1).id != 0 {
 			corrupt(r, "shipment id %d", id)
 			return false
 		}
 		o := at(&e.orders, oi)
-		si := e.newShipment(o, e.loc(r), r.String())
-		sh := &e.ships[si]
+		si := int32(id - 1)
+		e.newShipmentAt(o, si, e.loc(r), r.String())
+		sh := at(&e.ships, si)
 		sh.at, sh.delivered, sh.deliveredAt = r.Varint(), r.Bool(), r.Varint()
 		nl := r.Count()
 		for range nl {
-			e.shipLines = append(e.shipLines, shipLine{line: e.lineRef(r, oi), qty: Qty(r.Varint())})
-			e.ships[si].n++
+			e.shipLines.push(shipLine{line: e.lineRef(r, oi), qty: Qty(r.Varint())})
+			at(&e.ships, si).n++
 		}
 		if r.Err() != nil {
 			return false
@@ -306,16 +310,16 @@ func (e *Engine) restoreShipments(r *wire.Reader, oi int32) bool {
 func (e *Engine) restoreReturns(r *wire.Reader, oi int32) bool {
 	n := r.Count()
 	for range n {
-		id := ReturnID(r.Uvarint())
-		if id != ReturnID(len(e.rmas)+1) {
+		id := r.Uvarint()
+		if id == 0 || id > maxRestoreID || e.rmas.has(int64(id)-1) && at(&e.rmas, id-1).id != 0 {
 			corrupt(r, "return id %d", id)
 			return false
 		}
 		o := at(&e.orders, oi)
-		ri := int32(len(e.rmas))
-		e.rmas = append(e.rmas, rma{id: id, order: oi, at: r.Varint(), l0: int32(len(e.rmaLines)), next: -1})
+		ri := int32(id - 1)
+		e.rmas.place(ri, rma{id: ReturnID(id), order: oi, at: r.Varint(), l0: int32(e.rmaLines.len()), next: -1})
 		if o.retTail >= 0 {
-			e.rmas[o.retTail].next = ri
+			at(&e.rmas, o.retTail).next = ri
 		} else {
 			o.retHead = ri
 		}
@@ -325,8 +329,8 @@ func (e *Engine) restoreReturns(r *wire.Reader, oi int32) bool {
 			rl := rmaLine{line: e.lineRef(r, oi)}
 			rl.qty, rl.received, rl.restocked, rl.writtenOff = Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
 			rl.refund = Money(r.Varint())
-			e.rmaLines = append(e.rmaLines, rl)
-			e.rmas[ri].n++
+			e.rmaLines.push(rl)
+			at(&e.rmas, ri).n++
 		}
 		if r.Err() != nil {
 			return false
@@ -353,4 +357,96 @@ func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
 		o.histTail = hi
 	}
 	return true
+}
+
+// maxRestoreID bounds the ids a snapshot may name (indexes are int32).
+const maxRestoreID = 1<<31 - 1
+
+// restoreOrders reads the live orders: in version 1 every order, ids
+// implicit; from version 2 the issued count, then the live orders with their
+// ids (ascending) and closed state.
+func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
+	issued := uint64(0)
+	if version >= 2 {
+		issued = r.Uvarint()
+		if issued > maxRestoreID {
+			corrupt(r, "order count %d", issued)
+			return false
+		}
+	}
+	n := r.Count()
+	prev := uint64(0)
+	for i := range n {
+		id := uint64(i + 1)
+		if version >= 2 {
+			id = r.Uvarint()
+			if id <= prev || id > issued {
+				corrupt(r, "order id %d after %d of %d", id, prev, issued)
+				return false
+			}
+		}
+		prev = id
+		oi := int32(id - 1)
+		if !e.restoreOrder(r, oi) {
+			return false
+		}
+		o := at(&e.orders, oi)
+		if version >= 2 {
+			o.closed, o.closedAt, o.archiveAt = r.Bool(), r.Varint(), r.Varint()
+		} else if o.status == StatusDelivered || o.status == StatusCancelled {
+			// Version 1 kept no closing time: the order's last event is it.
+			o.closed = true
+			if o.histTail >= 0 {
+				o.closedAt = at(&e.hist, o.histTail).at
+			}
+			o.archiveAt = e.archiveDue(o)
+		}
+		if o.closed != (o.status == StatusDelivered || o.status == StatusCancelled) {
+			corrupt(r, "order %d closed %v with status %s", id, o.closed, o.status)
+			return false
+		}
+		if o.closed {
+			e.archiveQ.Set(archKey{at: o.archiveAt, order: oi})
+		}
+	}
+	e.orders.grow(int(issued))
+	return r.Err() == nil
+}
+
+// restoreIssued reads how many shipment and return ids were issued.
+func (e *Engine) restoreIssued(r *wire.Reader) {
+	ships, rmas := r.Uvarint(), r.Uvarint()
+	if r.Err() != nil {
+		return
+	}
+	if ships > maxRestoreID || rmas > maxRestoreID || ships < uint64(e.ships.len()) || rmas < uint64(e.rmas.len()) {
+		corrupt(r, "shipment or return count")
+		return
+	}
+	e.ships.grow(int(ships))
+	e.rmas.grow(int(rmas))
+}
+
+// restoreTombstones reads the idempotency keys of archived orders, in
+// archiving order.
+func (e *Engine) restoreTombstones(r *wire.Reader) {
+	n := r.Count()
+	prevAt := int64(-1 << 63)
+	for range n {
+		t := tombstone{id: OrderID(r.Uvarint()), channel: Channel(r.Byte()), channelOrderID: r.String(),
+			customer: r.String(), currency: r.String(), units: Qty(r.Varint()), value: Money(r.Varint()),
+			holds: Hold(r.Byte()), status: Status(r.Byte()), archivedAt: r.Varint()}
+		if r.Err() != nil {
+			return
+		}
+		_, dup := e.idem[min(t.channel, channelCount-1)][t.channelOrderID]
+		if t.channel == 0 || t.channel >= channelCount || dup || t.archivedAt < prevAt ||
+			t.id == 0 || uint64(t.id) > uint64(e.orders.len()) || e.liveOrder(int32(t.id-1)) != nil {
+			corrupt(r, "tombstone of order %d", t.id)
+			return
+		}
+		prevAt = t.archivedAt
+		ti := e.tombs.push(t)
+		e.idem[t.channel][t.channelOrderID] = -ti - 1
+	}
 }

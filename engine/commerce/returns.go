@@ -41,11 +41,11 @@ func (e *Engine) authoriseReturn(c *Command) {
 			return
 		}
 	}
-	ri := int32(len(e.rmas))
-	e.rmas = append(e.rmas, rma{id: ReturnID(ri + 1), order: int32(o.id - 1), at: e.now,
-		l0: int32(len(e.rmaLines)), n: int32(len(c.Lines)), next: -1})
+	ri := int32(e.rmas.len())
+	e.rmas.push(rma{id: ReturnID(ri + 1), order: int32(o.id - 1), at: e.now,
+		l0: int32(e.rmaLines.len()), n: int32(len(c.Lines)), next: -1})
 	if o.retTail >= 0 {
-		e.rmas[o.retTail].next = ri
+		at(&e.rmas, o.retTail).next = ri
 	} else {
 		o.retHead = ri
 	}
@@ -55,7 +55,7 @@ func (e *Engine) authoriseReturn(c *Command) {
 		li := o.line0 + int32(in.Line) - 1
 		l := at(&e.lines, li)
 		l.retAuth += in.Qty
-		e.rmaLines = append(e.rmaLines, rmaLine{line: li, qty: in.Qty})
+		e.rmaLines.push(rmaLine{line: li, qty: in.Qty})
 		e.emit(&Event{Kind: EvReturnAuthorised, Order: o.id, Return: ReturnID(ri + 1), Line: l.num,
 			SKU: e.skus[l.sku].name, Qty: in.Qty})
 	}
@@ -66,11 +66,15 @@ func (e *Engine) authoriseReturn(c *Command) {
 // backorders, damaged units are written off. Every received unit is refunded
 // at its line's unit price.
 func (e *Engine) receiveReturn(c *Command) {
-	if c.Return == 0 || uint64(c.Return) > uint64(len(e.rmas)) {
+	if c.Return == 0 || uint64(c.Return) > uint64(e.rmas.len()) {
 		e.reject(c.Kind, ReasonUnknownReturn, "return", 0)
 		return
 	}
-	rm := &e.rmas[c.Return-1]
+	if !e.rmas.has(int64(c.Return)-1) || at(&e.rmas, c.Return-1).id == 0 {
+		e.reject(c.Kind, ReasonOrderArchived, "return", 0)
+		return
+	}
+	rm := at(&e.rmas, c.Return-1)
 	o := at(&e.orders, rm.order)
 	loc, known := e.locByID[c.Loc]
 	if !known {
@@ -113,8 +117,8 @@ func (e *Engine) receiveReturn(c *Command) {
 
 func (e *Engine) rmaLineOf(rm *rma, li int32) *rmaLine {
 	for i := rm.l0; i < rm.l0+rm.n; i++ {
-		if e.rmaLines[i].line == li {
-			return &e.rmaLines[i]
+		if rl := at(&e.rmaLines, i); rl.line == li {
+			return rl
 		}
 	}
 	return nil

@@ -30,7 +30,9 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 	}
 	for pass := 0; pass < 2 && short > 0; pass++ {
 		for oi := int32(e.orders.len()) - 1; oi >= 0 && short > 0; oi-- {
-			short = e.deallocateOrder(oi, sku, c.loc, pass == 1, short)
+			if o := e.liveOrder(oi); o != nil && !o.closed {
+				short = e.deallocateOrder(oi, sku, c.loc, pass == 1, short)
+			}
 		}
 	}
 }

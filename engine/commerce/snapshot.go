@@ -11,7 +11,10 @@ import (
 // errSnapshot marks a snapshot that decodes but does not make sense.
 var errSnapshot = errors.New("commerce: corrupt snapshot")
 
-const snapshotVersion = 1
+// snapshotVersion 2 adds retention (the config, the closed state of each
+// order, explicit order ids with archived ones absent, the issued id
+// counts, the tombstones). Restore still reads version 1.
+const snapshotVersion = 2
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -25,6 +28,8 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 	w.Bool(e.rules.CheckCredit)
 	w.Bool(e.rules.CheckPayment)
 	w.Varint(e.rules.ReturnWindow)
+	w.Varint(e.retention.ArchiveAfter)
+	w.Varint(e.retention.DedupWindow)
 	w.Uvarint(uint64(e.nextFulfilment))
 	for i := 1; i < len(e.stats); i++ {
 		st := &e.stats[i]
@@ -56,11 +61,38 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 	}
 	e.snapCustomers(w)
 	w.Uvarint(uint64(e.orders.len()))
-	for i := range e.orders.len() {
-		e.snapOrder(w, int32(i))
+	var live int
+	for oi := range int32(e.orders.len()) {
+		if e.liveOrder(oi) != nil {
+			live++
+		}
 	}
-	w.Uvarint(uint64(len(e.ships)))
-	w.Uvarint(uint64(len(e.rmas)))
+	w.Uvarint(uint64(live))
+	for oi := range int32(e.orders.len()) {
+		if o := e.liveOrder(oi); o != nil {
+			w.Uvarint(uint64(o.id))
+			e.snapOrder(w, oi)
+			w.Bool(o.closed)
+			w.Varint(o.closedAt)
+			w.Varint(o.archiveAt)
+		}
+	}
+	w.Uvarint(uint64(e.ships.len()))
+	w.Uvarint(uint64(e.rmas.len()))
+	w.Uvarint(uint64(e.tombs.len() - int(e.tombHead)))
+	for ti := e.tombHead; int(ti) < e.tombs.len(); ti++ {
+		t := at(&e.tombs, ti)
+		w.Uvarint(uint64(t.id))
+		w.Byte(byte(t.channel))
+		w.String(t.channelOrderID)
+		w.String(t.customer)
+		w.String(t.currency)
+		w.Varint(int64(t.units))
+		w.Varint(int64(t.value))
+		w.Byte(byte(t.holds))
+		w.Byte(byte(t.status))
+		w.Varint(t.archivedAt)
+	}
 }
 
 func (e *Engine) sortedLocs() []int32 {
@@ -149,12 +181,12 @@ func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
 
 func (e *Engine) snapShipments(w *wire.Writer, o *order) {
 	var n int
-	for si := o.shipHead; si >= 0; si = e.ships[si].next {
+	for si := o.shipHead; si >= 0; si = at(&e.ships, si).next {
 		n++
 	}
 	w.Uvarint(uint64(n))
-	for si := o.shipHead; si >= 0; si = e.ships[si].next {
-		sh := &e.ships[si]
+	for si := o.shipHead; si >= 0; si = at(&e.ships, si).next {
+		sh := at(&e.ships, si)
 		w.Uvarint(uint64(sh.id))
 		w.Uvarint(uint64(e.locs[sh.loc].def.ID))
 		w.String(sh.tracking)
@@ -162,7 +194,8 @@ func (e *Engine) snapShipments(w *wire.Writer, o *order) {
 		w.Bool(sh.delivered)
 		w.Varint(sh.deliveredAt)
 		w.Uvarint(uint64(sh.n))
-		for _, sl := range e.shipLines[sh.l0 : sh.l0+sh.n] {
+		for i := sh.l0; i < sh.l0+sh.n; i++ {
+			sl := at(&e.shipLines, i)
 			w.Uvarint(uint64(sl.line - o.line0))
 			w.Varint(int64(sl.qty))
 		}
@@ -171,16 +204,17 @@ func (e *Engine) snapShipments(w *wire.Writer, o *order) {
 
 func (e *Engine) snapReturns(w *wire.Writer, o *order) {
 	var n int
-	for ri := o.retHead; ri >= 0; ri = e.rmas[ri].next {
+	for ri := o.retHead; ri >= 0; ri = at(&e.rmas, ri).next {
 		n++
 	}
 	w.Uvarint(uint64(n))
-	for ri := o.retHead; ri >= 0; ri = e.rmas[ri].next {
-		rm := &e.rmas[ri]
+	for ri := o.retHead; ri >= 0; ri = at(&e.rmas, ri).next {
+		rm := at(&e.rmas, ri)
 		w.Uvarint(uint64(rm.id))
 		w.Varint(rm.at)
 		w.Uvarint(uint64(rm.n))
-		for _, rl := range e.rmaLines[rm.l0 : rm.l0+rm.n] {
+		for i := rm.l0; i < rm.l0+rm.n; i++ {
+			rl := at(&e.rmaLines, i)
 			w.Uvarint(uint64(rl.line - o.line0))
 			for _, v := range [...]Qty{rl.qty, rl.received, rl.restocked, rl.writtenOff, Qty(rl.refund)} {
 				w.Varint(int64(v))
