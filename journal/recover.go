@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/ordercore/oms/engine"
 )
 
@@ -178,48 +176,6 @@ func (j *Journal) Scan(from, until uint64, fn func(c *engine.Command) error) err
 		return fmt.Errorf("%w: scan from seq %d: commands before seq %d were pruned", ErrGap, from, first)
 	}
 	return j.scan(from, until, fn)
-}
-
-// scan iterates the commands from seq from through until (0: the end).
-func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) error {
-	upper := []byte{prefixCommand + 1}
-	if until != 0 {
-		upper = makeKey(prefixCommand, until+1)
-	}
-	it, err := j.db.NewIter(&pebble.IterOptions{LowerBound: makeKey(prefixCommand, from), UpperBound: upper})
-	if err != nil {
-		return fmt.Errorf("journal: read from seq %d: %w", from, err)
-	}
-	defer func() { _ = it.Close() }()
-	var cmd engine.Command
-	want := from
-	for ok := it.First(); ok; ok = it.Next() {
-		seq, ok := parseKey(prefixCommand, it.Key())
-		if !ok {
-			return fmt.Errorf("%w: malformed command key %x after seq %d", ErrCorrupt, it.Key(), want-1)
-		}
-		if seq != want {
-			return fmt.Errorf("%w: expected seq %d, found seq %d", ErrGap, want, seq)
-		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return fmt.Errorf("journal: read seq %d: %w", seq, err)
-		}
-		if err := decodeCommandRecord(seq, v, &cmd, j.tab); err != nil {
-			return err
-		}
-		if err := fn(&cmd); err != nil {
-			return fmt.Errorf("journal: seq %d: %w", seq, err)
-		}
-		want++
-	}
-	if err := it.Error(); err != nil {
-		return fmt.Errorf("journal: read after seq %d: %w", want-1, err)
-	}
-	if until != 0 && want <= until && j.last.Load() >= until {
-		return fmt.Errorf("%w: commands end at seq %d, before seq %d", ErrGap, want-1, until)
-	}
-	return nil
 }
 
 // Replayable reports (nil) whether the engine state as of seq from-1 can be
