@@ -31,9 +31,15 @@ func (c *chunked[T]) len() int { return c.n }
 
 // push appends v and returns its index.
 func (c *chunked[T]) push(v T) int32 {
-	i := int32(c.n)
-	c.place(i, v)
-	return i
+	i := c.n
+	if k := i >> chunkBits; k < len(c.chunks) && c.chunks[k] != nil {
+		c.chunks[k][i&(chunkSize-1)] = v
+		c.live[k]++
+		c.n++
+		return int32(i)
+	}
+	c.place(int32(i), v)
+	return int32(i)
 }
 
 // place stores v at index i, which must be a hole or at or beyond len

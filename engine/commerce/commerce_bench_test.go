@@ -95,6 +95,7 @@ func channelIDs() []string {
 // orders have been archived.
 func resetOrders(e *Engine) {
 	e.orders.reset()
+	e.links.reset()
 	e.lines.reset()
 	e.allocs.reset()
 	e.hist.reset()

@@ -147,7 +147,7 @@ type customer struct {
 	b2b        bool
 	limit      Money
 	exposure   Money // value of the customer's open (ordered, not cancelled, not delivered) units
-	head, tail int32 // the customer's orders, linked by order.nextByCust
+	head, tail int32 // the customer's orders, linked through Engine.links
 }
 
 type chanStats struct {
@@ -165,6 +165,7 @@ type Engine struct {
 	skuByName map[SKU]int32
 
 	orders    chunked[order]
+	links     chunked[orderLink] // parallel to orders
 	lines     chunked[line]
 	allocs    chunked[alloc]
 	ships     chunked[shipment] // by id-1

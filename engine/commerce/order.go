@@ -24,11 +24,7 @@ type order struct {
 	shipHead, shipTail   int32
 	retHead, retTail     int32
 	histHead, histTail   int32
-	prevByCust           int32
-	nextByCust           int32
 	cust                 int32 // index in Engine.custs
-	prevByChan           int32
-	nextByChan           int32
 
 	closed    bool  // delivered or cancelled (retention.go)
 	closedAt  int64 // when it closed
@@ -86,13 +82,13 @@ type alloc struct {
 // histRec is one entry of an order's history: the events that concerned it.
 type histRec struct {
 	at     int64
-	kind   EventKind
+	qty    Qty
+	ref    uint64 // shipment, return or fulfilment id
 	line   uint32
 	loc    LocationID
-	qty    Qty
-	status Status
-	ref    uint64 // shipment, return or fulfilment id
 	next   int32
+	kind   EventKind
+	status Status
 }
 
 func (e *Engine) record(ev *Event) {
@@ -277,8 +273,7 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 		customer: c.Customer, placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
 		priority: c.Priority, payment: c.Payment, currency: c.Lines[0].Currency, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, prevByCust: -1, nextByCust: -1,
-		prevByChan: -1, nextByChan: -1, status: StatusCreated})
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated})
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
@@ -289,52 +284,66 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 	return oi
 }
 
+// orderLink is an order's place in its customer's and its channel's
+// lists. Links live in their own arena, parallel to the orders, so that
+// appending an order touches its predecessor's 16-byte link rather than its
+// predecessor's whole record.
+type orderLink struct {
+	prevCust, nextCust int32
+	prevChan, nextChan int32
+}
+
 // linkOrder appends the order to its customer's and channel's lists.
+// REQUIRES: oi is the highest live order index (placement and restore go
+// in id order).
 func (e *Engine) linkOrder(oi int32) {
 	o := at(&e.orders, oi)
 	o.cust = e.customerIndex(o.customer)
 	cu := &e.custs[o.cust]
-	o.prevByCust, o.prevByChan = cu.tail, e.chanTail[o.channel]
+	ch := o.channel
+	e.links.place(oi, orderLink{prevCust: cu.tail, nextCust: -1, prevChan: e.chanTail[ch], nextChan: -1})
 	if cu.tail >= 0 {
-		at(&e.orders, cu.tail).nextByCust = oi
+		at(&e.links, cu.tail).nextCust = oi
 	} else {
 		cu.head = oi
 	}
 	cu.tail = oi
-	ch := o.channel
 	if e.chanTail[ch] >= 0 {
-		at(&e.orders, e.chanTail[ch]).nextByChan = oi
+		at(&e.links, e.chanTail[ch]).nextChan = oi
 	} else {
 		e.chanHead[ch] = oi
 	}
 	e.chanTail[ch] = oi
 }
 
-// unlinkOrder takes the order off its customer's and channel's lists.
+// unlinkOrder takes the order off its customer's and channel's lists and
+// frees its link.
 func (e *Engine) unlinkOrder(oi int32) {
 	o := at(&e.orders, oi)
+	k := *at(&e.links, oi)
 	cu := &e.custs[o.cust]
-	if o.prevByCust >= 0 {
-		at(&e.orders, o.prevByCust).nextByCust = o.nextByCust
+	if k.prevCust >= 0 {
+		at(&e.links, k.prevCust).nextCust = k.nextCust
 	} else {
-		cu.head = o.nextByCust
+		cu.head = k.nextCust
 	}
-	if o.nextByCust >= 0 {
-		at(&e.orders, o.nextByCust).prevByCust = o.prevByCust
+	if k.nextCust >= 0 {
+		at(&e.links, k.nextCust).prevCust = k.prevCust
 	} else {
-		cu.tail = o.prevByCust
+		cu.tail = k.prevCust
 	}
 	ch := o.channel
-	if o.prevByChan >= 0 {
-		at(&e.orders, o.prevByChan).nextByChan = o.nextByChan
+	if k.prevChan >= 0 {
+		at(&e.links, k.prevChan).nextChan = k.nextChan
 	} else {
-		e.chanHead[ch] = o.nextByChan
+		e.chanHead[ch] = k.nextChan
 	}
-	if o.nextByChan >= 0 {
-		at(&e.orders, o.nextByChan).prevByChan = o.prevByChan
+	if k.nextChan >= 0 {
+		at(&e.links, k.nextChan).prevChan = k.prevChan
 	} else {
-		e.chanTail[ch] = o.prevByChan
+		e.chanTail[ch] = k.prevChan
 	}
+	e.links.free(oi)
 }
 
 // applyPlan books the sourcing plan: allocations, reservations consumed,

@@ -176,7 +176,7 @@ func (e *Engine) OrdersByCustomer(customer string) []OrderID {
 		return nil
 	}
 	var ids []OrderID
-	for oi := e.custs[ci].head; oi >= 0; oi = at(&e.orders, oi).nextByCust {
+	for oi := e.custs[ci].head; oi >= 0; oi = at(&e.links, oi).nextCust {
 		ids = append(ids, OrderID(oi+1))
 	}
 	return ids
@@ -188,7 +188,7 @@ func (e *Engine) OrdersByChannel(ch Channel) []OrderID {
 		return nil
 	}
 	var ids []OrderID
-	for oi := e.chanHead[ch]; oi >= 0; oi = at(&e.orders, oi).nextByChan {
+	for oi := e.chanHead[ch]; oi >= 0; oi = at(&e.links, oi).nextChan {
 		ids = append(ids, OrderID(oi+1))
 	}
 	return ids

@@ -200,8 +200,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 
 func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, prevByCust: -1, nextByCust: -1,
-		prevByChan: -1, nextByChan: -1, pickup: -1}
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, pickup: -1}
 	o.channel = Channel(r.Byte())
 	o.channelOrderID = r.String()
 	o.customer = r.String()
