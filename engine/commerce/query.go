@@ -310,54 +310,6 @@ func (e *Engine) Analytics(ch Channel) ChannelStats {
 		BackorderRateBps: bps(st.backorderedOrders, st.orders), ReturnRateBps: bps(st.unitsReturned, st.unitsShipped)}
 }
 
-// Promise answers "when can qty of sku reach this address": the earliest
-// delivery from one shipping location, from its ATP now or, failing that,
-// its ATP plus inbound supply by each expected date. Ties go to the lower
-// location id. The date ignores today's capacity and does not net out
-// backorders waiting for the same inbound supply.
-type Promise struct {
-	Loc         LocationID
-	Available   int64 // when the units are available at Loc
-	ShipBy      int64
-	DeliverBy   int64
-	FromInbound bool
-	DistanceKm  int32
-}
-
-// Promise returns the best promise, or false if no location can supply qty
-// from current and expected stock.
-func (e *Engine) Promise(sku SKU, qty Qty, to Coord, now int64) (Promise, bool) {
-	si, ok := e.skuByName[sku]
-	if !ok || qty <= 0 {
-		return Promise{}, false
-	}
-	var best Promise
-	found := false
-	for ci := range e.skus[si].cells {
-		c := &e.skus[si].cells[ci]
-		d := &e.locs[c.loc].def
-		if !d.shipEligible() {
-			continue
-		}
-		avail, at, inb := c.atp(), now, false
-		list := e.inbound(c)
-		for j := 0; avail < qty && j < len(list); j++ {
-			avail += list[j].qty
-			at, inb = max(now, list[j].date), true
-		}
-		if avail < qty {
-			continue
-		}
-		km := distanceKm(d.At, to)
-		p := Promise{Loc: d.ID, Available: at, ShipBy: at + int64(d.LeadHours)*Hour, FromInbound: inb, DistanceKm: km}
-		p.DeliverBy = p.ShipBy + transitDays(km)*Day
-		if !found || p.DeliverBy < best.DeliverBy {
-			best, found = p, true
-		}
-	}
-	return best, found
-}
-
 // Location returns a location's definition.
 func (e *Engine) Location(id LocationID) (Location, bool) {
 	i, ok := e.locByID[id]
