@@ -62,7 +62,7 @@ type client struct {
 	out   io.Writer
 }
 
-func (c *clientFlags) dial(out io.Writer) (*client, error) {
+func (c *clientFlags) dial(out io.Writer, opts ...grpc.DialOption) (*client, error) {
 	tok := c.token
 	if tok == "" {
 		b, err := os.ReadFile(c.tokenFile)
@@ -86,7 +86,7 @@ func (c *clientFlags) dial(out io.Writer) (*client, error) {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(c.addr, append(opts, grpc.WithTransportCredentials(creds))...)
 	if err != nil {
 		return nil, fmt.Errorf("--addr: %w", err)
 	}

@@ -6,49 +6,58 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/ordercore/oms/bench"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 )
 
 // loadFlags are the flags of `oms load`.
 type loadFlags struct {
-	clients  int
-	rates    string
-	duration time.Duration
-	warmup   time.Duration
-	mode     string
-	skus     int
-	hot      bool
-	workers  int
+	clients    int
+	conns      int
+	rates      string
+	duration   time.Duration
+	warmup     time.Duration
+	mode       string
+	skus       int
+	hot        bool
+	pipeline   int
+	maxLag     time.Duration
+	serverPID  int
+	cpuProfile string
 }
 
-// runLoad is `oms load`: an open-loop place-order load against a running
-// server over gRPC, from --clients connections, at each offered rate in
-// turn, reporting throughput and latency percentiles (latency runs from
-// each order's scheduled send time, so queueing counts). It defines its own
-// locations (901-903) and SKUs (LOAD-0..) with ample stock first, so every
-// order goes through full sourcing; it needs an administrator token.
+// runLoad is `oms load`: place-order load against a running server over
+// gRPC from --clients concurrent clients, at each offered rate in turn,
+// reporting throughput, HdrHistogram latency percentiles and the CPU the
+// generator (and, with --server-pid, the server) used. See loadClient for
+// how the rate is paced and latency measured. It defines its own locations
+// (901-903) and SKUs (LOAD-0..) with ample stock first, so every order goes
+// through full sourcing; it needs an administrator token.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("load", "[--clients 64] [--rate 1000,5000] [--duration 10s] [--mode stream|unary] [--hot]", stderr)
+	fs := newFlagSet("load", "[--clients 64] [--conns 64] [--rate 10000,max] [--duration 10s] [--mode unary|stream] [--hot-sku]", stderr)
 	var cf clientFlags
 	cf.register(fs, getenvOS)
 	var f loadFlags
-	fs.IntVar(&f.clients, "clients", 64, "gRPC connections (each a client)")
-	fs.StringVar(&f.rates, "rate", "1000,2000,4000,8000", "offered orders per second, comma separated, one run each")
+	fs.IntVar(&f.clients, "clients", 64, "concurrent clients; each has --pipeline orders in flight at most")
+	fs.IntVar(&f.conns, "conns", 0, "gRPC connections the clients share round robin (0: one per client)")
+	fs.StringVar(&f.rates, "rate", "1000,2000,4000,8000", "offered orders per second in total, comma separated, one run each; max: no pacing")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per run")
 	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "unmeasured time before each run")
-	fs.StringVar(&f.mode, "mode", "stream", "stream (OrderEntryService, pipelined) or unary (CommerceService.PlaceOrder)")
+	fs.StringVar(&f.mode, "mode", "unary", "unary (CommerceService.PlaceOrder) or stream (OrderEntryService, one stream per client)")
 	fs.IntVar(&f.skus, "skus", 2000, "catalogue size; orders pick SKUs round robin")
-	fs.BoolVar(&f.hot, "hot", false, "every order is for one SKU")
-	fs.IntVar(&f.workers, "workers", 2048, "orders in flight at most")
+	fs.BoolVar(&f.hot, "hot-sku", false, "every order is for one SKU (LOAD-0)")
+	fs.BoolVar(&f.hot, "hot", false, "same as --hot-sku")
+	fs.IntVar(&f.pipeline, "pipeline", 1, "stream mode: orders in flight per client")
+	fs.DurationVar(&f.maxLag, "max-lag", 5*time.Second, "stop a run as saturated when a client falls this far behind its schedule")
+	fs.IntVar(&f.serverPID, "server-pid", 0, "also report this local process's CPU (read from /proc), e.g. oms serve's")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write the generator's own CPU profile to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,18 +69,28 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if host, _, err := net.SplitHostPort(cf.addr); err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
 		return fmt.Errorf("--addr %q: oms load only targets a loopback address such as 127.0.0.1:50051", cf.addr)
 	}
-	c, err := cf.dial(stdout)
+	conns, err := dialLoad(&cf, f.conns)
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	if err := loadSetup(ctx, c, f.skus); err != nil {
+	defer func() {
+		for _, c := range conns {
+			c.close()
+		}
+	}()
+	if err := loadSetup(ctx, conns[0], f.skus); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
-	fmt.Fprintf(stdout, "%s, %d clients, %s, %d SKUs%s\n", f.mode, f.clients, cf.addr, f.skus, map[bool]string{true: " (hot: one SKU)"}[f.hot])
-	fmt.Fprintf(stdout, "%9s %10s %8s %9s %9s %9s %9s %9s\n", "offered/s", "achieved/s", "errors", "p50", "p90", "p99", "p99.9", "max")
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	printLoadHeader(stdout, &cf, &f)
 	for _, rate := range rates {
-		if err := loadRun(ctx, &cf, &f, rate, stdout); err != nil {
+		if err := loadRun(ctx, conns, &f, rate, stdout); err != nil {
 			return err
 		}
 	}
@@ -81,27 +100,86 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func (f *loadFlags) validate() ([]float64, error) {
 	var rates []float64
 	for _, s := range strings.Split(f.rates, ",") {
-		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		s = strings.TrimSpace(s)
+		if s == "max" {
+			rates = append(rates, 0)
+			continue
+		}
+		r, err := strconv.ParseFloat(s, 64)
 		if err != nil || r <= 0 {
-			return nil, fmt.Errorf("--rate: %q is not a positive number", s)
+			return nil, fmt.Errorf("--rate: %q is neither a positive number nor max", s)
 		}
 		rates = append(rates, r)
+	}
+	if f.conns == 0 {
+		f.conns = f.clients
 	}
 	switch {
 	case f.clients < 1:
 		return nil, errors.New("--clients: must be at least 1")
+	case f.conns < 1 || f.conns > f.clients:
+		return nil, fmt.Errorf("--conns %d: must be from 1 to --clients (%d), or 0 for one per client", f.conns, f.clients)
 	case f.mode != "stream" && f.mode != "unary":
 		return nil, fmt.Errorf("--mode: want stream or unary, got %q", f.mode)
+	case f.pipeline < 1 || (f.pipeline > 1 && f.mode != "stream"):
+		return nil, errors.New("--pipeline: must be at least 1, and more than 1 only with --mode stream")
 	case f.skus < 1:
 		return nil, errors.New("--skus: must be at least 1")
 	case f.duration <= 0 || f.warmup < 0:
 		return nil, errors.New("--duration must be positive and --warmup not negative")
+	case f.maxLag <= 0:
+		return nil, errors.New("--max-lag: must be positive")
+	case f.serverPID < 0:
+		return nil, errors.New("--server-pid: must be a process id")
 	}
 	return rates, nil
 }
 
+// dialLoad opens n connections to the server. Fixed flow-control windows
+// turn off gRPC's bandwidth estimator and its pings, as on the server.
+func dialLoad(cf *clientFlags, n int) ([]*client, error) {
+	conns := make([]*client, 0, n)
+	for range n {
+		c, err := cf.dial(io.Discard, grpc.WithInitialWindowSize(1<<20), grpc.WithInitialConnWindowSize(1<<23))
+		if err != nil {
+			for _, c := range conns {
+				c.close()
+			}
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
+}
+
+func printLoadHeader(w io.Writer, cf *clientFlags, f *loadFlags) {
+	hot := ""
+	if f.hot {
+		hot = " (hot SKU: every order for LOAD-0)"
+	}
+	pipe := ""
+	if f.pipeline > 1 {
+		pipe = fmt.Sprintf(", %d in flight each", f.pipeline)
+	}
+	fmt.Fprintf(w, "%s, %d clients%s over %d connections, %s, %d SKUs%s\n", f.mode, f.clients, pipe, f.conns, cf.addr, f.skus, hot)
+	fmt.Fprintf(w, "%9s %10s %7s %8s %8s %8s %8s %8s %7s %8s %7s %8s\n", "offered/s", "achieved/s", "errors",
+		"p50", "p90", "p99", "p99.9", "max", "gen-cpu", "gen/op", "srv-cpu", "srv/op")
+}
+
 // loadSetup defines three shipping locations and the SKUs with a billion
-// units at each.
+// units at each, eight calls at a time.
 func loadSetup(ctx context.Context, c *client, skus int) error {
 	cc := pb.NewCommerceServiceClient(c.conn)
 	cctx, cancel := context.WithTimeout(c.stream(ctx), 5*time.Minute)
@@ -115,167 +193,22 @@ func loadSetup(ctx context.Context, c *client, skus int) error {
 		}
 	}
 	version := uint64(time.Now().UnixNano()) // above any earlier run's
-	for s := range skus {
-		for loc := uint32(901); loc <= 903; loc++ {
-			if _, err := cc.SetStock(cctx, &pb.SetStockRequest{Sku: "LOAD-" + strconv.Itoa(s), LocationId: loc,
-				OnHand: 1_000_000_000, Version: version}); err != nil {
-				return callErr(err)
+	const workers = 8
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for s := w; s < skus && errs[w] == nil; s += workers {
+				for loc := uint32(901); loc <= 903; loc++ {
+					if _, err := cc.SetStock(cctx, &pb.SetStockRequest{Sku: "LOAD-" + strconv.Itoa(s), LocationId: loc,
+						OnHand: 1_000_000_000, Version: version}); err != nil {
+						errs[w] = callErr(err)
+						break
+					}
+				}
 			}
-		}
+		})
 	}
-	return nil
-}
-
-// loadRun drives one rate and prints its line.
-func loadRun(ctx context.Context, cf *clientFlags, f *loadFlags, rate float64, stdout io.Writer) error {
-	conns := make([]*client, f.clients)
-	for i := range conns {
-		c, err := cf.dial(io.Discard)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		conns[i] = c
-	}
-	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
-	order := func(i int) *pb.PlaceOrderRequest {
-		sku := "LOAD-0"
-		if !f.hot {
-			sku = "LOAD-" + strconv.Itoa(i%f.skus)
-		}
-		return &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: tag + "-" + strconv.Itoa(i),
-			Customer: "load-" + strconv.Itoa(i%10_000), ShipTo: &pb.Coord{Lat: 48_850_000, Lon: 2_350_000},
-			Lines: []*pb.OrderLineInput{{Sku: sku, Qty: 1, UnitPrice: 1999, Currency: "EUR"}}}
-	}
-	op, stop, err := loadOp(ctx, f.mode, conns, order)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	l := bench.Load{Rate: rate, Ops: int(rate * f.duration.Seconds()), Warmup: int(rate * f.warmup.Seconds()), Workers: f.workers}
-	out, err := bench.Drive(ctx, newLoadClock(), l, op, nil, time.Second)
-	if err != nil {
-		return err
-	}
-	s := bench.Summarise(out.Hist)
-	sat := ""
-	if out.Saturated {
-		sat = "  saturated"
-	}
-	_, err = fmt.Fprintf(stdout, "%9.0f %10.0f %8d %9s %9s %9s %9s %9s%s\n", rate, out.Throughput(), out.Errors,
-		bench.FormatLatency(s.P50), bench.FormatLatency(s.P90), bench.FormatLatency(s.P99), bench.FormatLatency(s.P999),
-		bench.FormatLatency(s.Max), sat)
-	if out.FirstErr != nil {
-		fmt.Fprintf(stdout, "first error: %v\n", out.FirstErr)
-	}
-	return err
-}
-
-// loadOp returns the operation that places order i: a unary call on
-// connection i mod clients, or a request on that connection's entry
-// stream, matched to its response by id.
-func loadOp(ctx context.Context, mode string, conns []*client, order func(int) *pb.PlaceOrderRequest) (bench.Op, func(), error) {
-	if mode == "unary" {
-		return func(i int) error {
-			c := conns[i%len(conns)]
-			cctx, cancel := c.call(ctx)
-			defer cancel()
-			_, err := pb.NewCommerceServiceClient(c.conn).PlaceOrder(cctx, order(i))
-			return err
-		}, func() {}, nil
-	}
-	streams := make([]*entryStream, len(conns))
-	sctx, cancel := context.WithCancel(ctx)
-	for i, c := range conns {
-		st, err := pb.NewOrderEntryServiceClient(c.conn).Entry(c.stream(sctx))
-		if err != nil {
-			cancel()
-			return nil, nil, callErr(err)
-		}
-		streams[i] = newEntryStream(st)
-	}
-	return func(i int) error {
-		return streams[i%len(streams)].place(uint64(i)+1, order(i))
-	}, cancel, nil
-}
-
-// entryStream multiplexes synchronous place calls over one entry stream.
-type entryStream struct {
-	st      grpc.BidiStreamingClient[pb.EntryRequest, pb.EntryResponse]
-	sendMu  sync.Mutex
-	mu      sync.Mutex
-	waiting map[uint64]chan *pb.EntryResponse
-	err     error // set when the stream ended
-}
-
-func newEntryStream(st grpc.BidiStreamingClient[pb.EntryRequest, pb.EntryResponse]) *entryStream {
-	s := &entryStream{st: st, waiting: map[uint64]chan *pb.EntryResponse{}}
-	go s.receive()
-	return s
-}
-
-func (s *entryStream) receive() {
-	for {
-		r, err := s.st.Recv()
-		s.mu.Lock()
-		if err != nil {
-			s.err = err
-			for id, ch := range s.waiting {
-				close(ch)
-				delete(s.waiting, id)
-			}
-			s.mu.Unlock()
-			return
-		}
-		ch := s.waiting[r.GetRequestId()]
-		delete(s.waiting, r.GetRequestId())
-		s.mu.Unlock()
-		if ch != nil {
-			ch <- r
-		}
-	}
-}
-
-func (s *entryStream) place(id uint64, r *pb.PlaceOrderRequest) error {
-	ch := make(chan *pb.EntryResponse, 1)
-	s.mu.Lock()
-	if s.err != nil {
-		s.mu.Unlock()
-		return s.err
-	}
-	s.waiting[id] = ch
-	s.mu.Unlock()
-	s.sendMu.Lock()
-	err := s.st.Send(&pb.EntryRequest{RequestId: id, Command: &pb.EntryRequest_PlaceOrder{PlaceOrder: r}})
-	s.sendMu.Unlock()
-	if err != nil {
-		return err
-	}
-	resp, ok := <-ch
-	if !ok {
-		return s.err
-	}
-	if e := resp.GetError(); e != nil {
-		return fmt.Errorf("%s: %s", codes.Code(e.GetCode()), e.GetMessage())
-	}
-	return nil
-}
-
-// loadClock is the wall clock for bench.Drive: it sleeps until 100µs
-// before each send time and yields from there, since timer wake-ups on a
-// busy machine are late by more than the latencies measured.
-type loadClock struct{ origin time.Time }
-
-func newLoadClock() loadClock { return loadClock{origin: time.Now()} }
-
-func (c loadClock) Now() time.Duration { return time.Since(c.origin) }
-
-func (c loadClock) SleepUntil(t time.Duration) {
-	const spin = 100 * time.Microsecond
-	if d := t - c.Now(); d > spin {
-		time.Sleep(d - spin)
-	}
-	for c.Now() < t {
-		runtime.Gosched()
-	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -286,15 +286,22 @@ func TestTailResumesFromSeq(t *testing.T) {
 
 func TestLoadBothModes(t *testing.T) {
 	s := startTest(t, func() Config { c := testConfig(t, t.TempDir()); c.Demo = true; return c }())
-	for _, mode := range []string{"stream", "unary"} {
-		out, err := cli(t, s, demoAdminToken, "load", "--mode", mode, "--clients", "4", "--rate", "200", "--duration", "1s",
-			"--warmup", "100ms", "--skus", "5")
+	for _, args := range [][]string{{"--mode", "stream"}, {"--mode", "unary", "--conns", "2"}, {"--mode", "unary", "--hot-sku"},
+		{"--mode", "stream", "--pipeline", "8", "--conns", "1"}} {
+		out, err := cli(t, s, demoAdminToken, append([]string{"load", "--clients", "4", "--rate", "200,max", "--duration", "500ms",
+			"--warmup", "100ms", "--skus", "5", "--server-pid", strconv.Itoa(os.Getpid())}, args...)...)
 		require.NoError(t, err, out)
-		require.Contains(t, out, mode+", 4 clients")
+		require.Contains(t, out, args[1]+", 4 clients")
 		require.NotContains(t, out, "first error", out)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		require.Len(t, strings.Fields(lines[len(lines)-1]), 8, out)
-		require.Equal(t, "0", strings.Fields(lines[len(lines)-1])[2], "no errors: %s", out)
+		require.Len(t, lines, 4, out)
+		for _, l := range lines[2:] {
+			f := strings.Fields(l)
+			require.Len(t, f, 12, out)
+			require.Equal(t, "0", f[2], "no errors: %s", out)
+			require.NotEqual(t, "0", f[1], "some orders: %s", out)
+			require.NotEqual(t, "-", f[11], "the server's CPU per order: %s", out)
+		}
 	}
 	err := runLoad(context.Background(), []string{"--addr", "10.0.0.1:50051", "--token", demoAdminToken}, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "loopback")
