@@ -68,13 +68,12 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		}
 	}
 
-	ids := e.clOrd.entries()
-	w.Uvarint(uint64(len(ids)))
-	for _, v := range ids {
-		w.Uvarint(uint64(v.acct))
-		w.String(v.key)
-		w.Uvarint(uint64(v.id))
-	}
+	w.Uvarint(uint64(e.clOrd.len()))
+	e.clOrd.each(func(acct int, key []byte, id OrderID) {
+		w.Uvarint(uint64(acct))
+		w.Raw(key) // the same bytes as String
+		w.Uvarint(uint64(id))
+	})
 
 	n := 0
 	e.done.each(func(*doneOrder) { n++ })
