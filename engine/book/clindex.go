@@ -28,11 +28,20 @@ import (
 // it as it is (no sort: snapshots of a busy day stay linear) and a restore
 // that re-adds the entries in that order rebuilds the same log.
 //
+// The table grows by doubling, incrementally: each insertion moves a few
+// entries from the old table, so no command stalls on a rehash.
+//
 // INVARIANT: a slot is zero exactly when it is empty; otherwise its position
-// p (>= 1) names log entry p-1 and its tag is that entry's hash tag. len(slots) is
-// zero or a power of two, and log.Len() <= len(slots)*3/4.
+// p (>= 1) names log entry p-1 and its tag is that entry's hash tag. len(slots)
+// is zero or a power of two, and log.Len() <= len(slots)*3/4. Every entry is
+// in slots, except entries [moved, oldN) while old is not nil, which are in
+// old.
 type clIndex struct {
 	slots []uint64
+	// While the table grows, old is the previous table: log entries
+	// [moved, oldN) are only there. Otherwise old is nil.
+	old         []uint64
+	moved, oldN int
 	log   chunk.Seq[clEntry]
 	keys  []byte // keys longer than clInline
 }
@@ -91,18 +100,30 @@ func (x *clIndex) matches(v *clEntry, acct int, key string) bool {
 	return int(v.acct) == acct && int(v.n) == len(key) && string(x.key(v)) == key
 }
 
-// slot returns the slot holding (acct, key), or the empty slot where it
-// would go, and whether it was found. The table must not be empty.
-func (x *clIndex) slot(h uint64, acct int, key string) (int, bool) {
-	mask := len(x.slots) - 1
+// find looks (acct, key) up. It returns the key's log position, or -1 and
+// the empty slot of the current table where the key would go. While the
+// table grows, keys not yet moved are found in the old table.
+func (x *clIndex) find(h uint64, acct int, key string) (pos, empty int) {
+	pos, empty = x.search(x.slots, h, acct, key)
+	if pos < 0 && x.old != nil {
+		pos, _ = x.search(x.old, h, acct, key)
+	}
+	return pos, empty
+}
+
+// search probes one table. It must not be empty.
+func (x *clIndex) search(slots []uint64, h uint64, acct int, key string) (pos, empty int) {
+	mask := len(slots) - 1
 	tag := clTag(h)
 	for i := int(h) & mask; ; i = (i + 1) & mask {
-		s := x.slots[i]
+		s := slots[i]
 		if s == 0 {
-			return i, false
+			return -1, i
 		}
-		if s&^clPosMask == tag && x.matches(x.log.At(int(s&clPosMask)-1), acct, key) {
-			return i, true
+		if s&^clPosMask == tag {
+			if p := int(s&clPosMask) - 1; x.matches(x.log.At(p), acct, key) {
+				return p, i
+			}
 		}
 	}
 }
@@ -112,11 +133,11 @@ func (x *clIndex) get(acct int, key string) (OrderID, bool) {
 	if x.log.Len() == 0 {
 		return 0, false
 	}
-	i, ok := x.slot(clHash(acct, key), acct, key)
-	if !ok {
+	pos, _ := x.find(clHash(acct, key), acct, key)
+	if pos < 0 {
 		return 0, false
 	}
-	return x.log.At(int(x.slots[i]&clPosMask) - 1).id, true
+	return x.log.At(pos).id, true
 }
 
 // has reports whether the account used key.
@@ -136,15 +157,16 @@ type clProbe struct {
 // whether the key is in use and, if not, where it goes.
 func (x *clIndex) probe(acct int, key string) (clProbe, bool) {
 	if 4*(x.log.Len()+1) > 3*len(x.slots) {
-		x.grow()
+		x.grow(2 * len(x.slots))
 	}
 	h := clHash(acct, key)
-	i, found := x.slot(h, acct, key)
-	return clProbe{slot: i, hash: h}, found
+	pos, empty := x.find(h, acct, key)
+	return clProbe{slot: empty, hash: h}, pos >= 0
 }
 
 // insert records key for order id at p, which must come from probe with the
-// same key and no insertion since.
+// same key and no insertion since. While the table grows, it also moves a
+// few old entries to the new table.
 func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
 	v := clEntry{id: id, acct: int32(acct), n: uint8(len(key))}
 	if len(key) <= clInline {
@@ -154,6 +176,9 @@ func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
 		x.keys = append(x.keys, key...)
 	}
 	x.slots[p.slot] = clTag(p.hash) | uint64(x.log.Push(v)+1)
+	if x.old != nil {
+		x.migrate(clMoveStep)
+	}
 }
 
 // add records key for order id unless the account already used it; it
@@ -167,20 +192,33 @@ func (x *clIndex) add(acct int, key string, id OrderID) bool {
 	return true
 }
 
-// grow doubles the table and re-inserts the log in order.
-func (x *clIndex) grow() {
-	size := 2 * len(x.slots)
-	if size < 1024 {
-		size = 1024
+// clMoveStep is how many old entries each insertion moves while the table
+// grows. Growth starts at 3/4 load of the old table, so the move finishes
+// after a quarter of the insertions that fill the new table to the same load:
+// long before the next growth.
+const clMoveStep = 4
+
+// grow replaces the table by an empty one of size slots and starts moving
+// the entries over, a few per insertion, so that no single command pays for
+// rehashing a busy day's ids (a stall of a tenth of a second at a million).
+func (x *clIndex) grow(size int) {
+	size = max(size, 1024)
+	if x.old != nil {
+		x.migrate(x.log.Len()) // finish the previous growth first
 	}
-	if cap(x.slots) >= size {
-		x.slots = x.slots[:size]
-		clear(x.slots)
-	} else {
-		x.slots = make([]uint64, size)
+	x.old, x.slots = x.slots, make([]uint64, size)
+	x.moved, x.oldN = 0, x.log.Len()
+	if x.oldN == 0 {
+		x.old = nil
 	}
-	mask := size - 1
-	for p := range x.log.Len() {
+}
+
+// migrate moves up to n entries from the old table to the current one, in
+// log order, and drops the old table when all are moved.
+func (x *clIndex) migrate(n int) {
+	mask := len(x.slots) - 1
+	end := min(x.moved+n, x.oldN)
+	for p := x.moved; p < end; p++ {
 		v := x.log.At(p)
 		h := clHash(int(v.acct), string(x.key(v)))
 		i := int(h) & mask
@@ -189,11 +227,30 @@ func (x *clIndex) grow() {
 		}
 		x.slots[i] = clTag(h) | uint64(p+1)
 	}
+	x.moved = end
+	if x.moved == x.oldN {
+		x.old = nil
+	}
+}
+
+// reserve sizes an empty index for n entries at once, as a restore does.
+func (x *clIndex) reserve(n int) {
+	if x.log.Len() != 0 {
+		return
+	}
+	size := 1024
+	for 3*size < 4*n {
+		size *= 2
+	}
+	if size > len(x.slots) {
+		x.slots, x.old = make([]uint64, size), nil
+	}
 }
 
 // reset empties the index, keeping its memory.
 func (x *clIndex) reset() {
 	clear(x.slots)
+	x.old, x.moved, x.oldN = nil, 0, 0
 	x.log.Reset()
 	x.keys = x.keys[:0]
 }

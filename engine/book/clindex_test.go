@@ -93,3 +93,54 @@ func TestClIndexProbeLength(t *testing.T) {
 	require.Less(t, longest, 400, "longest cluster %d", longest)
 	t.Logf("longest cluster %d", longest)
 }
+
+// TestClIndexGrowth adds ids across several incremental growths and checks,
+// after every insertion, that every id added so far is found and that new
+// ones are not, while old and new tables coexist.
+func TestClIndexGrowth(t *testing.T) {
+	var x clIndex
+	const total = 7000
+	sawMigration := false
+	for i := 0; i < total; i++ {
+		require.True(t, x.add(i%3, "k"+strconv.Itoa(i), OrderID(i+1)))
+		sawMigration = sawMigration || x.old != nil
+		if i%97 == 0 || x.old != nil {
+			for j := 0; j <= i; j += 1 + i/500 {
+				id, ok := x.get(j%3, "k"+strconv.Itoa(j))
+				require.True(t, ok, "id %d after %d insertions", j, i+1)
+				require.Equal(t, OrderID(j+1), id)
+				require.False(t, x.add(j%3, "k"+strconv.Itoa(j), 1), "duplicate %d during growth", j)
+			}
+			require.False(t, x.has(0, "k"+strconv.Itoa(i+1)+"x"))
+		}
+		require.LessOrEqual(t, 4*x.len(), 3*len(x.slots))
+	}
+	require.True(t, sawMigration, "the test exercised incremental growth")
+	n := total
+	for x.old != nil {
+		require.True(t, x.add(0, "extra"+strconv.Itoa(n), OrderID(n+1)))
+		n++
+	}
+	// Every entry is in the current table exactly once.
+	seen := make(map[uint64]bool)
+	for _, s := range x.slots {
+		if s != 0 {
+			require.False(t, seen[s&clPosMask])
+			seen[s&clPosMask] = true
+		}
+	}
+	require.Len(t, seen, n)
+}
+
+func TestClIndexReserve(t *testing.T) {
+	var x clIndex
+	x.reserve(100000)
+	size := len(x.slots)
+	require.GreaterOrEqual(t, 3*size, 4*100000)
+	for i := 0; i < 100000; i++ {
+		require.True(t, x.add(0, strconv.Itoa(i), OrderID(i)))
+	}
+	require.Equal(t, size, len(x.slots), "a reserved index does not grow")
+	x.reserve(10) // not empty: no effect
+	require.Equal(t, size, len(x.slots))
+}

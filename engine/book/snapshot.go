@@ -238,7 +238,9 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 }
 
 func (e *Engine) restoreIndexes(r *wire.Reader) {
-	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
+	n := r.Count()
+	e.clOrd.reserve(n)
+	for i := 0; i < n && r.Err() == nil; i++ {
 		acct, key, id := r.Uvarint(), r.String(), OrderID(r.Uvarint())
 		if acct >= uint64(len(e.acctList)) || (r.Err() == nil && !e.clOrd.add(int(acct), key, id)) {
 			r.Fail(fmt.Errorf("%w: client order id %q of account %d", errSnapshot, key, acct))
