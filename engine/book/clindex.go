@@ -42,8 +42,8 @@ type clIndex struct {
 	// [moved, oldN) are only there. Otherwise old is nil.
 	old         []uint64
 	moved, oldN int
-	log   chunk.Seq[clEntry]
-	keys  []byte // keys longer than clInline
+	log         chunk.Seq[clEntry]
+	keys        []byte // keys longer than clInline
 }
 
 const (
