@@ -19,6 +19,10 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 		if c.OrigClOrdID == "" {
 			return nil, nil, a, ReasonUnknownOrder
 		}
+		// The current id of a live order: the warm, small index.
+		if o := e.live.get(clHash(a.idx, c.OrigClOrdID), a.idx, c.OrigClOrdID); o != nil {
+			return o, nil, a, ReasonNone
+		}
 		var ok bool
 		if id, ok = e.clOrd.get(a.idx, c.OrigClOrdID); !ok {
 			return nil, nil, a, ReasonUnknownOrder
@@ -63,8 +67,14 @@ func (e *Engine) claimClOrdID(c *Command, o *order) bool {
 		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
 		return false
 	}
+	if o.member {
+		e.live.del(o)
+	}
 	o.origClOrdID = o.clOrdID
 	o.clOrdID = c.ClOrdID
+	if o.member {
+		e.live.put(o)
+	}
 	return true
 }
 

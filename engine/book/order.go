@@ -33,6 +33,7 @@ type order struct {
 	expire      int64
 	prio        uint64 // time priority, for stop ordering and snapshots
 	liveSeq     uint64 // when the order became live: the order of the account and instrument lists
+	liveHash    uint64 // its key in the live index: clHash of account and clOrdID
 	status      OrdStatus
 	postOnly    bool
 	triggered   bool // a stop order whose trigger was met: it now behaves as a market or limit order
