@@ -36,7 +36,7 @@ func (x *liveIndex) get(h uint64, acct int, key string) *order {
 		if s.o == nil {
 			return nil
 		}
-		if s.hash == h && s.o.acct.idx == acct && s.o.clOrdID == key {
+		if s.hash == h && s.o.acct.idx == acct && s.o.hasClOrdID(key) {
 			return s.o
 		}
 	}
@@ -48,6 +48,10 @@ func (x *liveIndex) put(o *order) {
 		x.resize(max(2*len(x.slots), 256))
 	}
 	o.liveHash = clHash(o.acct.idx, o.clOrdID)
+	o.clKeyN = clKeyLong
+	if len(o.clOrdID) <= clInline {
+		o.clKeyN = uint8(copy(o.clKey[:], o.clOrdID))
+	}
 	x.insert(liveSlot{hash: o.liveHash, o: o})
 	x.n++
 }
@@ -95,4 +99,15 @@ func (x *liveIndex) resize(size int) {
 func (x *liveIndex) reset() {
 	clear(x.slots)
 	x.n = 0
+}
+
+// clKeyLong is clKeyN for an id longer than clInline.
+const clKeyLong = 255
+
+// hasClOrdID reports whether key is the order's current client order id.
+func (o *order) hasClOrdID(key string) bool {
+	if len(key) <= clInline {
+		return int(o.clKeyN) == len(key) && string(o.clKey[:len(key)]) == key
+	}
+	return o.clOrdID == key
 }

@@ -56,3 +56,21 @@ func TestLiveIndex(t *testing.T) {
 	x.reset()
 	require.Nil(t, x.get(clHash(live[0].acct.idx, live[0].clOrdID), live[0].acct.idx, live[0].clOrdID))
 }
+
+func TestHasClOrdID(t *testing.T) {
+	var x liveIndex
+	a := &account{idx: 0}
+	long := "a-client-order-id-longer-than-inline"
+	short := &order{acct: a, clOrdID: "short"}
+	lo := &order{acct: a, clOrdID: long}
+	x.put(short)
+	x.put(lo)
+	require.True(t, short.hasClOrdID("short"))
+	require.False(t, short.hasClOrdID("shorT"))
+	require.False(t, short.hasClOrdID("short1"))
+	require.False(t, short.hasClOrdID(""))
+	require.True(t, lo.hasClOrdID(long))
+	require.False(t, lo.hasClOrdID(""), "an empty id never matches a long one")
+	require.False(t, lo.hasClOrdID(long[:clInline]))
+	require.Same(t, lo, x.get(clHash(0, long), 0, long))
+}

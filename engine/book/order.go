@@ -34,6 +34,11 @@ type order struct {
 	prio        uint64 // time priority, for stop ordering and snapshots
 	liveSeq     uint64 // when the order became live: the order of the account and instrument lists
 	liveHash    uint64 // its key in the live index: clHash of account and clOrdID
+	// clKey holds clOrdID when it is at most clInline bytes long (clKeyN
+	// is then its length, otherwise clKeyLong), so that the live index confirms a
+	// match in the order's own cache lines rather than in the string's.
+	clKey  [clInline]byte
+	clKeyN uint8
 	status      OrdStatus
 	postOnly    bool
 	triggered   bool // a stop order whose trigger was met: it now behaves as a market or limit order
