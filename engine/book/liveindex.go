@@ -42,12 +42,12 @@ func (x *liveIndex) get(h uint64, acct int, key string) *order {
 	}
 }
 
-// put adds o under its current client order id.
+// put adds o under its current client order id, whose hash o.liveHash must
+// already hold (the day index computed it when the id was claimed).
 func (x *liveIndex) put(o *order) {
 	if 2*(x.n+1) > len(x.slots) {
 		x.resize(max(2*len(x.slots), 256))
 	}
-	o.liveHash = clHash(o.acct.idx, o.clOrdID)
 	o.clKeyN = clKeyLong
 	if len(o.clOrdID) <= clInline {
 		o.clKeyN = uint8(copy(o.clKey[:], o.clOrdID))

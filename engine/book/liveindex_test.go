@@ -23,6 +23,7 @@ func TestLiveIndex(t *testing.T) {
 		switch op := r.IntN(10); {
 		case op < 5 || len(live) == 0:
 			o := &order{acct: accts[r.IntN(3)], clOrdID: "c" + strconv.Itoa(next)}
+			o.liveHash = clHash(o.acct.idx, o.clOrdID)
 			next++
 			x.put(o)
 			want[key(o.acct.idx, o.clOrdID)] = o
@@ -39,6 +40,7 @@ func TestLiveIndex(t *testing.T) {
 			x.del(o)
 			delete(want, key(o.acct.idx, o.clOrdID))
 			o.clOrdID = "c" + strconv.Itoa(next)
+			o.liveHash = clHash(o.acct.idx, o.clOrdID)
 			next++
 			x.put(o)
 			want[key(o.acct.idx, o.clOrdID)] = o
@@ -61,8 +63,8 @@ func TestHasClOrdID(t *testing.T) {
 	var x liveIndex
 	a := &account{idx: 0}
 	long := "a-client-order-id-longer-than-inline"
-	short := &order{acct: a, clOrdID: "short"}
-	lo := &order{acct: a, clOrdID: long}
+	short := &order{acct: a, clOrdID: "short", liveHash: clHash(0, "short")}
+	lo := &order{acct: a, clOrdID: long, liveHash: clHash(0, long)}
 	x.put(short)
 	x.put(lo)
 	require.True(t, short.hasClOrdID("short"))

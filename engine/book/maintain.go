@@ -63,15 +63,18 @@ func (e *Engine) claimClOrdID(c *Command, o *order) bool {
 		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
 		return false
 	}
-	if !e.clOrd.add(o.acct.idx, c.ClOrdID, o.id) {
+	p, used := e.clOrd.probe(o.acct.idx, c.ClOrdID)
+	if used {
 		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
 		return false
 	}
+	e.clOrd.insert(p, o.acct.idx, c.ClOrdID, o.id)
 	if o.member {
 		e.live.del(o)
 	}
 	o.origClOrdID = o.clOrdID
 	o.clOrdID = c.ClOrdID
+	o.liveHash = p.hash
 	if o.member {
 		e.live.put(o)
 	}

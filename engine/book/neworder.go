@@ -145,7 +145,7 @@ func (e *Engine) newOrder(c *Command) {
 	}
 	o := e.pool.get()
 	*o = order{
-		id: e.nextOrderID, acct: a, inst: in, clOrdID: c.ClOrdID,
+		id: e.nextOrderID, acct: a, inst: in, clOrdID: c.ClOrdID, liveHash: slot.hash,
 		side: c.Side, typ: c.Type, tif: c.TIF, price: c.Price, stopPx: c.StopPrice,
 		qty: c.Qty, display: c.DisplayQty, leaves: c.Qty, expire: c.ExpireTime,
 		prio: e.nextPrio, postOnly: c.PostOnly, status: StatusNew,

@@ -37,13 +37,13 @@ type order struct {
 	// clKey holds clOrdID when it is at most clInline bytes long (clKeyN
 	// is then its length, otherwise clKeyLong), so that the live index confirms a
 	// match in the order's own cache lines rather than in the string's.
-	clKey  [clInline]byte
-	clKeyN uint8
-	status      OrdStatus
-	postOnly    bool
-	triggered   bool // a stop order whose trigger was met: it now behaves as a market or limit order
-	member      bool // in the live maps, lists and trees
-	registered  bool // its open quantity and notional count against the account's limits
+	clKey      [clInline]byte
+	clKeyN     uint8
+	status     OrdStatus
+	postOnly   bool
+	triggered  bool // a stop order whose trigger was met: it now behaves as a market or limit order
+	member     bool // in the live maps, lists and trees
+	registered bool // its open quantity and notional count against the account's limits
 
 	lvl          *level
 	prev, next   *order // level queue

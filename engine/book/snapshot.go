@@ -209,6 +209,7 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 		}
 		// Re-link in liveSeq order without assigning a new sequence.
 		seq, next := o.liveSeq, e.nextLive
+		o.liveHash = clHash(o.acct.idx, o.clOrdID)
 		e.makeLive(o)
 		o.liveSeq, e.nextLive = seq, next
 		if o.pendingStop() {
