@@ -18,9 +18,10 @@ import (
 //   - A slot is 8 bytes: the log position (40 bits) and a 24-bit tag from the
 //     hash's top bits. A new id (the common case) is settled by one probe
 //     sequence over slots alone: a tag mismatch never touches the log.
-//   - A log entry is 32 bytes and holds keys of up to clInline bytes inline,
-//     so confirming a hit (a cancel or replace by OrigClOrdID) reads one more
-//     cache line. Longer keys (up to MaxIDLen) go to a byte arena.
+//   - A log entry is 40 bytes: the hash (growth moves entries without
+//     rehashing keys) and keys of up to clInline bytes inline, so confirming
+//     a hit reads one more cache line. Longer keys (up to MaxIDLen) go to a
+//     byte arena.
 //   - The index copies the keys, so the engine does not keep every command's
 //     strings alive for the day.
 //
@@ -56,6 +57,7 @@ const (
 // a longer one in the arena at the offset stored in inl's first 8 bytes.
 type clEntry struct {
 	id   OrderID
+	hash uint64 // clHash(acct, key), so that growth never rehashes keys
 	acct int32
 	n    uint8
 	inl  [clInline]byte
@@ -168,7 +170,7 @@ func (x *clIndex) probe(acct int, key string) (clProbe, bool) {
 // same key and no insertion since. While the table grows, it also moves a
 // few old entries to the new table.
 func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
-	v := clEntry{id: id, acct: int32(acct), n: uint8(len(key))}
+	v := clEntry{id: id, hash: p.hash, acct: int32(acct), n: uint8(len(key))}
 	if len(key) <= clInline {
 		copy(v.inl[:], key)
 	} else {
@@ -219,8 +221,7 @@ func (x *clIndex) migrate(n int) {
 	mask := len(x.slots) - 1
 	end := min(x.moved+n, x.oldN)
 	for p := x.moved; p < end; p++ {
-		v := x.log.At(p)
-		h := clHash(int(v.acct), string(x.key(v)))
+		h := x.log.At(p).hash
 		i := int(h) & mask
 		for x.slots[i] != 0 {
 			i = (i + 1) & mask
