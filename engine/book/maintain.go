@@ -196,7 +196,7 @@ func (e *Engine) validateReplace(o *order, px, stop Price, qty Qty) Reason {
 	if qty <= o.cum {
 		return ReasonInvalidQty
 	}
-	if o.display > 0 && o.display >= qty {
+	if o.display > 0 && (o.display >= qty || tooManySlices(o.display, qty)) {
 		return ReasonInvalidDisplay
 	}
 	if o.typ == Limit || o.typ == StopLimit {

@@ -107,7 +107,7 @@ func validateShape(c *Command, in *instrument, now int64) Reason {
 		return ReasonInvalidStopPrice
 	}
 	if c.DisplayQty != 0 {
-		if c.DisplayQty < 0 || c.DisplayQty >= c.Qty || c.DisplayQty%in.spec.LotSize != 0 ||
+		if c.DisplayQty < 0 || c.DisplayQty >= c.Qty || c.DisplayQty%in.spec.LotSize != 0 || tooManySlices(c.DisplayQty, c.Qty) ||
 			c.Type == Market || c.Type == Stop || c.TIF == IOC || c.TIF == FOK {
 			return ReasonInvalidDisplay
 		}
@@ -170,4 +170,10 @@ func (e *Engine) newOrder(c *Command) {
 	}
 	e.execute(o)
 	e.runStops(in)
+}
+
+// tooManySlices reports whether an iceberg of qty showing display would
+// refresh more than MaxIcebergSlices times.
+func tooManySlices(display, qty Qty) bool {
+	return display > 0 && (qty+display-1)/display > MaxIcebergSlices
 }
