@@ -6,11 +6,16 @@ import "slices"
 // quantity, a multiplier and a scale inside int64 checks, and they bound
 // strings that end up in maps and events.
 const (
-	MaxPrice      Price = 1e14
-	MaxQty        Qty   = 1e14
-	MaxMultiplier       = 1e9
-	MaxBandBps          = 1e6
-	MaxIDLen            = 64
+	MaxPrice Price = 1e14
+	MaxQty   Qty   = 1e14
+	// MaxIcebergSlices bounds qty / display for an iceberg: an aggressor
+	// that meets an iceberg alone at its level trades slice by slice, one
+	// execution per refresh, so an unbounded ratio would let one order
+	// produce an unbounded stream of trades inside one command.
+	MaxIcebergSlices Qty = 10000
+	MaxMultiplier        = 1e9
+	MaxBandBps           = 1e6
+	MaxIDLen             = 64
 )
 
 func validInstrument(in *Instrument) bool {

@@ -7,7 +7,8 @@ import "fmt"
 // -tags invariants builds, not for production hot paths:
 //   - no book is crossed after matching;
 //   - each level's total and count equal the sums over its queue;
-//   - the live index, the account and instrument lists and the book agree;
+//   - the live indexes (by id and by client order id), the day's client order
+//     id index, the account and instrument lists and the book agree;
 //   - quantity is conserved: qty = cum + leaves, visible <= leaves;
 //   - open quantities and notional equal the sums over registered orders.
 func (e *Engine) CheckInvariants() error {
@@ -33,6 +34,12 @@ func (e *Engine) CheckInvariants() error {
 			if e.orders[o.id] != o || !o.member || o.iPrev != prev {
 				return fmt.Errorf("book: INVARIANT order %d: live index and instrument list disagree", o.id)
 			}
+			if o.liveHash != clHash(o.acct.idx, o.clOrdID) || e.live.get(o.liveHash, o.acct.idx, o.clOrdID) != o {
+				return fmt.Errorf("book: INVARIANT order %d: not in the live client order id index under %q", o.id, o.clOrdID)
+			}
+			if id, ok := e.clOrd.get(o.acct.idx, o.clOrdID); !ok || id != o.id {
+				return fmt.Errorf("book: INVARIANT order %d: client order id %q not in the day index", o.id, o.clOrdID)
+			}
 			if o.cum+o.leaves != o.qty || o.leaves <= 0 || o.visible > o.leaves || o.visible < 0 {
 				return fmt.Errorf("book: INVARIANT order %d: qty %d cum %d leaves %d visible %d", o.id, o.qty, o.cum, o.leaves, o.visible)
 			}
@@ -54,8 +61,8 @@ func (e *Engine) CheckInvariants() error {
 			prev = o
 		}
 	}
-	if seen != len(e.orders) {
-		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index", seen, len(e.orders))
+	if seen != len(e.orders) || seen != e.live.n {
+		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index, %d by client order id", seen, len(e.orders), e.live.n)
 	}
 	for _, a := range e.acctList {
 		if a.openBuyNotional != openBuy[a] {

@@ -1,65 +1,130 @@
 package book
 
+import (
+	"encoding/binary"
+
+	"github.com/ordercore/oms/engine/chunk"
+)
+
 // clIndex maps (account, client order id) to the order the id was used for,
 // for every id used since the last end of day: orders, cancels and replaces.
 //
 // Entries live in an append-only log, in the order they were added; an
 // open-addressing table with linear probing maps hashes to log positions.
-// The table holds only hashes and positions, so checking a new id for
-// uniqueness and inserting it is one probe sequence that touches no string
-// unless the hashes match, and growing it moves 16 bytes an entry. It
-// replaces a Go map, whose string keys cost a second cache miss per probe and
-// whose growth and GC scanning dominated the book benchmark.
+// Everything is pointer-free, so the garbage collector never scans the day's
+// millions of ids, and compact, so that the table of a busy day stays in the
+// last-level cache as long as possible:
+//
+//   - A slot is 8 bytes: the log position (40 bits) and a 24-bit tag from the
+//     hash's top bits. A new id (the common case) is settled by one probe
+//     sequence over slots alone: a tag mismatch never touches the log.
+//   - A log entry is 40 bytes: the hash (growth moves entries without
+//     rehashing keys) and keys of up to clInline bytes inline, so confirming
+//     a hit reads one more cache line. Longer keys (up to MaxIDLen) go to a
+//     byte arena.
+//   - The index copies the keys, so the engine does not keep every command's
+//     strings alive for the day.
 //
 // The log's order depends only on the command history, so a snapshot writes
 // it as it is (no sort: snapshots of a busy day stay linear) and a restore
 // that re-adds the entries in that order rebuilds the same log.
 //
-// INVARIANT: slots[i].pos == 0 exactly when slot i is empty, otherwise
-// log[pos-1] is the entry and slots[i].hash its hash; len(slots) is a power of
-// two and at least twice len(log).
+// The table grows by doubling, incrementally: each insertion moves a few
+// entries from the old table, so no command stalls on a rehash.
+//
+// INVARIANT: a slot is zero exactly when it is empty; otherwise its position
+// p (>= 1) names log entry p-1 and its tag is that entry's hash tag. len(slots)
+// is zero or a power of two, and log.Len() <= len(slots)*3/4. Every entry is
+// in slots, except entries [moved, oldN) while old is not nil, which are in
+// old.
 type clIndex struct {
-	slots []clSlot
-	log   []clVal
+	slots []uint64
+	// While the table grows, old is the previous table: log entries
+	// [moved, oldN) are only there. Otherwise old is nil.
+	old         []uint64
+	moved, oldN int
+	log         chunk.Seq[clEntry]
+	keys        []byte // keys longer than clInline
 }
 
-type clSlot struct {
-	hash uint64
-	pos  uint64 // log position + 1
-}
+const (
+	clInline  = 19
+	clPosBits = 40
+	clPosMask = 1<<clPosBits - 1
+)
 
-type clVal struct {
-	acct int32
+// clEntry is one logged id. A key of at most clInline bytes is kept in inl;
+// a longer one in the arena at the offset stored in inl's first 8 bytes.
+type clEntry struct {
 	id   OrderID
-	key  string
+	hash uint64 // clHash(acct, key), so that growth never rehashes keys
+	acct int32
+	n    uint8
+	inl  [clInline]byte
 }
 
-// clHash is FNV-1a over the key, seeded with the account, with a final mix
-// so that every bit of the result depends on every input byte.
+// clHash mixes the account and the key 8 bytes at a time; every bit of the
+// result depends on every input byte. The low bits choose the home slot and
+// the top 24 bits are the tag.
 func clHash(acct int, key string) uint64 {
-	h := uint64(14695981039346656037) ^ uint64(acct)*0x9e3779b97f4a7c15
-	for i := 0; i < len(key); i++ {
-		h ^= uint64(key[i])
-		h *= 1099511628211
+	h := uint64(acct)*0x9e3779b97f4a7c15 ^ uint64(len(key))*0xc2b2ae3d27d4eb4f
+	for len(key) >= 8 {
+		v := uint64(key[0]) | uint64(key[1])<<8 | uint64(key[2])<<16 | uint64(key[3])<<24 |
+			uint64(key[4])<<32 | uint64(key[5])<<40 | uint64(key[6])<<48 | uint64(key[7])<<56
+		h = (h ^ v) * 0xff51afd7ed558ccd
+		h ^= h >> 32
+		key = key[8:]
 	}
-	h ^= h >> 33
+	var v uint64
+	for i := 0; i < len(key); i++ {
+		v |= uint64(key[i]) << (8 * i)
+	}
+	h = (h ^ v) * 0xc4ceb9fe1a85ec53
+	h ^= h >> 29
 	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
+	h ^= h >> 32
 	return h
 }
 
-// slot returns the slot holding (acct, key), or the empty slot where it
-// would go, and whether it was found.
-func (x *clIndex) slot(h uint64, acct int, key string) (int, bool) {
-	mask := len(x.slots) - 1
+func clTag(h uint64) uint64 { return h >> clPosBits << clPosBits }
+
+// key returns the entry's key. It does not allocate for inline keys only when
+// the result is compared, not kept; use keyString to keep it.
+func (x *clIndex) key(v *clEntry) []byte {
+	if int(v.n) <= clInline {
+		return v.inl[:v.n]
+	}
+	off := binary.LittleEndian.Uint64(v.inl[:8])
+	return x.keys[off : off+uint64(v.n)]
+}
+
+func (x *clIndex) matches(v *clEntry, acct int, key string) bool {
+	return int(v.acct) == acct && int(v.n) == len(key) && string(x.key(v)) == key
+}
+
+// find looks (acct, key) up. It returns the key's log position, or -1 and
+// the empty slot of the current table where the key would go. While the
+// table grows, keys not yet moved are found in the old table.
+func (x *clIndex) find(h uint64, acct int, key string) (pos, empty int) {
+	pos, empty = x.search(x.slots, h, acct, key)
+	if pos < 0 && x.old != nil {
+		pos, _ = x.search(x.old, h, acct, key)
+	}
+	return pos, empty
+}
+
+// search probes one table. It must not be empty.
+func (x *clIndex) search(slots []uint64, h uint64, acct int, key string) (pos, empty int) {
+	mask := len(slots) - 1
+	tag := clTag(h)
 	for i := int(h) & mask; ; i = (i + 1) & mask {
-		s := &x.slots[i]
-		if s.pos == 0 {
-			return i, false
+		s := slots[i]
+		if s == 0 {
+			return -1, i
 		}
-		if s.hash == h {
-			if v := &x.log[s.pos-1]; int(v.acct) == acct && v.key == key {
-				return i, true
+		if s&^clPosMask == tag {
+			if p := int(s&clPosMask) - 1; x.matches(x.log.At(p), acct, key) {
+				return p, i
 			}
 		}
 	}
@@ -67,14 +132,14 @@ func (x *clIndex) slot(h uint64, acct int, key string) (int, bool) {
 
 // get returns the order a client order id was used for.
 func (x *clIndex) get(acct int, key string) (OrderID, bool) {
-	if len(x.log) == 0 {
+	if x.log.Len() == 0 {
 		return 0, false
 	}
-	i, ok := x.slot(clHash(acct, key), acct, key)
-	if !ok {
+	pos, _ := x.find(clHash(acct, key), acct, key)
+	if pos < 0 {
 		return 0, false
 	}
-	return x.log[x.slots[i].pos-1].id, true
+	return x.log.At(pos).id, true
 }
 
 // has reports whether the account used key.
@@ -83,49 +148,122 @@ func (x *clIndex) has(acct int, key string) bool {
 	return ok
 }
 
+// clProbe is where a key would be inserted: the result of a lookup that
+// found nothing, valid until the next insertion.
+type clProbe struct {
+	slot int
+	hash uint64
+}
+
+// probe looks key up, making room for one more entry first. It reports
+// whether the key is in use and, if not, where it goes.
+func (x *clIndex) probe(acct int, key string) (clProbe, bool) {
+	if 4*(x.log.Len()+1) > 3*len(x.slots) {
+		x.grow(2 * len(x.slots))
+	}
+	h := clHash(acct, key)
+	pos, empty := x.find(h, acct, key)
+	return clProbe{slot: empty, hash: h}, pos >= 0
+}
+
+// insert records key for order id at p, which must come from probe with the
+// same key and no insertion since. While the table grows, it also moves a
+// few old entries to the new table.
+func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
+	v := clEntry{id: id, hash: p.hash, acct: int32(acct), n: uint8(len(key))}
+	if len(key) <= clInline {
+		copy(v.inl[:], key)
+	} else {
+		binary.LittleEndian.PutUint64(v.inl[:8], uint64(len(x.keys)))
+		x.keys = append(x.keys, key...)
+	}
+	x.slots[p.slot] = clTag(p.hash) | uint64(x.log.Push(v)+1)
+	if x.old != nil {
+		x.migrate(clMoveStep)
+	}
+}
+
 // add records key for order id unless the account already used it; it
 // reports whether it did.
 func (x *clIndex) add(acct int, key string, id OrderID) bool {
-	if 2*(len(x.log)+1) > len(x.slots) {
-		x.grow()
-	}
-	h := clHash(acct, key)
-	i, found := x.slot(h, acct, key)
+	p, found := x.probe(acct, key)
 	if found {
 		return false
 	}
-	x.log = append(x.log, clVal{acct: int32(acct), id: id, key: key})
-	x.slots[i] = clSlot{hash: h, pos: uint64(len(x.log))}
+	x.insert(p, acct, key, id)
 	return true
 }
 
-func (x *clIndex) grow() {
-	size := 2 * len(x.slots)
-	if size < 1024 {
-		size = 1024
+// clMoveStep is how many old entries each insertion moves while the table
+// grows. Growth starts at 3/4 load of the old table, so the move finishes
+// after a quarter of the insertions that fill the new table to the same load:
+// long before the next growth.
+const clMoveStep = 4
+
+// grow replaces the table by an empty one of size slots and starts moving
+// the entries over, a few per insertion, so that no single command pays for
+// rehashing a busy day's ids (a stall of a tenth of a second at a million).
+func (x *clIndex) grow(size int) {
+	size = max(size, 1024)
+	if x.old != nil {
+		x.migrate(x.log.Len()) // finish the previous growth first
 	}
-	old := x.slots
-	x.slots = make([]clSlot, size)
-	mask := size - 1
-	for _, s := range old {
-		if s.pos == 0 {
-			continue
-		}
-		i := int(s.hash) & mask
-		for x.slots[i].pos != 0 {
+	x.old, x.slots = x.slots, make([]uint64, size)
+	x.moved, x.oldN = 0, x.log.Len()
+	if x.oldN == 0 {
+		x.old = nil
+	}
+}
+
+// migrate moves up to n entries from the old table to the current one, in
+// log order, and drops the old table when all are moved.
+func (x *clIndex) migrate(n int) {
+	mask := len(x.slots) - 1
+	end := min(x.moved+n, x.oldN)
+	for p := x.moved; p < end; p++ {
+		h := x.log.At(p).hash
+		i := int(h) & mask
+		for x.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		x.slots[i] = s
+		x.slots[i] = clTag(h) | uint64(p+1)
+	}
+	x.moved = end
+	if x.moved == x.oldN {
+		x.old = nil
+	}
+}
+
+// reserve sizes an empty index for n entries at once, as a restore does.
+func (x *clIndex) reserve(n int) {
+	if x.log.Len() != 0 {
+		return
+	}
+	size := 1024
+	for 3*size < 4*n {
+		size *= 2
+	}
+	if size > len(x.slots) {
+		x.slots, x.old = make([]uint64, size), nil
 	}
 }
 
 // reset empties the index, keeping its memory.
 func (x *clIndex) reset() {
 	clear(x.slots)
-	clear(x.log)
-	x.log = x.log[:0]
+	x.old, x.moved, x.oldN = nil, 0, 0
+	x.log.Reset()
+	x.keys = x.keys[:0]
 }
 
-// entries returns the entries in the order they were added. The caller must
-// not modify them.
-func (x *clIndex) entries() []clVal { return x.log }
+// len returns the number of entries.
+func (x *clIndex) len() int { return x.log.Len() }
+
+// each visits the entries in the order they were added. The key is only
+// valid during the call.
+func (x *clIndex) each(fn func(acct int, key []byte, id OrderID)) {
+	for i := range x.log.Len() {
+		v := x.log.At(i)
+		fn(int(v.acct), x.key(v), v.id)
+	}
+}

@@ -15,8 +15,8 @@ func TestClIndex(t *testing.T) {
 	for i := 0; i < n; i++ {
 		require.True(t, x.add(i%7, "id"+strconv.Itoa(i), OrderID(i+1)))
 	}
-	require.Len(t, x.log, n)
-	require.GreaterOrEqual(t, len(x.slots), 2*n, "load factor stays at most one half")
+	require.Equal(t, n, x.len())
+	require.GreaterOrEqual(t, 3*len(x.slots), 4*n, "load factor stays at most three quarters")
 	for i := 0; i < n; i++ {
 		id, ok := x.get(i%7, "id"+strconv.Itoa(i))
 		require.True(t, ok)
@@ -29,31 +29,118 @@ func TestClIndex(t *testing.T) {
 	id, _ := x.get(3, "id3")
 	require.Equal(t, OrderID(4), id, "a refused duplicate leaves the first entry")
 
-	s := x.entries()
-	require.Len(t, s, n)
-	for i, v := range s {
-		require.Equal(t, clVal{acct: int32(i % 7), id: OrderID(i + 1), key: "id" + strconv.Itoa(i)}, v, "entries keep insertion order")
-	}
+	i := 0
+	x.each(func(acct int, key []byte, id OrderID) {
+		require.Equal(t, i%7, acct, "entries keep insertion order")
+		require.Equal(t, "id"+strconv.Itoa(i), string(key))
+		require.Equal(t, OrderID(i+1), id)
+		i++
+	})
+	require.Equal(t, n, i)
 	x.reset()
 	require.False(t, x.has(3, "id3"))
 	require.True(t, x.add(3, "id3", 5))
 }
 
+// TestClIndexKeys covers inline and arena keys of every length up to
+// MaxIDLen, keys that share prefixes, and keys that differ only in length.
+func TestClIndexKeys(t *testing.T) {
+	var x clIndex
+	keys := []string{"", "a", "a\x00"}
+	for n := 1; n <= MaxIDLen; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('A' + (i*7+n)%26)
+		}
+		keys = append(keys, string(b), string(b[:n-1])+"!")
+	}
+	for i, k := range keys {
+		require.True(t, x.add(1, k, OrderID(i+1)), "key %q", k)
+	}
+	for i, k := range keys {
+		require.False(t, x.add(1, k, 999), "duplicate %q", k)
+		id, ok := x.get(1, k)
+		require.True(t, ok, "key %q", k)
+		require.Equal(t, OrderID(i+1), id, "key %q", k)
+		require.False(t, x.has(2, k), "other account, key %q", k)
+	}
+	require.NotEmpty(t, x.keys, "long keys go to the arena")
+	j := 0
+	x.each(func(acct int, key []byte, id OrderID) {
+		require.Equal(t, keys[j], string(key))
+		j++
+	})
+}
+
 // TestClIndexProbeLength guards the hash's spread: the longest probe run at
-// half load stays short for sequential ids, the common client scheme.
+// the highest load stays short for sequential ids, the common client scheme.
 func TestClIndexProbeLength(t *testing.T) {
 	var x clIndex
-	for i := 0; i < 1<<16; i++ {
+	const n = 98000 // 0.748 of the 131,072 slots
+	for i := 0; i < n; i++ {
 		x.add(0, "ORD"+strconv.Itoa(i), OrderID(i))
 	}
+	require.Len(t, x.slots, 131072)
 	longest, run := 0, 0
 	for _, s := range x.slots {
-		if s.pos == 0 {
+		if s == 0 {
 			run = 0
 			continue
 		}
 		run++
 		longest = max(longest, run)
 	}
-	require.Less(t, longest, 64, "longest cluster %d", longest)
+	require.Less(t, longest, 400, "longest cluster %d", longest)
+	t.Logf("longest cluster %d", longest)
+}
+
+// TestClIndexGrowth adds ids across several incremental growths and checks,
+// after every insertion, that every id added so far is found and that new
+// ones are not, while old and new tables coexist.
+func TestClIndexGrowth(t *testing.T) {
+	var x clIndex
+	const total = 7000
+	sawMigration := false
+	for i := 0; i < total; i++ {
+		require.True(t, x.add(i%3, "k"+strconv.Itoa(i), OrderID(i+1)))
+		sawMigration = sawMigration || x.old != nil
+		if i%97 == 0 || x.old != nil {
+			for j := 0; j <= i; j += 1 + i/500 {
+				id, ok := x.get(j%3, "k"+strconv.Itoa(j))
+				require.True(t, ok, "id %d after %d insertions", j, i+1)
+				require.Equal(t, OrderID(j+1), id)
+				require.False(t, x.add(j%3, "k"+strconv.Itoa(j), 1), "duplicate %d during growth", j)
+			}
+			require.False(t, x.has(0, "k"+strconv.Itoa(i+1)+"x"))
+		}
+		require.LessOrEqual(t, 4*x.len(), 3*len(x.slots))
+	}
+	require.True(t, sawMigration, "the test exercised incremental growth")
+	n := total
+	for x.old != nil {
+		require.True(t, x.add(0, "extra"+strconv.Itoa(n), OrderID(n+1)))
+		n++
+	}
+	// Every entry is in the current table exactly once.
+	seen := make(map[uint64]bool)
+	for _, s := range x.slots {
+		if s != 0 {
+			require.False(t, seen[s&clPosMask])
+			seen[s&clPosMask] = true
+		}
+	}
+	require.Len(t, seen, n)
+}
+
+func TestClIndexReserve(t *testing.T) {
+	var x clIndex
+	x.reserve(100000)
+	size := len(x.slots)
+	require.GreaterOrEqual(t, 3*size, 4*100000)
+	for i := 0; i < 100000; i++ {
+		require.True(t, x.add(0, strconv.Itoa(i), OrderID(i)))
+	}
+	require.Equal(t, size, len(x.slots), "a reserved index does not grow")
+	x.reserve(10) // not empty: no effect
+	require.Equal(t, size, len(x.slots))
 }

@@ -28,7 +28,9 @@
 //     cancelled and the book is untouched (fok_unfillable).
 //   - Post-only orders are rejected if they would take liquidity.
 //   - Icebergs display at most DisplayQty; when the displayed slice is
-//     consumed, a new slice is shown at the back of the level's queue.
+//     consumed, a new slice is shown at the back of the level's queue. An
+//     iceberg has at most MaxIcebergSlices slices (qty / display, rounded
+//     up), so that one aggressor cannot set off an unbounded run of trades.
 //   - Stop and stop-limit orders trigger on the last trade price (buy: last >=
 //     stop; sell: last <= stop), or at once if the condition holds on arrival.
 //     After an order's matching, triggered stops fire one at a time, each to

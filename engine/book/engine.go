@@ -104,6 +104,7 @@ type Engine struct {
 
 	orders map[OrderID]*order    // live orders
 	clOrd  clIndex               // client order ids used today
+	live   liveIndex             // live orders by current client order id
 	done   doneLog               // orders finished today
 	gtd    *btree.BTreeG[*order] // GTD orders by expiry, then id
 

@@ -19,6 +19,10 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 		if c.OrigClOrdID == "" {
 			return nil, nil, a, ReasonUnknownOrder
 		}
+		// The current id of a live order: the warm, small index.
+		if o := e.live.get(clHash(a.idx, c.OrigClOrdID), a.idx, c.OrigClOrdID); o != nil {
+			return o, nil, a, ReasonNone
+		}
 		var ok bool
 		if id, ok = e.clOrd.get(a.idx, c.OrigClOrdID); !ok {
 			return nil, nil, a, ReasonUnknownOrder
@@ -59,12 +63,21 @@ func (e *Engine) claimClOrdID(c *Command, o *order) bool {
 		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
 		return false
 	}
-	if !e.clOrd.add(o.acct.idx, c.ClOrdID, o.id) {
+	p, used := e.clOrd.probe(o.acct.idx, c.ClOrdID)
+	if used {
 		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
 		return false
 	}
+	e.clOrd.insert(p, o.acct.idx, c.ClOrdID, o.id)
+	if o.member {
+		e.live.del(o)
+	}
 	o.origClOrdID = o.clOrdID
 	o.clOrdID = c.ClOrdID
+	o.liveHash = p.hash
+	if o.member {
+		e.live.put(o)
+	}
 	return true
 }
 
@@ -183,7 +196,7 @@ func (e *Engine) validateReplace(o *order, px, stop Price, qty Qty) Reason {
 	if qty <= o.cum {
 		return ReasonInvalidQty
 	}
-	if o.display > 0 && o.display >= qty {
+	if o.display > 0 && (o.display >= qty || tooManySlices(o.display, qty)) {
 		return ReasonInvalidDisplay
 	}
 	if o.typ == Limit || o.typ == StopLimit {

@@ -173,6 +173,7 @@ func (e *Engine) makeLive(o *order) {
 	o.liveSeq = e.nextLive
 	e.nextLive++
 	e.orders[o.id] = o
+	e.live.put(o)
 	a, in := o.acct, o.inst
 	o.aPrev = a.tail
 	if a.tail != nil {
@@ -199,6 +200,7 @@ func (e *Engine) dropLive(o *order) {
 	}
 	o.member = false
 	delete(e.orders, o.id)
+	e.live.del(o)
 	a, in := o.acct, o.inst
 	if o.aPrev != nil {
 		o.aPrev.aNext = o.aNext

@@ -3,7 +3,22 @@ package book
 // validateNew checks a new order against its instrument and account. It
 // returns the reason for the first problem found, in a fixed order: identity,
 // shape, then state, duplicates and risk.
-func (e *Engine) validateNew(c *Command) (*instrument, *account, Reason) {
+//
+// The returned probe is where the order's client order id goes in the index.
+func (e *Engine) validateNew(c *Command) (*instrument, *account, clProbe, Reason) {
+	in, a, reason := e.validateOrder(c)
+	if reason != ReasonNone {
+		return in, a, clProbe{}, reason
+	}
+	p, used := e.clOrd.probe(a.idx, c.ClOrdID)
+	if used {
+		return in, a, p, ReasonDuplicateClOrdID
+	}
+	return in, a, p, e.validateRisk(c, in, a)
+}
+
+// validateOrder checks identity, shape and state.
+func (e *Engine) validateOrder(c *Command) (*instrument, *account, Reason) {
 	a := e.accounts[c.Account]
 	if a == nil {
 		return nil, nil, ReasonUnknownAccount
@@ -24,20 +39,22 @@ func (e *Engine) validateNew(c *Command) (*instrument, *account, Reason) {
 	case Closed:
 		return nil, nil, ReasonInstrumentClosed
 	}
-	if e.clOrd.has(a.idx, c.ClOrdID) {
-		return nil, nil, ReasonDuplicateClOrdID
-	}
+	return in, a, ReasonNone
+}
+
+// validateRisk checks the restricted list, the band and the risk limits.
+func (e *Engine) validateRisk(c *Command, in *instrument, a *account) Reason {
 	if a.restricted(in.spec.Symbol) {
-		return nil, nil, ReasonRestricted
+		return ReasonRestricted
 	}
 	if c.Type == Limit || c.Type == StopLimit {
 		if !in.withinBand(c.Price) {
-			return nil, nil, ReasonOutsideBand
+			return ReasonOutsideBand
 		}
 	}
 	if c.PostOnly {
 		if best := in.side(c.Side.Opposite()).best; best != nil && crosses(c.Side, c.Price, best.price) {
-			return nil, nil, ReasonPostOnlyWouldTake
+			return ReasonPostOnlyWouldTake
 		}
 	}
 	px := c.Price
@@ -48,9 +65,9 @@ func (e *Engine) validateNew(c *Command) (*instrument, *account, Reason) {
 		px = c.StopPrice
 	}
 	if r := e.checkRisk(a, in, c.Side, px, c.Qty, c.Type == Market); r != ReasonNone {
-		return nil, nil, r
+		return r
 	}
-	return in, a, ReasonNone
+	return ReasonNone
 }
 
 // validateShape checks the fields of a new order that need no state beyond
@@ -90,7 +107,7 @@ func validateShape(c *Command, in *instrument, now int64) Reason {
 		return ReasonInvalidStopPrice
 	}
 	if c.DisplayQty != 0 {
-		if c.DisplayQty < 0 || c.DisplayQty >= c.Qty || c.DisplayQty%in.spec.LotSize != 0 ||
+		if c.DisplayQty < 0 || c.DisplayQty >= c.Qty || c.DisplayQty%in.spec.LotSize != 0 || tooManySlices(c.DisplayQty, c.Qty) ||
 			c.Type == Market || c.Type == Stop || c.TIF == IOC || c.TIF == FOK {
 			return ReasonInvalidDisplay
 		}
@@ -121,21 +138,21 @@ func crosses(s Side, limit, px Price) bool {
 }
 
 func (e *Engine) newOrder(c *Command) {
-	in, a, reason := e.validateNew(c)
+	in, a, slot, reason := e.validateNew(c)
 	if reason != ReasonNone {
 		e.reject(c, reason)
 		return
 	}
 	o := e.pool.get()
 	*o = order{
-		id: e.nextOrderID, acct: a, inst: in, clOrdID: c.ClOrdID,
+		id: e.nextOrderID, acct: a, inst: in, clOrdID: c.ClOrdID, liveHash: slot.hash,
 		side: c.Side, typ: c.Type, tif: c.TIF, price: c.Price, stopPx: c.StopPrice,
 		qty: c.Qty, display: c.DisplayQty, leaves: c.Qty, expire: c.ExpireTime,
 		prio: e.nextPrio, postOnly: c.PostOnly, status: StatusNew,
 	}
 	e.nextOrderID++
 	e.nextPrio++
-	e.clOrd.add(a.idx, c.ClOrdID, o.id)
+	e.clOrd.insert(slot, a.idx, c.ClOrdID, o.id)
 	if o.pendingStop() {
 		if e.stopTriggered(o) {
 			e.emitOrder(EvAccepted, o, ReasonNone)
@@ -153,4 +170,10 @@ func (e *Engine) newOrder(c *Command) {
 	}
 	e.execute(o)
 	e.runStops(in)
+}
+
+// tooManySlices reports whether an iceberg of qty showing display would
+// refresh more than MaxIcebergSlices times.
+func tooManySlices(display, qty Qty) bool {
+	return display > 0 && (qty+display-1)/display > MaxIcebergSlices
 }

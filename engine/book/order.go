@@ -1,6 +1,10 @@
 package book
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/ordercore/oms/engine/chunk"
+)
 
 // order is a live or in-flight trading order. Orders are pooled: an order
 // that reaches a terminal state is reset and reused, and its state survives
@@ -29,11 +33,17 @@ type order struct {
 	expire      int64
 	prio        uint64 // time priority, for stop ordering and snapshots
 	liveSeq     uint64 // when the order became live: the order of the account and instrument lists
-	status      OrdStatus
-	postOnly    bool
-	triggered   bool // a stop order whose trigger was met: it now behaves as a market or limit order
-	member      bool // in the live maps, lists and trees
-	registered  bool // its open quantity and notional count against the account's limits
+	liveHash    uint64 // its key in the live index: clHash of account and clOrdID
+	// clKey holds clOrdID when it is at most clInline bytes long (clKeyN
+	// is then its length, otherwise clKeyLong), so that the live index confirms a
+	// match in the order's own cache lines rather than in the string's.
+	clKey      [clInline]byte
+	clKeyN     uint8
+	status     OrdStatus
+	postOnly   bool
+	triggered  bool // a stop order whose trigger was met: it now behaves as a market or limit order
+	member     bool // in the live maps, lists and trees
+	registered bool // its open quantity and notional count against the account's limits
 
 	lvl          *level
 	prev, next   *order // level queue
@@ -117,11 +127,12 @@ func (d *doneOrder) state() OrderState {
 }
 
 // doneLog holds the day's finished orders. Order ids are sequential, so the
-// orders created since the log's base are a dense slice indexed by id; the
-// few older ones (GTC orders from earlier days) go to a map.
+// orders created since the log's base are a dense sequence indexed by id; the
+// few older ones (GTC orders from earlier days) go to a map. The sequence is
+// chunked, so a busy day's log grows without ever being copied.
 type doneLog struct {
 	base  OrderID
-	recs  []doneOrder // recs[id-base]; status 0 means not finished
+	recs  chunk.Seq[doneOrder] // id-base; status 0 means not finished
 	older map[OrderID]doneOrder
 }
 
@@ -131,10 +142,10 @@ func (d *doneLog) put(r doneOrder) {
 		return
 	}
 	i := int(r.id - d.base)
-	for len(d.recs) <= i {
-		d.recs = append(d.recs, doneOrder{})
+	if i >= d.recs.Len() {
+		d.recs.Grow(i + 1)
 	}
-	d.recs[i] = r
+	*d.recs.At(i) = r
 }
 
 func (d *doneLog) get(id OrderID) (*doneOrder, bool) {
@@ -142,8 +153,10 @@ func (d *doneLog) get(id OrderID) (*doneOrder, bool) {
 		r, ok := d.older[id]
 		return &r, ok
 	}
-	if i := int(id - d.base); i < len(d.recs) && d.recs[i].status != 0 {
-		return &d.recs[i], true
+	if i := int(id - d.base); i < d.recs.Len() {
+		if r := d.recs.At(i); r.status != 0 {
+			return r, true
+		}
 	}
 	return nil, false
 }
@@ -151,8 +164,7 @@ func (d *doneLog) get(id OrderID) (*doneOrder, bool) {
 // reset forgets every record; ids from next on are dense again.
 func (d *doneLog) reset(next OrderID) {
 	d.base = next
-	clear(d.recs)
-	d.recs = d.recs[:0]
+	d.recs.Reset()
 	clear(d.older)
 }
 
@@ -167,9 +179,9 @@ func (d *doneLog) each(fn func(r *doneOrder)) {
 		r := d.older[id]
 		fn(&r)
 	}
-	for i := range d.recs {
-		if d.recs[i].status != 0 {
-			fn(&d.recs[i])
+	for i := range d.recs.Len() {
+		if r := d.recs.At(i); r.status != 0 {
+			fn(r)
 		}
 	}
 }

@@ -68,13 +68,12 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		}
 	}
 
-	ids := e.clOrd.entries()
-	w.Uvarint(uint64(len(ids)))
-	for _, v := range ids {
-		w.Uvarint(uint64(v.acct))
-		w.String(v.key)
-		w.Uvarint(uint64(v.id))
-	}
+	w.Uvarint(uint64(e.clOrd.len()))
+	e.clOrd.each(func(acct int, key []byte, id OrderID) {
+		w.Uvarint(uint64(acct))
+		w.Raw(key) // the same bytes as String
+		w.Uvarint(uint64(id))
+	})
 
 	n := 0
 	e.done.each(func(*doneOrder) { n++ })
@@ -210,6 +209,7 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 		}
 		// Re-link in liveSeq order without assigning a new sequence.
 		seq, next := o.liveSeq, e.nextLive
+		o.liveHash = clHash(o.acct.idx, o.clOrdID)
 		e.makeLive(o)
 		o.liveSeq, e.nextLive = seq, next
 		if o.pendingStop() {
@@ -239,7 +239,9 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 }
 
 func (e *Engine) restoreIndexes(r *wire.Reader) {
-	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
+	n := r.Count()
+	e.clOrd.reserve(n)
+	for i := 0; i < n && r.Err() == nil; i++ {
 		acct, key, id := r.Uvarint(), r.String(), OrderID(r.Uvarint())
 		if acct >= uint64(len(e.acctList)) || (r.Err() == nil && !e.clOrd.add(int(acct), key, id)) {
 			r.Fail(fmt.Errorf("%w: client order id %q of account %d", errSnapshot, key, acct))

@@ -1,0 +1,113 @@
+package book
+
+// liveIndex maps (account, current client order id) to each live order.
+//
+// Cancels and replaces name their order by OrigClOrdID, nearly always the
+// current id of a live order. The day-long clIndex answers that too, but it
+// holds every id used since the end of day and is far larger than the
+// cache: two misses per lookup. The live orders are few, so this table stays
+// warm; an id it does not know (an order's earlier id, or a finished order)
+// falls back to the clIndex.
+//
+// Open addressing with linear probing and backward-shift deletion (no
+// tombstones, so lookups never slow down as orders come and go).
+//
+// INVARIANT: every live order appears exactly once, under clHash of its
+// account and current client order id, which it records in liveHash;
+// len(slots) is zero or a power of two and n <= len(slots)/2.
+type liveIndex struct {
+	slots []liveSlot
+	n     int
+}
+
+type liveSlot struct {
+	hash uint64
+	o    *order // nil: empty
+}
+
+// get returns the live order whose current id is key, or nil.
+func (x *liveIndex) get(h uint64, acct int, key string) *order {
+	if x.n == 0 {
+		return nil
+	}
+	mask := len(x.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.o == nil {
+			return nil
+		}
+		if s.hash == h && s.o.acct.idx == acct && s.o.hasClOrdID(key) {
+			return s.o
+		}
+	}
+}
+
+// put adds o under its current client order id, whose hash o.liveHash must
+// already hold (the day index computed it when the id was claimed).
+func (x *liveIndex) put(o *order) {
+	if 2*(x.n+1) > len(x.slots) {
+		x.resize(max(2*len(x.slots), 256))
+	}
+	o.clKeyN = clKeyLong
+	if len(o.clOrdID) <= clInline {
+		o.clKeyN = uint8(copy(o.clKey[:], o.clOrdID))
+	}
+	x.insert(liveSlot{hash: o.liveHash, o: o})
+	x.n++
+}
+
+func (x *liveIndex) insert(s liveSlot) {
+	mask := len(x.slots) - 1
+	i := int(s.hash) & mask
+	for x.slots[i].o != nil {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = s
+}
+
+// del removes o, which must be present.
+func (x *liveIndex) del(o *order) {
+	mask := len(x.slots) - 1
+	i := int(o.liveHash) & mask
+	for x.slots[i].o != o {
+		i = (i + 1) & mask
+	}
+	// Backward shift: move later entries of the run into the hole when
+	// their home slot is not between the hole and them.
+	for j := (i + 1) & mask; x.slots[j].o != nil; j = (j + 1) & mask {
+		home := int(x.slots[j].hash) & mask
+		if (j-home)&mask >= (j-i)&mask {
+			x.slots[i] = x.slots[j]
+			i = j
+		}
+	}
+	x.slots[i] = liveSlot{}
+	x.n--
+}
+
+func (x *liveIndex) resize(size int) {
+	old := x.slots
+	x.slots = make([]liveSlot, size)
+	for _, s := range old {
+		if s.o != nil {
+			x.insert(s)
+		}
+	}
+}
+
+// reset empties the index.
+func (x *liveIndex) reset() {
+	clear(x.slots)
+	x.n = 0
+}
+
+// clKeyLong is clKeyN for an id longer than clInline.
+const clKeyLong = 255
+
+// hasClOrdID reports whether key is the order's current client order id.
+func (o *order) hasClOrdID(key string) bool {
+	if len(key) <= clInline {
+		return int(o.clKeyN) == len(key) && string(o.clKey[:len(key)]) == key
+	}
+	return o.clOrdID == key
+}
