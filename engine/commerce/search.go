@@ -30,28 +30,7 @@ func (e *Engine) planSplit() {
 	if nl == 1 && s.req[0].resLoc < 0 && e.planSingleLine() {
 		return
 	}
-	e.buildLineCands()
-	s.buildMasks()
-	// Union-find over lines: a free candidate joins the lines it can serve.
-	s.parent = growI32(s.parent, nl)
-	for l := range s.parent {
-		s.parent[l] = int32(l)
-	}
-	for c := range nc {
-		if s.cands[c].forced {
-			continue
-		}
-		first := int32(-1)
-		for l := range nl {
-			if s.rem[l] > 0 && s.avail[c*nl+l] > 0 {
-				if first < 0 {
-					first = int32(l)
-				} else {
-					s.union(first, int32(l))
-				}
-			}
-		}
-	}
+	s.buildIndex()
 	for l := range nl {
 		if s.rem[l] == 0 || s.find(int32(l)) != int32(l) {
 			continue
@@ -87,22 +66,70 @@ func (s *sourcer) union(a, b int32) {
 	s.parent[rb] = ra
 }
 
-// buildLineCands lists, per line, the free candidates that stock it, in
-// candidate (cost, priority, id) order.
-func (e *Engine) buildLineCands() {
-	s := &e.src
+// buildIndex makes, in one pass over the candidates: per candidate, the
+// lines it serves and those it covers alone (lmask, smask: ATP at least the
+// remaining need; orders of up to 64 lines); per line, the free candidates
+// that stock it, in candidate (cost, priority, id) order (lcOff/lcList);
+// and the union-find over lines, where a free candidate joins the lines
+// with a remaining need that it can serve.
+func (s *sourcer) buildIndex() {
 	nl, nc := len(s.req), len(s.cands)
+	masked := nl <= 64
+	s.lmask, s.smask = s.lmask[:0], s.smask[:0]
 	s.lcOff = growI32(s.lcOff, nl+1)
-	s.lcList = s.lcList[:0]
+	s.parent = growI32(s.parent, nl)
+	for l := range s.parent {
+		s.parent[l] = int32(l)
+	}
+	for c := range nc {
+		forced := s.cands[c].forced
+		var lm, sm uint64
+		first := int32(-1)
+		for l, a := range s.avail[c*nl : c*nl+nl] {
+			if a <= 0 {
+				continue
+			}
+			if masked {
+				lm |= 1 << l
+				if a >= s.rem[l] {
+					sm |= 1 << l
+				}
+			}
+			if forced {
+				continue
+			}
+			s.lcOff[l+1]++
+			if s.rem[l] > 0 {
+				if first < 0 {
+					first = int32(l)
+				} else {
+					s.union(first, int32(l))
+				}
+			}
+		}
+		if masked {
+			s.lmask = append(s.lmask, lm)
+			s.smask = append(s.smask, sm)
+		}
+	}
 	for l := range nl {
-		s.lcOff[l] = int32(len(s.lcList))
-		for c := range nc {
-			if !s.cands[c].forced && s.avail[c*nl+l] > 0 {
-				s.lcList = append(s.lcList, int32(c))
+		s.lcOff[l+1] += s.lcOff[l]
+	}
+	s.lcList = growI32(s.lcList, int(s.lcOff[nl]))
+	// pos is each line's fill cursor: idx is free here.
+	pos := append(s.idx[:0], s.lcOff[:nl]...)
+	for c := range nc {
+		if s.cands[c].forced {
+			continue
+		}
+		for l, a := range s.avail[c*nl : c*nl+nl] {
+			if a > 0 {
+				s.lcList[pos[l]] = int32(c)
+				pos[l]++
 			}
 		}
 	}
-	s.lcOff[nl] = int32(len(s.lcList))
+	s.idx = pos[:0]
 }
 
 // solveComponent adds the best location set for the lines in s.comp to the
@@ -215,31 +242,6 @@ func (s *sourcer) touch(c int) int {
 		}
 	}
 	return n
-}
-
-// buildMasks records, for orders of up to 64 lines, the lines each
-// candidate serves (lmask) and those it covers alone (smask: ATP at least
-// the remaining need).
-func (s *sourcer) buildMasks() {
-	nl, nc := len(s.req), len(s.cands)
-	if nl > 64 {
-		return
-	}
-	s.lmask = s.lmask[:0]
-	s.smask = s.smask[:0]
-	for c := range nc {
-		var lm, sm uint64
-		for l := range nl {
-			if a := s.avail[c*nl+l]; a > 0 {
-				lm |= 1 << l
-				if a >= s.rem[l] {
-					sm |= 1 << l
-				}
-			}
-		}
-		s.lmask = append(s.lmask, lm)
-		s.smask = append(s.smask, sm)
-	}
 }
 
 // undedupe lifts the twins' exclusion.
