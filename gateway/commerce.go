@@ -26,13 +26,24 @@ func (g *Gateway) runCommerce(ctx context.Context, c commerce.Command) (*pb.Comm
 	return commerceResult(res)
 }
 
+// commerceResult builds the reply to a commerce command in three
+// allocations whatever its events: the result, a slab of event boxes and
+// the slice of pointers into it.
 func commerceResult(res *sequencer.Result) (*pb.CommerceCommandResult, error) {
+	for i := range res.Commerce {
+		if e := &res.Commerce[i]; e.Kind == commerce.EvRejected {
+			return nil, commerceReject(e, res.Seq)
+		}
+	}
 	out := &pb.CommerceCommandResult{Seq: res.Seq, TimeUnixNano: res.Time}
+	if len(res.Commerce) == 0 {
+		return out, nil
+	}
+	boxes := make([]eventBox, len(res.Commerce))
+	out.Events = make([]*pb.CommerceEvent, len(res.Commerce))
 	for i := range res.Commerce {
 		e := &res.Commerce[i]
 		switch e.Kind {
-		case commerce.EvRejected:
-			return nil, commerceReject(e, res.Seq)
 		case commerce.EvReserved:
 			out.ReservationId = uint64(e.Reservation)
 		case commerce.EvShipped:
@@ -44,7 +55,8 @@ func commerceResult(res *sequencer.Result) (*pb.CommerceCommandResult, error) {
 			out.OrderId = uint64(e.Order)
 		}
 		out.Duplicate = out.Duplicate || e.Duplicate
-		out.Events = append(out.Events, commerceEventToPB(e))
+		boxes[i].fill(e)
+		out.Events[i] = &boxes[i].ev
 	}
 	return out, nil
 }

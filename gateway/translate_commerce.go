@@ -88,14 +88,20 @@ func orderLines(v *violations, lines []*pb.OrderLineInput) []commerce.LineInput 
 	}
 	out := make([]commerce.LineInput, len(lines))
 	for i, l := range lines {
-		f := fmt.Sprintf("lines[%d].", i)
-		out[i] = commerce.LineInput{Line: uint32(i + 1), SKU: checkSKU(v, f+"sku", l.GetSku()), Qty: commerce.Qty(l.GetQty()),
+		// A line's violations name its fields alone until there are some:
+		// a valid line formats no field names.
+		var lv violations
+		out[i] = commerce.LineInput{Line: uint32(i + 1), SKU: checkSKU(&lv, "sku", l.GetSku()), Qty: commerce.Qty(l.GetQty()),
 			UnitPrice: commerce.Money(l.GetUnitPrice()), Currency: l.GetCurrency(),
 			Reservation: commerce.ReservationID(l.GetReservationId())}
-		checkPositive(v, f+"qty", l.GetQty())
-		checkNonNeg(v, f+"unit_price", l.GetUnitPrice())
+		checkPositive(&lv, "qty", l.GetQty())
+		checkNonNeg(&lv, "unit_price", l.GetUnitPrice())
 		if c := l.GetCurrency(); len(c) != 3 || strings.ToUpper(c) != c || !isLetters(c) {
-			v.add(f+"currency", "must be a three-letter ISO 4217 code such as EUR")
+			lv.add("currency", "must be a three-letter ISO 4217 code such as EUR")
+		}
+		for _, fv := range lv {
+			fv.Field = fmt.Sprintf("lines[%d].%s", i, fv.Field)
+			*v = append(*v, fv)
 		}
 	}
 	return out
