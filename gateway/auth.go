@@ -106,8 +106,9 @@ func NewAuthenticator(tokens []Token) (*Authenticator, error) {
 // Authenticate returns the principal for the bearer token in ctx's incoming
 // metadata, or an Unauthenticated status.
 func (a *Authenticator) Authenticate(ctx context.Context) (*Principal, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get("authorization")
+	// ValueFromIncomingContext, unlike FromIncomingContext, does not copy
+	// the whole metadata map on every call.
+	vals := metadata.ValueFromIncomingContext(ctx, "authorization")
 	if len(vals) == 0 {
 		return nil, status.Error(codes.Unauthenticated, "missing authorization metadata: send \"authorization: Bearer <token>\"")
 	}

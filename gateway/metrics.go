@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,15 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// methods caches each method's latency observer and OK counter
+	// (string -> *methodMetrics): resolving labels hashes them on every
+	// call otherwise.
+	methods sync.Map
+}
+
+type methodMetrics struct {
+	latency prometheus.Observer
+	ok      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -39,6 +49,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) observe(method string, code codes.Code, d time.Duration) {
-	m.requests.WithLabelValues(method, code.String()).Inc()
-	m.latency.WithLabelValues(method).Observe(d.Seconds())
+	v, ok := m.methods.Load(method)
+	if !ok {
+		v, _ = m.methods.LoadOrStore(method, &methodMetrics{latency: m.latency.WithLabelValues(method),
+			ok: m.requests.WithLabelValues(method, codes.OK.String())})
+	}
+	mm := v.(*methodMetrics)
+	if code == codes.OK {
+		mm.ok.Inc()
+	} else {
+		m.requests.WithLabelValues(method, code.String()).Inc()
+	}
+	mm.latency.Observe(d.Seconds())
 }
