@@ -28,11 +28,8 @@ func (e *Engine) CheckInvariants() error {
 			return err
 		}
 	}
-	for i := range e.orders.len() {
-		if e.liveOrder(int32(i)) == nil {
-			continue
-		}
-		if err := e.checkOrder(int32(i)); err != nil {
+	for oi := range e.liveOrders {
+		if err := e.checkOrder(oi); err != nil {
 			return err
 		}
 	}
@@ -128,11 +125,7 @@ func (e *Engine) checkOrder(oi int32) error {
 // tombstones against the orders, and the arenas' live counts.
 func (e *Engine) checkRetention() error {
 	closed, live := 0, 0
-	for oi := range int32(e.orders.len()) {
-		o := e.liveOrder(oi)
-		if o == nil {
-			continue
-		}
+	for oi, o := range e.liveOrders {
 		live++
 		isClosed := o.status == StatusDelivered || o.status == StatusCancelled
 		if o.closed != isClosed {

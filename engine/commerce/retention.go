@@ -132,10 +132,34 @@ func (e *Engine) setRetention(c *Command) {
 // the rules.
 func (e *Engine) requeueClosed() {
 	e.archiveQ.Clear()
-	for oi := range int32(e.orders.len()) {
-		if o := e.liveOrder(oi); o != nil && o.closed {
+	for oi, o := range e.liveOrders {
+		if o.closed {
 			o.archiveAt = e.archiveDue(o)
 			e.archiveQ.Set(archKey{at: o.archiveAt, order: oi})
+		}
+	}
+}
+
+// liveOrders yields the live orders in id order. It skips dropped chunks
+// whole, so a long archived history costs nothing to walk.
+func (e *Engine) liveOrders(yield func(int32, *order) bool) {
+	for k, ch := range e.orders.chunks {
+		for j := range ch {
+			if o := &ch[j]; o.id != 0 && !yield(int32(k<<chunkBits+j), o) {
+				return
+			}
+		}
+	}
+}
+
+// liveOrdersDesc yields the live orders, newest first.
+func (e *Engine) liveOrdersDesc(yield func(int32, *order) bool) {
+	for k := len(e.orders.chunks) - 1; k >= 0; k-- {
+		ch := e.orders.chunks[k]
+		for j := len(ch) - 1; j >= 0; j-- {
+			if o := &ch[j]; o.id != 0 && !yield(int32(k<<chunkBits+j), o) {
+				return
+			}
 		}
 	}
 }

@@ -29,8 +29,11 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 		short -= r.qty
 	}
 	for pass := 0; pass < 2 && short > 0; pass++ {
-		for oi := int32(e.orders.len()) - 1; oi >= 0 && short > 0; oi-- {
-			if o := e.liveOrder(oi); o != nil && !o.closed {
+		for oi, o := range e.liveOrdersDesc {
+			if short <= 0 {
+				break
+			}
+			if !o.closed {
 				short = e.deallocateOrder(oi, sku, c.loc, pass == 1, short)
 			}
 		}

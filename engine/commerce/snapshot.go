@@ -62,20 +62,16 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 	e.snapCustomers(w)
 	w.Uvarint(uint64(e.orders.len()))
 	var live int
-	for oi := range int32(e.orders.len()) {
-		if e.liveOrder(oi) != nil {
-			live++
-		}
+	for range e.liveOrders {
+		live++
 	}
 	w.Uvarint(uint64(live))
-	for oi := range int32(e.orders.len()) {
-		if o := e.liveOrder(oi); o != nil {
-			w.Uvarint(uint64(o.id))
-			e.snapOrder(w, oi)
-			w.Bool(o.closed)
-			w.Varint(o.closedAt)
-			w.Varint(o.archiveAt)
-		}
+	for oi, o := range e.liveOrders {
+		w.Uvarint(uint64(o.id))
+		e.snapOrder(w, oi)
+		w.Bool(o.closed)
+		w.Varint(o.closedAt)
+		w.Varint(o.archiveAt)
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))
