@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,6 +53,7 @@ func benchSequencerBulk(b *testing.B, n int) {
 	}
 	b.ReportAllocs()
 	b.SetParallelism(1)
+	cpu0 := cpuTime(b)
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
@@ -71,8 +73,10 @@ func benchSequencerBulk(b *testing.B, n int) {
 		}
 	})
 	el := time.Since(start)
+	cpu := cpuTime(b) - cpu0
 	st := s.Stats()
 	b.ReportMetric(float64(st.Commands)/el.Seconds(), "cmds/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(max(st.Commands, 1)), "cpu-ns/cmd")
 	b.ReportMetric(float64(st.Commands)/float64(max(st.Batches, 1)), "cmds/batch")
 	b.ReportMetric(float64(st.Batches)/el.Seconds(), "fsyncs/s")
 }
@@ -88,6 +92,7 @@ func benchSequencer(b *testing.B, n int) {
 	cmds := journaltest.NewGen(1).Batch(1 << 16)
 	b.SetParallelism(max(1, 2*n/runtime.GOMAXPROCS(0)))
 	b.ReportAllocs()
+	cpu0 := cpuTime(b)
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
@@ -109,8 +114,10 @@ func benchSequencer(b *testing.B, n int) {
 		}
 	})
 	el := time.Since(start)
+	cpu := cpuTime(b) - cpu0
 	st := s.Stats()
 	b.ReportMetric(float64(st.Commands)/el.Seconds(), "cmds/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(max(st.Commands, 1)), "cpu-ns/cmd")
 	b.ReportMetric(float64(st.Commands)/float64(max(st.Batches, 1)), "cmds/batch")
 	b.ReportMetric(float64(st.Batches)/el.Seconds(), "fsyncs/s")
 }
@@ -133,6 +140,7 @@ func benchRawPebble(b *testing.B, n int) {
 	var seq uint64
 	key := make([]byte, 9)
 	b.ReportAllocs()
+	cpu0 := cpuTime(b)
 	start := time.Now()
 	var total int
 	for b.Loop() {
@@ -150,8 +158,19 @@ func benchRawPebble(b *testing.B, n int) {
 		total += n
 	}
 	el := time.Since(start)
+	cpu := cpuTime(b) - cpu0
 	b.ReportMetric(float64(total)/el.Seconds(), "cmds/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(max(total, 1)), "cpu-ns/cmd")
 	b.ReportMetric(float64(n), "cmds/batch")
+}
+
+// cpuTime is the process's user and system CPU time so far: on a shared
+// machine the CPU a command costs is steadier than the commands per second,
+// which other processes' load swings.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(tb, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type nopLogger struct{}
