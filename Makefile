@@ -63,13 +63,15 @@ crash-long:
 
 # Durability figures on the real disk (slow; run alone on a quiet machine):
 # durable commands/s against batch size beside raw Pebble synced commits,
-# open-loop ack latency (HdrHistogram), replay speed, and recovery time for
+# open-loop ack latency (HdrHistogram), replay speed (the journal's generated
+# stream, then the trade and commerce workloads), and recovery time for
 # OMS_BENCH_RECOVERY commands with and without a snapshot.
 OMS_BENCH_RECOVERY ?= 10000000
 bench-durable:
 	$(GO) test -run '^$$' -bench 'Durable' -benchtime 3s -count 1 ./sequencer/
 	OMS_BENCH_LATENCY=1 $(GO) test -count=1 -timeout 30m -run '^TestAckLatencyReport$$' -v ./sequencer/
 	$(GO) test -run '^$$' -bench 'Replay' -benchtime 5x -count 1 ./journal/
+	$(GO) test -run '^$$' -bench 'Replay' -benchtime 5x -count 1 ./bench/
 	OMS_BENCH_RECOVERY=$(OMS_BENCH_RECOVERY) $(GO) test -count=1 -timeout 60m -run '^TestRecoveryReport$$' -v ./journal/
 
 # The differential test at length: 10 seeds x 300,000 random commands, the
