@@ -57,18 +57,15 @@ type candidate struct {
 	id     LocationID
 	cost   Money
 	prio   int64
+	rank   int64 // prio<<32 | id: (priority, id) as one comparable number
 	km     int32
 	forced bool
 }
 
+// less orders candidates by (cost, priority, id). A location's priority is
+// an int32, so rank orders (priority, id) exactly.
 func (a *candidate) less(b *candidate) bool {
-	if a.cost != b.cost {
-		return a.cost < b.cost
-	}
-	if a.prio != b.prio {
-		return a.prio < b.prio
-	}
-	return a.id < b.id
+	return a.cost < b.cost || a.cost == b.cost && a.rank < b.rank
 }
 
 type triple struct {
@@ -179,7 +176,7 @@ func (e *Engine) addCand(loc int32, shipTo Coord, pickup bool, forced bool) int3
 		km = distanceKm(d.At, shipTo)
 	}
 	s.cands = append(s.cands, candidate{loc: loc, id: d.ID, km: km, prio: int64(d.Priority),
-		cost: d.CostPerShipment + d.CostPerKm*Money(km), forced: forced})
+		rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km), forced: forced})
 	s.slot[loc] = int32(len(s.cands))
 	return int32(len(s.cands) - 1)
 }
