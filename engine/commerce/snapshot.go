@@ -60,6 +60,13 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Byte(byte(r.state))
 	}
 	e.snapCustomers(w)
+	e.snapOrders(w)
+}
+
+// snapOrders writes the issued order count and the live orders by id with
+// their closed state, the issued shipment and return counts, and the
+// tombstones in archiving order.
+func (e *Engine) snapOrders(w *wire.Writer) {
 	w.Uvarint(uint64(e.orders.len()))
 	var live int
 	for range e.liveOrders {
