@@ -160,7 +160,8 @@ func (e *entryStream) sendErr() error {
 // handle runs one request; a panic becomes INTERNAL, as in a unary call.
 func (s *entryServer) handle(ctx context.Context, r *pb.EntryRequest) (resp *pb.EntryResponse) {
 	start := time.Now()
-	method := "/oms.v1.OrderEntryService/Entry"
+	const entry = "/oms.v1.OrderEntryService/Entry"
+	method := entry // constants below: no concatenation per request
 	var err error
 	defer func() {
 		if p := recover(); p != nil {
@@ -181,16 +182,16 @@ func (s *entryServer) handle(ctx context.Context, r *pb.EntryRequest) (resp *pb.
 	var res proto.Message
 	switch c := r.GetCommand().(type) {
 	case *pb.EntryRequest_PlaceOrder:
-		method += ":PlaceOrder"
+		method = entry + ":PlaceOrder"
 		res, err = s.cs.PlaceOrder(ctx, c.PlaceOrder)
 	case *pb.EntryRequest_CancelCommerceOrder:
-		method += ":CancelCommerceOrder"
+		method = entry + ":CancelCommerceOrder"
 		res, err = s.cs.CancelOrder(ctx, c.CancelCommerceOrder)
 	case *pb.EntryRequest_NewOrder:
-		method += ":NewOrder"
+		method = entry + ":NewOrder"
 		res, err = s.ts.NewOrder(ctx, c.NewOrder)
 	case *pb.EntryRequest_CancelOrder:
-		method += ":CancelOrder"
+		method = entry + ":CancelOrder"
 		res, err = s.ts.CancelOrder(ctx, c.CancelOrder)
 	default:
 		err = invalidField("command", "set one of place_order, new_order, cancel_order, cancel_commerce_order")
