@@ -19,6 +19,10 @@ type chunked[T any] struct {
 	chunks [][]T
 	live   []int32
 	n      int
+	// spare is the last dropped chunk, zeroed, kept for the next chunk the
+	// arena needs: a steady flow of orders through archiving then reuses
+	// memory rather than churning the garbage collector.
+	spare []T
 }
 
 const (
@@ -51,7 +55,11 @@ func (c *chunked[T]) place(i int32, v T) {
 		c.live = append(c.live, 0)
 	}
 	if c.chunks[k] == nil {
-		c.chunks[k] = make([]T, chunkSize)
+		if c.spare != nil {
+			c.chunks[k], c.spare = c.spare, nil
+		} else {
+			c.chunks[k] = make([]T, chunkSize)
+		}
 	}
 	c.n = max(c.n, int(i)+1)
 	c.live[k]++
@@ -82,6 +90,9 @@ func (c *chunked[T]) free(i int32) {
 	c.chunks[k][int(i)&(chunkSize-1)] = zero
 	c.live[k]--
 	if c.live[k] == 0 && (k+1)<<chunkBits <= c.n {
+		if c.spare == nil {
+			c.spare = c.chunks[k] // already zero: every element was freed
+		}
 		c.chunks[k] = nil
 	}
 }

@@ -255,3 +255,53 @@ func BenchmarkStockUpdate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
 }
+
+// BenchmarkLifecycle measures a whole one-line order life with retention
+// on: place, release, ship, deliver, and (every 1,024 orders, one hour
+// later) a tick that archives the orders closed two hours before and
+// forgets the keys archived an hour before. Memory stays flat: the order
+// arenas' held chunks are reported at the end.
+func BenchmarkLifecycle(b *testing.B) {
+	n := newBenchNet(b)
+	cmds := n.orders(1, 1)
+	ids := channelIDs()
+	out := make([]Event, 0, 64)
+	out = n.e.Apply(&Command{Kind: CmdSetRules, Rules: HoldRules{ReturnWindow: Hour}}, 0, out[:0])
+	out = n.e.Apply(&Command{Kind: CmdSetRetention, Retention: Retention{ArchiveAfter: Hour, DedupWindow: Hour}}, 0, out[:0])
+	var rel, ship, del Command
+	ship.Lines = []LineInput{{Line: 1}}
+	now, archived := int64(0), 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c := &cmds[i%len(cmds)]
+		c.ChannelOrderID = ids[i%benchWindow]
+		out = n.e.Apply(c, now, out[:0])
+		id := out[0].Order
+		var loc LocationID
+		for j := range out {
+			if out[j].Kind == EvAllocated {
+				loc = out[j].Loc
+			}
+		}
+		rel = Command{Kind: CmdRelease, Order: id}
+		out = n.e.Apply(&rel, now, out[:0])
+		ship.Kind, ship.Order, ship.Loc, ship.Tracking, ship.Lines[0].Qty = CmdShip, id, loc, "T", c.Lines[0].Qty
+		out = n.e.Apply(&ship, now, out[:0])
+		del = Command{Kind: CmdDeliver, Order: id, Shipment: out[0].Shipment}
+		out = n.e.Apply(&del, now, out[:0])
+		i++
+		if i%1024 == 0 {
+			now += Hour
+			out = n.e.Tick(now, out[:0])
+			for j := range out {
+				if out[j].Kind == EvArchived {
+					archived++
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+	b.ReportMetric(float64(archived)/float64(b.N), "archived/order")
+	b.ReportMetric(float64(n.e.ArchiveStats().OrderChunks), "order-chunks")
+}
