@@ -53,9 +53,11 @@ func TestAckLatencyReport(t *testing.T) {
 	peak := peakThroughput(t, phase)
 	fmt.Fprintf(&report, "sequencer peak (closed loop, 1024 submitters): %.0f cmds/s\n", peak)
 	fmt.Fprintf(&report, "%-12s %-12s %-10s %s\n", "offered/s", "achieved/s", "overloads", "ack latency (from scheduled send)")
-	for _, rate := range []float64{1000, 5000, peak / 4, peak / 2, peak * 3 / 4} {
-		h, achieved, over := openLoop(t, rate, phase)
+	for _, rate := range []float64{1000, 5000, 20000, peak / 4, peak / 2, peak * 3 / 4} {
+		h, writes, sizes, achieved, over := openLoop(t, rate, phase)
 		fmt.Fprintf(&report, "%-12.0f %-12.0f %-10d %s\n", rate, achieved, over, pct(h))
+		fmt.Fprintf(&report, "%36s journal writes %s; batch p50=%d p99=%d max=%d\n", "", pct(writes),
+			sizes.ValueAtQuantile(50), sizes.ValueAtQuantile(99), sizes.Max())
 	}
 	t.Log("\n" + report.String())
 }
@@ -84,17 +86,18 @@ func fsyncLatency(t *testing.T, d time.Duration) *hdrhistogram.Histogram {
 	return h
 }
 
-func benchSeq(t *testing.T) (*sequencer.Sequencer, func()) {
+func benchSeq(t *testing.T, onBatch func(int, time.Duration)) (*sequencer.Sequencer, func()) {
 	j, err := journal.Open(t.TempDir(), journal.Options{Logger: quiet()})
 	require.NoError(t, err)
-	s, err := sequencer.New(engine.New(), j, sequencer.Options{MaxBatch: 4096, InboxSize: 1 << 16, Logger: quiet()})
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{MaxBatch: 4096, InboxSize: 1 << 16, Logger: quiet(),
+		OnBatch: onBatch})
 	require.NoError(t, err)
 	s.Start()
 	return s, func() { require.NoError(t, s.Close()); require.NoError(t, j.Close()) }
 }
 
 func peakThroughput(t *testing.T, d time.Duration) float64 {
-	s, done := benchSeq(t)
+	s, done := benchSeq(t, nil)
 	defer done()
 	cmds := journaltest.NewGen(2).Batch(1 << 16)
 	var stop atomic.Bool
@@ -120,13 +123,19 @@ func peakThroughput(t *testing.T, d time.Duration) float64 {
 
 // openLoop offers rate commands/s for d and records each ack's latency
 // from its scheduled send time.
-func openLoop(t *testing.T, rate float64, d time.Duration) (*hdrhistogram.Histogram, float64, int64) {
-	s, done := benchSeq(t)
-	defer done()
+func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hdrhistogram.Histogram, achieved float64, overloads int64) {
+	// The journal writes (append + fsync) and batch sizes, from the
+	// writer goroutine: an ack waits for about one write in progress and
+	// then its own, so their sum is what the sequencer adds.
+	writes, sizes = newHist(), hdrhistogram.New(1, 1<<20, 3)
+	s, done := benchSeq(t, func(n int, d time.Duration) {
+		_ = writes.RecordValue(d.Microseconds())
+		_ = sizes.RecordValue(int64(n))
+	})
 	cmds := journaltest.NewGen(3).Batch(1 << 16)
+	h = newHist()
 	var (
 		mu   sync.Mutex
-		h    = newHist()
 		over atomic.Int64
 		wg   sync.WaitGroup
 	)
@@ -157,5 +166,6 @@ func openLoop(t *testing.T, rate float64, d time.Duration) (*hdrhistogram.Histog
 		time.Sleep(min(interval, 200*time.Microsecond))
 	}
 	wg.Wait()
-	return h, float64(h.TotalCount()) / time.Since(start).Seconds(), over.Load()
+	done() // the writer has stopped: writes and sizes are complete
+	return h, writes, sizes, float64(h.TotalCount()) / time.Since(start).Seconds(), over.Load()
 }
