@@ -90,7 +90,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	printLoadHeader(stdout, &cf, &f)
 	for _, rate := range rates {
-		if err := loadRun(ctx, conns, &f, rate, stdout); err != nil {
+		if err := loadRun(ctx, conns, &f, cf.timeout, rate, stdout); err != nil {
 			return err
 		}
 	}
@@ -121,8 +121,8 @@ func (f *loadFlags) validate() ([]float64, error) {
 		return nil, fmt.Errorf("--conns %d: must be from 1 to --clients (%d), or 0 for one per client", f.conns, f.clients)
 	case f.mode != "stream" && f.mode != "unary":
 		return nil, fmt.Errorf("--mode: want stream or unary, got %q", f.mode)
-	case f.pipeline < 1 || (f.pipeline > 1 && f.mode != "stream"):
-		return nil, errors.New("--pipeline: must be at least 1, and more than 1 only with --mode stream")
+	case f.pipeline < 1 || f.pipeline > maxPipeline || (f.pipeline > 1 && f.mode != "stream"):
+		return nil, fmt.Errorf("--pipeline: must be from 1 to %d, and more than 1 only with --mode stream", maxPipeline)
 	case f.skus < 1:
 		return nil, errors.New("--skus: must be at least 1")
 	case f.duration <= 0 || f.warmup < 0:

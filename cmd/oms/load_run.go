@@ -228,8 +228,11 @@ func (c *loadClient) runPipelined(ctx context.Context, st grpc.BidiStreamingClie
 	<-recvDone
 }
 
-// loadRun drives one offered rate (0: unpaced) and prints its line.
-func loadRun(ctx context.Context, conns []*client, f *loadFlags, rate float64, stdout io.Writer) error {
+// loadRun drives one offered rate (0: unpaced) and prints its line. Calls
+// carry no deadline of their own (a timer per call would cost the
+// generator more than the call): the whole run ends at the latest timeout
+// after its last scheduled send.
+func loadRun(ctx context.Context, conns []*client, f *loadFlags, timeout time.Duration, rate float64, stdout io.Writer) error {
 	skus := []string{"LOAD-0"}
 	if !f.hot {
 		skus = make([]string, f.skus)
@@ -246,7 +249,7 @@ func loadRun(ctx context.Context, conns []*client, f *loadFlags, rate float64, s
 	for i := range clients {
 		clients[i] = newLoadClient(i, tag, skus, time.Duration(float64(i)*float64(time.Second)/max(rate, 1)))
 	}
-	rctx, cancel := context.WithCancel(ctx)
+	rctx, cancel := context.WithTimeout(ctx, s.end+s.maxLag+timeout)
 	defer cancel()
 	streams, err := openLoadStreams(rctx, conns, f)
 	if err != nil {
