@@ -100,14 +100,24 @@ func channelOrAdmin(ctx context.Context) error {
 }
 
 func (s *commerceServer) PlaceOrder(ctx context.Context, r *pb.PlaceOrderRequest) (*pb.CommerceCommandResult, error) {
-	c, err := placeOrderCommand(r)
+	c, err := checkedPlaceOrder(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	if !principal(ctx).CanChannel(c.Channel) {
-		return nil, status.Errorf(codes.PermissionDenied, "token may not place orders for channel %s", c.Channel)
-	}
 	return s.g.runCommerce(ctx, c)
+}
+
+// checkedPlaceOrder translates r and checks that the caller may place
+// orders for its channel.
+func checkedPlaceOrder(ctx context.Context, r *pb.PlaceOrderRequest) (commerce.Command, error) {
+	c, err := placeOrderCommand(r)
+	if err != nil {
+		return c, err
+	}
+	if !principal(ctx).CanChannel(c.Channel) {
+		return c, status.Errorf(codes.PermissionDenied, "token may not place orders for channel %s", c.Channel)
+	}
+	return c, nil
 }
 
 func (s *commerceServer) CancelOrder(ctx context.Context, r *pb.CancelCommerceOrderRequest) (*pb.CommerceCommandResult, error) {

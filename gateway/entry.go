@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	pb "github.com/ordercore/oms/proto/omsv1"
@@ -16,8 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// maxEntryInFlight bounds the commands one entry stream has in the
-// sequencer at once; the stream stops reading until one completes, which
+// maxEntryInFlight bounds the requests one entry stream has read and not
+// yet answered; the stream stops reading until one is answered, which
 // pushes back on the client through HTTP/2 flow control.
 const maxEntryInFlight = 1024
 
@@ -34,13 +33,13 @@ type entryServer struct {
 // answer is sent, or with UNAVAILABLE when the gateway drains (requests
 // already read are still answered first).
 //
-// One goroutine reads and hands each request to an idle worker of the
-// stream's pool, starting a worker when none is idle (up to
-// maxEntryInFlight); a worker answers on the stream itself. Pooled workers
-// keep their grown stacks and save a hand-off per request, which matter
-// at tens of thousands of orders a second.
+// One goroutine reads requests into the stream's queue; a few batchers
+// (see entryBatchers) each take everything queued, submit its place orders
+// to the sequencer as one SubmitBatch, and answer on the stream. A batch
+// thus costs one inbox slot and one wake-up however many orders it holds,
+// and its answers go out back to back, so gRPC writes them together.
 func (s *entryServer) Entry(ss pb.OrderEntryService_EntryServer) error {
-	e := &entryStream{s: s, ss: ss, ctx: ss.Context(), work: make(chan *pb.EntryRequest), quit: make(chan struct{})}
+	e := newEntryStream(s, ss)
 	recvErr := make(chan error, 1)
 	go func() { recvErr <- e.receive() }()
 	var end error
@@ -61,74 +60,21 @@ func (s *entryServer) Entry(ss pb.OrderEntryService_EntryServer) error {
 	return end
 }
 
-// entryStream is one Entry call's state.
-type entryStream struct {
-	s    *entryServer
-	ss   pb.OrderEntryService_EntryServer
-	ctx  context.Context
-	work chan *pb.EntryRequest // to an idle worker; unbuffered
-	quit chan struct{}         // closed by stop: workers end
-
-	mu      sync.Mutex // guards stopped and wg.Add against stop's wg.Wait
-	stopped bool
-	workers int // started; receive goroutine only
-	wg      sync.WaitGroup
-
-	sendMu sync.Mutex // one Send at a time
-	err    error      // the first Send error; later answers are dropped
-}
-
-// receive reads requests and hands them to workers until the stream or
-// the gateway ends.
+// receive reads requests into the queue until the stream or the gateway
+// ends.
 func (e *entryStream) receive() error {
 	for {
 		r, err := e.ss.Recv()
 		if err != nil {
 			return err
 		}
-		if !e.dispatch(r) {
+		select {
+		case e.slots <- struct{}{}:
+		case <-e.quit:
 			return nil
 		}
-	}
-}
-
-// dispatch hands r to an idle worker, or to a new one, or waits for one
-// when maxEntryInFlight are busy. It reports false once the stream is
-// stopping (r is then not answered).
-func (e *entryStream) dispatch(r *pb.EntryRequest) bool {
-	select {
-	case e.work <- r:
-		return true
-	default:
-	}
-	if e.workers < maxEntryInFlight {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if e.stopped {
-			return false
-		}
-		e.workers++
-		e.wg.Add(1)
-		go e.worker(r)
-		return true
-	}
-	select {
-	case e.work <- r:
-		return true
-	case <-e.quit:
-		return false
-	}
-}
-
-// worker answers r, then each request it is handed, until stop.
-func (e *entryStream) worker(r *pb.EntryRequest) {
-	defer e.wg.Done()
-	for {
-		e.send(e.s.handle(e.ctx, r))
-		select {
-		case r = <-e.work:
-		case <-e.quit:
-			return
+		if !e.enqueue(r) {
+			return nil
 		}
 	}
 }
@@ -139,16 +85,6 @@ func (e *entryStream) send(r *pb.EntryResponse) {
 	if e.err == nil {
 		e.err = e.ss.Send(r)
 	}
-}
-
-// stop lets the requests being handled finish and be answered, then ends
-// the workers; no request is dispatched after it.
-func (e *entryStream) stop() {
-	e.mu.Lock()
-	e.stopped = true
-	e.mu.Unlock()
-	close(e.quit)
-	e.wg.Wait()
 }
 
 func (e *entryStream) sendErr() error {

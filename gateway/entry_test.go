@@ -3,9 +3,12 @@ package gateway
 import (
 	"fmt"
 	"io"
+	"sync"
 	"testing"
+	"time"
 
 	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 )
@@ -79,4 +82,52 @@ func TestOrderEntryEndsOnDrain(t *testing.T) {
 	ts.gw.Drain()
 	_, err = st.Recv()
 	requireCode(t, err, codes.Unavailable)
+}
+
+// Place orders on entry streams go to the sequencer in batches; a batch
+// the full inbox refuses is answered RESOURCE_EXHAUSTED, order by order.
+func TestOrderEntryOverloadIsResourceExhausted(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{InboxSize: 1, MaxBatch: 1}})
+	setupCommerce(t, ts)
+	deadline := time.Now().Add(20 * time.Second)
+	seen := false
+	for round := 0; !seen && time.Now().Before(deadline); round++ {
+		codesSeen := make(chan codes.Code, 8*50)
+		var wg sync.WaitGroup
+		for s := range 8 {
+			st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, webTok))
+			require.NoError(t, err)
+			wg.Go(func() {
+				go func() {
+					for i := range 50 {
+						_ = st.Send(&pb.EntryRequest{RequestId: uint64(i + 1), Command: &pb.EntryRequest_PlaceOrder{
+							PlaceOrder: webOrder(fmt.Sprintf("ov-%d-%d-%d", round, s, i), line("A", 1))}})
+					}
+					_ = st.CloseSend()
+				}()
+				for {
+					r, err := st.Recv()
+					if err != nil {
+						return
+					}
+					codesSeen <- codes.Code(r.GetError().GetCode())
+				}
+			})
+		}
+		wg.Wait()
+		close(codesSeen)
+		n := 0
+		for c := range codesSeen {
+			n++
+			switch c {
+			case codes.ResourceExhausted:
+				seen = true
+			case codes.OK:
+			default:
+				t.Fatalf("unexpected code %v", c)
+			}
+		}
+		require.Equal(t, 8*50, n, "every request answered")
+	}
+	require.True(t, seen, "8 streams of 50 orders against an inbox of 1 never overloaded")
 }
