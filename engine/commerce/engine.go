@@ -107,15 +107,16 @@ type hotCell struct {
 	atp Qty   // cells[i].atp()
 }
 
-// skuState is one SKU: its cells sorted by location id and its backorder
-// queue sorted by (priority, order time, order, line). Its hot cells are in
-// Engine.hot: a dense array of slice headers (24 bytes a SKU) is likelier to
-// stay in cache than the SKU records.
+// skuState is one SKU: its cells sorted by location id, their hot mirror,
+// and its backorder queue sorted by (priority, order time, order, line).
+// (The hot headers stay in the SKU record: placement reads the record
+// anyway for the cells and the name, so a separate header array only added
+// a cache miss.)
 //
-// INVARIANT: len(e.hot[sku]) == len(cells) and e.hot[sku][i] ==
-// {cells[i].loc, cells[i].atp()}: every change of a cell's levels calls
-// cellChanged.
+// INVARIANT: len(hot) == len(cells) and hot[i] == {cells[i].loc,
+// cells[i].atp()}: every change of a cell's levels calls cellChanged.
 type skuState struct {
+	hot        []hotCell
 	cells      []cell
 	name       SKU
 	backorders []boEntry
@@ -164,7 +165,6 @@ type Engine struct {
 	locByID map[LocationID]int32
 
 	skus      []skuState
-	hot       [][]hotCell // by SKU, parallel to skus[sku].cells
 	skuByName map[SKU]int32
 
 	orders    chunked[order]
@@ -356,7 +356,7 @@ func (e *Engine) level(sku int32, ci int) StockLevel {
 // networkATP sums ATP over the SKU's active locations.
 func (e *Engine) networkATP(sku int32) Qty {
 	var t Qty
-	for _, h := range e.hot[sku] {
+	for _, h := range e.skus[sku].hot {
 		if e.locs[h.loc].def.Active {
 			t += h.atp
 		}
@@ -367,7 +367,8 @@ func (e *Engine) networkATP(sku int32) Qty {
 // cellChanged refreshes the hot mirror of a cell after a change of its
 // levels.
 func (e *Engine) cellChanged(sku int32, ci int) {
-	e.hot[sku][ci].atp = e.skus[sku].cells[ci].atp()
+	s := &e.skus[sku]
+	s.hot[ci].atp = s.cells[ci].atp()
 }
 
 func (e *Engine) emitStock(sku int32, ci int, delta Qty, why AdjustReason) {
@@ -402,7 +403,6 @@ func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
 	if !ok {
 		sku = int32(len(e.skus))
 		e.skus = append(e.skus, skuState{name: name})
-		e.hot = append(e.hot, nil)
 		e.skuByName[name] = sku
 	}
 	id := e.locs[loc].def.ID
@@ -417,10 +417,9 @@ func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
 	s.cells = append(s.cells, cell{})
 	copy(s.cells[ci+1:], s.cells[ci:])
 	s.cells[ci] = cell{locID: id, loc: loc}
-	h := append(e.hot[sku], hotCell{})
-	copy(h[ci+1:], h[ci:])
-	h[ci] = hotCell{loc: loc}
-	e.hot[sku] = h
+	s.hot = append(s.hot, hotCell{})
+	copy(s.hot[ci+1:], s.hot[ci:])
+	s.hot[ci] = hotCell{loc: loc}
 	return sku, ci
 }
 

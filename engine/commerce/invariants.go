@@ -60,7 +60,7 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 		case c.reserved != reserved[k]:
 			return fmt.Errorf("sku %s loc %d: reserved %d, reservations sum to %d",
 				s.name, c.locID, c.reserved, reserved[k])
-		case len(e.hot[si]) != len(s.cells) || e.hot[si][ci] != hotCell{loc: c.loc, atp: c.atp()}:
+		case len(s.hot) != len(s.cells) || s.hot[ci] != hotCell{loc: c.loc, atp: c.atp()}:
 			return fmt.Errorf("sku %s loc %d: hot mirror out of date", s.name, c.locID)
 		case ci > 0 && s.cells[ci-1].locID >= c.locID:
 			return fmt.Errorf("sku %s: cells out of order at %d", s.name, ci)

@@ -116,7 +116,6 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 	}
 	si := int32(len(e.skus))
 	e.skus = append(e.skus, skuState{name: name})
-	e.hot = append(e.hot, nil)
 	e.skuByName[name] = si
 	nc := r.Count()
 	cells := make([]cell, 0, nc)
@@ -147,7 +146,7 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 	for i := range cells {
 		hot[i] = hotCell{loc: cells[i].loc, atp: cells[i].atp()}
 	}
-	e.hot[si] = hot
+	e.skus[si].hot = hot
 	return r.Err() == nil
 }
 

@@ -312,6 +312,10 @@ func (e *Engine) Archived(id OrderID) bool {
 	return id != 0 && uint64(id) <= uint64(e.orders.len()) && e.liveOrder(int32(id-1)) == nil
 }
 
+// LastOrderID returns the highest order id issued (0 before the first):
+// ids 1..LastOrderID are each live (Order finds it) or archived.
+func (e *Engine) LastOrderID() OrderID { return OrderID(e.orders.len()) }
+
 // ArchiveStats counts what retention holds: orders live and closed (waiting
 // for archiving), idempotency tombstones, and the chunks the order arenas
 // hold in memory.

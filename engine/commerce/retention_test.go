@@ -82,6 +82,7 @@ func TestArchiveFreesMemory(t *testing.T) {
 	require.False(t, found)
 	require.True(t, e.Archived(1))
 	require.False(t, e.Archived(n+2))
+	require.Equal(t, OrderID(n+1), e.LastOrderID())
 	checkRoundTrip(t, e)
 
 	// After the dedup window the keys go too, a tick's worth at a time.

@@ -255,7 +255,7 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 			e.addCand(r.resLoc, shipTo, pickup >= 0, true)
 			continue
 		}
-		for i, cl := range e.hot[r.sku] {
+		for i, cl := range e.skus[r.sku].hot {
 			if pickup >= 0 && cl.loc != pickup {
 				continue
 			}
