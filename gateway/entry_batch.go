@@ -103,10 +103,7 @@ func (e *entryStream) batcher() {
 			e.mu.Unlock()
 			select {
 			case <-e.wake:
-			case <-e.quit:
-				e.mu.Lock()
-				e.idle-- // not woken by a token; stopped is set
-				e.mu.Unlock()
+			case <-e.quit: // stopped is set: nothing reads idle any more
 			}
 			e.mu.Lock()
 		}
