@@ -6,21 +6,25 @@ import "math/bits"
 // comment at the top of source.go.
 func (e *Engine) planSplit() {
 	s := &e.src
-	nl, nc := len(s.req), len(s.cands)
+	nl := len(s.req)
 	s.need = growQty(s.need, nl)
 	s.rem = growQty(s.rem, nl)
+	// Every non-zero ATP entry comes from a gathered triple: sum over those
+	// (need holds each line's total and rem its reserved part for now).
+	for _, t := range s.trip {
+		c := s.perm[t.cand]
+		a := s.avail[int(c)*nl+int(t.line)]
+		s.need[t.line] += a
+		if s.cands[c].forced {
+			s.rem[t.line] += a
+		}
+	}
 	for l := range s.req {
 		if s.req[l].resLoc >= 0 {
+			s.need[l], s.rem[l] = 0, 0
 			continue
 		}
-		var tot, forced Qty
-		for c := range nc {
-			a := s.avail[c*nl+l]
-			tot += a
-			if s.cands[c].forced {
-				forced += a
-			}
-		}
+		tot, forced := s.need[l], s.rem[l]
 		s.need[l] = min(tot, s.req[l].qty)
 		s.rem[l] = max(0, s.need[l]-forced)
 		if s.rem[l] == 0 && forced > 0 {
@@ -66,13 +70,86 @@ func (s *sourcer) union(a, b int32) {
 	s.parent[rb] = ra
 }
 
-// buildIndex makes, in one pass over the candidates: per candidate, the
+// buildIndex makes: per candidate, the lines it serves and those it covers
+// alone (lmask, smask: ATP at least the remaining need); per line, the free
+// candidates that stock it, in candidate (cost, priority, id) order
+// (lcOff/lcList); and the union-find over lines, where a free candidate
+// joins the lines with a remaining need that it can serve. It walks the
+// gathered triples (every non-zero ATP entry), not the candidate x line
+// matrix: most candidates serve one line.
+func (s *sourcer) buildIndex() {
+	nl, nc := len(s.req), len(s.cands)
+	if nl > 64 {
+		s.buildIndexDense()
+		return
+	}
+	s.lmask = growU64(s.lmask, nc)
+	s.smask = growU64(s.smask, nc)
+	s.lcOff = growI32(s.lcOff, nl+1)
+	s.parent = growI32(s.parent, nl)
+	for l := range s.parent {
+		s.parent[l] = int32(l)
+	}
+	// first is each candidate's first line with a remaining need; triples
+	// come in line order, so it is the lowest.
+	first := growI32(s.first, nc)
+	for c := range first {
+		first[c] = -1
+	}
+	for _, t := range s.trip {
+		c, l := s.perm[t.cand], t.line
+		s.lmask[c] |= 1 << l
+		if s.avail[int(c)*nl+int(l)] >= s.rem[l] {
+			s.smask[c] |= 1 << l
+		}
+		if s.cands[c].forced {
+			continue
+		}
+		s.lcOff[l+1]++
+		if s.rem[l] > 0 {
+			if first[c] < 0 {
+				first[c] = l
+			} else {
+				s.union(first[c], l)
+			}
+		}
+	}
+	s.first = first
+	for l := range nl {
+		s.lcOff[l+1] += s.lcOff[l]
+	}
+	s.lcList = growI32(s.lcList, int(s.lcOff[nl]))
+	pos := append(s.idx[:0], s.lcOff[:nl]...)
+	for c := range nc {
+		if s.cands[c].forced {
+			continue
+		}
+		for m := s.lmask[c]; m != 0; m &= m - 1 {
+			l := bits.TrailingZeros64(m)
+			s.lcList[pos[l]] = int32(c)
+			pos[l]++
+		}
+	}
+	s.idx = pos[:0]
+}
+
+func growU64(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n, n+n/2)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// buildIndexDense is buildIndex for orders of more than 64 lines (no
+// masks), in one pass over the candidate x line matrix. It makes: per candidate, the
 // lines it serves and those it covers alone (lmask, smask: ATP at least the
 // remaining need; orders of up to 64 lines); per line, the free candidates
 // that stock it, in candidate (cost, priority, id) order (lcOff/lcList);
 // and the union-find over lines, where a free candidate joins the lines
 // with a remaining need that it can serve.
-func (s *sourcer) buildIndex() {
+func (s *sourcer) buildIndexDense() {
 	nl, nc := len(s.req), len(s.cands)
 	masked := nl <= 64
 	s.lmask, s.smask = s.lmask[:0], s.smask[:0]

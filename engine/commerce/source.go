@@ -99,6 +99,7 @@ type sourcer struct {
 	lcOff    []int32 // CSR of candidates per line, in candidate order
 	lcList   []int32
 	parent   []int32 // union-find over lines
+	first    []int32 // buildIndex's per-candidate first line
 	comp     []int32 // lines of the current component
 	inPlan   []bool
 	excl     []bool

@@ -266,3 +266,33 @@ func TestBenchNetworkExact(t *testing.T) {
 	}
 	t.Logf("most search nodes for one component: %d (budget %d)", maxNodes, maxSearchNodes)
 }
+
+// TestBuildIndexSparseMatchesDense: the triple-driven index (orders of up
+// to 64 lines) equals the matrix-driven one on the state of real
+// placements.
+func TestBuildIndexSparseMatchesDense(t *testing.T) {
+	n := newBenchNetSize(t, 300)
+	cmds := n.orders(1, 8)
+	var out []Event
+	for i := range 2000 {
+		c := &cmds[i]
+		c.ChannelOrderID = fmt.Sprint("x", i)
+		out = n.e.Apply(c, 0, out[:0])
+		s := &n.e.src
+		s.buildIndex()
+		lm, sm := slices.Clone(s.lmask), slices.Clone(s.smask)
+		off, list := slices.Clone(s.lcOff), slices.Clone(s.lcList[:s.lcOff[len(s.req)]])
+		roots := make([]int32, len(s.req))
+		for l := range roots {
+			roots[l] = s.find(int32(l))
+		}
+		s.buildIndexDense()
+		require.Equal(t, off, s.lcOff, "order %d", i)
+		require.Equal(t, list, s.lcList, "order %d", i)
+		for l := range roots {
+			require.Equal(t, roots[l], s.find(int32(l)), "order %d line %d", i, l)
+		}
+		require.Equal(t, lm, s.lmask, "order %d", i)
+		require.Equal(t, sm, s.smask, "order %d", i)
+	}
+}
