@@ -88,6 +88,7 @@ type sourcer struct {
 	req      []lineReq
 	cands    []candidate
 	sorted   []candidate // sortCands' spare buffer
+	keys     []sortKey   // sortCands' keys
 	slot     []int32     // per location index: candidate index + 1; cleared after each run
 	trip     []triple
 	perm     []int32
@@ -292,32 +293,40 @@ func (s *sourcer) oneCovers() bool {
 	return total > 0 && most >= min(total, s.req[0].qty)
 }
 
+// sortKey is a candidate's sort key, copied out so that the insertion
+// sort moves 24-byte keys in one array instead of chasing indexes.
+type sortKey struct {
+	cost Money
+	rank int64
+	i    int32
+}
+
 // sortCands orders candidates by (cost, priority, id) and records the
-// permutation from gathering order. It sorts indexes (n is small) and moves
-// each candidate once.
+// permutation from gathering order (n is small: an insertion sort), then
+// moves each candidate once. Keys are unique (rank holds the id).
 func (e *Engine) sortCands() {
 	s := &e.src
 	n := len(s.cands)
 	s.perm = growI32(s.perm, n)
-	idx := s.idx[:0]
-	for i := range n {
-		idx = append(idx, int32(i))
+	keys := s.keys[:0]
+	for i := range s.cands {
+		keys = append(keys, sortKey{cost: s.cands[i].cost, rank: s.cands[i].rank, i: int32(i)})
 	}
 	for i := 1; i < n; i++ {
-		v := idx[i]
+		v := keys[i]
 		j := i
-		for ; j > 0 && s.cands[v].less(&s.cands[idx[j-1]]); j-- {
-			idx[j] = idx[j-1]
+		for ; j > 0 && (v.cost < keys[j-1].cost || v.cost == keys[j-1].cost && v.rank < keys[j-1].rank); j-- {
+			keys[j] = keys[j-1]
 		}
-		idx[j] = v
+		keys[j] = v
 	}
 	s.sorted = s.sorted[:0]
-	for newI, old := range idx {
-		s.perm[old] = int32(newI)
-		s.sorted = append(s.sorted, s.cands[old])
+	for newI, k := range keys {
+		s.perm[k.i] = int32(newI)
+		s.sorted = append(s.sorted, s.cands[k.i])
 	}
 	s.cands, s.sorted = s.sorted, s.cands
-	s.idx = idx[:0]
+	s.keys = keys[:0]
 }
 
 // planComplete picks the single cheapest location that can ship every line
