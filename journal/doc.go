@@ -37,9 +37,9 @@
 //   - One process at a time: Open takes the directory lock (read-only opens
 //     too) before it reads anything.
 //   - Replay is pipelined: a reader goroutine reads, checks and decodes
-//     records up to a few thousand commands ahead, while the engine's Apply (and
-//     Scan's fn) runs on the caller's goroutine, one command at a time in
-//     seq order, so the engine stays single-threaded. The reader has
+//     records up to a few thousand commands ahead, while the engine's
+//     Apply (and Scan's fn) runs on the caller's goroutine, one command at
+//     a time in seq order, so the engine stays single-threaded. The reader has
 //     stopped and closed its iterator before Recover or Scan returns.
 //   - Scan reads stored commands with the same checks, for export
 //     (WriteJSON writes one command as a JSON line, for audit) and for
