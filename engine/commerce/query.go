@@ -213,10 +213,20 @@ func (e *Engine) Availability(sku SKU) (Availability, bool) {
 	if !ok {
 		return Availability{}, false
 	}
-	a := Availability{SKU: sku, NetworkATP: e.networkATP(si),
-		Locations: make([]LocationStock, 0, len(e.skus[si].cells))}
-	for ci := range e.skus[si].cells {
-		a.Locations = append(a.Locations, LocationStock{Loc: e.skus[si].cells[ci].locID, Stock: e.level(si, ci)})
+	// One pass over the cells: the network ATP is the same for every
+	// location (level would sum it again per location).
+	cells := e.skus[si].cells
+	a := Availability{SKU: sku, Locations: make([]LocationStock, len(cells))}
+	for ci := range cells {
+		c := &cells[ci]
+		if e.locs[c.loc].def.Active {
+			a.NetworkATP += c.atp()
+		}
+	}
+	for ci := range cells {
+		c := &cells[ci]
+		a.Locations[ci] = LocationStock{Loc: c.locID, Stock: StockLevel{OnHand: c.onHand, Allocated: c.allocated,
+			Reserved: c.reserved, Safety: c.safety, Inbound: e.inboundTotal(c), ATP: c.atp(), NetworkATP: a.NetworkATP}}
 	}
 	return a, true
 }
