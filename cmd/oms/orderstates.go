@@ -17,7 +17,9 @@ import (
 // order book.
 const orderStatesChunk = 4096
 
-// orderStates counts commerce orders by status for the metrics. It reads
+// orderStates counts commerce orders by status for the metrics: the orders
+// in memory, so an archived order (see engine/commerce retention) leaves the
+// counts. It reads
 // every order's status once, in chunks, then follows the sequencer's
 // results: an event counts unless the chunk holding its order was read
 // after it (each chunk remembers the engine's seq when it was read).
@@ -98,13 +100,19 @@ func (t *orderStates) load(stop <-chan struct{}) error {
 		first := commerce.OrderID(len(status) + 1)
 		err := t.seq.Query(ctx, func(e *engine.Engine) {
 			mark = e.LastSeq()
+			c := e.Commerce()
+			last := c.LastOrderID()
 			for id := first; id < first+orderStatesChunk; id++ {
-				v, ok := e.Commerce().Order(id)
-				if !ok {
+				if id > last {
 					done = true
 					return
 				}
-				status = append(status, v.Status)
+				// An archived order has left memory: it counts nowhere.
+				var st commerce.Status
+				if v, ok := c.Order(id); ok {
+					st = v.Status
+				}
+				status = append(status, st)
 			}
 		})
 		if err != nil {
@@ -117,7 +125,9 @@ func (t *orderStates) load(stop <-chan struct{}) error {
 	t.status, t.marks, t.ready = status, marks, true
 	clear(t.counts)
 	for _, s := range status {
-		t.counts[s]++
+		if s != 0 {
+			t.counts[s]++
+		}
 	}
 	return nil
 }
@@ -128,7 +138,8 @@ func (t *orderStates) apply(r *sequencer.Result) {
 	defer t.mu.Unlock()
 	for i := range r.Commerce {
 		e := &r.Commerce[i]
-		if e.Duplicate || e.Order == 0 || (e.Kind != commerce.EvOrderCreated && !(e.Kind == commerce.EvOrderStatus && e.Line == 0)) {
+		if e.Duplicate || e.Order == 0 || (e.Kind != commerce.EvOrderCreated && e.Kind != commerce.EvArchived &&
+			!(e.Kind == commerce.EvOrderStatus && e.Line == 0)) {
 			continue
 		}
 		idx := int(e.Order - 1)
@@ -139,14 +150,19 @@ func (t *orderStates) apply(r *sequencer.Result) {
 			t.status = append(t.status, 0)
 		}
 		st := e.Status
-		if e.Kind == commerce.EvOrderCreated {
+		switch e.Kind {
+		case commerce.EvOrderCreated:
 			st = commerce.StatusCreated
+		case commerce.EvArchived:
+			st = 0 // archived orders leave the counts
 		}
 		if old := t.status[idx]; old != 0 {
 			t.counts[old]--
 		}
 		t.status[idx] = st
-		t.counts[st]++
+		if st != 0 {
+			t.counts[st]++
+		}
 	}
 }
 
