@@ -14,7 +14,9 @@ func commerceReasonCode(r commerce.Reason) codes.Code {
 	switch r {
 	case commerce.ReasonUnknownSKU, commerce.ReasonUnknownLocation, commerce.ReasonUnknownOrder,
 		commerce.ReasonUnknownReservation, commerce.ReasonUnknownLine, commerce.ReasonUnknownShipment,
-		commerce.ReasonUnknownReturn:
+		commerce.ReasonUnknownReturn, commerce.ReasonOrderArchived:
+		// An archived order has left memory (engine/commerce retention):
+		// NotFound, with order_archived in the details to tell it apart.
 		return codes.NotFound
 	case commerce.ReasonInvalidQty, commerce.ReasonInvalidCommand, commerce.ReasonInvalidLocation,
 		commerce.ReasonInvalidCoord, commerce.ReasonInvalidChannel, commerce.ReasonMissingChannelOrderID,
@@ -22,7 +24,7 @@ func commerceReasonCode(r commerce.Reason) codes.Code {
 		commerce.ReasonInvalidPrice, commerce.ReasonCurrencyMismatch, commerce.ReasonInvalidPayment,
 		commerce.ReasonInvalidTTL, commerce.ReasonInvalidDate, commerce.ReasonInvalidAdjustReason,
 		commerce.ReasonDuplicateLine, commerce.ReasonInvalidCondition, commerce.ReasonMissingTracking,
-		commerce.ReasonInvalidRules, commerce.ReasonOverflow:
+		commerce.ReasonInvalidRules, commerce.ReasonOverflow, commerce.ReasonInvalidRetention:
 		return codes.InvalidArgument
 	}
 	return codes.FailedPrecondition
