@@ -14,7 +14,7 @@ package commerce
 func (e *Engine) enqueueBackorder(oi, li int32) {
 	o := at(&e.orders, oi)
 	s := &e.skus[at(&e.lines, li).sku]
-	ent := boEntry{priority: o.priority, at: o.placedAt, order: oi, line: li}
+	ent := boEntry{priority: o.priority, pickup: o.pickup, at: o.placedAt, order: oi, line: li}
 	i := len(s.backorders)
 	for i > 0 && ent.less(s.backorders[i-1]) {
 		i--
@@ -69,12 +69,20 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 	}
 	s := &e.skus[sku]
 	loc := s.cells[ci].loc
+	d := &e.locs[loc].def
+	ships := d.shipEligible()
 	for i := 0; i < len(s.backorders); {
 		atp := s.cells[ci].atp()
 		if atp <= 0 {
 			return
 		}
 		ent := s.backorders[i]
+		// The cheap part of fillEligible, from the entry alone: long queues
+		// are mostly other stores' pickups or shipments a store cannot make.
+		if ent.pickup >= 0 && (ent.pickup != loc || !d.Active) || ent.pickup < 0 && !ships {
+			i++
+			continue
+		}
 		ok, newShip := e.fillEligible(ent.order, loc)
 		if !ok {
 			i++

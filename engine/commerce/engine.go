@@ -83,6 +83,10 @@ func (e *Engine) inboundTotal(c *cell) Qty {
 // boEntry is one backordered line in its SKU's queue.
 type boEntry struct {
 	priority uint8
+	// pickup is the order's pickup store (-1 for a shipped order), copied
+	// here so that a fill skips the entries a location cannot serve without
+	// touching their orders.
+	pickup int32
 	at       int64
 	order    int32 // index in Engine.orders
 	line     int32 // index in Engine.lines

@@ -76,6 +76,9 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 		if at(&e.lines, b.line).sku != si || at(&e.lines, b.line).backordered == 0 {
 			return fmt.Errorf("sku %s: backorder entry %d does not match its line", s.name, j)
 		}
+		if b.pickup != at(&e.orders, b.order).pickup {
+			return fmt.Errorf("sku %s: backorder entry %d has pickup %d, its order %d", s.name, j, b.pickup, at(&e.orders, b.order).pickup)
+		}
 		if j > 0 && !s.backorders[j-1].less(b) {
 			return fmt.Errorf("sku %s: backorder queue out of order at %d", s.name, j)
 		}
