@@ -87,9 +87,9 @@ type boEntry struct {
 	// here so that a fill skips the entries a location cannot serve without
 	// touching their orders.
 	pickup int32
-	at       int64
-	order    int32 // index in Engine.orders
-	line     int32 // index in Engine.lines
+	at     int64
+	order  int32 // index in Engine.orders
+	line   int32 // index in Engine.lines
 }
 
 func (a boEntry) less(b boEntry) bool {
