@@ -71,7 +71,26 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 	loc := s.cells[ci].loc
 	d := &e.locs[loc].def
 	ships := d.shipEligible()
-	for i := 0; i < len(s.backorders); {
+	// The queue is compacted in one pass: entries [0, w) are kept, [w, i)
+	// are holes left by filled lines, so a fill that empties many lines of
+	// a long queue moves the rest once, not once per line.
+	w, i := 0, 0
+	flush := func() {
+		if w < i {
+			n := copy(s.backorders[w:], s.backorders[i:])
+			s.backorders = s.backorders[:w+n]
+			i = w
+		}
+	}
+	defer flush()
+	keep := func() {
+		if w != i {
+			s.backorders[w] = s.backorders[i]
+		}
+		w++
+		i++
+	}
+	for i < len(s.backorders) {
 		atp := s.cells[ci].atp()
 		if atp <= 0 {
 			return
@@ -80,17 +99,20 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 		// The cheap part of fillEligible, from the entry alone: long queues
 		// are mostly other stores' pickups or shipments a store cannot make.
 		if ent.pickup >= 0 && (ent.pickup != loc || !d.Active) || ent.pickup < 0 && !ships {
-			i++
+			keep()
 			continue
 		}
 		ok, newShip := e.fillEligible(ent.order, loc)
 		if !ok {
-			i++
+			keep()
 			continue
 		}
 		if at(&e.orders, ent.order).shipComplete {
+			// fillComplete dequeues the order's lines from every queue,
+			// this one included: close the holes first.
+			flush()
 			if !e.fillComplete(ent.order, loc, newShip) {
-				i++
+				keep()
 			}
 			continue // filled: the entry is gone, i now points at the next
 		}
@@ -102,9 +124,9 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 		l.backordered -= q
 		e.allocate(ent.order, ent.line, loc, ci, q, e.fillScore(ent.order, loc), false)
 		if at(&e.lines, ent.line).backordered == 0 {
-			s.backorders = append(s.backorders[:i], s.backorders[i+1:]...)
+			i++ // dropped: a hole
 		} else {
-			i++
+			keep()
 		}
 		e.updateStatus(ent.order)
 	}
