@@ -46,18 +46,8 @@ func TestOrderStatesSkipsWhatTheLoadSaw(t *testing.T) {
 // one is cancelled and archived on a tick. A fresh load counts only the two
 // in memory, and following the archive event takes a counted order out.
 func TestOrderStatesArchived(t *testing.T) {
-	j, err := journal.Open(t.TempDir(), journal.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
 	now := workload.CommerceEpoch
-	seq, err := sequencer.New(engine.New(), j, sequencer.Options{
-		Now:    func() int64 { return now },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	seq.Start()
-	defer func() {
-		require.NoError(t, seq.Close())
-		require.NoError(t, j.Close())
-	}()
+	seq := testSequencer(t, func() int64 { return now })
 	ctx := context.Background()
 	submit := func(c engine.Command) *sequencer.Result {
 		t.Helper()
@@ -111,4 +101,20 @@ func TestOrderStatesArchived(t *testing.T) {
 		n += v
 	}
 	require.Equal(t, int64(2), n, "the load went past the archived id to order 3")
+}
+
+// testSequencer runs a sequencer over a fresh journal in a temporary
+// directory, stamping time from now; the test's cleanup closes both.
+func testSequencer(t *testing.T, now func() int64) *sequencer.Sequencer {
+	t.Helper()
+	j, err := journal.Open(t.TempDir(), journal.Options{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	seq, err := sequencer.New(engine.New(), j, sequencer.Options{Now: now, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	seq.Start()
+	t.Cleanup(func() {
+		require.NoError(t, seq.Close())
+		require.NoError(t, j.Close())
+	})
+	return seq
 }

@@ -129,6 +129,9 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 		}
 		log.Info("demo catalogue loaded")
 	}
+	if err := applyRetention(ctx, s.seq, cfg, log); err != nil {
+		return nil, err
+	}
 	tokens, err := s.tokens()
 	if err != nil {
 		return nil, err

@@ -336,3 +336,6 @@ func (e *Engine) ArchiveStats() ArchiveStats {
 	s.Archived = int64(e.orders.len()) - s.Live
 	return s
 }
+
+// Retention returns the retention rules in force.
+func (e *Engine) Retention() Retention { return e.retention }

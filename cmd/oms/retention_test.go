@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/commerce"
+	"github.com/stretchr/testify/require"
+)
+
+// TestApplyRetention journals the configured retention once: a restart
+// with the same configuration submits nothing, a changed one submits again.
+func TestApplyRetention(t *testing.T) {
+	seq := testSequencer(t, nil)
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	read := func() (r commerce.Retention, last uint64) {
+		require.NoError(t, seq.Query(ctx, func(e *engine.Engine) { r, last = e.Commerce().Retention(), e.LastSeq() }))
+		return r, last
+	}
+
+	cfg := defaultConfig()
+	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
+	_, last := read()
+	require.Zero(t, last, "the defaults need no command")
+
+	cfg.ArchiveAfter, cfg.DedupWindow = Duration(48*time.Hour), Duration(24*time.Hour)
+	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
+	r, last := read()
+	require.Equal(t, commerce.Retention{ArchiveAfter: int64(48 * time.Hour), DedupWindow: int64(24 * time.Hour)}, r)
+	require.Equal(t, uint64(1), last)
+
+	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
+	_, last = read()
+	require.Equal(t, uint64(1), last, "unchanged: nothing journaled")
+
+	cfg.ArchiveAfter = Duration(-time.Second)
+	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
+	r, _ = read()
+	require.Negative(t, r.ArchiveAfter, "never archive")
+}
