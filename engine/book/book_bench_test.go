@@ -22,21 +22,8 @@ import (
 func BenchmarkBook(b *testing.B) {
 	for _, resting := range []int{1000, 20000} {
 		b.Run(fmt.Sprintf("resting=%d", resting), func(b *testing.B) {
-			w := workload.NewTrade(workload.TradeConfig{Seed: 1, Resting: resting, Commands: 1 << 20})
-			start := book.New()
+			w, e, restore := benchBook(b, resting)
 			var out []book.Event
-			for i := range w.Setup {
-				out = start.Apply(&w.Setup[i], 0, out[:0])
-			}
-			var snap wire.Writer
-			start.Snapshot(&snap)
-			e := book.New()
-			restore := func() {
-				if err := e.Restore(wire.NewReader(snap.Bytes())); err != nil {
-					b.Fatal(err)
-				}
-			}
-			restore()
 			// Warm the pools and maps with one pass, so that the measured
 			// passes see steady state.
 			for i := range w.Steady {
@@ -96,23 +83,15 @@ func BenchmarkSnapshot(b *testing.B) {
 //
 //	go test ./engine/book -run '^$' -bench BenchmarkBookLatency -benchtime 3000000x -count 5
 func BenchmarkBookLatency(b *testing.B) {
-	w := workload.NewTrade(workload.TradeConfig{Seed: 1, Resting: 1000, Commands: 1 << 20})
-	e := book.New()
+	w, e, restore := benchBook(b, 1000)
 	var out []book.Event
-	for i := range w.Setup {
-		out = e.Apply(&w.Setup[i], 0, out[:0])
-	}
-	var snap wire.Writer
-	e.Snapshot(&snap)
 	h := hdrhistogram.New(1, 10e9, 3)
 	i := 0
 	b.ResetTimer()
 	for b.Loop() {
 		if i == len(w.Steady) {
 			b.StopTimer()
-			if err := e.Restore(wire.NewReader(snap.Bytes())); err != nil {
-				b.Fatal(err)
-			}
+			restore()
 			i = 0
 			b.StartTimer()
 		}
@@ -125,4 +104,26 @@ func BenchmarkBookLatency(b *testing.B) {
 		b.ReportMetric(float64(h.ValueAtQuantile(q)), fmt.Sprintf("p%g-ns", q))
 	}
 	b.ReportMetric(float64(h.Max()), "max-ns")
+}
+
+// benchBook generates the trading mix for a book of about resting orders and
+// returns it with an engine at the state after its setup, and a function
+// that restores the engine to that state.
+func benchBook(b *testing.B, resting int) (*workload.Trade, *book.Engine, func()) {
+	w := workload.NewTrade(workload.TradeConfig{Seed: 1, Resting: resting, Commands: 1 << 20})
+	start := book.New()
+	var out []book.Event
+	for i := range w.Setup {
+		out = start.Apply(&w.Setup[i], 0, out[:0])
+	}
+	var snap wire.Writer
+	start.Snapshot(&snap)
+	e := book.New()
+	restore := func() {
+		if err := e.Restore(wire.NewReader(snap.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+	restore()
+	return w, e, restore
 }

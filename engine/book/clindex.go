@@ -88,8 +88,8 @@ func clHash(acct int, key string) uint64 {
 
 func clTag(h uint64) uint64 { return h >> clPosBits << clPosBits }
 
-// key returns the entry's key. It does not allocate for inline keys only when
-// the result is compared, not kept; use keyString to keep it.
+// key returns the entry's key. The slice aliases the index: compare or copy
+// it, never keep it.
 func (x *clIndex) key(v *clEntry) []byte {
 	if int(v.n) <= clInline {
 		return v.inl[:v.n]
@@ -132,20 +132,19 @@ func (x *clIndex) search(slots []uint64, h uint64, acct int, key string) (pos, e
 
 // get returns the order a client order id was used for.
 func (x *clIndex) get(acct int, key string) (OrderID, bool) {
+	return x.getHashed(clHash(acct, key), acct, key)
+}
+
+// getHashed is get for a caller that already has clHash(acct, key).
+func (x *clIndex) getHashed(h uint64, acct int, key string) (OrderID, bool) {
 	if x.log.Len() == 0 {
 		return 0, false
 	}
-	pos, _ := x.find(clHash(acct, key), acct, key)
+	pos, _ := x.find(h, acct, key)
 	if pos < 0 {
 		return 0, false
 	}
 	return x.log.At(pos).id, true
-}
-
-// has reports whether the account used key.
-func (x *clIndex) has(acct int, key string) bool {
-	_, ok := x.get(acct, key)
-	return ok
 }
 
 // clProbe is where a key would be inserted: the result of a lookup that

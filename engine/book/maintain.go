@@ -20,11 +20,12 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 		// The current id of a live order: the warm, small index.
-		if o := e.live.get(clHash(a.idx, c.OrigClOrdID), a.idx, c.OrigClOrdID); o != nil {
+		h := clHash(a.idx, c.OrigClOrdID)
+		if o := e.live.get(h, a.idx, c.OrigClOrdID); o != nil {
 			return o, nil, a, ReasonNone
 		}
 		var ok bool
-		if id, ok = e.clOrd.get(a.idx, c.OrigClOrdID); !ok {
+		if id, ok = e.clOrd.getHashed(h, a.idx, c.OrigClOrdID); !ok {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 	}
