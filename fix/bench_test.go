@@ -110,7 +110,7 @@ func newBenchClient(b *testing.B, dir string, port, i int) *benchClient {
 		id:    quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: desk, TargetCompID: "OMS"},
 		logon: make(chan struct{}, 4), hist: hdrhistogram.New(1, 60_000_000, 3),
 	}
-	c.ini, err = quickfix.NewInitiator(c, filestore.NewStoreFactory(s), s, logs)
+	c.ini, err = quickfix.NewInitiator(c, lockedStoreFactory{filestore.NewStoreFactory(s)}, s, logs)
 	require.NoError(b, err)
 	require.NoError(b, c.ini.Start())
 	b.Cleanup(c.ini.Stop)

@@ -215,7 +215,7 @@ TargetCompID=OMS
 		password: password, app: make(chan *quickfix.Message, 1<<16), admin: make(chan *quickfix.Message, 64),
 		logon: make(chan struct{}, 16), logout: make(chan struct{}, 16),
 	}
-	c.ini, err = quickfix.NewInitiator(c, filestore.NewStoreFactory(s), s, logs)
+	c.ini, err = quickfix.NewInitiator(c, lockedStoreFactory{filestore.NewStoreFactory(s)}, s, logs)
 	require.NoError(t, err)
 	require.NoError(t, c.ini.Start())
 	t.Cleanup(c.stop)
