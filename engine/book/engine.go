@@ -1,6 +1,8 @@
 package book
 
 import (
+	"slices"
+
 	"github.com/tidwall/btree"
 )
 
@@ -248,10 +250,13 @@ func (e *Engine) reject(c *Command, reason Reason) {
 	case CmdNewOrder:
 		ev.ExecID = e.execID()
 	case CmdAddInstrument, CmdUpdateInstrument:
-		ev.Instrument = c.Instrument
+		in := c.Instrument
+		ev.Instrument = &in
 		ev.Order.Symbol = c.Instrument.Symbol
 	case CmdAddAccount, CmdUpdateAccount:
-		ev.Acct = c.Acct
+		a := c.Acct
+		a.Restricted = slices.Clone(a.Restricted)
+		ev.Acct = &a
 		ev.Order.Account = c.Acct.ID
 	}
 	e.emit(ev)
