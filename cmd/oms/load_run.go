@@ -150,17 +150,18 @@ func (c *loadClient) runStream(ctx context.Context, st grpc.BidiStreamingClient[
 		}
 		c.next()
 		req.RequestId = uint64(k)
-		err := st.Send(req)
-		if err == nil {
-			err = st.RecvMsg(resp)
+		broken := st.Send(req)
+		if broken == nil {
+			broken = st.RecvMsg(resp)
 		}
+		err := broken
 		if err == nil {
 			err = entryErr(resp)
 		}
 		end := s.now()
 		c.record(s, end-from, end, measured, err)
-		if err != nil && resp.GetError() == nil {
-			return // the stream broke
+		if broken != nil {
+			return // the stream broke: resp is not this request's answer
 		}
 	}
 }
