@@ -221,6 +221,12 @@ func (s *commerceServer) SetHoldRules(ctx context.Context, r *pb.SetHoldRulesReq
 	return s.admin(ctx, c, err)
 }
 
+// SetRetention changes how long closed orders stay in memory (admin).
+func (s *commerceServer) SetRetention(ctx context.Context, r *pb.SetRetentionRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setRetentionCommand(r)
+	return s.admin(ctx, c, err)
+}
+
 func (s *commerceServer) SetCustomer(ctx context.Context, r *pb.SetCustomerRequest) (*pb.CommerceCommandResult, error) {
 	c, err := setCustomerCommand(r)
 	return s.admin(ctx, c, err)

@@ -95,6 +95,18 @@ func TestServeDemoAndCLI(t *testing.T) {
 	require.NoError(t, err, out)
 	require.Contains(t, out, `"on_hand":"445"`)
 
+	out, err = cli(t, s, demoAdminToken, "retention", "set", "--archive-after", "never", "--dedup-window", "48h")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "never")
+	out, err = cli(t, s, demoAdminToken, "retention", "get")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "48h0m0s")
+	out, err = cli(t, s, demoAdminToken, "retention", "set", "--archive-after", "soon")
+	require.Error(t, err, out)
+	require.Contains(t, err.Error(), "--archive-after")
+	_, err = cli(t, s, demoWebToken, "retention", "get")
+	require.ErrorContains(t, err, "PermissionDenied")
+
 	out, err = cli(t, s, demoDeskToken, "trade", "new", "--account", demoDesk1, "--symbol", "ACME", "--clordid", "c1",
 		"--side", "sell", "--qty", "10", "--price", "10050", "--tif", "gtc")
 	require.NoError(t, err, out)
