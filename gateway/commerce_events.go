@@ -140,11 +140,14 @@ func (b *eventBox) fill(e *commerce.Event) {
 		pp.Why, pp.Exact, pp.DistanceKm = p.Why.String(), p.Exact, p.DistanceKm
 		out.Plan = pp
 	case commerce.EvLocation:
-		out.Location = locationToPB(&e.Location)
+		if e.Location != nil {
+			out.Location = locationToPB(e.Location)
+		}
 	case commerce.EvRules:
-		r := &e.Rules
-		out.Rules = &pb.HoldRules{MaxValue: int64(r.MaxValue), MaxQty: int64(r.MaxQty), CheckCredit: r.CheckCredit,
-			CheckPayment: r.CheckPayment, ReturnWindowNanos: r.ReturnWindow}
+		if r := e.Rules; r != nil {
+			out.Rules = &pb.HoldRules{MaxValue: int64(r.MaxValue), MaxQty: int64(r.MaxQty), CheckCredit: r.CheckCredit,
+				CheckPayment: r.CheckPayment, ReturnWindowNanos: r.ReturnWindow}
+		}
 	case commerce.EvRetention:
 		// The engine carries the rules in Date (ArchiveAfter) and Expires
 		// (DedupWindow); they are durations, not times.
