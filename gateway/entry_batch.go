@@ -10,6 +10,7 @@ import (
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -138,6 +139,40 @@ type entryBatch struct {
 	cmds     []engine.Command
 	next     int // of reqs: the first not yet sorted out
 	answered int // of placed
+	reply    replyBuf
+}
+
+// replyBuf is the storage of one place order's answer, reused for the next
+// once it is sent. The reply of a placement is its result and events (five
+// for one line), several kilobytes of protobuf structs: built afresh for
+// each answer they were the largest share of the server's allocation.
+//
+// Reuse is safe because Send marshals the message before it returns and
+// nothing keeps it: the gateway installs no stats handler or binary log
+// (which may read a sent message later).
+type replyBuf struct {
+	resp  pb.EntryResponse
+	wrap  pb.EntryResponse_Commerce
+	res   pb.CommerceCommandResult
+	boxes []eventBox
+	ptrs  []*pb.CommerceEvent
+}
+
+// commerce builds the answer to a placement from its result; it is valid
+// until the next call.
+func (rb *replyBuf) commerce(id uint64, res *sequencer.Result) *pb.EntryResponse {
+	n := len(res.Commerce)
+	if cap(rb.boxes) < n {
+		rb.boxes = make([]eventBox, n)
+		rb.ptrs = make([]*pb.CommerceEvent, n)
+	}
+	rb.boxes, rb.ptrs = rb.boxes[:n], rb.ptrs[:n]
+	clear(rb.boxes)
+	rb.res = pb.CommerceCommandResult{}
+	fillCommerceResult(&rb.res, res, rb.boxes, rb.ptrs)
+	rb.wrap = pb.EntryResponse_Commerce{Commerce: &rb.res}
+	rb.resp = pb.EntryResponse{RequestId: id, Result: &rb.wrap}
+	return &rb.resp
 }
 
 // run answers every request of b and returns how many it handed to
@@ -155,10 +190,10 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 			e.s.g.log.Error("panic in entry batch", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			internal := status.Error(codes.Internal, "internal error")
 			for _, q := range b.placed[b.answered:] {
-				e.answer(q, nil, internal)
+				e.answer(q, internal)
 			}
 			for _, q := range b.reqs[b.next:] {
-				e.answer(q, nil, internal)
+				e.answer(q, internal)
 			}
 		}
 		clear(b.reqs)
@@ -181,7 +216,7 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 		}
 		c, err := e.check(po.PlaceOrder)
 		if err != nil {
-			e.answer(q, nil, err)
+			e.answer(q, err)
 			continue
 		}
 		b.placed = append(b.placed, q)
@@ -195,11 +230,14 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 		err = seqErr(err)
 	}
 	for i, q := range b.placed {
-		if err != nil {
-			e.answer(q, nil, err)
-		} else {
-			res, rerr := commerceResult(results[i])
-			e.answer(q, res, rerr)
+		switch {
+		case err != nil:
+			e.answer(q, err)
+		case commerceRejected(results[i]) != nil:
+			e.answer(q, commerceRejected(results[i]))
+		default:
+			e.observe(q, nil)
+			e.send(b.reply.commerce(q.r.GetRequestId(), results[i]))
 		}
 		b.answered = i + 1
 	}
@@ -217,15 +255,14 @@ func (e *entryStream) check(r *pb.PlaceOrderRequest) (c commerce.Command, err er
 	return checkedPlaceOrder(e.ctx, r)
 }
 
-// answer sends a place order's response and records its metrics, its
-// latency counted from when the request was read.
-func (e *entryStream) answer(q queued, res *pb.CommerceCommandResult, err error) {
-	resp := &pb.EntryResponse{RequestId: q.r.GetRequestId()}
-	if err != nil {
-		resp.Error = entryError(err)
-	} else {
-		resp.Result = &pb.EntryResponse_Commerce{Commerce: res}
-	}
+// answer sends a place order's error and records its metrics.
+func (e *entryStream) answer(q queued, err error) {
+	e.observe(q, err)
+	e.send(&pb.EntryResponse{RequestId: q.r.GetRequestId(), Error: entryError(err)})
+}
+
+// observe records a place order's metrics, its latency counted from when
+// the request was read.
+func (e *entryStream) observe(q queued, err error) {
 	e.s.g.observe(e.ctx, placeOrderMethod, q.at, err)
-	e.send(resp)
 }
