@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -225,7 +226,7 @@ func TestRunServeShutsDownOnSignal(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- runServe(ctx, []string{"--data-dir", dir, "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "", "--fix-addr", "",
-			"--demo", "--log-level", "error"}, pw, io.Discard)
+			"--demo", "--log-level", "error", "--gc-percent", "300"}, pw, io.Discard)
 		_ = pw.Close()
 	}()
 	line := make([]byte, 200)
@@ -240,6 +241,7 @@ func TestRunServeShutsDownOnSignal(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+	require.Equal(t, 300, debug.SetGCPercent(100), "gc_percent was applied")
 	// The shutdown snapshot is there: a restart replays nothing.
 	cfg := testConfig(t, dir)
 	cfg.Demo = true
