@@ -351,11 +351,17 @@ func (s *Sequencer) SubmitBatch(ctx context.Context, cmds []engine.Command) ([]*
 		return nil, fmt.Errorf("sequencer: submit: not submitted: %w", err)
 	}
 	r := s.getRequest()
-	// The request owns a copy: a caller whose ctx ends while the request
-	// waits in the inbox gets "outcome unknown" and may reuse its slice,
-	// but the writer reads the commands later.
-	r.buf = append(r.buf[:0], cmds...)
-	r.multi = r.buf
+	// A caller whose ctx ends while the request waits in the inbox gets
+	// "outcome unknown" and may reuse its slice, but the writer reads the
+	// commands later: the request takes a copy (commands are hundreds of
+	// bytes each). A ctx that cannot end (Done is nil) cannot abandon the
+	// request, so its slice is only read before SubmitBatch returns.
+	if ctx.Done() == nil {
+		r.multi = cmds
+	} else {
+		r.buf = append(r.buf[:0], cmds...)
+		r.multi = r.buf
+	}
 	if err := s.enqueue(r); err != nil {
 		s.putRequest(r)
 		return nil, err
