@@ -232,9 +232,12 @@ func (e *Engine) execID() ExecID {
 
 func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
 
-// maxReserve caps Reserve: a hint must not allocate without bound (a day
-// index slot is 8 bytes; 1<<24 entries take 128 MiB of slots at most).
-const maxReserve = 1 << 24
+// maxReserve caps Reserve. The hint counts every command (ticks, commerce,
+// commands before an end of day), not client order ids, and a reserved
+// table is kept for the life of the process: 1<<20 entries take 2<<20
+// slots of 8 bytes (16 MiB); a longer replay grows the table incrementally
+// past that.
+const maxReserve = 1 << 20
 
 // Reserve is a hint that about n more commands follow (a replay knows how
 // many): the day's client order id index is sized for them at once rather

@@ -23,6 +23,14 @@ func TestKeyArena(t *testing.T) {
 		require.Equal(t, want[i], a.get(k))
 	}
 	require.Equal(t, "", a.get(a.put("")))
+	// Filling a chunk to the byte never yields an offset past its end,
+	// even for an empty key.
+	var b keyArena
+	for range keyArenaChunk / MaxIDLen {
+		b.put(strings.Repeat("x", MaxIDLen))
+	}
+	require.Equal(t, "", b.get(b.put("")))
+	require.Equal(t, "y", b.get(b.put("y")))
 	a.reset()
 	require.Len(t, a.chunks, 1, "reset keeps one chunk for reuse")
 	k := arenaPut(&a, []byte("again"))

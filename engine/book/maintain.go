@@ -48,7 +48,7 @@ func (e *Engine) cancelReject(c *Command, o *order, d *doneOrder, reason Reason)
 	case o != nil:
 		ev.Order = o.state()
 	case d != nil:
-		ev.Order = e.doneState(d)
+		ev.Order = e.doneStateNoKey(d) // the request's ids replace the order's below
 	default:
 		ev.Order = OrderState{ID: c.OrderID, Account: c.Account, Status: StatusRejected}
 	}

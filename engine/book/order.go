@@ -122,9 +122,17 @@ type doneOrder struct {
 
 // doneState returns a finished order's state.
 func (e *Engine) doneState(d *doneOrder) OrderState {
+	st := e.doneStateNoKey(d)
+	st.ClOrdID = e.done.keys.get(d.key)
+	return st
+}
+
+// doneStateNoKey is doneState without the client order id, which would be
+// copied out of the key arena (an allocation) for a caller that replaces it.
+func (e *Engine) doneStateNoKey(d *doneOrder) OrderState {
 	return OrderState{
 		ID: d.id, Account: e.acctList[d.acct].spec.ID, Symbol: e.instList[d.inst].spec.Symbol,
-		ClOrdID: e.done.keys.get(d.key), Side: d.side, Type: d.typ, TIF: d.tif, Price: d.price, Qty: d.qty,
+		Side: d.side, Type: d.typ, TIF: d.tif, Price: d.price, Qty: d.qty,
 		CumQty: d.cum, CumNotional: d.cumNotional, Status: d.status,
 	}
 }
@@ -206,7 +214,8 @@ func (a *keyArena) put(s string) arenaKey { return arenaPut(a, s) }
 // arenaPut appends s (a string or bytes, at most 255 bytes) to the arena.
 func arenaPut[S ~string | ~[]byte](a *keyArena, s S) arenaKey {
 	n := len(a.chunks)
-	if n == 0 || len(a.chunks[n-1])+len(s) > keyArenaChunk {
+	// >=: an offset must stay below keyArenaChunk, even for an empty string.
+	if n == 0 || len(a.chunks[n-1])+len(s) >= keyArenaChunk {
 		a.chunks = append(a.chunks, make([]byte, 0, keyArenaChunk))
 		n++
 	}
