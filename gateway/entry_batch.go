@@ -11,6 +11,7 @@ import (
 	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/ordercore/oms/sequencer"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -148,8 +149,10 @@ type entryBatch struct {
 // each answer they were the largest share of the server's allocation.
 //
 // Reuse is safe because Send marshals the message before it returns and
-// nothing keeps it: the gateway installs no stats handler or binary log
-// (which may read a sent message later).
+// nothing keeps it: the gateway installs no stats handler (binary logging
+// copies the encoded bytes). gRPC's request tracing (grpc.EnableTracing)
+// does keep sent messages, to format them when /debug/requests is read:
+// with it on, every reply gets storage of its own.
 type replyBuf struct {
 	resp  pb.EntryResponse
 	wrap  pb.EntryResponse_Commerce
@@ -161,6 +164,9 @@ type replyBuf struct {
 // commerce builds the answer to a placement from its result; it is valid
 // until the next call.
 func (rb *replyBuf) commerce(id uint64, res *sequencer.Result) *pb.EntryResponse {
+	if grpc.EnableTracing {
+		rb = new(replyBuf)
+	}
 	n := len(res.Commerce)
 	if cap(rb.boxes) < n {
 		rb.boxes = make([]eventBox, n)

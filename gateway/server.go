@@ -103,7 +103,8 @@ const (
 // recovery, draining and authentication, in that order) and the transport
 // settings it is tuned for (see streamWorkers). Do not add a stats handler
 // that keeps the messages it is shown: entry streams reuse a reply's
-// storage once Send has returned (see replyBuf).
+// storage once Send has returned (see replyBuf; with grpc.EnableTracing
+// they do not).
 func (g *Gateway) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(g.unaryInterceptor),
