@@ -24,6 +24,10 @@ var ErrFailed = errors.New("journal: failed")
 // ErrReadOnly is returned by writes to a journal opened read-only.
 var ErrReadOnly = errors.New("journal: read-only")
 
+// ErrUndecodable is returned by Append for a command replay could not
+// decode (an unknown kind): it is a caller's bug, and nothing is written.
+var ErrUndecodable = errors.New("journal: command cannot be replayed")
+
 // Options configure a Journal. The zero value is valid: the OS file system,
 // the default logger, keep every command and two snapshots.
 type Options struct {
@@ -267,7 +271,7 @@ func (j *Journal) Append(cmds []engine.Command) error {
 		}
 		// Never store what replay would refuse.
 		if err := cmds[i].CheckKind(); err != nil {
-			return fmt.Errorf("journal: append seq %d: %w", cmds[i].Seq, err)
+			return fmt.Errorf("%w: append seq %d: %w", ErrUndecodable, cmds[i].Seq, err)
 		}
 	}
 	b := j.db.NewBatch()

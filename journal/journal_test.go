@@ -143,6 +143,7 @@ func TestAppendRefusesUndecodable(t *testing.T) {
 	journaltest.Stamp(cmds, 1, 0)
 	good := cmds[1]
 	cmds[1] = engine.Command{Seq: 2}
+	require.ErrorIs(t, j.Append(cmds), ErrUndecodable)
 	require.ErrorContains(t, j.Append(cmds), "append seq 2: kind 0")
 	cmds[1] = good
 	cmds[1].Kind, cmds[1].Trade.Kind = engine.KindTrade, 200

@@ -13,7 +13,7 @@ import (
 func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runVerbs(ctx, "retention", []verb{
 		{"get", "", "the commerce retention rules in force (admin)", retentionGet},
-		{"set", "--archive-after D|never --dedup-window D", "change them (admin); 0 means the default", retentionSet},
+		{"set", "[--archive-after D|never] [--dedup-window D]", "change them (admin); 0 means the default, a flag left out keeps its rule", retentionSet},
 	}, args, stdout, stderr)
 }
 
@@ -35,6 +35,11 @@ func retentionSet(fs *flag.FlagSet) func(context.Context, *client) error {
 	fs.StringVar(&archive, "archive-after", "0", `how long a closed order stays in memory (a Go duration such as 168h; "never"; 0 is the default, 7 days)`)
 	fs.DurationVar(&dedup, "dedup-window", 0, "how long an archived order's idempotency key is kept (0 is the default, 30 days)")
 	return func(ctx context.Context, c *client) error {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["archive-after"] && !set["dedup-window"] {
+			return fmt.Errorf("retention set: give --archive-after, --dedup-window or both")
+		}
 		after := time.Duration(-1)
 		if archive != "never" {
 			d, err := time.ParseDuration(archive)
@@ -45,8 +50,19 @@ func retentionSet(fs *flag.FlagSet) func(context.Context, *client) error {
 		}
 		cctx, cancel := c.call(ctx)
 		defer cancel()
-		res, err := pb.NewCommerceServiceClient(c.conn).SetRetention(cctx, &pb.SetRetentionRequest{
-			Retention: &pb.Retention{ArchiveAfterNanos: int64(after), DedupWindowNanos: int64(dedup)}})
+		cc := pb.NewCommerceServiceClient(c.conn)
+		// A flag left out keeps the rule in force.
+		r, err := cc.GetRetention(cctx, &pb.GetRetentionRequest{})
+		if err != nil {
+			return callErr(err)
+		}
+		if set["archive-after"] {
+			r.ArchiveAfterNanos = int64(after)
+		}
+		if set["dedup-window"] {
+			r.DedupWindowNanos = int64(dedup)
+		}
+		res, err := cc.SetRetention(cctx, &pb.SetRetentionRequest{Retention: r})
 		if err != nil {
 			return callErr(err)
 		}
@@ -62,6 +78,8 @@ func retentionSet(fs *flag.FlagSet) func(context.Context, *client) error {
 	}
 }
 
+// showRetention prints the rules; seq is the command that set them (none
+// for a query).
 func (c *client) showRetention(r *pb.Retention, seq uint64) error {
 	show := func(ns int64, def string) string {
 		switch {
@@ -73,6 +91,10 @@ func (c *client) showRetention(r *pb.Retention, seq uint64) error {
 		return time.Duration(ns).String()
 	}
 	return c.show(r, []string{"SEQ", "ARCHIVE_AFTER", "DEDUP_WINDOW"}, func() [][]string {
-		return [][]string{{utoa(seq), show(r.GetArchiveAfterNanos(), "168h0m0s"), show(r.GetDedupWindowNanos(), "720h0m0s")}}
+		s := "-"
+		if seq != 0 {
+			s = utoa(seq)
+		}
+		return [][]string{{s, show(r.GetArchiveAfterNanos(), "168h0m0s"), show(r.GetDedupWindowNanos(), "720h0m0s")}}
 	})
 }

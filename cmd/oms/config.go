@@ -85,8 +85,9 @@ type Config struct {
 	// and the results streams can resume from) is scanned at every
 	// collection, so collecting a quarter as often costs a quarter of the
 	// CPU and of the latency spikes, for a heap up to five times the live
-	// data. It overrides GOGC.
-	GCPercent int `json:"gc_percent"`
+	// data. Set, it overrides GOGC; unset (nil), GOGC applies if it is in
+	// the environment, else 400.
+	GCPercent *int `json:"gc_percent,omitempty"`
 	// ArchiveAfter is how long a closed commerce order stays in memory
 	// after its return window (see engine/commerce retention); 0 is the
 	// engine's default (7 days), a negative value never archives. Unset
@@ -129,7 +130,7 @@ func defaultConfig() Config {
 		DataDir: "./data", GRPCAddr: "127.0.0.1:50051", FIXAddr: "127.0.0.1:9878", MetricsAddr: "127.0.0.1:9090",
 		LogLevel: "info", LogFormat: "text", InboxSize: 8192, MaxBatch: 2048, RingSize: 65536, StreamBuffer: 4096,
 		SnapshotInterval: Duration(5 * time.Minute), ShutdownTimeout: Duration(30 * time.Second),
-		RetainCommands: 0, KeepSnapshots: 2, GCPercent: 400,
+		RetainCommands: 0, KeepSnapshots: 2,
 	}
 }
 
@@ -153,6 +154,18 @@ func integer(f func(c *Config) *int) func(*Config, string) error {
 			return fmt.Errorf("want an integer, got %q", v)
 		}
 		*f(c) = n
+		return nil
+	}
+}
+
+// intPtr sets an optional integer key: set at all, it is non-nil.
+func intPtr(f func(c *Config) **int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var n int
+		if err := integer(func(*Config) *int { return &n })(c, v); err != nil {
+			return err
+		}
+		*f(c) = &n
 		return nil
 	}
 }
@@ -214,7 +227,7 @@ func configKeys() []configKey {
 		{name: "dedup_window", usage: "how long an archived order's channel order id stays idempotent (0: 30 days)", set: durationPtr(func(c *Config) **Duration { return &c.DedupWindow })},
 		{name: "retain_commands", usage: "journaled commands kept below each snapshot (0 keeps all, for audit and replay)", set: integer(func(c *Config) *int { return &c.RetainCommands })},
 		{name: "keep_snapshots", usage: "newest snapshots kept (at least 1)", set: integer(func(c *Config) *int { return &c.KeepSnapshots })},
-		{name: "gc_percent", usage: "garbage collector target, as GOGC (25 to 10000; overrides GOGC)", set: integer(func(c *Config) *int { return &c.GCPercent })},
+		{name: "gc_percent", usage: "garbage collector target, as GOGC (25 to 10000; overrides GOGC; default GOGC, else 400)", set: intPtr(func(c *Config) **int { return &c.GCPercent })},
 	}
 }
 
@@ -336,13 +349,13 @@ func (c *Config) validate() error {
 		v   int
 		min int
 	}{{"inbox_size", c.InboxSize, 1}, {"max_batch", c.MaxBatch, 1}, {"ring_size", c.RingSize, 1}, {"stream_buffer", c.StreamBuffer, 1},
-		{"retain_commands", c.RetainCommands, 0}, {"keep_snapshots", c.KeepSnapshots, 1}, {"gc_percent", c.GCPercent, 25}} {
+		{"retain_commands", c.RetainCommands, 0}, {"keep_snapshots", c.KeepSnapshots, 1}} {
 		if n.v < n.min {
 			bad(n.key, "want at least %d, got %d", n.min, n.v)
 		}
 	}
-	if c.GCPercent > 10000 {
-		bad("gc_percent", "want at most 10000, got %d", c.GCPercent)
+	if p := c.GCPercent; p != nil && (*p < 25 || *p > 10000) {
+		bad("gc_percent", "want 25 to 10000, got %d", *p)
 	}
 	if c.SnapshotInterval < 0 {
 		bad("snapshot_interval", "must not be negative")

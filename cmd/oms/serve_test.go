@@ -102,6 +102,13 @@ func TestServeDemoAndCLI(t *testing.T) {
 	out, err = cli(t, s, demoAdminToken, "retention", "get")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "48h0m0s")
+	// A flag left out keeps its rule: archiving stays off.
+	out, err = cli(t, s, demoAdminToken, "retention", "set", "--dedup-window", "72h")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "never")
+	require.Contains(t, out, "72h0m0s")
+	_, err = cli(t, s, demoAdminToken, "retention", "set")
+	require.ErrorContains(t, err, "give --archive-after")
 	out, err = cli(t, s, demoAdminToken, "retention", "set", "--archive-after", "soon")
 	require.Error(t, err, out)
 	require.Contains(t, err.Error(), "--archive-after")
@@ -219,6 +226,8 @@ func writeSelfSigned(t *testing.T, dir string) (certPath, keyPath string) {
 // TestRunServeShutsDownOnSignal runs `oms serve` as main does and stops it
 // the way SIGTERM does (main's signal context is cancelled).
 func TestRunServeShutsDownOnSignal(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	debug.SetGCPercent(before)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -241,7 +250,7 @@ func TestRunServeShutsDownOnSignal(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	require.Equal(t, 300, debug.SetGCPercent(100), "gc_percent was applied")
+	require.Equal(t, 300, debug.SetGCPercent(before), "gc_percent was applied")
 	// The shutdown snapshot is there: a restart replays nothing.
 	cfg := testConfig(t, dir)
 	cfg.Demo = true
@@ -391,4 +400,24 @@ func TestServeRetention(t *testing.T) {
 	out, err := cli(t, s, demoWebToken, "order", "get", "--channel", "web", "--channel-order-id", "R-1")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "R-1", "the state after the pruned commands is intact")
+}
+
+func TestApplyGCPercent(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	env := func(gogc string) func(string) string {
+		return func(k string) string {
+			if k == "GOGC" {
+				return gogc
+			}
+			return ""
+		}
+	}
+	v := 250
+	applyGCPercent(&v, env("50"))
+	require.Equal(t, 250, debug.SetGCPercent(100), "the key beats GOGC")
+	applyGCPercent(nil, env(""))
+	require.Equal(t, defaultGCPercent, debug.SetGCPercent(100), "neither: the default")
+	applyGCPercent(nil, env("50"))
+	require.Equal(t, 100, debug.SetGCPercent(100), "GOGC set: the runtime's value is left alone")
 }
