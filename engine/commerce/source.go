@@ -123,6 +123,12 @@ type sourcer struct {
 	assigns []assignment
 	back    []Qty // per line: backordered units
 	score   PlanScore
+	// one says sourceOne made the plan: the general path's scratch (trip,
+	// avail, masks) is from an earlier order.
+	one bool
+	// general turns the fast paths off (tests compare them with the
+	// general path).
+	general bool
 }
 
 func growQty(s []Qty, n int) []Qty {
@@ -195,6 +201,10 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 		s.slot = make([]int32, len(e.locs)+16)
 	}
 	s.back = growQty(s.back, nl)
+	s.one = !s.general && nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && e.sourceOne(shipTo)
+	if s.one {
+		return
+	}
 	s.compWhy = s.compWhy[:0]
 	for range nl {
 		s.compWhy = append(s.compWhy, WhyOnly)
@@ -279,6 +289,90 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 			s.trip = append(s.trip, triple{cand: c, line: int32(l), ci: int32(i), atp: a})
 		}
 	}
+}
+
+// sourceOne is the plan of a one-line shipping order, without
+// reservation, when one location can fill all the line's fillable units:
+// the general path's answer (see oneCovers and planSingleLine), found in one
+// pass over the SKU's locations. It reports false, leaving no trace, when
+// the line needs a split, for the general path to solve.
+//
+// The fillable units are min(qty, total ATP). If some location holds the
+// whole qty, the plan is the best of those in (cost, priority, id) order
+// and the runner-up is the next; if none does, one location covers the
+// fill only when it is the only candidate. Only covering locations need a
+// cost, so the others' distances are not computed.
+func (e *Engine) sourceOne(shipTo Coord) bool {
+	s := &e.src
+	r := &s.req[0]
+	s.cands = s.cands[:0]
+	s.inPlan = s.inPlan[:0]
+	var best, second candidate
+	bestCI := int32(-1)
+	haveSecond := false
+	var n int32
+	var only hotCell
+	onlyCI := -1
+	for i, cl := range e.skus[r.sku].hot {
+		if cl.atp <= 0 {
+			continue
+		}
+		d := &e.locs[cl.loc].def
+		if !d.shipEligible() || !e.capacityLeft(cl.loc) {
+			continue
+		}
+		n++
+		if cl.atp < r.qty {
+			only, onlyCI = cl, i
+			continue
+		}
+		km := distanceKm(d.At, shipTo)
+		c := candidate{loc: cl.loc, id: d.ID, km: km, prio: int64(d.Priority),
+			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
+		switch {
+		case bestCI < 0:
+			best, bestCI = c, int32(i)
+		case c.less(&best):
+			best, second, haveSecond, bestCI = c, best, true, int32(i)
+		case !haveSecond || c.less(&second):
+			second, haveSecond = c, true
+		}
+	}
+	need := r.qty
+	why := WhyOnly
+	switch {
+	case bestCI >= 0:
+		if haveSecond {
+			why = whyOf(&best, &second)
+		} else if n > 1 {
+			why = WhyShipments
+		}
+	case n == 0:
+		need = 0
+	case n == 1:
+		// The only candidate holds less than the line: it fills what it
+		// has, the rest is backordered.
+		d := &e.locs[only.loc].def
+		km := distanceKm(d.At, shipTo)
+		best = candidate{loc: only.loc, id: d.ID, km: km, prio: int64(d.Priority),
+			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
+		bestCI, need = int32(onlyCI), only.atp
+	default:
+		return false
+	}
+	s.assigns = s.assigns[:0]
+	s.back[0] = r.qty - need
+	s.exact = true
+	if need == 0 {
+		s.score = PlanScore{Exact: true}
+		return true
+	}
+	// applyPlan reads the plan's locations from cands and inPlan.
+	s.cands = append(s.cands, best)
+	s.inPlan = append(s.inPlan, true)
+	s.assigns = append(s.assigns, assignment{line: 0, loc: best.loc, ci: bestCI, qty: need, km: best.km, why: why})
+	s.score = PlanScore{Shipments: 1, Cost: best.cost, Priority: best.prio, Candidates: n, Exact: true}
+	return true
 }
 
 // oneCovers reports whether one location can fill a one-line order's
