@@ -243,6 +243,7 @@ func (e *Engine) placeOrder(c *Command) {
 		return
 	}
 	e.source(pickup, c.ShipTo, c.ShipComplete)
+	e.warmCells()
 	oi := e.newOrder(c, pickup, value, units)
 	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)

@@ -108,6 +108,8 @@ type sourcer struct {
 	cc       []int32  // the current component's distinct candidates
 	shadow   []Why    // per candidate: what its best twin lost on
 	ccMask   []uint64 // the lines each kept twin serves
+	ucnt     []int32  // per line: usable candidates in the current search state
+	uqty     []Qty    // per line: their units
 	lmask    []uint64 // per candidate: the lines it serves (orders of up to 64 lines)
 	smask    []uint64 // per candidate: the lines it covers alone
 	maxTouch int
@@ -126,6 +128,9 @@ type sourcer struct {
 	// one says sourceOne made the plan: the general path's scratch (trip,
 	// avail, masks) is from an earlier order.
 	one bool
+	// warm is a sink for loads issued early so that the cache misses of
+	// several lines overlap (see warmSKUs and warmCells); never read.
+	warm Qty
 	// general turns the fast paths off (tests compare them with the
 	// general path).
 	general bool
@@ -261,6 +266,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 // gather collects the candidate locations and their ATP per line.
 func (e *Engine) gather(pickup int32, shipTo Coord) {
 	s := &e.src
+	e.warmSKUs()
 	for l := range s.req {
 		r := &s.req[l]
 		if r.resLoc >= 0 {
@@ -373,6 +379,38 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	s.assigns = append(s.assigns, assignment{line: 0, loc: best.loc, ci: bestCI, qty: need, km: best.km, why: why})
 	s.score = PlanScore{Shipments: 1, Cost: best.cost, Priority: best.prio, Candidates: n, Exact: true}
 	return true
+}
+
+// warmSKUs loads a word of each line's SKU record and of both ends of its
+// location array before gather reads them. The SKUs of an order are
+// scattered over a large network, so each is a chain of two cache misses;
+// issued from one short loop, with no branch on what they load, the lines'
+// misses overlap instead of following one another.
+func (e *Engine) warmSKUs() {
+	s := &e.src
+	var w Qty
+	for i := range s.req {
+		h := e.skus[s.req[i].sku].hot
+		if n := len(h); n > 0 {
+			w += h[0].atp + h[n-1].atp
+		}
+	}
+	s.warm += w
+}
+
+// warmCells loads a word of each cell the plan allocates at, before
+// applyPlan updates them: as in warmSKUs, so that their misses overlap
+// each other and the order's bookkeeping instead of following one another.
+func (e *Engine) warmCells() {
+	s := &e.src
+	var w Qty
+	for i := range s.assigns {
+		a := &s.assigns[i]
+		if a.ci >= 0 {
+			w += e.skus[s.req[a.line].sku].cells[a.ci].onHand
+		}
+	}
+	s.warm += w
 }
 
 // oneCovers reports whether one location can fill a one-line order's
