@@ -115,8 +115,14 @@ func resetOrders(e *Engine) {
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1
 	}
+	for i := range e.boQueues {
+		q := &e.boQueues[i]
+		q.ship = q.ship[:0]
+		for j := range q.stores {
+			q.stores[j].q = q.stores[j].q[:0]
+		}
+	}
 	for s := range e.skus {
-		e.skus[s].backorders = e.skus[s].backorders[:0]
 		for c := range e.skus[s].cells {
 			e.skus[s].cells[c].allocated = 0
 			e.cellChanged(int32(s), c)

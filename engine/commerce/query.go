@@ -282,7 +282,7 @@ func (e *Engine) BackorderQueue(sku SKU) []BackorderView {
 		return nil
 	}
 	var v []BackorderView
-	for _, b := range e.skus[si].backorders {
+	for _, b := range e.backorderList(si, nil) {
 		v = append(v, BackorderView{Order: OrderID(b.order + 1), Line: at(&e.lines, b.line).num,
 			Qty: at(&e.lines, b.line).backordered, Priority: b.priority, At: b.at})
 	}
