@@ -262,6 +262,10 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 	}
 	s.cc = s.cc[:0]
 	s.ccMask = s.ccMask[:0]
+	s.lineTwin = growI32(s.lineTwin, len(s.req))
+	for _, l := range s.comp {
+		s.lineTwin[l] = -1
+	}
 	var comp uint64
 	masked := len(s.req) <= 64
 	if masked {
@@ -291,21 +295,31 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 		if !saturating {
 			continue
 		}
-		// cc and ccMask hold the kept saturating candidates and their lines.
+		// The kept saturating candidates: those serving one line in
+		// lineTwin (most candidates serve one line of an order), the others
+		// in cc with their lines in ccMask.
 		twin := -1
-		for j, m := range s.ccMask {
-			if m == mask {
-				twin = int(s.cc[j])
-				break
+		if masked && touch == 1 {
+			l := bits.TrailingZeros64(mask)
+			if twin = int(s.lineTwin[l]); twin < 0 {
+				s.lineTwin[l] = int32(c)
+			}
+		} else {
+			for j, m := range s.ccMask {
+				if m == mask {
+					twin = int(s.cc[j])
+					break
+				}
+			}
+			if twin < 0 {
+				s.cc = append(s.cc, int32(c))
+				s.ccMask = append(s.ccMask, mask)
 			}
 		}
 		if twin >= 0 {
 			s.excl[c] = true
 			s.shadow[twin] = max(s.shadow[twin], whyOf(&s.cands[twin], &s.cands[c]))
-			continue
 		}
-		s.cc = append(s.cc, int32(c))
-		s.ccMask = append(s.ccMask, mask)
 	}
 	return compCands, maxTouch
 }

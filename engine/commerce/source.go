@@ -89,6 +89,7 @@ type sourcer struct {
 	cands    []candidate
 	sorted   []candidate // sortCands' spare buffer
 	keys     []sortKey   // sortCands' keys
+	packed   []uint64    // sortPacked's keys
 	slot     []int32     // per location index: candidate index + 1; cleared after each run
 	trip     []triple
 	perm     []int32
@@ -108,6 +109,7 @@ type sourcer struct {
 	cc       []int32  // the current component's distinct candidates
 	shadow   []Why    // per candidate: what its best twin lost on
 	ccMask   []uint64 // the lines each kept twin serves
+	lineTwin []int32  // per line: the kept twin serving only that line, or -1
 	ucnt     []int32  // per line: usable candidates in the current search state
 	uqty     []Qty    // per line: their units
 	lmask    []uint64 // per candidate: the lines it serves (orders of up to 64 lines)
@@ -440,6 +442,9 @@ func (e *Engine) sortCands() {
 	s := &e.src
 	n := len(s.cands)
 	s.perm = growI32(s.perm, n)
+	if !s.general && e.sortPacked() {
+		return
+	}
 	keys := s.keys[:0]
 	for i := range s.cands {
 		keys = append(keys, sortKey{cost: s.cands[i].cost, rank: s.cands[i].rank, i: int32(i)})
@@ -459,6 +464,57 @@ func (e *Engine) sortCands() {
 	}
 	s.cands, s.sorted = s.sorted, s.cands
 	s.keys = keys[:0]
+}
+
+// Packed sort keys: (cost, priority, id, index) in one uint64, in that
+// order from the top bits, when every field fits its width.
+const (
+	packIdxBits  = 8
+	packIDBits   = 24
+	packPrioBits = 8
+	packCostBits = 64 - packPrioBits - packIDBits - packIdxBits
+)
+
+// sortPacked is sortCands for the usual network, where every candidate's
+// cost, priority and id are small: each key packs into one integer whose
+// order is (cost, priority, id) order (ids are unique, so the index in the
+// low bits never decides), and a sort of integers beats an insertion sort
+// of two-field keys. It reports false, doing nothing, when some field does
+// not fit.
+func (e *Engine) sortPacked() bool {
+	s := &e.src
+	n := len(s.cands)
+	if n > 1<<packIdxBits {
+		return false
+	}
+	keys := s.packed[:0]
+	for i := range s.cands {
+		c := &s.cands[i]
+		if uint64(c.cost) >= 1<<packCostBits || uint64(c.prio) >= 1<<packPrioBits || uint64(c.id) >= 1<<packIDBits {
+			s.packed = keys[:0]
+			return false
+		}
+		keys = append(keys, uint64(c.cost)<<(64-packCostBits)|uint64(c.prio)<<(packIDBits+packIdxBits)|
+			uint64(c.id)<<packIdxBits|uint64(i))
+	}
+	// n is small: an insertion sort.
+	for i := 1; i < len(keys); i++ {
+		v := keys[i]
+		j := i
+		for ; j > 0 && v < keys[j-1]; j-- {
+			keys[j] = keys[j-1]
+		}
+		keys[j] = v
+	}
+	s.sorted = s.sorted[:0]
+	for newI, k := range keys {
+		i := k & (1<<packIdxBits - 1)
+		s.perm[i] = int32(newI)
+		s.sorted = append(s.sorted, s.cands[i])
+	}
+	s.cands, s.sorted = s.sorted, s.cands
+	s.packed = keys[:0]
+	return true
 }
 
 // planComplete picks the single cheapest location that can ship every line

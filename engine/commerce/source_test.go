@@ -324,3 +324,33 @@ func TestFastPathsMatchGeneral(t *testing.T) {
 		require.Equal(t, digest(slow), digest(fast), "seed %d", seed)
 	}
 }
+
+// TestSortPackedMatchesInsertion sorts random candidate sets, with many
+// ties in cost and priority and some fields too wide to pack, both ways.
+func TestSortPackedMatchesInsertion(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 2000 {
+		var cands []candidate
+		ids := r.Perm(300)
+		for i := range 1 + r.IntN(60) {
+			id := LocationID(1 + ids[i])
+			if trial%10 == 0 && i == 0 {
+				id = 1<<packIDBits + LocationID(r.IntN(100)) // too wide: the fallback
+			}
+			prio := int64(r.IntN(3))
+			cands = append(cands, candidate{loc: int32(i), id: id, cost: Money(r.IntN(5) * 100), prio: prio,
+				rank: prio<<32 | int64(id)})
+		}
+		sortBoth := func(general bool) ([]candidate, []int32) {
+			e := New()
+			e.src.general = general
+			e.src.cands = slices.Clone(cands)
+			e.sortCands()
+			return slices.Clone(e.src.cands), slices.Clone(e.src.perm)
+		}
+		wantC, wantP := sortBoth(true)
+		gotC, gotP := sortBoth(false)
+		require.Equal(t, wantC, gotC, "trial %d", trial)
+		require.Equal(t, wantP, gotP, "trial %d", trial)
+	}
+}
