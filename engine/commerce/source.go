@@ -334,6 +334,9 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 			only, onlyCI = cl, i
 			continue
 		}
+		if haveSecond && d.CostPerShipment+d.CostPerKm*Money(kmAtLeast(int64(d.At.Lat)-int64(shipTo.Lat))) > second.cost {
+			continue // costs more than the runner-up: neither best nor runner-up
+		}
 		km := distanceKm(d.At, shipTo)
 		c := candidate{loc: cl.loc, id: d.ID, km: km, prio: int64(d.Priority),
 			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
