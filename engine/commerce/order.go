@@ -172,11 +172,34 @@ func (e *Engine) validatePlace(c *Command) (pickup int32, value Money, units Qty
 	return pickup, value, units, true
 }
 
+// resolveSKUs looks the SKUs of a PlaceOrder's lines up (into
+// e.src.skuOf, -1 for unknown) and starts loading their records, before
+// the idempotency and customer lookups: an order's SKUs, customer and key
+// are scattered over large tables, and their cache misses overlap when
+// the loads are issued together rather than each after the last is used.
+// It changes no state: validatePlace rejects what it must.
+func (e *Engine) resolveSKUs(c *Command) {
+	s := &e.src
+	s.skuOf = s.skuOf[:0]
+	var w Qty
+	for i := range min(len(c.Lines), MaxLines) {
+		sku, ok := e.skuByName[c.Lines[i].SKU]
+		if !ok {
+			sku = -1
+		} else if h := e.skus[sku].hot; len(h) > 0 {
+			w += h[0].atp + h[len(h)-1].atp
+		}
+		s.skuOf = append(s.skuOf, sku)
+	}
+	s.warm += w
+}
+
 // validateLine checks line i of a PlaceOrder. resLoc carries the location
 // of the order's reservations, for the ship-complete check.
 func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (lineReq, Reason, string) {
 	in := &c.Lines[i]
-	sku, known := e.skuByName[in.SKU]
+	sku := e.src.skuOf[i]
+	known := sku >= 0
 	switch {
 	case !known:
 		return lineReq{}, ReasonUnknownSKU, "lines.sku"
@@ -230,6 +253,14 @@ func (e *Engine) placeOrder(c *Command) {
 		e.reject(c.Kind, ReasonMissingChannelOrderID, "channel_order_id", 0)
 		return
 	}
+	e.resolveSKUs(c)
+	// The customer is looked up now, not when the order is linked (an
+	// unknown one is created only once the order is accepted): its misses
+	// overlap those of the SKU records and the key lookup.
+	cust, known := e.custByKey[c.Customer]
+	if !known {
+		cust = -1
+	}
 	if oi, dup := e.idem[c.Channel][c.ChannelOrderID]; dup {
 		if oi < 0 {
 			e.replayTombstone(-oi - 1)
@@ -244,7 +275,7 @@ func (e *Engine) placeOrder(c *Command) {
 	}
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	e.warmCells()
-	oi := e.newOrder(c, pickup, value, units)
+	oi := e.newOrder(c, pickup, value, units, cust)
 	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)
 	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, o.channelOrderID, o.customer
@@ -267,7 +298,8 @@ func (e *Engine) placeOrder(c *Command) {
 }
 
 // newOrder stores the order and its lines and links it into the indexes.
-func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int32 {
+// cust is the customer's index, or -1 if it is not known yet.
+func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty, cust int32) int32 {
 	oi := int32(e.orders.len())
 	line0 := int32(e.lines.len())
 	e.orders.push(order{id: OrderID(oi + 1), channel: c.Channel, channelOrderID: c.ChannelOrderID,
@@ -281,7 +313,7 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
 	}
 	e.idem[c.Channel][c.ChannelOrderID] = oi
-	e.linkOrder(oi)
+	e.linkOrder(oi, cust)
 	return oi
 }
 
@@ -294,12 +326,16 @@ type orderLink struct {
 	prevChan, nextChan int32
 }
 
-// linkOrder appends the order to its customer's and channel's lists.
+// linkOrder appends the order to its customer's and channel's lists. cust
+// is the customer's index if the caller has it, else -1.
 // REQUIRES: oi is the highest live order index (placement and restore go
 // in id order).
-func (e *Engine) linkOrder(oi int32) {
+func (e *Engine) linkOrder(oi, cust int32) {
 	o := at(&e.orders, oi)
-	o.cust = e.customerIndex(o.customer)
+	if cust < 0 {
+		cust = e.customerIndex(o.customer)
+	}
+	o.cust = cust
 	cu := &e.custs[o.cust]
 	ch := o.channel
 	e.links.place(oi, orderLink{prevCust: cu.tail, nextCust: -1, prevChan: e.chanTail[ch], nextChan: -1})

@@ -182,7 +182,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	}
 	e.orders.place(oi, o)
 	e.idem[o.channel][o.channelOrderID] = oi
-	e.linkOrder(oi)
+	e.linkOrder(oi, -1)
 	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
 		return false
 	}

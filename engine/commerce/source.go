@@ -86,6 +86,7 @@ type planRec struct {
 // that steady-state placement allocates nothing.
 type sourcer struct {
 	req      []lineReq
+	skuOf    []int32 // per line of the command: its SKU's index, or -1 (resolveSKUs)
 	cands    []candidate
 	sorted   []candidate // sortCands' spare buffer
 	keys     []sortKey   // sortCands' keys
