@@ -43,6 +43,28 @@ type Command struct {
 	Commerce commerce.Command
 }
 
+// CheckKind reports a command that could be encoded but not decoded (an
+// unknown kind, or an unknown trade or commerce command kind, which both
+// domains' String methods name "cmd?"): journaling one would make the
+// journal unreplayable.
+func (c *Command) CheckKind() error {
+	switch c.Kind {
+	case KindTick:
+		return nil
+	case KindTrade:
+		if c.Trade.Kind.String() == "cmd?" {
+			return fmt.Errorf("trade command kind %d is unknown", c.Trade.Kind)
+		}
+		return nil
+	case KindCommerce:
+		if c.Commerce.Kind.String() == "cmd?" {
+			return fmt.Errorf("commerce command kind %d is unknown", c.Commerce.Kind)
+		}
+		return nil
+	}
+	return fmt.Errorf("kind %d: want trade, commerce or tick", c.Kind)
+}
+
 // codecVersion is the version of the command payload encoding. The journal
 // frames each payload with its own record version and checksum.
 const codecVersion = 1

@@ -47,6 +47,11 @@ func (e *Engine) Book() *book.Engine { return e.book }
 // the engine.
 func (e *Engine) Commerce() *commerce.Engine { return e.commerce }
 
+// Reserve is a hint that about n more commands follow, as in a replay:
+// the engine sizes what it can for them at once. It changes no state that
+// Digest, Snapshot or any query can see.
+func (e *Engine) Reserve(n int) { e.book.Reserve(n) }
+
 // LastSeq returns the sequence number of the last applied command.
 func (e *Engine) LastSeq() uint64 { return e.lastSeq }
 

@@ -106,7 +106,9 @@ func (g *Gateway) handle(res *sequencer.Result) {
 		case book.EvMassCanceled:
 			g.massCanceled(ev, b)
 		case book.EvInstrument:
-			g.insts.put(ev.Instrument)
+			if ev.Instrument != nil {
+				g.insts.put(*ev.Instrument)
+			}
 		}
 	}
 	g.router.settle(b.settled)

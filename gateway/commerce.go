@@ -30,17 +30,33 @@ func (g *Gateway) runCommerce(ctx context.Context, c commerce.Command) (*pb.Comm
 // allocations whatever its events: the result, a slab of event boxes and
 // the slice of pointers into it.
 func commerceResult(res *sequencer.Result) (*pb.CommerceCommandResult, error) {
+	if err := commerceRejected(res); err != nil {
+		return nil, err
+	}
+	out := &pb.CommerceCommandResult{}
+	n := len(res.Commerce)
+	fillCommerceResult(out, res, make([]eventBox, n), make([]*pb.CommerceEvent, n))
+	return out, nil
+}
+
+// commerceRejected returns the error of a rejected command's result.
+func commerceRejected(res *sequencer.Result) error {
 	for i := range res.Commerce {
 		if e := &res.Commerce[i]; e.Kind == commerce.EvRejected {
-			return nil, commerceReject(e, res.Seq)
+			return commerceReject(e, res.Seq)
 		}
 	}
-	out := &pb.CommerceCommandResult{Seq: res.Seq, TimeUnixNano: res.Time}
+	return nil
+}
+
+// fillCommerceResult sets out (zero) from an accepted command's result,
+// using boxes and ptrs (zero, one per event) for the events.
+func fillCommerceResult(out *pb.CommerceCommandResult, res *sequencer.Result, boxes []eventBox, ptrs []*pb.CommerceEvent) {
+	out.Seq, out.TimeUnixNano = res.Seq, res.Time
 	if len(res.Commerce) == 0 {
-		return out, nil
+		return
 	}
-	boxes := make([]eventBox, len(res.Commerce))
-	out.Events = make([]*pb.CommerceEvent, len(res.Commerce))
+	out.Events = ptrs
 	for i := range res.Commerce {
 		e := &res.Commerce[i]
 		switch e.Kind {
@@ -58,7 +74,6 @@ func commerceResult(res *sequencer.Result) (*pb.CommerceCommandResult, error) {
 		boxes[i].fill(e)
 		out.Events[i] = &boxes[i].ev
 	}
-	return out, nil
 }
 
 // admin runs a command that needs an administrator token.
@@ -218,6 +233,12 @@ func (s *commerceServer) SetLocation(ctx context.Context, r *pb.SetLocationReque
 
 func (s *commerceServer) SetHoldRules(ctx context.Context, r *pb.SetHoldRulesRequest) (*pb.CommerceCommandResult, error) {
 	c, err := setRulesCommand(r)
+	return s.admin(ctx, c, err)
+}
+
+// SetRetention changes how long closed orders stay in memory (admin).
+func (s *commerceServer) SetRetention(ctx context.Context, r *pb.SetRetentionRequest) (*pb.CommerceCommandResult, error) {
+	c, err := setRetentionCommand(r)
 	return s.admin(ctx, c, err)
 }
 

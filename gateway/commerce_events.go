@@ -72,6 +72,8 @@ func commerceField(e *commerce.Event) string {
 		f = "reason"
 	case "date":
 		f = "date_unix_nano"
+	case "retention.archive_after", "retention.dedup_window":
+		f += "_nanos"
 	}
 	if rest, ok := strings.CutPrefix(f, "lines."); ok && e.Line > 0 {
 		f = fmt.Sprintf("lines[%d].%s", e.Line-1, rest)
@@ -138,11 +140,19 @@ func (b *eventBox) fill(e *commerce.Event) {
 		pp.Why, pp.Exact, pp.DistanceKm = p.Why.String(), p.Exact, p.DistanceKm
 		out.Plan = pp
 	case commerce.EvLocation:
-		out.Location = locationToPB(&e.Location)
+		if e.Location != nil {
+			out.Location = locationToPB(e.Location)
+		}
 	case commerce.EvRules:
-		r := &e.Rules
-		out.Rules = &pb.HoldRules{MaxValue: int64(r.MaxValue), MaxQty: int64(r.MaxQty), CheckCredit: r.CheckCredit,
-			CheckPayment: r.CheckPayment, ReturnWindowNanos: r.ReturnWindow}
+		if r := e.Rules; r != nil {
+			out.Rules = &pb.HoldRules{MaxValue: int64(r.MaxValue), MaxQty: int64(r.MaxQty), CheckCredit: r.CheckCredit,
+				CheckPayment: r.CheckPayment, ReturnWindowNanos: r.ReturnWindow}
+		}
+	case commerce.EvRetention:
+		// The engine carries the rules in Date (ArchiveAfter) and Expires
+		// (DedupWindow); they are durations, not times.
+		out.Retention = &pb.Retention{ArchiveAfterNanos: e.Date, DedupWindowNanos: e.Expires}
+		out.DateUnixNano, out.ExpiresUnixNano = 0, 0
 	case commerce.EvHoldReleased, commerce.EvCancelled:
 		if e.Reason != commerce.ReasonNone {
 			out.Reason = e.Reason.String()

@@ -8,6 +8,7 @@ import (
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -19,6 +20,17 @@ const (
 )
 
 var errOrderNotFound = status.Error(codes.NotFound, "order not found")
+
+// errOrderArchived is NotFound with the reason order_archived: the order
+// existed, closed, and left memory under the retention rules.
+var errOrderArchived = func() error {
+	st, err := status.New(codes.NotFound, "order archived (closed, and past the retention period)").
+		WithDetails(&errdetails.ErrorInfo{Reason: commerce.ReasonOrderArchived.String(), Domain: domainCommerce})
+	if err != nil {
+		return status.Error(codes.NotFound, "order archived")
+	}
+	return st.Err()
+}()
 
 // lookupOrderChannel returns the channel of an order.
 func (g *Gateway) lookupOrderChannel(ctx context.Context, id commerce.OrderID) (commerce.Channel, bool) {
@@ -69,7 +81,7 @@ func (s *commerceServer) GetOrder(ctx context.Context, r *pb.GetOrderRequest) (*
 		return nil, err
 	}
 	var view commerce.OrderView
-	var ok bool
+	var ok, archived bool
 	if err := s.g.query(ctx, func(e *engine.Engine) {
 		id := commerce.OrderID(r.GetOrderId())
 		if id == 0 {
@@ -78,10 +90,18 @@ func (s *commerceServer) GetOrder(ctx context.Context, r *pb.GetOrderRequest) (*
 			}
 		}
 		view, ok = e.Commerce().Order(id)
+		archived = !ok && e.Commerce().Archived(id)
 	}); err != nil {
 		return nil, err
 	}
-	if !ok || !principal(ctx).CanChannel(view.Channel) {
+	p := principal(ctx)
+	// An archived order's channel is no longer known, so only an
+	// administrator, or a channel asking by its own channel order id, learns
+	// that an id was archived rather than never issued.
+	if archived && (p.Admin || (r.GetOrderId() == 0 && p.CanChannel(commerce.Channel(r.GetChannel())))) {
+		return nil, errOrderArchived
+	}
+	if !ok || !p.CanChannel(view.Channel) {
 		return nil, errOrderNotFound
 	}
 	return orderViewToPB(&view), nil
@@ -311,6 +331,19 @@ func (s *commerceServer) GetCounters(ctx context.Context, _ *pb.GetCountersReque
 }
 
 // ListLocations lists every location, by id.
+// GetRetention returns the retention rules in force (admin); zero fields
+// mean the defaults, as in SetRetention.
+func (s *commerceServer) GetRetention(ctx context.Context, _ *pb.GetRetentionRequest) (*pb.Retention, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var r commerce.Retention
+	if err := s.g.query(ctx, func(e *engine.Engine) { r = e.Commerce().Retention() }); err != nil {
+		return nil, err
+	}
+	return &pb.Retention{ArchiveAfterNanos: r.ArchiveAfter, DedupWindowNanos: r.DedupWindow}, nil
+}
+
 func (s *commerceServer) ListLocations(ctx context.Context, _ *pb.ListLocationsRequest) (*pb.ListLocationsResponse, error) {
 	if err := channelOrAdmin(ctx); err != nil {
 		return nil, err

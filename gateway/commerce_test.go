@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/ordercore/oms/engine"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -220,4 +223,61 @@ func TestCommerceMalformed(t *testing.T) {
 	require.ElementsMatch(t, []string{"location_id", "qty", "ttl_nanos"}, fieldsOf(st))
 	st = requireCode(t, errOf(cc.GetAvailability(web, &pb.GetAvailabilityRequest{})), codes.InvalidArgument)
 	require.Equal(t, []string{"skus"}, fieldsOf(st))
+}
+
+func TestCommerceRetentionAdmin(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+
+	// Administrators only; malformed requests name the field.
+	_, err := cc.SetRetention(web, &pb.SetRetentionRequest{Retention: &pb.Retention{ArchiveAfterNanos: 1}})
+	requireCode(t, err, codes.PermissionDenied)
+	_, err = cc.GetRetention(web, &pb.GetRetentionRequest{})
+	requireCode(t, err, codes.PermissionDenied)
+	st := requireCode(t, errOf(cc.SetRetention(admin, &pb.SetRetentionRequest{})), codes.InvalidArgument)
+	require.Equal(t, []string{"retention"}, fieldsOf(st))
+	st = requireCode(t, errOf(cc.SetRetention(admin, &pb.SetRetentionRequest{Retention: &pb.Retention{DedupWindowNanos: -1}})),
+		codes.InvalidArgument)
+	require.Equal(t, []string{"retention.dedup_window_nanos"}, fieldsOf(st))
+	got, err := cc.GetRetention(admin, &pb.GetRetentionRequest{})
+	require.NoError(t, err)
+	require.Zero(t, got.GetArchiveAfterNanos(), "nothing was changed: the defaults")
+
+	// Archive closed orders at once; keep their keys for an hour.
+	const hour = int64(time.Hour)
+	res, err := cc.SetRetention(admin, &pb.SetRetentionRequest{Retention: &pb.Retention{ArchiveAfterNanos: 1, DedupWindowNanos: hour}})
+	require.NoError(t, err)
+	require.Len(t, res.GetEvents(), 1)
+	require.Equal(t, "retention", res.GetEvents()[0].GetKind())
+	require.Equal(t, int64(1), res.GetEvents()[0].GetRetention().GetArchiveAfterNanos())
+	require.Zero(t, res.GetEvents()[0].GetDateUnixNano(), "a duration is not reported as a date")
+	got, err = cc.GetRetention(admin, &pb.GetRetentionRequest{})
+	require.NoError(t, err)
+	require.Equal(t, hour, got.GetDedupWindowNanos())
+
+	placed, err := cc.PlaceOrder(web, webOrder("gone", line("A", 1)))
+	require.NoError(t, err)
+	_, err = cc.CancelOrder(web, &pb.CancelCommerceOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	_, err = ts.seq.Submit(context.Background(), engine.Command{Kind: engine.KindTick}) // archiving runs on ticks
+	require.NoError(t, err)
+	// A channel asking by order id cannot tell an archived order from
+	// another channel's (the archived order's channel is gone); by its own
+	// channel order id, or as an administrator, it learns it was archived.
+	st = requireCode(t, errOf(cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})), codes.NotFound)
+	require.Equal(t, "order not found", st.Message())
+	st = requireCode(t, errOf(cc.GetOrder(web, &pb.GetOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: "gone"})),
+		codes.NotFound)
+	require.Equal(t, "order_archived", reasonOf(t, st))
+	st = requireCode(t, errOf(cc.GetOrder(admin, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})), codes.NotFound)
+	require.Equal(t, "order_archived", reasonOf(t, st))
+	// Commands naming it are refused with the same reason.
+	st = requireCode(t, errOf(cc.CancelOrder(admin, &pb.CancelCommerceOrderRequest{OrderId: placed.GetOrderId()})), codes.NotFound)
+	require.Equal(t, "order_archived", reasonOf(t, st))
+	// Within the dedup window a re-submit still returns the first order.
+	again, err := cc.PlaceOrder(web, webOrder("gone", line("A", 1)))
+	require.NoError(t, err)
+	require.Equal(t, placed.GetOrderId(), again.GetOrderId())
 }

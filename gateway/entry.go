@@ -93,9 +93,9 @@ func (e *entryStream) sendErr() error {
 	return e.err
 }
 
-// handle runs one request; a panic becomes INTERNAL, as in a unary call.
-func (s *entryServer) handle(ctx context.Context, r *pb.EntryRequest) (resp *pb.EntryResponse) {
-	start := time.Now()
+// handle runs one request read at start; a panic becomes INTERNAL, as in
+// a unary call.
+func (s *entryServer) handle(ctx context.Context, r *pb.EntryRequest, start time.Time) (resp *pb.EntryResponse) {
 	const entry = "/oms.v1.OrderEntryService/Entry"
 	method := entry // constants below: no concatenation per request
 	var err error

@@ -10,6 +10,7 @@ import (
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -42,7 +43,7 @@ type entryStream struct {
 	quit  chan struct{} // closed by stop
 
 	mu       sync.Mutex
-	pending  []*pb.EntryRequest
+	pending  []queued
 	idle     int // batchers waiting for a wake token
 	batchers int
 	stopped  bool
@@ -57,15 +58,23 @@ func newEntryStream(s *entryServer, ss pb.OrderEntryService_EntryServer) *entryS
 		wake: make(chan struct{}, entryBatchers), quit: make(chan struct{})}
 }
 
+// queued is a request read from the stream, with when it was read: its
+// latency metric counts the time it waited for a batcher.
+type queued struct {
+	r  *pb.EntryRequest
+	at time.Time
+}
+
 // enqueue queues r for a batcher; it reports false once the stream is
 // stopping (r is then not answered).
 func (e *entryStream) enqueue(r *pb.EntryRequest) bool {
+	at := time.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopped {
 		return false
 	}
-	e.pending = append(e.pending, r)
+	e.pending = append(e.pending, queued{r, at})
 	switch {
 	case e.idle > 0:
 		e.idle--
@@ -115,8 +124,9 @@ func (e *entryStream) batcher() {
 			e.pending = e.pending[:0:0] // let the backing array go
 		}
 		e.mu.Unlock()
-		e.run(&b)
-		for range n {
+		// Requests handed to their own goroutines free their slots
+		// themselves.
+		for range n - e.run(&b) {
 			<-e.slots
 		}
 	}
@@ -124,25 +134,66 @@ func (e *entryStream) batcher() {
 
 // entryBatch is a batcher's reusable state for one batch.
 type entryBatch struct {
-	reqs     []*pb.EntryRequest
-	placed   []*pb.EntryRequest // the place orders among reqs, in cmds order
+	reqs     []queued
+	placed   []queued // the place orders among reqs, in cmds order
 	cmds     []engine.Command
+	next     int // of reqs: the first not yet sorted out
 	answered int // of placed
+	reply    replyBuf
 }
 
-// run answers every request of b: place orders through one SubmitBatch,
-// anything else (or everything while draining) one at a time as its unary
-// call would. A panic (each request's translation and handling recovers
-// its own) answers the submitted place orders not yet answered with
-// INTERNAL, as in a unary call.
-func (e *entryStream) run(b *entryBatch) {
-	start := time.Now()
-	b.placed, b.cmds, b.answered = b.placed[:0], b.cmds[:0], 0
+// replyBuf is the storage of one place order's answer, reused for the next
+// once it is sent. The reply of a placement is its result and events (five
+// for one line), several kilobytes of protobuf structs: built afresh for
+// each answer they were the largest share of the server's allocation.
+//
+// Reuse is safe because Send marshals the message before it returns and
+// nothing keeps it: the gateway installs no stats handler or binary log
+// (which may read a sent message later).
+type replyBuf struct {
+	resp  pb.EntryResponse
+	wrap  pb.EntryResponse_Commerce
+	res   pb.CommerceCommandResult
+	boxes []eventBox
+	ptrs  []*pb.CommerceEvent
+}
+
+// commerce builds the answer to a placement from its result; it is valid
+// until the next call.
+func (rb *replyBuf) commerce(id uint64, res *sequencer.Result) *pb.EntryResponse {
+	n := len(res.Commerce)
+	if cap(rb.boxes) < n {
+		rb.boxes = make([]eventBox, n)
+		rb.ptrs = make([]*pb.CommerceEvent, n)
+	}
+	rb.boxes, rb.ptrs = rb.boxes[:n], rb.ptrs[:n]
+	clear(rb.boxes)
+	rb.res = pb.CommerceCommandResult{}
+	fillCommerceResult(&rb.res, res, rb.boxes, rb.ptrs)
+	rb.wrap = pb.EntryResponse_Commerce{Commerce: &rb.res}
+	rb.resp = pb.EntryResponse{RequestId: id, Result: &rb.wrap}
+	return &rb.resp
+}
+
+// run answers every request of b and returns how many it handed to
+// goroutines of their own (which free their slots when answered). Place
+// orders go to the sequencer through one SubmitBatch; anything else (or
+// everything while draining) runs on its own goroutine as its unary call
+// would, so that cancels and trading orders on one stream share journal
+// writes rather than wait for one each. A panic (each request's
+// translation and handling recovers its own) answers with INTERNAL every
+// request of the batch not yet answered or handed off, as in a unary call.
+func (e *entryStream) run(b *entryBatch) (async int) {
+	b.placed, b.cmds, b.next, b.answered = b.placed[:0], b.cmds[:0], 0, 0
 	defer func() {
 		if p := recover(); p != nil {
 			e.s.g.log.Error("panic in entry batch", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			for _, r := range b.placed[b.answered:] {
-				e.answer(r, nil, status.Error(codes.Internal, "internal error"), start)
+			internal := status.Error(codes.Internal, "internal error")
+			for _, q := range b.placed[b.answered:] {
+				e.answer(q, internal)
+			}
+			for _, q := range b.reqs[b.next:] {
+				e.answer(q, internal)
 			}
 		}
 		clear(b.reqs)
@@ -150,36 +201,47 @@ func (e *entryStream) run(b *entryBatch) {
 		clear(b.cmds)
 	}()
 	draining := e.s.g.draining.Load()
-	for _, r := range b.reqs {
-		po, ok := r.GetCommand().(*pb.EntryRequest_PlaceOrder)
+	for ; b.next < len(b.reqs); b.next++ {
+		q := b.reqs[b.next]
+		po, ok := q.r.GetCommand().(*pb.EntryRequest_PlaceOrder)
 		if !ok || draining {
-			e.send(e.s.handle(e.ctx, r))
+			async++
+			e.wg.Add(1) // the batcher's own count keeps the group above zero
+			go func() {
+				defer e.wg.Done()
+				e.send(e.s.handle(e.ctx, q.r, q.at))
+				<-e.slots
+			}()
 			continue
 		}
 		c, err := e.check(po.PlaceOrder)
 		if err != nil {
-			e.answer(r, nil, err, start)
+			e.answer(q, err)
 			continue
 		}
-		b.placed = append(b.placed, r)
+		b.placed = append(b.placed, q)
 		b.cmds = append(b.cmds, engine.Command{Kind: engine.KindCommerce, Commerce: c})
 	}
 	if len(b.cmds) == 0 {
-		return
+		return async
 	}
 	results, err := e.s.g.seq.SubmitBatch(e.ctx, b.cmds)
 	if err != nil {
 		err = seqErr(err)
 	}
-	for i, r := range b.placed {
-		if err != nil {
-			e.answer(r, nil, err, start)
-		} else {
-			res, rerr := commerceResult(results[i])
-			e.answer(r, res, rerr, start)
+	for i, q := range b.placed {
+		switch {
+		case err != nil:
+			e.answer(q, err)
+		case commerceRejected(results[i]) != nil:
+			e.answer(q, commerceRejected(results[i]))
+		default:
+			e.observe(q, nil)
+			e.send(b.reply.commerce(q.r.GetRequestId(), results[i]))
 		}
 		b.answered = i + 1
 	}
+	return async
 }
 
 // check translates a place order; a panic becomes INTERNAL.
@@ -193,14 +255,14 @@ func (e *entryStream) check(r *pb.PlaceOrderRequest) (c commerce.Command, err er
 	return checkedPlaceOrder(e.ctx, r)
 }
 
-// answer sends a place order's response and records its metrics.
-func (e *entryStream) answer(r *pb.EntryRequest, res *pb.CommerceCommandResult, err error, start time.Time) {
-	resp := &pb.EntryResponse{RequestId: r.GetRequestId()}
-	if err != nil {
-		resp.Error = entryError(err)
-	} else {
-		resp.Result = &pb.EntryResponse_Commerce{Commerce: res}
-	}
-	e.s.g.observe(e.ctx, placeOrderMethod, start, err)
-	e.send(resp)
+// answer sends a place order's error and records its metrics.
+func (e *entryStream) answer(q queued, err error) {
+	e.observe(q, err)
+	e.send(&pb.EntryResponse{RequestId: q.r.GetRequestId(), Error: entryError(err)})
+}
+
+// observe records a place order's metrics, its latency counted from when
+// the request was read.
+func (e *entryStream) observe(q queued, err error) {
+	e.s.g.observe(e.ctx, placeOrderMethod, q.at, err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ordercore/oms/sequencer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestOrderEntryStream(t *testing.T) {
@@ -130,4 +131,53 @@ func TestOrderEntryOverloadIsResourceExhausted(t *testing.T) {
 		require.Equal(t, 8*50, n, "every request answered")
 	}
 	require.True(t, seen, "8 streams of 50 orders against an inbox of 1 never overloaded")
+}
+
+// TestOrderEntryRepliesMatchResults: an entry stream builds its placement
+// replies in reused storage; each must equal, field for field, the reply
+// built afresh from the same sequencer result (orders of 1 and 2 lines, so
+// that replies of different sizes follow one another).
+func TestOrderEntryRepliesMatchResults(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	from := ts.nextSeq()
+	st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, webTok))
+	require.NoError(t, err)
+	const n = 120
+	go func() {
+		for i := range n {
+			lines := []*pb.OrderLineInput{line("A", 1)}
+			if i%3 == 1 {
+				lines = append(lines, line("B", 1))
+			}
+			_ = st.Send(&pb.EntryRequest{RequestId: uint64(i), Command: &pb.EntryRequest_PlaceOrder{
+				PlaceOrder: webOrder(fmt.Sprintf("r-%d", i), lines...)}})
+		}
+		_ = st.CloseSend()
+	}()
+	bySeq := map[uint64]*pb.CommerceCommandResult{}
+	for {
+		r, err := st.Recv()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		require.Nil(t, r.GetError())
+		bySeq[r.GetCommerce().GetSeq()] = r.GetCommerce()
+	}
+	require.Len(t, bySeq, n)
+	sub, err := ts.seq.Subscribe(from, 1)
+	require.NoError(t, err)
+	defer sub.Close()
+	sizes := map[int]bool{}
+	for range n {
+		res := <-sub.C
+		want, err := commerceResult(res)
+		require.NoError(t, err)
+		got := bySeq[res.Seq]
+		require.NotNil(t, got, "seq %d answered", res.Seq)
+		require.True(t, proto.Equal(want, got), "seq %d:\nwant %v\ngot  %v", res.Seq, want, got)
+		sizes[len(got.GetEvents())] = true
+	}
+	require.GreaterOrEqual(t, len(sizes), 2, "replies of different sizes")
 }

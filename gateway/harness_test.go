@@ -134,3 +134,13 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func ctxIncoming(token string) context.Context {
 	return metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+token))
 }
+
+// nextSeq is the seq the next command will get. A test that subscribes and
+// then submits passes it as from_seq: a live-only ("from now") stream
+// opens on the server asynchronously and could miss what follows.
+func (ts *testServer) nextSeq() uint64 {
+	ts.t.Helper()
+	var last uint64
+	require.NoError(ts.t, ts.seq.Query(context.Background(), func(e *engine.Engine) { last = e.LastSeq() }))
+	return last + 1
+}

@@ -8,16 +8,67 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// TestCommerceReasonCodes pins the status codes of the retention reasons
-// and a representative of each group.
+// TestCommerceReasonCodes pins the status code of every commerce reason:
+// a reason added to the engine without a decision here fails the test
+// rather than falling through to FailedPrecondition unnoticed.
 func TestCommerceReasonCodes(t *testing.T) {
-	for r, want := range map[commerce.Reason]codes.Code{
-		commerce.ReasonOrderArchived:     codes.NotFound,
-		commerce.ReasonUnknownOrder:      codes.NotFound,
-		commerce.ReasonInvalidRetention:  codes.InvalidArgument,
-		commerce.ReasonInvalidQty:        codes.InvalidArgument,
-		commerce.ReasonInsufficientStock: codes.FailedPrecondition,
-	} {
-		require.Equal(t, want, commerceReasonCode(r), "reason %v", r)
+	want := map[string]codes.Code{
+		"unknown_sku":               codes.NotFound,
+		"unknown_location":          codes.NotFound,
+		"unknown_order":             codes.NotFound,
+		"invalid_qty":               codes.InvalidArgument,
+		"ship_exceeds_allocated":    codes.FailedPrecondition,
+		"return_exceeds_shipped":    codes.FailedPrecondition,
+		"cancel_shipped":            codes.FailedPrecondition,
+		"stale_version":             codes.FailedPrecondition,
+		"reservation_expired":       codes.FailedPrecondition,
+		"unknown_reservation":       codes.NotFound,
+		"reservation_used":          codes.FailedPrecondition,
+		"reservation_mismatch":      codes.FailedPrecondition,
+		"invalid_command":           codes.InvalidArgument,
+		"invalid_location":          codes.InvalidArgument,
+		"invalid_coordinates":       codes.InvalidArgument,
+		"invalid_channel":           codes.InvalidArgument,
+		"missing_channel_order_id":  codes.InvalidArgument,
+		"missing_customer":          codes.InvalidArgument,
+		"no_lines":                  codes.InvalidArgument,
+		"too_many_lines":            codes.InvalidArgument,
+		"invalid_price":             codes.InvalidArgument,
+		"currency_mismatch":         codes.InvalidArgument,
+		"invalid_payment":           codes.InvalidArgument,
+		"not_pickup_store":          codes.FailedPrecondition,
+		"invalid_ttl":               codes.InvalidArgument,
+		"invalid_date":              codes.InvalidArgument,
+		"invalid_adjust_reason":     codes.InvalidArgument,
+		"below_committed":           codes.FailedPrecondition,
+		"on_hold":                   codes.FailedPrecondition,
+		"nothing_to_release":        codes.FailedPrecondition,
+		"unknown_line":              codes.NotFound,
+		"duplicate_line":            codes.InvalidArgument,
+		"not_released":              codes.FailedPrecondition,
+		"unknown_shipment":          codes.NotFound,
+		"already_delivered":         codes.FailedPrecondition,
+		"not_on_hold":               codes.FailedPrecondition,
+		"unknown_return":            codes.NotFound,
+		"return_window_closed":      codes.FailedPrecondition,
+		"return_exceeds_authorised": codes.FailedPrecondition,
+		"invalid_condition":         codes.InvalidArgument,
+		"order_closed":              codes.FailedPrecondition,
+		"missing_tracking":          codes.InvalidArgument,
+		"invalid_rules":             codes.InvalidArgument,
+		"ship_complete_conflict":    codes.FailedPrecondition,
+		"overflow":                  codes.InvalidArgument,
+		"insufficient_stock":        codes.FailedPrecondition,
+		"stock_shortage":            codes.FailedPrecondition,
+		"order_archived":            codes.NotFound,
+		"invalid_retention":         codes.InvalidArgument,
 	}
+	seen := 0
+	for r := commerce.Reason(1); r.String() != "reason?"; r++ {
+		code, ok := want[r.String()]
+		require.True(t, ok, "reason %s (%d) has no expected status code here: decide one", r, r)
+		require.Equal(t, code, commerceReasonCode(r), "reason %s", r)
+		seen++
+	}
+	require.Equal(t, len(want), seen, "every expectation names an existing reason")
 }

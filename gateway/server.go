@@ -101,7 +101,9 @@ const (
 
 // ServerOptions returns the interceptors the gateway needs (metrics, panic
 // recovery, draining and authentication, in that order) and the transport
-// settings it is tuned for (see streamWorkers).
+// settings it is tuned for (see streamWorkers). Do not add a stats handler
+// that keeps the messages it is shown: entry streams reuse a reply's
+// storage once Send has returned (see replyBuf).
 func (g *Gateway) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(g.unaryInterceptor),

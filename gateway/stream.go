@@ -266,8 +266,10 @@ func marketDataToPB(e *book.Event) *pb.TradeEvent {
 		out.TradeId = e.TradeID
 		out.Side = pb.Side(e.Order.Side) // the aggressor's side
 	case book.EvInstrument:
-		out.Symbol = e.Instrument.Symbol
-		out.Instrument = instrumentToPB(&e.Instrument)
+		if e.Instrument != nil {
+			out.Symbol = e.Instrument.Symbol
+			out.Instrument = instrumentToPB(e.Instrument)
+		}
 	}
 	return out
 }
@@ -285,10 +287,8 @@ func (s *streamServer) SubscribeMarketData(r *pb.SubscribeMarketDataRequest, ss 
 			e := &res.Trade[i]
 			var sym string
 			switch e.Kind {
-			case book.EvTrade, book.EvLevel:
+			case book.EvTrade, book.EvLevel, book.EvInstrument:
 				sym = e.Order.Symbol
-			case book.EvInstrument:
-				sym = e.Instrument.Symbol
 			default:
 				continue
 			}

@@ -38,7 +38,7 @@ func TestMarketDataResumeAfterReconnect(t *testing.T) {
 	tc, desk := ts.trading(), ctxAs(t, deskTok)
 
 	ctx, cancel := context.WithCancel(ctxAs(t, deskTok))
-	st, err := ts.streams().SubscribeMarketData(ctx, &pb.SubscribeMarketDataRequest{Symbol: "XYZ"})
+	st, err := ts.streams().SubscribeMarketData(ctx, &pb.SubscribeMarketDataRequest{Symbol: "XYZ", FromSeq: ts.nextSeq()})
 	require.NoError(t, err)
 	_, err = tc.NewOrder(desk, limit("A", "s1", pb.Side_SIDE_SELL, 10_100, 5))
 	require.NoError(t, err)
@@ -72,11 +72,12 @@ func TestOrderAndInventoryStreams(t *testing.T) {
 	setupCommerce(t, ts)
 	web := ctxAs(t, webTok)
 
-	orders, err := ts.streams().SubscribeOrders(web, &pb.SubscribeOrdersRequest{Channel: pb.Channel_CHANNEL_WEB})
+	from := ts.nextSeq()
+	orders, err := ts.streams().SubscribeOrders(web, &pb.SubscribeOrdersRequest{Channel: pb.Channel_CHANNEL_WEB, FromSeq: from})
 	require.NoError(t, err)
-	inv, err := ts.streams().SubscribeInventory(web, &pb.SubscribeInventoryRequest{Skus: []string{"A"}})
+	inv, err := ts.streams().SubscribeInventory(web, &pb.SubscribeInventoryRequest{Skus: []string{"A"}, FromSeq: from})
 	require.NoError(t, err)
-	trades, err := ts.streams().SubscribeOrders(ctxAs(t, otherTok), &pb.SubscribeOrdersRequest{Account: "C"})
+	trades, err := ts.streams().SubscribeOrders(ctxAs(t, otherTok), &pb.SubscribeOrdersRequest{Account: "C", FromSeq: from})
 	require.NoError(t, err)
 
 	// Another channel's order and another account's order are not seen.
@@ -135,7 +136,7 @@ func TestStreamTooOldAndDrain(t *testing.T) {
 	_, err = recvErr(ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{FromSeq: 99}))
 	requireCode(t, err, codes.InvalidArgument)
 
-	st, err := ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{})
+	st, err := ts.streams().SubscribeMarketData(ctxAs(t, deskTok), &pb.SubscribeMarketDataRequest{FromSeq: ts.nextSeq()})
 	require.NoError(t, err)
 	// The stream is open once a first event arrives on it.
 	_, err = ts.trading().NewOrder(ctxAs(t, deskTok), limit("A", "s1", pb.Side_SIDE_SELL, 10_100, 5))

@@ -132,7 +132,7 @@ func tradeView(p *Principal, e *book.Event, makerSide bool) *pb.TradeEvent {
 	case book.EvLevel, book.EvInstrument, book.EvEndOfDay:
 		return tradeEventToPB(e)
 	case book.EvAccount:
-		if p.CanTrade(e.Acct.ID) {
+		if p.CanTrade(e.Order.Account) {
 			return tradeEventToPB(e)
 		}
 		return nil

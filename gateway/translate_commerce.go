@@ -310,6 +310,25 @@ func setRulesCommand(r *pb.SetHoldRulesRequest) (commerce.Command, error) {
 		ReturnWindow: ru.GetReturnWindowNanos()}}, v.err()
 }
 
+func setRetentionCommand(r *pb.SetRetentionRequest) (commerce.Command, error) {
+	var v violations
+	ru := r.GetRetention()
+	if ru == nil {
+		v.add("retention", "required")
+		return commerce.Command{}, v.err()
+	}
+	// Negative archive_after means never; the engine bounds both.
+	if ru.GetArchiveAfterNanos() > commerce.MaxRetention {
+		v.add("retention.archive_after_nanos", "at most 100 years")
+	}
+	checkNonNeg(&v, "retention.dedup_window_nanos", ru.GetDedupWindowNanos())
+	if ru.GetDedupWindowNanos() > commerce.MaxRetention {
+		v.add("retention.dedup_window_nanos", "at most 100 years")
+	}
+	return commerce.Command{Kind: commerce.CmdSetRetention, Retention: commerce.Retention{
+		ArchiveAfter: ru.GetArchiveAfterNanos(), DedupWindow: ru.GetDedupWindowNanos()}}, v.err()
+}
+
 func setCustomerCommand(r *pb.SetCustomerRequest) (commerce.Command, error) {
 	var v violations
 	checkID(&v, "customer", r.GetCustomer(), true)

@@ -57,6 +57,7 @@ func translators() []translator {
 		commerceT(func() *pb.AdjustStockRequest { return new(pb.AdjustStockRequest) }, adjustStockCommand),
 		commerceT(func() *pb.SetLocationRequest { return new(pb.SetLocationRequest) }, setLocationCommand),
 		commerceT(func() *pb.SetHoldRulesRequest { return new(pb.SetHoldRulesRequest) }, setRulesCommand),
+		commerceT(func() *pb.SetRetentionRequest { return new(pb.SetRetentionRequest) }, setRetentionCommand),
 	}
 }
 

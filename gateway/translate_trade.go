@@ -255,7 +255,7 @@ func orderToPB(o *book.OrderState) *pb.TradeOrder {
 }
 
 func instrumentToPB(in *book.Instrument) *pb.Instrument {
-	if in.Symbol == "" {
+	if in == nil || in.Symbol == "" {
 		return nil
 	}
 	return &pb.Instrument{Symbol: in.Symbol, PriceDecimals: uint32(in.PriceDecimals), TickSize: int64(in.TickSize),
@@ -264,7 +264,7 @@ func instrumentToPB(in *book.Instrument) *pb.Instrument {
 }
 
 func accountToPB(a *book.Account) *pb.Account {
-	if a.ID == "" {
+	if a == nil || a.ID == "" {
 		return nil
 	}
 	return &pb.Account{Id: a.ID, MaxOrderQty: int64(a.MaxOrderQty), MaxOrderNotional: int64(a.MaxOrderNotional),
@@ -275,7 +275,7 @@ func tradeEventToPB(e *book.Event) *pb.TradeEvent {
 	out := &pb.TradeEvent{Kind: e.Kind.String(), ExecId: uint64(e.ExecID), Order: orderToPB(&e.Order),
 		MakerExecId: uint64(e.MakerExecID), TradeId: e.TradeID, LastQty: int64(e.LastQty), LastPx: int64(e.LastPx),
 		Side: pb.Side(e.Side), Count: int64(e.Count), Replace: e.Replace,
-		Instrument: instrumentToPB(&e.Instrument), Account: accountToPB(&e.Acct)}
+		Instrument: instrumentToPB(e.Instrument), Account: accountToPB(e.Acct)}
 	if e.Kind == book.EvTrade {
 		out.Maker = orderToPB(&e.Maker)
 	}

@@ -250,7 +250,9 @@ func (j *Journal) Err() error {
 // cmds[0].Seq must be LastSeq()+1 and the rest consecutive. When Append
 // returns nil every command is durable. A write or sync error fails the
 // journal: this and every later Append return an error wrapping ErrFailed
-// and the cause. REQUIRES: one appender at a time.
+// and the cause. A command that replay could not decode (see
+// engine.Command.CheckKind) is refused, naming its seq, and nothing of the
+// batch is written. REQUIRES: one appender at a time.
 func (j *Journal) Append(cmds []engine.Command) error {
 	if err := j.writable(); err != nil {
 		return err
@@ -262,6 +264,10 @@ func (j *Journal) Append(cmds []engine.Command) error {
 	for i := range cmds {
 		if cmds[i].Seq != next+uint64(i) {
 			return fmt.Errorf("journal: append: command %d has seq %d, want %d", i, cmds[i].Seq, next+uint64(i))
+		}
+		// Never store what replay would refuse.
+		if err := cmds[i].CheckKind(); err != nil {
+			return fmt.Errorf("journal: append seq %d: %w", cmds[i].Seq, err)
 		}
 	}
 	b := j.db.NewBatch()

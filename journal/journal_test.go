@@ -133,6 +133,26 @@ func TestAppendChecksSeq(t *testing.T) {
 	require.Zero(t, j.LastSeq())
 }
 
+// TestAppendRefusesUndecodable: a command replay could not decode (a zero
+// command, an unknown domain command kind) is refused, naming its seq, and
+// nothing of its batch is stored: the journal stays replayable.
+func TestAppendRefusesUndecodable(t *testing.T) {
+	j := openT(t, vfs.NewMem(), Options{})
+	defer j.Close()
+	cmds := journaltest.NewGen(1).Batch(3)
+	journaltest.Stamp(cmds, 1, 0)
+	good := cmds[1]
+	cmds[1] = engine.Command{Seq: 2}
+	require.ErrorContains(t, j.Append(cmds), "append seq 2: kind 0")
+	cmds[1] = good
+	cmds[1].Kind, cmds[1].Trade.Kind = engine.KindTrade, 200
+	require.ErrorContains(t, j.Append(cmds), "append seq 2: trade command kind 200 is unknown")
+	require.Zero(t, j.LastSeq())
+	cmds[1] = good
+	require.NoError(t, j.Append(cmds), "a refused batch does not fail the journal")
+	require.NoError(t, j.Scan(0, 0, func(*engine.Command) error { return nil }))
+}
+
 func TestRecoverWithAndWithoutSnapshots(t *testing.T) {
 	fs := vfs.NewMem()
 	j := openT(t, fs, Options{})

@@ -123,7 +123,6 @@ func newResult(out *engine.Output) *Result {
 	r := &Result{Seq: out.Seq, Time: out.Time}
 	if len(out.Trade) > 0 {
 		r.Trade = append(r.Trade, out.Trade...)
-		copyRestricted(r.Trade)
 	}
 	if len(out.Commerce) > 0 {
 		r.Commerce = append(r.Commerce, out.Commerce...)

@@ -33,7 +33,9 @@ import (
 //     each command's scheduled send time, so a stalled sequencer is charged
 //     for the commands it delayed (no coordinated omission).
 //
-// OMS_BENCH_SECONDS sets the duration of each phase (default 3).
+// OMS_BENCH_SECONDS sets the duration of each phase (default 3);
+// OMS_BENCH_RATES=r1,r2,... runs only those offered rates, without the
+// peak phase.
 func TestAckLatencyReport(t *testing.T) {
 	if os.Getenv("OMS_BENCH_LATENCY") == "" {
 		t.Skip("load report: set OMS_BENCH_LATENCY=1 (make bench-durable)")
@@ -50,10 +52,23 @@ func TestAckLatencyReport(t *testing.T) {
 	fs := fsyncLatency(t, phase)
 	fmt.Fprintf(&report, "raw pebble synced 1-record commits: %s\n", pct(fs))
 
-	peak := peakThroughput(t, phase)
-	fmt.Fprintf(&report, "sequencer peak (closed loop, 1024 submitters): %.0f cmds/s\n", peak)
+	rates := []float64{1000, 5000, 20000}
+	if s := os.Getenv("OMS_BENCH_RATES"); s != "" {
+		// Fixed rates only, for a focused run (say, under a profiler).
+		rates = rates[:0]
+		for _, f := range strings.Split(s, ",") {
+			var r float64
+			_, err := fmt.Sscan(f, &r)
+			require.NoError(t, err, "OMS_BENCH_RATES: want comma-separated commands/s")
+			rates = append(rates, r)
+		}
+	} else {
+		peak := peakThroughput(t, phase)
+		fmt.Fprintf(&report, "sequencer peak (closed loop, 1024 submitters): %.0f cmds/s\n", peak)
+		rates = append(rates, peak/4, peak/2, peak*3/4)
+	}
 	fmt.Fprintf(&report, "%-12s %-12s %-10s %s\n", "offered/s", "achieved/s", "overloads", "ack latency (from scheduled send)")
-	for _, rate := range []float64{1000, 5000, 20000, peak / 4, peak / 2, peak * 3 / 4} {
+	for _, rate := range rates {
 		h, writes, sizes, achieved, over := openLoop(t, rate, phase)
 		fmt.Fprintf(&report, "%-12.0f %-12.0f %-10d %s\n", rate, achieved, over, pct(h))
 		fmt.Fprintf(&report, "%36s journal writes %s; batch p50=%d p99=%d max=%d\n", "", pct(writes),

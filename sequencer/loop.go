@@ -146,7 +146,6 @@ func (s *Sequencer) apply(b *batch) {
 		res.Seq, res.Time = s.out.Seq, s.out.Time
 		if t1 := len(s.out.Trade); t1 > t0 {
 			res.Trade = s.out.Trade[t0:t1:t1]
-			copyRestricted(res.Trade)
 		}
 		if c1 := len(s.out.Commerce); c1 > c0 {
 			res.Commerce = s.out.Commerce[c0:c1:c1]
@@ -183,17 +182,6 @@ func newSlab[E any](n int) []E {
 		return nil
 	}
 	return make([]E, 0, n)
-}
-
-// copyRestricted gives account events their own Restricted slice: the
-// engine may hand out its internal one, and a Result must not alias engine
-// state.
-func copyRestricted(evs []book.Event) {
-	for i := range evs {
-		if r := evs[i].Acct.Restricted; len(r) > 0 {
-			evs[i].Acct.Restricted = append([]string(nil), r...)
-		}
-	}
 }
 
 // eventRate tracks events per command (in 1/16ths), to size event slabs.

@@ -178,7 +178,8 @@ type Sequencer struct {
 // request is one Submit waiting for its result.
 type request struct {
 	one   [1]engine.Command // Submit's command
-	multi []engine.Command  // SubmitBatch's commands (one unused)
+	multi []engine.Command  // SubmitBatch's commands (one unused): buf
+	buf   []engine.Command  // SubmitBatch's copy of its caller's commands, kept when pooled
 	res   *Result           // Submit's result
 	all   []Result          // SubmitBatch's results
 	err   error
@@ -304,6 +305,9 @@ func (s *Sequencer) enqueue(r *request) error {
 	}
 }
 
+// maxPooledBatch bounds the command buffer a pooled request keeps.
+const maxPooledBatch = 4096
+
 // getRequest and putRequest pool requests and their reply channels.
 // INVARIANT: a pooled request's done channel is empty: it is pooled only
 // after its one reply was received, or when it was never enqueued.
@@ -316,6 +320,12 @@ func (s *Sequencer) getRequest() *request {
 
 func (s *Sequencer) putRequest(r *request) {
 	r.one[0], r.multi, r.res, r.all, r.err = engine.Command{}, nil, nil, nil, nil
+	if cap(r.buf) > maxPooledBatch {
+		r.buf = nil
+	} else {
+		clear(r.buf)
+		r.buf = r.buf[:0]
+	}
 	s.reqPool.Put(r)
 }
 
@@ -326,6 +336,8 @@ func (s *Sequencer) putRequest(r *request) {
 // commands at the cost of one inbox slot, for bulk loads and bursts; a
 // batch larger than MaxBatch is written alone. Errors are as for Submit: a
 // command of an unknown kind fails the whole call, naming its index.
+// SubmitBatch copies cmds: the caller may reuse the slice once it returns,
+// even with "outcome unknown".
 func (s *Sequencer) SubmitBatch(ctx context.Context, cmds []engine.Command) ([]*Result, error) {
 	if len(cmds) == 0 {
 		return nil, fmt.Errorf("%w: SubmitBatch needs at least one command", ErrInvalidCommand)
@@ -339,7 +351,17 @@ func (s *Sequencer) SubmitBatch(ctx context.Context, cmds []engine.Command) ([]*
 		return nil, fmt.Errorf("sequencer: submit: not submitted: %w", err)
 	}
 	r := s.getRequest()
-	r.multi = cmds
+	// A caller whose ctx ends while the request waits in the inbox gets
+	// "outcome unknown" and may reuse its slice, but the writer reads the
+	// commands later: the request takes a copy (commands are hundreds of
+	// bytes each). A ctx that cannot end (Done is nil) cannot abandon the
+	// request, so its slice is only read before SubmitBatch returns.
+	if ctx.Done() == nil {
+		r.multi = cmds
+	} else {
+		r.buf = append(r.buf[:0], cmds...)
+		r.multi = r.buf
+	}
 	if err := s.enqueue(r); err != nil {
 		s.putRequest(r)
 		return nil, err
@@ -362,24 +384,12 @@ func (s *Sequencer) SubmitBatch(ctx context.Context, cmds []engine.Command) ([]*
 }
 
 // validate refuses commands that the journal could store but not decode,
-// which would make the journal unreplayable: the decoders refuse unknown
-// kinds, which both domains' String methods name "cmd?".
+// which would make the journal unreplayable.
 func validate(c *engine.Command) error {
-	switch c.Kind {
-	case engine.KindTick:
-		return nil
-	case engine.KindTrade:
-		if c.Trade.Kind.String() == "cmd?" {
-			return fmt.Errorf("%w: trade command kind %d is unknown", ErrInvalidCommand, c.Trade.Kind)
-		}
-		return nil
-	case engine.KindCommerce:
-		if c.Commerce.Kind.String() == "cmd?" {
-			return fmt.Errorf("%w: commerce command kind %d is unknown", ErrInvalidCommand, c.Commerce.Kind)
-		}
-		return nil
+	if err := c.CheckKind(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidCommand, err)
 	}
-	return fmt.Errorf("%w: kind %d: want trade, commerce or tick", ErrInvalidCommand, c.Kind)
+	return nil
 }
 
 // closedErr is ErrClosed, or the fail-stop error if there was one.

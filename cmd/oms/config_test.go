@@ -67,6 +67,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{args: []string{"--retain-commands", "-1"}, key: "retain_commands"},
 		{args: []string{"--retain-commands", "all"}, key: "retain_commands"},
 		{args: []string{"--keep-snapshots", "0"}, key: "keep_snapshots"},
+		{args: []string{"--gc-percent", "10"}, key: "gc_percent"},
+		{args: []string{"--gc-percent", "20000"}, key: "gc_percent"},
 		{args: []string{"--dedup-window", "-1h"}, key: "dedup_window"},
 		{args: []string{"--archive-after", "1000000h"}, key: "archive_after"},
 		{args: []string{"--archive-after", "soon"}, key: "archive_after"},

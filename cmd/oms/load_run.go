@@ -17,7 +17,6 @@ import (
 	"github.com/ordercore/oms/bench"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 )
 
 // maxPipeline bounds --pipeline: a request id carries its slot in its low
@@ -126,13 +125,13 @@ func (c *loadClient) sendTime(s *loadSchedule, k int) (from time.Duration, measu
 // runUnary drives the client with unary PlaceOrder calls on conn, one at
 // a time, reusing the request and the reply.
 func (c *loadClient) runUnary(ctx context.Context, conn *grpc.ClientConn, s *loadSchedule) {
-	reply := new(pb.CommerceCommandResult)
+	reply, codec := new(unaryAck), loadCodec()
 	for k := 0; ctx.Err() == nil; k++ {
 		from, measured, ok := c.sendTime(s, k)
 		if !ok {
 			return
 		}
-		err := conn.Invoke(ctx, pb.CommerceService_PlaceOrder_FullMethodName, c.next(), reply)
+		err := conn.Invoke(ctx, pb.CommerceService_PlaceOrder_FullMethodName, c.next(), reply, codec)
 		end := s.now()
 		c.record(s, end-from, end, measured, err)
 	}
@@ -142,7 +141,7 @@ func (c *loadClient) runUnary(ctx context.Context, conn *grpc.ClientConn, s *loa
 // flight.
 func (c *loadClient) runStream(ctx context.Context, st grpc.BidiStreamingClient[pb.EntryRequest, pb.EntryResponse], s *loadSchedule) {
 	req := &pb.EntryRequest{Command: &pb.EntryRequest_PlaceOrder{PlaceOrder: c.req}}
-	resp := new(pb.EntryResponse)
+	resp := new(entryAck)
 	for k := 0; ctx.Err() == nil; k++ {
 		from, measured, ok := c.sendTime(s, k)
 		if !ok {
@@ -150,27 +149,20 @@ func (c *loadClient) runStream(ctx context.Context, st grpc.BidiStreamingClient[
 		}
 		c.next()
 		req.RequestId = uint64(k)
-		err := st.Send(req)
-		if err == nil {
-			err = st.RecvMsg(resp)
+		broken := st.Send(req)
+		if broken == nil {
+			broken = st.RecvMsg(resp)
 		}
+		err := broken
 		if err == nil {
-			err = entryErr(resp)
+			err = resp.err()
 		}
 		end := s.now()
 		c.record(s, end-from, end, measured, err)
-		if err != nil && resp.GetError() == nil {
-			return // the stream broke
+		if broken != nil {
+			return // the stream broke: resp is not this request's answer
 		}
 	}
-}
-
-// entryErr is the error an entry response carries, or nil.
-func entryErr(r *pb.EntryResponse) error {
-	if e := r.GetError(); e != nil {
-		return fmt.Errorf("%s: %s", codes.Code(e.GetCode()), e.GetMessage())
-	}
-	return nil
 }
 
 // runPipelined drives the client over its own entry stream with up to
@@ -184,12 +176,12 @@ func (c *loadClient) runPipelined(ctx context.Context, st grpc.BidiStreamingClie
 	recvDone := make(chan struct{})
 	go func() {
 		defer close(recvDone)
-		resp := new(pb.EntryResponse)
+		resp := new(entryAck)
 		for {
 			if err := st.RecvMsg(resp); err != nil {
 				return
 			}
-			slot := int(resp.GetRequestId() % maxPipeline)
+			slot := int(resp.requestID % maxPipeline)
 			if slot >= pipeline {
 				continue
 			}
@@ -198,7 +190,7 @@ func (c *loadClient) runPipelined(ctx context.Context, st grpc.BidiStreamingClie
 				from, measured = -from-1, false
 			}
 			end := s.now()
-			c.record(s, end-time.Duration(from), end, measured, entryErr(resp)) // this goroutine only
+			c.record(s, end-time.Duration(from), end, measured, resp.err()) // this goroutine only
 			free <- slot
 		}
 	}()
@@ -287,7 +279,7 @@ func openLoadStreams(ctx context.Context, conns []*client, f *loadFlags) ([]grpc
 	streams := make([]grpc.BidiStreamingClient[pb.EntryRequest, pb.EntryResponse], f.clients)
 	for i := range streams {
 		c := conns[i%len(conns)]
-		st, err := pb.NewOrderEntryServiceClient(c.conn).Entry(c.stream(ctx))
+		st, err := pb.NewOrderEntryServiceClient(c.conn).Entry(c.stream(ctx), loadCodec())
 		if err != nil {
 			return nil, callErr(err)
 		}

@@ -37,6 +37,7 @@ func subcommands() []subcommand {
 		{"book", "order book depth", runBook},
 		{"tail", "follow order, inventory or market data events", runTail},
 		{"status", "server status: last seq and state digest", runStatus},
+		{"retention", "commerce retention of closed orders: get, set", runRetention},
 		{"load", "open-loop place-order load against a running server, over gRPC", runLoad},
 	}
 }

@@ -13,12 +13,20 @@ import (
 
 // applyRetention journals the configured commerce retention when it differs
 // from the engine's (a SetRetention command, so that a replay applies it at
-// the same point).
+// the same point). A key the configuration leaves unset keeps the engine's
+// value, so a change made at run time (oms retention set) survives a
+// restart unless the configuration says otherwise.
 func applyRetention(ctx context.Context, seq *sequencer.Sequencer, cfg Config, log *slog.Logger) error {
-	want := commerce.Retention{ArchiveAfter: int64(cfg.ArchiveAfter), DedupWindow: int64(cfg.DedupWindow)}
 	var have commerce.Retention
 	if err := seq.Query(ctx, func(e *engine.Engine) { have = e.Commerce().Retention() }); err != nil {
 		return err
+	}
+	want := have
+	if cfg.ArchiveAfter != nil {
+		want.ArchiveAfter = int64(*cfg.ArchiveAfter)
+	}
+	if cfg.DedupWindow != nil {
+		want.DedupWindow = int64(*cfg.DedupWindow)
 	}
 	if have == want {
 		return nil

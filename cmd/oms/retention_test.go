@@ -27,7 +27,8 @@ func TestApplyRetention(t *testing.T) {
 	_, last := read()
 	require.Zero(t, last, "the defaults need no command")
 
-	cfg.ArchiveAfter, cfg.DedupWindow = Duration(48*time.Hour), Duration(24*time.Hour)
+	d := func(x time.Duration) *Duration { v := Duration(x); return &v }
+	cfg.ArchiveAfter, cfg.DedupWindow = d(48*time.Hour), d(24*time.Hour)
 	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
 	r, last := read()
 	require.Equal(t, commerce.Retention{ArchiveAfter: int64(48 * time.Hour), DedupWindow: int64(24 * time.Hour)}, r)
@@ -37,8 +38,20 @@ func TestApplyRetention(t *testing.T) {
 	_, last = read()
 	require.Equal(t, uint64(1), last, "unchanged: nothing journaled")
 
-	cfg.ArchiveAfter = Duration(-time.Second)
+	cfg.ArchiveAfter = d(-time.Second)
 	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
 	r, _ = read()
 	require.Negative(t, r.ArchiveAfter, "never archive")
+
+	// Keys left unset keep what the journal holds: a run-time change (oms
+	// retention set) survives a restart without the keys.
+	cfg.ArchiveAfter, cfg.DedupWindow = nil, d(time.Hour)
+	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
+	r, _ = read()
+	require.Equal(t, commerce.Retention{ArchiveAfter: int64(-time.Second), DedupWindow: int64(time.Hour)}, r)
+	_, last = read()
+	cfg.DedupWindow = nil
+	require.NoError(t, applyRetention(ctx, seq, cfg, quiet))
+	_, again := read()
+	require.Equal(t, last, again, "nothing configured: nothing journaled")
 }

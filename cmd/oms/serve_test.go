@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,6 +95,18 @@ func TestServeDemoAndCLI(t *testing.T) {
 	out, err = cli(t, s, demoWebToken, "stock", "avail", "--sku", "MUG", "--per-location", "--json")
 	require.NoError(t, err, out)
 	require.Contains(t, out, `"on_hand":"445"`)
+
+	out, err = cli(t, s, demoAdminToken, "retention", "set", "--archive-after", "never", "--dedup-window", "48h")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "never")
+	out, err = cli(t, s, demoAdminToken, "retention", "get")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "48h0m0s")
+	out, err = cli(t, s, demoAdminToken, "retention", "set", "--archive-after", "soon")
+	require.Error(t, err, out)
+	require.Contains(t, err.Error(), "--archive-after")
+	_, err = cli(t, s, demoWebToken, "retention", "get")
+	require.ErrorContains(t, err, "PermissionDenied")
 
 	out, err = cli(t, s, demoDeskToken, "trade", "new", "--account", demoDesk1, "--symbol", "ACME", "--clordid", "c1",
 		"--side", "sell", "--qty", "10", "--price", "10050", "--tif", "gtc")
@@ -213,7 +226,7 @@ func TestRunServeShutsDownOnSignal(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- runServe(ctx, []string{"--data-dir", dir, "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "", "--fix-addr", "",
-			"--demo", "--log-level", "error"}, pw, io.Discard)
+			"--demo", "--log-level", "error", "--gc-percent", "300"}, pw, io.Discard)
 		_ = pw.Close()
 	}()
 	line := make([]byte, 200)
@@ -228,6 +241,7 @@ func TestRunServeShutsDownOnSignal(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+	require.Equal(t, 300, debug.SetGCPercent(100), "gc_percent was applied")
 	// The shutdown snapshot is there: a restart replays nothing.
 	cfg := testConfig(t, dir)
 	cfg.Demo = true

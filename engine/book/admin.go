@@ -42,7 +42,7 @@ func (e *Engine) addInstrument(c *Command) {
 	in := newInstrument(spec, len(e.instList))
 	e.instruments[spec.Symbol] = in
 	e.instList = append(e.instList, in)
-	e.emit(Event{Kind: EvInstrument, Instrument: spec, Order: OrderState{Symbol: spec.Symbol}})
+	e.emitInstrument(spec)
 }
 
 // updateInstrument changes the band, the reference price and the trading
@@ -61,7 +61,7 @@ func (e *Engine) updateInstrument(c *Command) {
 		return
 	}
 	in.spec = spec
-	e.emit(Event{Kind: EvInstrument, Instrument: spec, Order: OrderState{Symbol: spec.Symbol}})
+	e.emitInstrument(spec)
 }
 
 func (e *Engine) setTradingState(c *Command) {
@@ -73,7 +73,7 @@ func (e *Engine) setTradingState(c *Command) {
 		e.reject(c, ReasonInvalidInstrument)
 	default:
 		in.spec.State = c.State
-		e.emit(Event{Kind: EvInstrument, Instrument: in.spec, Order: OrderState{Symbol: in.spec.Symbol}})
+		e.emitInstrument(in.spec)
 		// Reopening can fire stops that were triggered while matching was
 		// stopped: none can be, since halted instruments do not trade, so
 		// nothing else happens here.
@@ -110,7 +110,7 @@ func (e *Engine) addAccount(c *Command) {
 	a := &account{spec: spec, idx: len(e.acctList)}
 	e.accounts[spec.ID] = a
 	e.acctList = append(e.acctList, a)
-	e.emit(Event{Kind: EvAccount, Acct: spec, Order: OrderState{Account: spec.ID}})
+	e.emitAccount(spec)
 }
 
 // updateAccount replaces an account's limits. Orders already live stay; the
@@ -127,5 +127,18 @@ func (e *Engine) updateAccount(c *Command) {
 		return
 	}
 	a.spec = spec
-	e.emit(Event{Kind: EvAccount, Acct: spec, Order: OrderState{Account: spec.ID}})
+	e.emitAccount(spec)
+}
+
+// emitInstrument reports an instrument definition after a change, in a
+// copy of its own.
+func (e *Engine) emitInstrument(spec Instrument) {
+	e.emit(Event{Kind: EvInstrument, Instrument: &spec, Order: OrderState{Symbol: spec.Symbol}})
+}
+
+// emitAccount reports an account definition after a change, in a copy of
+// its own: the engine keeps spec's Restricted slice.
+func (e *Engine) emitAccount(spec Account) {
+	spec.Restricted = slices.Clone(spec.Restricted)
+	e.emit(Event{Kind: EvAccount, Acct: &spec, Order: OrderState{Account: spec.ID}})
 }

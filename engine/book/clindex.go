@@ -233,18 +233,24 @@ func (x *clIndex) migrate(n int) {
 	}
 }
 
-// reserve sizes an empty index for n entries at once, as a restore does.
+// reserve sizes the index for n entries in all, at once: a restore, or a
+// replay that knows how many commands follow. A non-empty index is rehashed
+// in one go (no command is waiting during a recovery); a growth in progress
+// is finished first.
 func (x *clIndex) reserve(n int) {
-	if x.log.Len() != 0 {
-		return
-	}
 	size := 1024
 	for 3*size < 4*n {
 		size *= 2
 	}
-	if size > len(x.slots) {
-		x.slots, x.old = make([]uint64, size), nil
+	if size <= len(x.slots) {
+		return
 	}
+	if x.log.Len() == 0 {
+		x.slots, x.old = make([]uint64, size), nil
+		return
+	}
+	x.grow(size)
+	x.migrate(x.oldN)
 }
 
 // reset empties the index, keeping its memory.

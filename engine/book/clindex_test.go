@@ -141,8 +141,29 @@ func TestClIndexReserve(t *testing.T) {
 		require.True(t, x.add(0, strconv.Itoa(i), OrderID(i)))
 	}
 	require.Equal(t, size, len(x.slots), "a reserved index does not grow")
-	x.reserve(10) // not empty: no effect
+	x.reserve(10) // already large enough: no effect
 	require.Equal(t, size, len(x.slots))
+
+	// A non-empty index, even mid-growth, is rehashed at once: every entry
+	// stays findable and the next insertions up to n never grow it.
+	var y clIndex
+	for i := range 3100 { // growth to 8192 slots started at 3072
+		require.True(t, y.add(1, strconv.Itoa(i), OrderID(i)))
+	}
+	require.NotNil(t, y.old, "mid-growth")
+	y.reserve(50_000)
+	require.Nil(t, y.old)
+	size = len(y.slots)
+	for i := range 3100 {
+		id, ok := y.get(1, strconv.Itoa(i))
+		require.True(t, ok)
+		require.Equal(t, OrderID(i), id)
+	}
+	for i := 3100; i < 50_000; i++ {
+		require.True(t, y.add(1, strconv.Itoa(i), OrderID(i)))
+	}
+	require.Equal(t, size, len(y.slots), "a reserved index does not grow")
+	require.False(t, y.add(1, "42", 9), "duplicates still found")
 }
 
 func has(x *clIndex, acct int, key string) bool {

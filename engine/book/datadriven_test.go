@@ -261,11 +261,11 @@ func fmtEvent(ev *book.Event, execs bool) string {
 	case book.EvMassCanceled:
 		s = fmt.Sprintf("mass-canceled acct=%s sym=%s n=%d", o.Account, o.Symbol, ev.Count)
 	case book.EvInstrument:
-		in := &ev.Instrument
+		in := ev.Instrument
 		s = fmt.Sprintf("instrument %s dec=%d tick=%d lot=%d mult=%d band=%d ref=%d state=%s",
 			in.Symbol, in.PriceDecimals, in.TickSize, in.LotSize, in.Multiplier, in.BandBps, in.RefPrice, in.State)
 	case book.EvAccount:
-		ac := &ev.Acct
+		ac := ev.Acct
 		s = fmt.Sprintf("account %s maxqty=%d maxnotional=%d credit=%d maxpos=%d restricted=%s stp=%s",
 			ac.ID, ac.MaxOrderQty, ac.MaxOrderNotional, ac.CreditLimit, ac.MaxPosition, strings.Join(ac.Restricted, ","), ac.STP)
 	case book.EvLevel:

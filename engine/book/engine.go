@@ -1,6 +1,8 @@
 package book
 
 import (
+	"slices"
+
 	"github.com/tidwall/btree"
 )
 
@@ -230,6 +232,19 @@ func (e *Engine) execID() ExecID {
 
 func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
 
+// maxReserve caps Reserve: a hint must not allocate without bound (a day
+// index slot is 8 bytes; 1<<24 entries take 128 MiB of slots at most).
+const maxReserve = 1 << 24
+
+// Reserve is a hint that about n more commands follow (a replay knows how
+// many): the day's client order id index is sized for them at once rather
+// than grown, and rehashed, as they come. It changes no observable state.
+func (e *Engine) Reserve(n int) {
+	if n > 0 {
+		e.clOrd.reserve(e.clOrd.len() + min(n, maxReserve))
+	}
+}
+
 // emitOrder appends an execution event for o's current state.
 func (e *Engine) emitOrder(kind EventKind, o *order, reason Reason) {
 	e.out = append(e.out, Event{Kind: kind, ExecID: e.execID(), Order: o.state(), Reason: reason})
@@ -248,10 +263,13 @@ func (e *Engine) reject(c *Command, reason Reason) {
 	case CmdNewOrder:
 		ev.ExecID = e.execID()
 	case CmdAddInstrument, CmdUpdateInstrument:
-		ev.Instrument = c.Instrument
+		in := c.Instrument
+		ev.Instrument = &in
 		ev.Order.Symbol = c.Instrument.Symbol
 	case CmdAddAccount, CmdUpdateAccount:
-		ev.Acct = c.Acct
+		a := c.Acct
+		a.Restricted = slices.Clone(a.Restricted)
+		ev.Acct = &a
 		ev.Order.Account = c.Acct.ID
 	}
 	e.emit(ev)

@@ -63,6 +63,8 @@ type OrderState struct {
 	Side        Side
 	Type        OrdType
 	TIF         TIF
+	Status      OrdStatus
+	PostOnly    bool
 	Price       Price
 	StopPrice   Price
 	Qty         Qty // order quantity
@@ -72,15 +74,21 @@ type OrderState struct {
 	// CumNotional is the sum of price x qty over the order's fills, in price
 	// units x units: the average price is CumNotional / CumQty, exactly.
 	CumNotional int64
-	Status      OrdStatus
-	PostOnly    bool
 	ExpireTime  int64
 }
 
 // Event is one state change. Events are values appended to a caller-owned
-// slice: the engine never retains or allocates them.
+// slice: the engine never retains them, and allocates only for the rare
+// administrative events (Instrument and Acct point to copies made for the
+// event). The small fields come first and the administrative definitions
+// are pointers so that an execution event stays compact: events are
+// copied into result slabs, kept in the resume ring and scanned by the
+// garbage collector at hundreds of thousands per second.
 type Event struct {
-	Kind EventKind
+	Kind    EventKind
+	Side    Side   // EvLevel
+	Reason  Reason // EvRejected, EvCanceled, EvCancelRejected
+	Replace bool   // EvCancelRejected: true when the refused request was a replace
 	// ExecID is set on every event that maps to an execution report for
 	// Order (accepted, rejected new orders, trade, canceled, expired,
 	// replaced, triggered).
@@ -93,10 +101,10 @@ type Event struct {
 	TradeID     uint64
 	LastQty     Qty
 	LastPx      Price
-	Side        Side // EvLevel
-	Count       int  // EvLevel: orders at the level; EvMassCanceled: orders cancelled
-	Reason      Reason
-	Replace     bool // EvCancelRejected: true when the refused request was a replace
-	Instrument  Instrument
-	Acct        Account
+	Count       int // EvLevel: orders at the level; EvMassCanceled: orders cancelled
+	// Instrument is set on EvInstrument: the definition after the change.
+	Instrument *Instrument
+	// Acct is set on EvAccount: the definition after the change (its
+	// Restricted slice is the event's own).
+	Acct *Account
 }

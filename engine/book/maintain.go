@@ -35,7 +35,7 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 		}
 		return o, nil, a, ReasonNone
 	}
-	if d, ok := e.done.get(id); ok && d.acct == a {
+	if d, ok := e.done.get(id); ok && int(d.acct) == a.idx {
 		return nil, d, a, ReasonTooLate
 	}
 	return nil, nil, a, ReasonUnknownOrder
@@ -48,7 +48,7 @@ func (e *Engine) cancelReject(c *Command, o *order, d *doneOrder, reason Reason)
 	case o != nil:
 		ev.Order = o.state()
 	case d != nil:
-		ev.Order = d.state()
+		ev.Order = e.doneState(d)
 	default:
 		ev.Order = OrderState{ID: c.OrderID, Account: c.Account, Status: StatusRejected}
 	}

@@ -253,8 +253,9 @@ func (e *Engine) retire(o *order) {
 	e.removeStop(o)
 	e.dropLive(o)
 	e.done.put(doneOrder{
-		id: o.id, acct: o.acct, inst: o.inst, clOrdID: o.clOrdID, side: o.side, typ: o.typ, tif: o.tif,
-		price: o.price, qty: o.qty, cum: o.cum, cumNotional: o.cumNotional, status: o.status,
+		id: o.id, acct: int32(o.acct.idx), inst: int32(o.inst.idx), key: e.done.keys.put(o.clOrdID),
+		side: o.side, typ: o.typ, tif: o.tif, price: o.price, qty: o.qty, cum: o.cum, cumNotional: o.cumNotional,
+		status: o.status,
 	})
 	e.pool.put(o)
 }

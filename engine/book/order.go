@@ -103,26 +103,29 @@ func (o *order) state() OrderState {
 
 // doneOrder is what the engine remembers of a finished order until the end of
 // the day: enough to answer a late cancel with "too late" and a status query.
+// It holds no pointers (indexes into the engine's account and instrument
+// lists, and its client order id in the done log's key arena), so that the
+// garbage collector never scans the day's finished orders, however many.
 type doneOrder struct {
 	id          OrderID
-	acct        *account
-	inst        *instrument
-	clOrdID     string
+	acct, inst  int32
+	key         arenaKey // client order id
 	side        Side
 	typ         OrdType
 	tif         TIF
+	status      OrdStatus
 	price       Price
 	qty         Qty
 	cum         Qty
 	cumNotional int64
-	status      OrdStatus
 }
 
-func (d *doneOrder) state() OrderState {
+// doneState returns a finished order's state.
+func (e *Engine) doneState(d *doneOrder) OrderState {
 	return OrderState{
-		ID: d.id, Account: d.acct.spec.ID, Symbol: d.inst.spec.Symbol, ClOrdID: d.clOrdID,
-		Side: d.side, Type: d.typ, TIF: d.tif, Price: d.price, Qty: d.qty, CumQty: d.cum,
-		CumNotional: d.cumNotional, Status: d.status,
+		ID: d.id, Account: e.acctList[d.acct].spec.ID, Symbol: e.instList[d.inst].spec.Symbol,
+		ClOrdID: e.done.keys.get(d.key), Side: d.side, Type: d.typ, TIF: d.tif, Price: d.price, Qty: d.qty,
+		CumQty: d.cum, CumNotional: d.cumNotional, Status: d.status,
 	}
 }
 
@@ -134,6 +137,7 @@ type doneLog struct {
 	base  OrderID
 	recs  chunk.Seq[doneOrder] // id-base; status 0 means not finished
 	older map[OrderID]doneOrder
+	keys  keyArena // the records' client order ids
 }
 
 func (d *doneLog) put(r doneOrder) {
@@ -166,6 +170,7 @@ func (d *doneLog) reset(next OrderID) {
 	d.base = next
 	d.recs.Reset()
 	clear(d.older)
+	d.keys.reset()
 }
 
 // each visits the records in id order.
@@ -183,6 +188,48 @@ func (d *doneLog) each(fn func(r *doneOrder)) {
 		if r := d.recs.At(i); r.status != 0 {
 			fn(r)
 		}
+	}
+}
+
+// keyArena stores short strings (client order ids, at most MaxIDLen bytes)
+// in 64 KiB chunks that are never copied or scanned by the garbage
+// collector (one pointer per chunk).
+type keyArena struct{ chunks [][]byte }
+
+// arenaKey locates a string in a keyArena: chunk<<24 | offset<<8 | length.
+type arenaKey uint64
+
+const keyArenaChunk = 1 << 16
+
+func (a *keyArena) put(s string) arenaKey { return arenaPut(a, s) }
+
+// arenaPut appends s (a string or bytes, at most 255 bytes) to the arena.
+func arenaPut[S ~string | ~[]byte](a *keyArena, s S) arenaKey {
+	n := len(a.chunks)
+	if n == 0 || len(a.chunks[n-1])+len(s) > keyArenaChunk {
+		a.chunks = append(a.chunks, make([]byte, 0, keyArenaChunk))
+		n++
+	}
+	c := &a.chunks[n-1]
+	off := len(*c)
+	*c = append(*c, s...)
+	return arenaKey(uint64(n-1)<<24 | uint64(off)<<8 | uint64(len(s)))
+}
+
+// bytes returns the string at k; the slice aliases the arena.
+func (a *keyArena) bytes(k arenaKey) []byte {
+	off := int(k>>8) & (keyArenaChunk - 1)
+	return a.chunks[k>>24][off : off+int(k&0xff)]
+}
+
+func (a *keyArena) get(k arenaKey) string { return string(a.bytes(k)) }
+
+// reset forgets every string, keeping the first chunk for reuse.
+func (a *keyArena) reset() {
+	if len(a.chunks) > 0 {
+		clear(a.chunks[1:])
+		a.chunks = a.chunks[:1]
+		a.chunks[0] = a.chunks[0][:0]
 	}
 }
 

@@ -10,7 +10,7 @@ func (e *Engine) Order(id OrderID) (OrderState, bool) {
 		return o.state(), true
 	}
 	if d, ok := e.done.get(id); ok {
-		return d.state(), true
+		return e.doneState(d), true
 	}
 	return OrderState{}, false
 }

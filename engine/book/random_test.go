@@ -229,6 +229,27 @@ func TestSnapshotRandom(t *testing.T) {
 	}
 }
 
+// TestReserveIsInvisible: Reserve, at the start and in mid-stream, changes
+// no event and no byte of the snapshot.
+func TestReserveIsInvisible(t *testing.T) {
+	g := newGen(77)
+	cmds := g.setup()
+	for range 5000 {
+		cmds = append(cmds, g.next())
+	}
+	plain, hinted := book.New(), book.New()
+	hinted.Reserve(len(cmds))
+	for i := range cmds {
+		if i == 2500 {
+			hinted.Reserve(1 << 20)
+		}
+		a := plain.Apply(&cmds[i], int64(i), nil)
+		b := hinted.Apply(&cmds[i], int64(i), nil)
+		require.Equal(t, a, b, "events diverge at %d", i)
+	}
+	require.Equal(t, snapshot(plain), snapshot(hinted))
+}
+
 func snapshot(e *book.Engine) []byte {
 	var w wire.Writer
 	e.Snapshot(&w)

@@ -80,9 +80,9 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 	w.Uvarint(uint64(n))
 	e.done.each(func(d *doneOrder) {
 		w.Uvarint(uint64(d.id))
-		w.Uvarint(uint64(d.acct.idx))
-		w.Uvarint(uint64(d.inst.idx))
-		w.String(d.clOrdID)
+		w.Uvarint(uint64(d.acct))
+		w.Uvarint(uint64(d.inst))
+		w.Raw(e.done.keys.bytes(d.key)) // the encoding of String
 		w.Byte(byte(d.side))
 		w.Byte(byte(d.typ))
 		w.Byte(byte(d.tif))
@@ -250,8 +250,14 @@ func (e *Engine) restoreIndexes(r *wire.Reader) {
 	e.done.reset(e.nextOrderID)
 	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
 		d := doneOrder{id: OrderID(r.Uvarint())}
-		d.acct, d.inst = e.acctAt(r), e.instAt(r)
-		d.clOrdID = r.String()
+		if a, in := e.acctAt(r), e.instAt(r); a != nil && in != nil {
+			d.acct, d.inst = int32(a.idx), int32(in.idx)
+		}
+		if key := r.Raw(); len(key) <= MaxIDLen {
+			d.key = arenaPut(&e.done.keys, key) // copies: Raw aliases the snapshot
+		} else {
+			r.Fail(fmt.Errorf("%w: finished order %d: client order id of %d bytes", errSnapshot, d.id, len(key)))
+		}
 		d.side, d.typ, d.tif = Side(r.Byte()), OrdType(r.Byte()), TIF(r.Byte())
 		d.price, d.qty, d.cum = Price(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
 		d.cumNotional = r.Varint()

@@ -100,41 +100,46 @@ type PlanScore struct {
 
 // Event is one state change. Events are values appended to a caller-owned
 // slice: the engine never retains them, and strings alias the engine's own.
+// The one-byte fields come first and the administrative definitions
+// (Location, Rules) are pointers to copies made for the event, so that the
+// events of an order placement (five for one line) stay compact: they are
+// written into result slabs, kept in the resume ring and scanned by the
+// garbage collector at every placement.
 type Event struct {
 	Kind      EventKind
 	Cmd       CmdKind // EvRejected: the refused command
 	Reason    Reason  // EvRejected
-	Field     string  // EvRejected: the offending field
 	Duplicate bool    // a re-submitted PlaceOrder: the first result, replayed
+	Channel   Channel
+	Adjust    AdjustReason
+	Status    Status
+	Hold      Hold
+	Payment   Payment
+	PickedUp  bool
+	Condition Condition
+	Line      uint32 // line number, from 1
+	Loc       LocationID
+	Count     int32
 
 	Order          OrderID
-	Channel        Channel
+	Field          string // EvRejected: the offending field
 	ChannelOrderID string
 	Customer       string
-	Line           uint32 // line number, from 1
 	SKU            SKU
-	Loc            LocationID
 	Qty            Qty
 	Amount         Money
 	Currency       string
 	Date           int64
 	Stock          StockLevel
-	Adjust         AdjustReason
 	Reservation    ReservationID
 	Expires        int64
-	Status         Status
-	Hold           Hold
-	Payment        Payment
 	Plan           PlanScore
 	ShipBy         int64 // promised ship date
 	DeliverBy      int64 // promised delivery (or ready for pickup) date
 	Fulfilment     FulfilmentID
-	Count          int32
 	Shipment       ShipmentID
 	Tracking       string
-	PickedUp       bool
 	Return         ReturnID
-	Condition      Condition
-	Location       Location
-	Rules          HoldRules
+	Location       *Location  // EvLocation: the definition after the change
+	Rules          *HoldRules // EvRules: the rules after the change
 }

@@ -31,12 +31,12 @@ func (e *Engine) setLocation(c *Command) {
 	if !ok {
 		e.locByID[c.Location.ID] = int32(len(e.locs))
 		e.locs = append(e.locs, location{def: c.Location})
-		e.emit(&Event{Kind: EvLocation, Loc: c.Location.ID, Location: c.Location})
+		e.emitLocation(c.Location)
 		return
 	}
 	old := e.locs[i].def
 	e.locs[i].def = c.Location
-	e.emit(&Event{Kind: EvLocation, Loc: c.Location.ID, Location: c.Location})
+	e.emitLocation(c.Location)
 	nw := &e.locs[i].def
 	activeChanged := old.Active != nw.Active
 	opened := nw.Active && (!old.Active || !old.shipEligible() && nw.shipEligible() || !old.Pickup && nw.Pickup)
@@ -320,7 +320,13 @@ func (e *Engine) setRules(c *Command) {
 	}
 	e.rules = *r
 	e.requeueClosed()
-	e.emit(&Event{Kind: EvRules, Rules: *r})
+	rules := *r
+	e.emit(&Event{Kind: EvRules, Rules: &rules})
+}
+
+// emitLocation reports a location's definition, in a copy of its own.
+func (e *Engine) emitLocation(l Location) {
+	e.emit(&Event{Kind: EvLocation, Loc: l.ID, Location: &l})
 }
 
 func (e *Engine) setCustomer(c *Command) {

@@ -816,6 +816,7 @@ type CommerceEvent struct {
 	Condition         Condition              `protobuf:"varint,33,opt,name=condition,proto3,enum=oms.v1.Condition" json:"condition,omitempty"`
 	Location          *Location              `protobuf:"bytes,34,opt,name=location,proto3" json:"location,omitempty"`
 	Rules             *HoldRules             `protobuf:"bytes,35,opt,name=rules,proto3" json:"rules,omitempty"`
+	Retention         *Retention             `protobuf:"bytes,36,opt,name=retention,proto3" json:"retention,omitempty"` // retention: the rules now in force
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1091,6 +1092,13 @@ func (x *CommerceEvent) GetLocation() *Location {
 func (x *CommerceEvent) GetRules() *HoldRules {
 	if x != nil {
 		return x.Rules
+	}
+	return nil
+}
+
+func (x *CommerceEvent) GetRetention() *Retention {
+	if x != nil {
+		return x.Retention
 	}
 	return nil
 }
@@ -3504,6 +3512,145 @@ func (x *SetCustomerRequest) GetCreditLimit() int64 {
 	return 0
 }
 
+// Retention says how long closed (delivered or cancelled) orders stay in
+// memory, and how long an archived order's idempotency key is kept. Archived
+// orders answer NOT_FOUND with reason order_archived; a re-submit within the
+// dedup window still returns the first result.
+type Retention struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// After the order closed (or its last return window ended): 0 is the
+	// default (7 days); negative never archives.
+	ArchiveAfterNanos int64 `protobuf:"varint,1,opt,name=archive_after_nanos,json=archiveAfterNanos,proto3" json:"archive_after_nanos,omitempty"`
+	// After archiving: 0 is the default (30 days).
+	DedupWindowNanos int64 `protobuf:"varint,2,opt,name=dedup_window_nanos,json=dedupWindowNanos,proto3" json:"dedup_window_nanos,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Retention) Reset() {
+	*x = Retention{}
+	mi := &file_oms_v1_commerce_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Retention) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Retention) ProtoMessage() {}
+
+func (x *Retention) ProtoReflect() protoreflect.Message {
+	mi := &file_oms_v1_commerce_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Retention.ProtoReflect.Descriptor instead.
+func (*Retention) Descriptor() ([]byte, []int) {
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *Retention) GetArchiveAfterNanos() int64 {
+	if x != nil {
+		return x.ArchiveAfterNanos
+	}
+	return 0
+}
+
+func (x *Retention) GetDedupWindowNanos() int64 {
+	if x != nil {
+		return x.DedupWindowNanos
+	}
+	return 0
+}
+
+type SetRetentionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Retention     *Retention             `protobuf:"bytes,1,opt,name=retention,proto3" json:"retention,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRetentionRequest) Reset() {
+	*x = SetRetentionRequest{}
+	mi := &file_oms_v1_commerce_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRetentionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRetentionRequest) ProtoMessage() {}
+
+func (x *SetRetentionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_oms_v1_commerce_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRetentionRequest.ProtoReflect.Descriptor instead.
+func (*SetRetentionRequest) Descriptor() ([]byte, []int) {
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *SetRetentionRequest) GetRetention() *Retention {
+	if x != nil {
+		return x.Retention
+	}
+	return nil
+}
+
+type GetRetentionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRetentionRequest) Reset() {
+	*x = GetRetentionRequest{}
+	mi := &file_oms_v1_commerce_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRetentionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRetentionRequest) ProtoMessage() {}
+
+func (x *GetRetentionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_oms_v1_commerce_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRetentionRequest.ProtoReflect.Descriptor instead.
+func (*GetRetentionRequest) Descriptor() ([]byte, []int) {
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{44}
+}
+
 type GetCountersRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -3512,7 +3659,7 @@ type GetCountersRequest struct {
 
 func (x *GetCountersRequest) Reset() {
 	*x = GetCountersRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[42]
+	mi := &file_oms_v1_commerce_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3524,7 +3671,7 @@ func (x *GetCountersRequest) String() string {
 func (*GetCountersRequest) ProtoMessage() {}
 
 func (x *GetCountersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[42]
+	mi := &file_oms_v1_commerce_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3537,7 +3684,7 @@ func (x *GetCountersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCountersRequest.ProtoReflect.Descriptor instead.
 func (*GetCountersRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{42}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{45}
 }
 
 type Counter struct {
@@ -3550,7 +3697,7 @@ type Counter struct {
 
 func (x *Counter) Reset() {
 	*x = Counter{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[43]
+	mi := &file_oms_v1_commerce_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3562,7 +3709,7 @@ func (x *Counter) String() string {
 func (*Counter) ProtoMessage() {}
 
 func (x *Counter) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[43]
+	mi := &file_oms_v1_commerce_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3575,7 +3722,7 @@ func (x *Counter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Counter.ProtoReflect.Descriptor instead.
 func (*Counter) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{43}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Counter) GetName() string {
@@ -3602,7 +3749,7 @@ type GetCountersResponse struct {
 
 func (x *GetCountersResponse) Reset() {
 	*x = GetCountersResponse{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[44]
+	mi := &file_oms_v1_commerce_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3614,7 +3761,7 @@ func (x *GetCountersResponse) String() string {
 func (*GetCountersResponse) ProtoMessage() {}
 
 func (x *GetCountersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[44]
+	mi := &file_oms_v1_commerce_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3627,7 +3774,7 @@ func (x *GetCountersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCountersResponse.ProtoReflect.Descriptor instead.
 func (*GetCountersResponse) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{44}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetCountersResponse) GetSeq() uint64 {
@@ -3688,7 +3835,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x03why\x18\x05 \x01(\tR\x03why\x12\x14\n" +
 	"\x05exact\x18\x06 \x01(\bR\x05exact\x12\x1f\n" +
 	"\vdistance_km\x18\a \x01(\x05R\n" +
-	"distanceKm\"\x9d\t\n" +
+	"distanceKm\"\xce\t\n" +
 	"\rCommerceEvent\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
 	"\x03cmd\x18\x02 \x01(\tR\x03cmd\x12\x16\n" +
@@ -3727,7 +3874,8 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\treturn_id\x18  \x01(\x04R\breturnId\x12/\n" +
 	"\tcondition\x18! \x01(\x0e2\x11.oms.v1.ConditionR\tcondition\x12,\n" +
 	"\blocation\x18\" \x01(\v2\x10.oms.v1.LocationR\blocation\x12'\n" +
-	"\x05rules\x18# \x01(\v2\x11.oms.v1.HoldRulesR\x05rules\"\xc4\x01\n" +
+	"\x05rules\x18# \x01(\v2\x11.oms.v1.HoldRulesR\x05rules\x12/\n" +
+	"\tretention\x18$ \x01(\v2\x11.oms.v1.RetentionR\tretention\"\xc4\x01\n" +
 	"\n" +
 	"StockLevel\x12\x17\n" +
 	"\aon_hand\x18\x01 \x01(\x03R\x06onHand\x12\x1c\n" +
@@ -3923,7 +4071,13 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x12SetCustomerRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12\x10\n" +
 	"\x03b2b\x18\x02 \x01(\bR\x03b2b\x12!\n" +
-	"\fcredit_limit\x18\x03 \x01(\x03R\vcreditLimit\"\x14\n" +
+	"\fcredit_limit\x18\x03 \x01(\x03R\vcreditLimit\"i\n" +
+	"\tRetention\x12.\n" +
+	"\x13archive_after_nanos\x18\x01 \x01(\x03R\x11archiveAfterNanos\x12,\n" +
+	"\x12dedup_window_nanos\x18\x02 \x01(\x03R\x10dedupWindowNanos\"F\n" +
+	"\x13SetRetentionRequest\x12/\n" +
+	"\tretention\x18\x01 \x01(\v2\x11.oms.v1.RetentionR\tretention\"\x15\n" +
+	"\x13GetRetentionRequest\"\x14\n" +
 	"\x12GetCountersRequest\"3\n" +
 	"\aCounter\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
@@ -3969,7 +4123,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x1eORDER_STATUS_PARTIALLY_SHIPPED\x10\x06\x12\x18\n" +
 	"\x14ORDER_STATUS_SHIPPED\x10\a\x12\x1a\n" +
 	"\x16ORDER_STATUS_DELIVERED\x10\b\x12\x1a\n" +
-	"\x16ORDER_STATUS_CANCELLED\x10\t2\xe6\x0e\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\t2\xf2\x0f\n" +
 	"\x0fCommerceService\x12F\n" +
 	"\n" +
 	"PlaceOrder\x12\x19.oms.v1.PlaceOrderRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12:\n" +
@@ -3999,7 +4153,9 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\rListLocations\x12\x1c.oms.v1.ListLocationsRequest\x1a\x1d.oms.v1.ListLocationsResponse\x12J\n" +
 	"\fSetHoldRules\x12\x1b.oms.v1.SetHoldRulesRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12H\n" +
 	"\vSetCustomer\x12\x1a.oms.v1.SetCustomerRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12F\n" +
-	"\vGetCounters\x12\x1a.oms.v1.GetCountersRequest\x1a\x1b.oms.v1.GetCountersResponseB,Z*github.com/ordercore/oms/proto/omsv1;omsv1b\x06proto3"
+	"\vGetCounters\x12\x1a.oms.v1.GetCountersRequest\x1a\x1b.oms.v1.GetCountersResponse\x12J\n" +
+	"\fSetRetention\x12\x1b.oms.v1.SetRetentionRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12>\n" +
+	"\fGetRetention\x12\x1b.oms.v1.GetRetentionRequest\x1a\x11.oms.v1.RetentionB,Z*github.com/ordercore/oms/proto/omsv1;omsv1b\x06proto3"
 
 var (
 	file_oms_v1_commerce_proto_rawDescOnce sync.Once
@@ -4014,7 +4170,7 @@ func file_oms_v1_commerce_proto_rawDescGZIP() []byte {
 }
 
 var file_oms_v1_commerce_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_oms_v1_commerce_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_oms_v1_commerce_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_oms_v1_commerce_proto_goTypes = []any{
 	(Channel)(0),                       // 0: oms.v1.Channel
 	(LocationKind)(0),                  // 1: oms.v1.LocationKind
@@ -4064,9 +4220,12 @@ var file_oms_v1_commerce_proto_goTypes = []any{
 	(*ListLocationsResponse)(nil),      // 45: oms.v1.ListLocationsResponse
 	(*SetHoldRulesRequest)(nil),        // 46: oms.v1.SetHoldRulesRequest
 	(*SetCustomerRequest)(nil),         // 47: oms.v1.SetCustomerRequest
-	(*GetCountersRequest)(nil),         // 48: oms.v1.GetCountersRequest
-	(*Counter)(nil),                    // 49: oms.v1.Counter
-	(*GetCountersResponse)(nil),        // 50: oms.v1.GetCountersResponse
+	(*Retention)(nil),                  // 48: oms.v1.Retention
+	(*SetRetentionRequest)(nil),        // 49: oms.v1.SetRetentionRequest
+	(*GetRetentionRequest)(nil),        // 50: oms.v1.GetRetentionRequest
+	(*GetCountersRequest)(nil),         // 51: oms.v1.GetCountersRequest
+	(*Counter)(nil),                    // 52: oms.v1.Counter
+	(*GetCountersResponse)(nil),        // 53: oms.v1.GetCountersResponse
 }
 var file_oms_v1_commerce_proto_depIdxs = []int32{
 	1,  // 0: oms.v1.Location.kind:type_name -> oms.v1.LocationKind
@@ -4081,92 +4240,98 @@ var file_oms_v1_commerce_proto_depIdxs = []int32{
 	4,  // 9: oms.v1.CommerceEvent.condition:type_name -> oms.v1.Condition
 	7,  // 10: oms.v1.CommerceEvent.location:type_name -> oms.v1.Location
 	13, // 11: oms.v1.CommerceEvent.rules:type_name -> oms.v1.HoldRules
-	11, // 12: oms.v1.CommerceCommandResult.events:type_name -> oms.v1.CommerceEvent
-	0,  // 13: oms.v1.PlaceOrderRequest.channel:type_name -> oms.v1.Channel
-	6,  // 14: oms.v1.PlaceOrderRequest.ship_to:type_name -> oms.v1.Coord
-	2,  // 15: oms.v1.PlaceOrderRequest.payment:type_name -> oms.v1.PaymentStatus
-	8,  // 16: oms.v1.PlaceOrderRequest.lines:type_name -> oms.v1.OrderLineInput
-	0,  // 17: oms.v1.GetOrderRequest.channel:type_name -> oms.v1.Channel
-	5,  // 18: oms.v1.CommerceOrderLine.status:type_name -> oms.v1.OrderStatus
-	0,  // 19: oms.v1.CommerceOrder.channel:type_name -> oms.v1.Channel
-	5,  // 20: oms.v1.CommerceOrder.status:type_name -> oms.v1.OrderStatus
-	2,  // 21: oms.v1.CommerceOrder.payment:type_name -> oms.v1.PaymentStatus
-	6,  // 22: oms.v1.CommerceOrder.ship_to:type_name -> oms.v1.Coord
-	17, // 23: oms.v1.CommerceOrder.lines:type_name -> oms.v1.CommerceOrderLine
-	0,  // 24: oms.v1.ListOrdersRequest.channel:type_name -> oms.v1.Channel
-	5,  // 25: oms.v1.ListOrdersRequest.status:type_name -> oms.v1.OrderStatus
-	18, // 26: oms.v1.ListOrdersResponse.orders:type_name -> oms.v1.CommerceOrder
-	9,  // 27: oms.v1.CancelCommerceOrderRequest.lines:type_name -> oms.v1.LineQty
-	2,  // 28: oms.v1.SetPaymentRequest.payment:type_name -> oms.v1.PaymentStatus
-	9,  // 29: oms.v1.ConfirmShipmentRequest.lines:type_name -> oms.v1.LineQty
-	9,  // 30: oms.v1.CreateReturnRequest.lines:type_name -> oms.v1.LineQty
-	9,  // 31: oms.v1.ReceiveReturnRequest.lines:type_name -> oms.v1.LineQty
-	3,  // 32: oms.v1.AdjustStockRequest.reason:type_name -> oms.v1.AdjustReason
-	12, // 33: oms.v1.LocationStock.level:type_name -> oms.v1.StockLevel
-	37, // 34: oms.v1.SkuAvailability.locations:type_name -> oms.v1.LocationStock
-	38, // 35: oms.v1.GetAvailabilityResponse.skus:type_name -> oms.v1.SkuAvailability
-	6,  // 36: oms.v1.PromiseDateRequest.ship_to:type_name -> oms.v1.Coord
-	8,  // 37: oms.v1.PromiseDateRequest.lines:type_name -> oms.v1.OrderLineInput
-	41, // 38: oms.v1.PromiseDateResponse.lines:type_name -> oms.v1.PromiseLine
-	7,  // 39: oms.v1.SetLocationRequest.location:type_name -> oms.v1.Location
-	7,  // 40: oms.v1.ListLocationsResponse.locations:type_name -> oms.v1.Location
-	13, // 41: oms.v1.SetHoldRulesRequest.rules:type_name -> oms.v1.HoldRules
-	49, // 42: oms.v1.GetCountersResponse.counters:type_name -> oms.v1.Counter
-	15, // 43: oms.v1.CommerceService.PlaceOrder:input_type -> oms.v1.PlaceOrderRequest
-	16, // 44: oms.v1.CommerceService.GetOrder:input_type -> oms.v1.GetOrderRequest
-	19, // 45: oms.v1.CommerceService.ListOrders:input_type -> oms.v1.ListOrdersRequest
-	21, // 46: oms.v1.CommerceService.CancelOrder:input_type -> oms.v1.CancelCommerceOrderRequest
-	22, // 47: oms.v1.CommerceService.ReleaseHold:input_type -> oms.v1.ReleaseHoldRequest
-	23, // 48: oms.v1.CommerceService.ReleaseOrder:input_type -> oms.v1.ReleaseOrderRequest
-	24, // 49: oms.v1.CommerceService.SetPayment:input_type -> oms.v1.SetPaymentRequest
-	25, // 50: oms.v1.CommerceService.ConfirmShipment:input_type -> oms.v1.ConfirmShipmentRequest
-	26, // 51: oms.v1.CommerceService.ConfirmDelivery:input_type -> oms.v1.ConfirmDeliveryRequest
-	27, // 52: oms.v1.CommerceService.CreateReturn:input_type -> oms.v1.CreateReturnRequest
-	28, // 53: oms.v1.CommerceService.ReceiveReturn:input_type -> oms.v1.ReceiveReturnRequest
-	29, // 54: oms.v1.CommerceService.Reserve:input_type -> oms.v1.ReserveRequest
-	30, // 55: oms.v1.CommerceService.ReleaseReservation:input_type -> oms.v1.ReleaseReservationRequest
-	31, // 56: oms.v1.CommerceService.SetStock:input_type -> oms.v1.SetStockRequest
-	32, // 57: oms.v1.CommerceService.AdjustStock:input_type -> oms.v1.AdjustStockRequest
-	33, // 58: oms.v1.CommerceService.SetSafetyStock:input_type -> oms.v1.SetSafetyStockRequest
-	34, // 59: oms.v1.CommerceService.AddInbound:input_type -> oms.v1.AddInboundRequest
-	35, // 60: oms.v1.CommerceService.ReceiveStock:input_type -> oms.v1.ReceiveStockRequest
-	36, // 61: oms.v1.CommerceService.GetAvailability:input_type -> oms.v1.GetAvailabilityRequest
-	40, // 62: oms.v1.CommerceService.PromiseDate:input_type -> oms.v1.PromiseDateRequest
-	43, // 63: oms.v1.CommerceService.SetLocation:input_type -> oms.v1.SetLocationRequest
-	44, // 64: oms.v1.CommerceService.ListLocations:input_type -> oms.v1.ListLocationsRequest
-	46, // 65: oms.v1.CommerceService.SetHoldRules:input_type -> oms.v1.SetHoldRulesRequest
-	47, // 66: oms.v1.CommerceService.SetCustomer:input_type -> oms.v1.SetCustomerRequest
-	48, // 67: oms.v1.CommerceService.GetCounters:input_type -> oms.v1.GetCountersRequest
-	14, // 68: oms.v1.CommerceService.PlaceOrder:output_type -> oms.v1.CommerceCommandResult
-	18, // 69: oms.v1.CommerceService.GetOrder:output_type -> oms.v1.CommerceOrder
-	20, // 70: oms.v1.CommerceService.ListOrders:output_type -> oms.v1.ListOrdersResponse
-	14, // 71: oms.v1.CommerceService.CancelOrder:output_type -> oms.v1.CommerceCommandResult
-	14, // 72: oms.v1.CommerceService.ReleaseHold:output_type -> oms.v1.CommerceCommandResult
-	14, // 73: oms.v1.CommerceService.ReleaseOrder:output_type -> oms.v1.CommerceCommandResult
-	14, // 74: oms.v1.CommerceService.SetPayment:output_type -> oms.v1.CommerceCommandResult
-	14, // 75: oms.v1.CommerceService.ConfirmShipment:output_type -> oms.v1.CommerceCommandResult
-	14, // 76: oms.v1.CommerceService.ConfirmDelivery:output_type -> oms.v1.CommerceCommandResult
-	14, // 77: oms.v1.CommerceService.CreateReturn:output_type -> oms.v1.CommerceCommandResult
-	14, // 78: oms.v1.CommerceService.ReceiveReturn:output_type -> oms.v1.CommerceCommandResult
-	14, // 79: oms.v1.CommerceService.Reserve:output_type -> oms.v1.CommerceCommandResult
-	14, // 80: oms.v1.CommerceService.ReleaseReservation:output_type -> oms.v1.CommerceCommandResult
-	14, // 81: oms.v1.CommerceService.SetStock:output_type -> oms.v1.CommerceCommandResult
-	14, // 82: oms.v1.CommerceService.AdjustStock:output_type -> oms.v1.CommerceCommandResult
-	14, // 83: oms.v1.CommerceService.SetSafetyStock:output_type -> oms.v1.CommerceCommandResult
-	14, // 84: oms.v1.CommerceService.AddInbound:output_type -> oms.v1.CommerceCommandResult
-	14, // 85: oms.v1.CommerceService.ReceiveStock:output_type -> oms.v1.CommerceCommandResult
-	39, // 86: oms.v1.CommerceService.GetAvailability:output_type -> oms.v1.GetAvailabilityResponse
-	42, // 87: oms.v1.CommerceService.PromiseDate:output_type -> oms.v1.PromiseDateResponse
-	14, // 88: oms.v1.CommerceService.SetLocation:output_type -> oms.v1.CommerceCommandResult
-	45, // 89: oms.v1.CommerceService.ListLocations:output_type -> oms.v1.ListLocationsResponse
-	14, // 90: oms.v1.CommerceService.SetHoldRules:output_type -> oms.v1.CommerceCommandResult
-	14, // 91: oms.v1.CommerceService.SetCustomer:output_type -> oms.v1.CommerceCommandResult
-	50, // 92: oms.v1.CommerceService.GetCounters:output_type -> oms.v1.GetCountersResponse
-	68, // [68:93] is the sub-list for method output_type
-	43, // [43:68] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	48, // 12: oms.v1.CommerceEvent.retention:type_name -> oms.v1.Retention
+	11, // 13: oms.v1.CommerceCommandResult.events:type_name -> oms.v1.CommerceEvent
+	0,  // 14: oms.v1.PlaceOrderRequest.channel:type_name -> oms.v1.Channel
+	6,  // 15: oms.v1.PlaceOrderRequest.ship_to:type_name -> oms.v1.Coord
+	2,  // 16: oms.v1.PlaceOrderRequest.payment:type_name -> oms.v1.PaymentStatus
+	8,  // 17: oms.v1.PlaceOrderRequest.lines:type_name -> oms.v1.OrderLineInput
+	0,  // 18: oms.v1.GetOrderRequest.channel:type_name -> oms.v1.Channel
+	5,  // 19: oms.v1.CommerceOrderLine.status:type_name -> oms.v1.OrderStatus
+	0,  // 20: oms.v1.CommerceOrder.channel:type_name -> oms.v1.Channel
+	5,  // 21: oms.v1.CommerceOrder.status:type_name -> oms.v1.OrderStatus
+	2,  // 22: oms.v1.CommerceOrder.payment:type_name -> oms.v1.PaymentStatus
+	6,  // 23: oms.v1.CommerceOrder.ship_to:type_name -> oms.v1.Coord
+	17, // 24: oms.v1.CommerceOrder.lines:type_name -> oms.v1.CommerceOrderLine
+	0,  // 25: oms.v1.ListOrdersRequest.channel:type_name -> oms.v1.Channel
+	5,  // 26: oms.v1.ListOrdersRequest.status:type_name -> oms.v1.OrderStatus
+	18, // 27: oms.v1.ListOrdersResponse.orders:type_name -> oms.v1.CommerceOrder
+	9,  // 28: oms.v1.CancelCommerceOrderRequest.lines:type_name -> oms.v1.LineQty
+	2,  // 29: oms.v1.SetPaymentRequest.payment:type_name -> oms.v1.PaymentStatus
+	9,  // 30: oms.v1.ConfirmShipmentRequest.lines:type_name -> oms.v1.LineQty
+	9,  // 31: oms.v1.CreateReturnRequest.lines:type_name -> oms.v1.LineQty
+	9,  // 32: oms.v1.ReceiveReturnRequest.lines:type_name -> oms.v1.LineQty
+	3,  // 33: oms.v1.AdjustStockRequest.reason:type_name -> oms.v1.AdjustReason
+	12, // 34: oms.v1.LocationStock.level:type_name -> oms.v1.StockLevel
+	37, // 35: oms.v1.SkuAvailability.locations:type_name -> oms.v1.LocationStock
+	38, // 36: oms.v1.GetAvailabilityResponse.skus:type_name -> oms.v1.SkuAvailability
+	6,  // 37: oms.v1.PromiseDateRequest.ship_to:type_name -> oms.v1.Coord
+	8,  // 38: oms.v1.PromiseDateRequest.lines:type_name -> oms.v1.OrderLineInput
+	41, // 39: oms.v1.PromiseDateResponse.lines:type_name -> oms.v1.PromiseLine
+	7,  // 40: oms.v1.SetLocationRequest.location:type_name -> oms.v1.Location
+	7,  // 41: oms.v1.ListLocationsResponse.locations:type_name -> oms.v1.Location
+	13, // 42: oms.v1.SetHoldRulesRequest.rules:type_name -> oms.v1.HoldRules
+	48, // 43: oms.v1.SetRetentionRequest.retention:type_name -> oms.v1.Retention
+	52, // 44: oms.v1.GetCountersResponse.counters:type_name -> oms.v1.Counter
+	15, // 45: oms.v1.CommerceService.PlaceOrder:input_type -> oms.v1.PlaceOrderRequest
+	16, // 46: oms.v1.CommerceService.GetOrder:input_type -> oms.v1.GetOrderRequest
+	19, // 47: oms.v1.CommerceService.ListOrders:input_type -> oms.v1.ListOrdersRequest
+	21, // 48: oms.v1.CommerceService.CancelOrder:input_type -> oms.v1.CancelCommerceOrderRequest
+	22, // 49: oms.v1.CommerceService.ReleaseHold:input_type -> oms.v1.ReleaseHoldRequest
+	23, // 50: oms.v1.CommerceService.ReleaseOrder:input_type -> oms.v1.ReleaseOrderRequest
+	24, // 51: oms.v1.CommerceService.SetPayment:input_type -> oms.v1.SetPaymentRequest
+	25, // 52: oms.v1.CommerceService.ConfirmShipment:input_type -> oms.v1.ConfirmShipmentRequest
+	26, // 53: oms.v1.CommerceService.ConfirmDelivery:input_type -> oms.v1.ConfirmDeliveryRequest
+	27, // 54: oms.v1.CommerceService.CreateReturn:input_type -> oms.v1.CreateReturnRequest
+	28, // 55: oms.v1.CommerceService.ReceiveReturn:input_type -> oms.v1.ReceiveReturnRequest
+	29, // 56: oms.v1.CommerceService.Reserve:input_type -> oms.v1.ReserveRequest
+	30, // 57: oms.v1.CommerceService.ReleaseReservation:input_type -> oms.v1.ReleaseReservationRequest
+	31, // 58: oms.v1.CommerceService.SetStock:input_type -> oms.v1.SetStockRequest
+	32, // 59: oms.v1.CommerceService.AdjustStock:input_type -> oms.v1.AdjustStockRequest
+	33, // 60: oms.v1.CommerceService.SetSafetyStock:input_type -> oms.v1.SetSafetyStockRequest
+	34, // 61: oms.v1.CommerceService.AddInbound:input_type -> oms.v1.AddInboundRequest
+	35, // 62: oms.v1.CommerceService.ReceiveStock:input_type -> oms.v1.ReceiveStockRequest
+	36, // 63: oms.v1.CommerceService.GetAvailability:input_type -> oms.v1.GetAvailabilityRequest
+	40, // 64: oms.v1.CommerceService.PromiseDate:input_type -> oms.v1.PromiseDateRequest
+	43, // 65: oms.v1.CommerceService.SetLocation:input_type -> oms.v1.SetLocationRequest
+	44, // 66: oms.v1.CommerceService.ListLocations:input_type -> oms.v1.ListLocationsRequest
+	46, // 67: oms.v1.CommerceService.SetHoldRules:input_type -> oms.v1.SetHoldRulesRequest
+	47, // 68: oms.v1.CommerceService.SetCustomer:input_type -> oms.v1.SetCustomerRequest
+	51, // 69: oms.v1.CommerceService.GetCounters:input_type -> oms.v1.GetCountersRequest
+	49, // 70: oms.v1.CommerceService.SetRetention:input_type -> oms.v1.SetRetentionRequest
+	50, // 71: oms.v1.CommerceService.GetRetention:input_type -> oms.v1.GetRetentionRequest
+	14, // 72: oms.v1.CommerceService.PlaceOrder:output_type -> oms.v1.CommerceCommandResult
+	18, // 73: oms.v1.CommerceService.GetOrder:output_type -> oms.v1.CommerceOrder
+	20, // 74: oms.v1.CommerceService.ListOrders:output_type -> oms.v1.ListOrdersResponse
+	14, // 75: oms.v1.CommerceService.CancelOrder:output_type -> oms.v1.CommerceCommandResult
+	14, // 76: oms.v1.CommerceService.ReleaseHold:output_type -> oms.v1.CommerceCommandResult
+	14, // 77: oms.v1.CommerceService.ReleaseOrder:output_type -> oms.v1.CommerceCommandResult
+	14, // 78: oms.v1.CommerceService.SetPayment:output_type -> oms.v1.CommerceCommandResult
+	14, // 79: oms.v1.CommerceService.ConfirmShipment:output_type -> oms.v1.CommerceCommandResult
+	14, // 80: oms.v1.CommerceService.ConfirmDelivery:output_type -> oms.v1.CommerceCommandResult
+	14, // 81: oms.v1.CommerceService.CreateReturn:output_type -> oms.v1.CommerceCommandResult
+	14, // 82: oms.v1.CommerceService.ReceiveReturn:output_type -> oms.v1.CommerceCommandResult
+	14, // 83: oms.v1.CommerceService.Reserve:output_type -> oms.v1.CommerceCommandResult
+	14, // 84: oms.v1.CommerceService.ReleaseReservation:output_type -> oms.v1.CommerceCommandResult
+	14, // 85: oms.v1.CommerceService.SetStock:output_type -> oms.v1.CommerceCommandResult
+	14, // 86: oms.v1.CommerceService.AdjustStock:output_type -> oms.v1.CommerceCommandResult
+	14, // 87: oms.v1.CommerceService.SetSafetyStock:output_type -> oms.v1.CommerceCommandResult
+	14, // 88: oms.v1.CommerceService.AddInbound:output_type -> oms.v1.CommerceCommandResult
+	14, // 89: oms.v1.CommerceService.ReceiveStock:output_type -> oms.v1.CommerceCommandResult
+	39, // 90: oms.v1.CommerceService.GetAvailability:output_type -> oms.v1.GetAvailabilityResponse
+	42, // 91: oms.v1.CommerceService.PromiseDate:output_type -> oms.v1.PromiseDateResponse
+	14, // 92: oms.v1.CommerceService.SetLocation:output_type -> oms.v1.CommerceCommandResult
+	45, // 93: oms.v1.CommerceService.ListLocations:output_type -> oms.v1.ListLocationsResponse
+	14, // 94: oms.v1.CommerceService.SetHoldRules:output_type -> oms.v1.CommerceCommandResult
+	14, // 95: oms.v1.CommerceService.SetCustomer:output_type -> oms.v1.CommerceCommandResult
+	53, // 96: oms.v1.CommerceService.GetCounters:output_type -> oms.v1.GetCountersResponse
+	14, // 97: oms.v1.CommerceService.SetRetention:output_type -> oms.v1.CommerceCommandResult
+	48, // 98: oms.v1.CommerceService.GetRetention:output_type -> oms.v1.Retention
+	72, // [72:99] is the sub-list for method output_type
+	45, // [45:72] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_oms_v1_commerce_proto_init() }
@@ -4180,7 +4345,7 @@ func file_oms_v1_commerce_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_oms_v1_commerce_proto_rawDesc), len(file_oms_v1_commerce_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   45,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

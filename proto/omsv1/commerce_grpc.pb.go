@@ -49,6 +49,8 @@ const (
 	CommerceService_SetHoldRules_FullMethodName       = "/oms.v1.CommerceService/SetHoldRules"
 	CommerceService_SetCustomer_FullMethodName        = "/oms.v1.CommerceService/SetCustomer"
 	CommerceService_GetCounters_FullMethodName        = "/oms.v1.CommerceService/GetCounters"
+	CommerceService_SetRetention_FullMethodName       = "/oms.v1.CommerceService/SetRetention"
+	CommerceService_GetRetention_FullMethodName       = "/oms.v1.CommerceService/GetRetention"
 )
 
 // CommerceServiceClient is the client API for CommerceService service.
@@ -84,6 +86,8 @@ type CommerceServiceClient interface {
 	SetHoldRules(ctx context.Context, in *SetHoldRulesRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	SetCustomer(ctx context.Context, in *SetCustomerRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	GetCounters(ctx context.Context, in *GetCountersRequest, opts ...grpc.CallOption) (*GetCountersResponse, error)
+	SetRetention(ctx context.Context, in *SetRetentionRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
+	GetRetention(ctx context.Context, in *GetRetentionRequest, opts ...grpc.CallOption) (*Retention, error)
 }
 
 type commerceServiceClient struct {
@@ -344,6 +348,26 @@ func (c *commerceServiceClient) GetCounters(ctx context.Context, in *GetCounters
 	return out, nil
 }
 
+func (c *commerceServiceClient) SetRetention(ctx context.Context, in *SetRetentionRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommerceCommandResult)
+	err := c.cc.Invoke(ctx, CommerceService_SetRetention_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *commerceServiceClient) GetRetention(ctx context.Context, in *GetRetentionRequest, opts ...grpc.CallOption) (*Retention, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Retention)
+	err := c.cc.Invoke(ctx, CommerceService_GetRetention_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CommerceServiceServer is the server API for CommerceService service.
 // All implementations must embed UnimplementedCommerceServiceServer
 // for forward compatibility.
@@ -377,6 +401,8 @@ type CommerceServiceServer interface {
 	SetHoldRules(context.Context, *SetHoldRulesRequest) (*CommerceCommandResult, error)
 	SetCustomer(context.Context, *SetCustomerRequest) (*CommerceCommandResult, error)
 	GetCounters(context.Context, *GetCountersRequest) (*GetCountersResponse, error)
+	SetRetention(context.Context, *SetRetentionRequest) (*CommerceCommandResult, error)
+	GetRetention(context.Context, *GetRetentionRequest) (*Retention, error)
 	mustEmbedUnimplementedCommerceServiceServer()
 }
 
@@ -461,6 +487,12 @@ func (UnimplementedCommerceServiceServer) SetCustomer(context.Context, *SetCusto
 }
 func (UnimplementedCommerceServiceServer) GetCounters(context.Context, *GetCountersRequest) (*GetCountersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCounters not implemented")
+}
+func (UnimplementedCommerceServiceServer) SetRetention(context.Context, *SetRetentionRequest) (*CommerceCommandResult, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetRetention not implemented")
+}
+func (UnimplementedCommerceServiceServer) GetRetention(context.Context, *GetRetentionRequest) (*Retention, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRetention not implemented")
 }
 func (UnimplementedCommerceServiceServer) mustEmbedUnimplementedCommerceServiceServer() {}
 func (UnimplementedCommerceServiceServer) testEmbeddedByValue()                         {}
@@ -933,6 +965,42 @@ func _CommerceService_GetCounters_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CommerceService_SetRetention_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetRetentionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CommerceServiceServer).SetRetention(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CommerceService_SetRetention_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CommerceServiceServer).SetRetention(ctx, req.(*SetRetentionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CommerceService_GetRetention_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRetentionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CommerceServiceServer).GetRetention(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CommerceService_GetRetention_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CommerceServiceServer).GetRetention(ctx, req.(*GetRetentionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CommerceService_ServiceDesc is the grpc.ServiceDesc for CommerceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1039,6 +1107,14 @@ var CommerceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCounters",
 			Handler:    _CommerceService_GetCounters_Handler,
+		},
+		{
+			MethodName: "SetRetention",
+			Handler:    _CommerceService_SetRetention_Handler,
+		},
+		{
+			MethodName: "GetRetention",
+			Handler:    _CommerceService_GetRetention_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
