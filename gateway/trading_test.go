@@ -261,7 +261,7 @@ func TestCounterpartyHidden(t *testing.T) {
 	ts := startTestServer(t, t.TempDir(), serverOpts{})
 	setupTrading(t, ts)
 	tc := ts.trading()
-	aStream, err := ts.streams().SubscribeOrders(ctxAs(t, deskTok), &pb.SubscribeOrdersRequest{Account: "A"})
+	aStream, err := ts.streams().SubscribeOrders(ctxAs(t, deskTok), &pb.SubscribeOrdersRequest{Account: "A", FromSeq: ts.nextSeq()})
 	require.NoError(t, err)
 	sell, err := tc.NewOrder(ctxAs(t, deskTok), limit("A", "secret-a", pb.Side_SIDE_SELL, 10_100, 5))
 	require.NoError(t, err)

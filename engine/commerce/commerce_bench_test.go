@@ -106,9 +106,7 @@ func resetOrders(e *Engine) {
 	e.tombs.reset()
 	e.tombHead = 0
 	e.archiveQ.Clear()
-	for i := range e.idem {
-		clear(e.idem[i])
-	}
+	e.idem.reset()
 	for i := range e.custs {
 		e.custs[i].head, e.custs[i].tail, e.custs[i].exposure = -1, -1, 0
 	}

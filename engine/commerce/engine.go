@@ -187,7 +187,8 @@ type Engine struct {
 	res    []reservation // by id-1
 	expiry *btree.BTreeG[resKey]
 
-	idem      [channelCount]map[string]int32 // per channel: channel order id -> order index
+	idem      idemIndex // (channel, channel order id) -> order index (idem.go)
+	curs      currencies
 	custs     []customer
 	custByKey map[string]int32
 	chanHead  [channelCount]int32
@@ -225,10 +226,10 @@ func New() *Engine {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
 		}, btree.Options{NoLocks: true}),
 		archiveQ: newArchiveQueue(),
+		idem:     newIdemIndex(),
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1
-		e.idem[i] = make(map[string]int32)
 	}
 	return e
 }

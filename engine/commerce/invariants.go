@@ -182,24 +182,21 @@ func (e *Engine) checkRetention() error {
 				return fmt.Errorf("order %d: closed but not in the archive queue at %d", o.id, o.archiveAt)
 			}
 		}
-		if v, ok := e.idem[o.channel][o.channelOrderID]; !ok || v != oi {
+		if v, ok := e.idemGet(o.channel, o.cid.String()); !ok || v != oi {
 			return fmt.Errorf("order %d: idempotency key maps to %d", o.id, v)
 		}
 	}
 	if closed != e.archiveQ.Len() {
 		return fmt.Errorf("archive queue holds %d entries for %d closed orders", e.archiveQ.Len(), closed)
 	}
-	keys := 0
-	for ch := range e.idem {
-		keys += len(e.idem[ch])
-	}
+	keys := e.idem.len()
 	tombs := e.tombs.len() - int(e.tombHead)
 	if keys != live+tombs {
 		return fmt.Errorf("%d idempotency keys for %d live orders and %d tombstones", keys, live, tombs)
 	}
 	for ti := e.tombHead; int(ti) < e.tombs.len(); ti++ {
 		t := at(&e.tombs, ti)
-		if v, ok := e.idem[t.channel][t.channelOrderID]; !ok || v != -ti-1 {
+		if v, ok := e.idemGet(t.channel, t.cid.String()); !ok || v != -ti-1 {
 			return fmt.Errorf("tombstone of order %d: key maps to %d", t.id, v)
 		}
 		if e.liveOrder(int32(t.id-1)) != nil {

@@ -5,26 +5,25 @@ package commerce
 // engine's arenas (index -1 ends a list), so placing an order allocates
 // nothing once the arenas have grown.
 type order struct {
-	id             OrderID
-	channel        Channel
-	channelOrderID string
-	customer       string
-	placedAt       int64
-	shipTo         Coord
-	pickup         int32 // location index of the pickup store, or -1
-	shipComplete   bool
-	priority       uint8
-	payment        Payment
-	currency       string
-	value          Money
-	units          Qty
-	line0, nLines  int32
+	id            OrderID
+	channel       Channel
+	cid           idKey // the channel order id, inline: an order holds no pointers
+	placedAt      int64
+	shipTo        Coord
+	pickup        int32 // location index of the pickup store, or -1
+	shipComplete  bool
+	priority      uint8
+	payment       Payment
+	cur           uint16 // index in Engine.curs
+	value         Money
+	units         Qty
+	line0, nLines int32
 
 	allocHead, allocTail int32
 	shipHead, shipTail   int32
 	retHead, retTail     int32
 	histHead, histTail   int32
-	cust                 int32 // index in Engine.custs
+	cust                 int32 // index in Engine.custs: the customer
 
 	closed    bool  // delivered or cancelled (retention.go)
 	closedAt  int64 // when it closed
@@ -209,6 +208,10 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 		return lineReq{}, ReasonInvalidPrice, "lines.unit_price"
 	case in.Currency == "" || in.Currency != c.Lines[0].Currency:
 		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
+	case !e.curs.has(in.Currency) && e.curs.full():
+		// Only reachable by 65,536 distinct codes (the gateways accept
+		// three-letter ISO 4217 ones): orders keep a 16-bit index.
+		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
 	// Both factors are bounded by 2^40 and there are at most 100 lines, so
 	// a product can overflow but a checked sum cannot.
 	case in.UnitPrice != 0 && Money(in.Qty) > (MaxMoney*MaxLines)/in.UnitPrice:
@@ -253,6 +256,10 @@ func (e *Engine) placeOrder(c *Command) {
 		e.reject(c.Kind, ReasonMissingChannelOrderID, "channel_order_id", 0)
 		return
 	}
+	if len(c.ChannelOrderID) > MaxChannelOrderID {
+		e.reject(c.Kind, ReasonChannelOrderIDTooLong, "channel_order_id", 0)
+		return
+	}
 	e.resolveSKUs(c)
 	// The customer is looked up now, not when the order is linked (an
 	// unknown one is created only once the order is accepted): its misses
@@ -261,7 +268,7 @@ func (e *Engine) placeOrder(c *Command) {
 	if !known {
 		cust = -1
 	}
-	if oi, dup := e.idem[c.Channel][c.ChannelOrderID]; dup {
+	if oi, dup := e.idemGet(c.Channel, c.ChannelOrderID); dup {
 		if oi < 0 {
 			e.replayTombstone(-oi - 1)
 		} else {
@@ -278,8 +285,8 @@ func (e *Engine) placeOrder(c *Command) {
 	oi := e.newOrder(c, pickup, value, units, cust)
 	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)
-	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, o.channelOrderID, o.customer
-	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, o.currency, StatusCreated
+	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, c.ChannelOrderID, c.Customer
+	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, e.curs.names[o.cur], StatusCreated
 	e.pushed(ev)
 	e.applyPlan(oi)
 	e.applyHolds(oi, c)
@@ -302,9 +309,13 @@ func (e *Engine) placeOrder(c *Command) {
 func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty, cust int32) int32 {
 	oi := int32(e.orders.len())
 	line0 := int32(e.lines.len())
-	e.orders.push(order{id: OrderID(oi + 1), channel: c.Channel, channelOrderID: c.ChannelOrderID,
-		customer: c.Customer, placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
-		priority: c.Priority, payment: c.Payment, currency: c.Lines[0].Currency, value: value, units: units,
+	cur, _ := e.curs.intern(c.Lines[0].Currency) // validatePlace checked the table has room
+	if cust < 0 {
+		cust = e.customerIndex(c.Customer)
+	}
+	e.orders.push(order{id: OrderID(oi + 1), channel: c.Channel, cid: makeIDKey(c.ChannelOrderID),
+		placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
+		priority: c.Priority, payment: c.Payment, cur: cur, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
 		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated})
 	for i := range c.Lines {
@@ -312,7 +323,7 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty, cust
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
 			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
 	}
-	e.idem[c.Channel][c.ChannelOrderID] = oi
+	e.idemPut(c.Channel, c.ChannelOrderID, oi)
 	e.linkOrder(oi, cust)
 	return oi
 }
@@ -327,14 +338,11 @@ type orderLink struct {
 }
 
 // linkOrder appends the order to its customer's and channel's lists. cust
-// is the customer's index if the caller has it, else -1.
+// is the customer's index.
 // REQUIRES: oi is the highest live order index (placement and restore go
 // in id order).
 func (e *Engine) linkOrder(oi, cust int32) {
 	o := at(&e.orders, oi)
-	if cust < 0 {
-		cust = e.customerIndex(o.customer)
-	}
 	o.cust = cust
 	cu := &e.custs[o.cust]
 	ch := o.channel
@@ -494,8 +502,8 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 func (e *Engine) replayPlacement(oi int32) {
 	o := at(&e.orders, oi)
 	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
-		ChannelOrderID: o.channelOrderID, Customer: o.customer, Qty: o.units, Amount: o.value,
-		Currency: o.currency, Status: StatusCreated})
+		ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name, Qty: o.units, Amount: o.value,
+		Currency: e.curs.names[o.cur], Status: StatusCreated})
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
 		if l.reservation != 0 {
