@@ -24,7 +24,8 @@ func commerceReasonCode(r commerce.Reason) codes.Code {
 		commerce.ReasonInvalidPrice, commerce.ReasonCurrencyMismatch, commerce.ReasonInvalidPayment,
 		commerce.ReasonInvalidTTL, commerce.ReasonInvalidDate, commerce.ReasonInvalidAdjustReason,
 		commerce.ReasonDuplicateLine, commerce.ReasonInvalidCondition, commerce.ReasonMissingTracking,
-		commerce.ReasonInvalidRules, commerce.ReasonOverflow, commerce.ReasonInvalidRetention:
+		commerce.ReasonInvalidRules, commerce.ReasonOverflow, commerce.ReasonInvalidRetention,
+		commerce.ReasonChannelOrderIDTooLong:
 		return codes.InvalidArgument
 	}
 	return codes.FailedPrecondition

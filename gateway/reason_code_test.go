@@ -62,6 +62,7 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"stock_shortage":            codes.FailedPrecondition,
 		"order_archived":            codes.NotFound,
 		"invalid_retention":         codes.InvalidArgument,
+		"channel_order_id_too_long": codes.InvalidArgument,
 	}
 	seen := 0
 	for r := commerce.Reason(1); r.String() != "reason?"; r++ {

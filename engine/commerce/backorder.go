@@ -1,5 +1,10 @@
 package commerce
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Backorders queue per SKU by (order priority, order time), lower priority
 // value first; ties go to the lower order id, then the lower line number.
 // Stock that becomes available at a location (receipt, positive adjustment,
@@ -10,26 +15,118 @@ package commerce
 // left today for a new shipment, or a ship-complete order the location cannot
 // complete) is skipped, not blocking those behind it.
 
+// The queue of a SKU is kept in parts that a location serves whole: the
+// shipping orders' entries, and per pickup store its pickup orders'
+// entries, each sorted by (priority, order time, order, line). Stock that
+// arrives at a location visits only the parts it may serve (the shipping
+// part if the location ships, its own pickup part if it is active), merged
+// in queue order: the same entries in the same order as a walk of the whole
+// queue that skips the others, without touching them. The queue as one
+// list (queries, promising, invariants) is the merge of all parts.
+
+// boQueue is a SKU's backorder queue, split by where its entries may be
+// filled.
+//
+// INVARIANT: every entry of ship has pickup -1, every entry of a store
+// part has that store's pickup; each part is sorted by boEntry.less;
+// stores is sorted by loc. An emptied store part keeps its place (at most
+// one per store).
+type boQueue struct {
+	ship   []boEntry
+	stores []storeQueue
+}
+
+type storeQueue struct {
+	loc int32 // the pickup store's location index
+	q   []boEntry
+}
+
+// part returns the part of the queue an entry with pickup store p (or -1)
+// belongs in, creating a store part if create is set (else nil).
+func (b *boQueue) part(p int32, create bool) *[]boEntry {
+	if p < 0 {
+		return &b.ship
+	}
+	i, found := slices.BinarySearchFunc(b.stores, p, func(s storeQueue, p int32) int { return cmp.Compare(s.loc, p) })
+	if !found {
+		if !create {
+			return nil
+		}
+		b.stores = slices.Insert(b.stores, i, storeQueue{loc: p})
+	}
+	return &b.stores[i].q
+}
+
+// parts returns the queue's parts, the shipping part first, then the
+// stores' in store order (each sorted, the parts not merged).
+func (b *boQueue) parts() [][]boEntry {
+	ps := make([][]boEntry, 0, 1+len(b.stores))
+	ps = append(ps, b.ship)
+	for i := range b.stores {
+		ps = append(ps, b.stores[i].q)
+	}
+	return ps
+}
+
+// backorderQueue returns the SKU's queue parts, or nil if it never had a
+// backorder.
+func (e *Engine) backorderQueue(sku int32) *boQueue {
+	if k := e.skus[sku].bo; k > 0 {
+		return &e.boQueues[k-1]
+	}
+	return nil
+}
+
+// backorderList appends the SKU's whole queue, in fill order, to dst.
+func (e *Engine) backorderList(sku int32, dst []boEntry) []boEntry {
+	q := e.backorderQueue(sku)
+	if q == nil {
+		return dst
+	}
+	n := len(dst)
+	dst = append(dst, q.ship...)
+	for i := range q.stores {
+		dst = append(dst, q.stores[i].q...)
+	}
+	if len(q.stores) > 0 {
+		slices.SortFunc(dst[n:], func(a, b boEntry) int {
+			if a.less(b) {
+				return -1
+			}
+			if b.less(a) {
+				return 1
+			}
+			return 0
+		})
+	}
+	return dst
+}
+
 // enqueueBackorder inserts line li into its SKU's queue.
 func (e *Engine) enqueueBackorder(oi, li int32) {
 	o := at(&e.orders, oi)
-	s := &e.skus[at(&e.lines, li).sku]
+	sku := at(&e.lines, li).sku
+	s := &e.skus[sku]
+	if s.bo == 0 {
+		e.boQueues = append(e.boQueues, boQueue{})
+		s.bo = int32(len(e.boQueues))
+	}
+	q := e.boQueues[s.bo-1].part(o.pickup, true)
 	ent := boEntry{priority: o.priority, pickup: o.pickup, at: o.placedAt, order: oi, line: li}
-	i := len(s.backorders)
-	for i > 0 && ent.less(s.backorders[i-1]) {
+	i := len(*q)
+	for i > 0 && ent.less((*q)[i-1]) {
 		i--
 	}
-	s.backorders = append(s.backorders, boEntry{})
-	copy(s.backorders[i+1:], s.backorders[i:])
-	s.backorders[i] = ent
+	*q = slices.Insert(*q, i, ent)
 }
 
 // dequeueBackorder removes line li from its SKU's queue.
 func (e *Engine) dequeueBackorder(li int32) {
-	s := &e.skus[at(&e.lines, li).sku]
-	for i := range s.backorders {
-		if s.backorders[i].line == li {
-			s.backorders = append(s.backorders[:i], s.backorders[i+1:]...)
+	l := at(&e.lines, li)
+	q := e.backorderQueue(l.sku).part(at(&e.orders, l.order).pickup, false)
+	for i := range *q {
+		if (*q)[i].line == li {
+			*q = slices.Delete(*q, i, i+1)
 			return
 		}
 	}
@@ -62,57 +159,92 @@ func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	return true, newShipment
 }
 
-// fillBackorders offers the ATP of one cell to the SKU's backorder queue.
+// boCursor walks one part of a queue during a fill and compacts it in the
+// same pass: entries [0, w) are kept, [w, i) are holes left by filled
+// lines, so a fill that empties many lines of a long part moves the rest
+// once, not once per line.
+type boCursor struct {
+	q    *[]boEntry // nil: the location does not serve this part
+	w, i int
+}
+
+func (c *boCursor) peek() (boEntry, bool) {
+	if c.q == nil || c.i >= len(*c.q) {
+		return boEntry{}, false
+	}
+	return (*c.q)[c.i], true
+}
+
+func (c *boCursor) keep() {
+	if c.w != c.i {
+		(*c.q)[c.w] = (*c.q)[c.i]
+	}
+	c.w++
+	c.i++
+}
+
+func (c *boCursor) drop() { c.i++ }
+
+// flush closes the holes.
+func (c *boCursor) flush() {
+	if c.q != nil && c.w < c.i {
+		n := copy((*c.q)[c.w:], (*c.q)[c.i:])
+		*c.q = (*c.q)[:c.w+n]
+		c.i = c.w
+	}
+}
+
+// fillBackorders offers the ATP of one cell to the SKU's backorder queue:
+// the shipping part if the location ships, its own pickup part if it is
+// active, merged in queue order.
+//
+// REQUIRES: nothing in a fill creates a backorder queue (the cursors point
+// into Engine.boQueues).
 func (e *Engine) fillBackorders(sku int32, ci int) {
 	if ci < 0 {
+		return
+	}
+	bq := e.backorderQueue(sku)
+	if bq == nil {
 		return
 	}
 	s := &e.skus[sku]
 	loc := s.cells[ci].loc
 	d := &e.locs[loc].def
-	ships := d.shipEligible()
-	// The queue is compacted in one pass: entries [0, w) are kept, [w, i)
-	// are holes left by filled lines, so a fill that empties many lines of
-	// a long queue moves the rest once, not once per line.
-	w, i := 0, 0
-	flush := func() {
-		if w < i {
-			n := copy(s.backorders[w:], s.backorders[i:])
-			s.backorders = s.backorders[:w+n]
-			i = w
-		}
+	var ship, store boCursor
+	if d.shipEligible() {
+		ship.q = &bq.ship
 	}
-	defer flush()
-	keep := func() {
-		if w != i {
-			s.backorders[w] = s.backorders[i]
-		}
-		w++
-		i++
+	if d.Active {
+		store.q = bq.part(loc, false)
 	}
-	for i < len(s.backorders) {
+	defer store.flush()
+	defer ship.flush()
+	for {
 		atp := s.cells[ci].atp()
 		if atp <= 0 {
 			return
 		}
-		ent := s.backorders[i]
-		// The cheap part of fillEligible, from the entry alone: long queues
-		// are mostly other stores' pickups or shipments a store cannot make.
-		if ent.pickup >= 0 && (ent.pickup != loc || !d.Active) || ent.pickup < 0 && !ships {
-			keep()
-			continue
+		cur := &ship
+		ent, ok := ship.peek()
+		if se, sok := store.peek(); sok && (!ok || se.less(ent)) {
+			cur, ent, ok = &store, se, true
+		}
+		if !ok {
+			return
 		}
 		ok, newShip := e.fillEligible(ent.order, loc)
 		if !ok {
-			keep()
+			cur.keep()
 			continue
 		}
 		if at(&e.orders, ent.order).shipComplete {
 			// fillComplete dequeues the order's lines from every queue,
 			// this one included: close the holes first.
-			flush()
+			ship.flush()
+			store.flush()
 			if !e.fillComplete(ent.order, loc, newShip) {
-				keep()
+				cur.keep()
 			}
 			continue // filled: the entry is gone, i now points at the next
 		}
@@ -124,9 +256,9 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 		l.backordered -= q
 		e.allocate(ent.order, ent.line, loc, ci, q, e.fillScore(ent.order, loc), false)
 		if at(&e.lines, ent.line).backordered == 0 {
-			i++ // dropped: a hole
+			cur.drop() // a hole
 		} else {
-			keep()
+			cur.keep()
 		}
 		e.updateStatus(ent.order)
 	}

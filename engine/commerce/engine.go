@@ -112,18 +112,18 @@ type hotCell struct {
 }
 
 // skuState is one SKU: its cells sorted by location id, their hot mirror,
-// and its backorder queue sorted by (priority, order time, order, line).
-// (The hot headers stay in the SKU record: placement reads the record
+// and a reference to its backorder queue (backorder.go), which lives
+// outside the record to keep placement's reads of it short. (The hot headers stay in the SKU record: placement reads the record
 // anyway for the cells and the name, so a separate header array only added
 // a cache miss.)
 //
 // INVARIANT: len(hot) == len(cells) and hot[i] == {cells[i].loc,
 // cells[i].atp()}: every change of a cell's levels calls cellChanged.
 type skuState struct {
-	hot        []hotCell
-	cells      []cell
-	name       SKU
-	backorders []boEntry
+	hot   []hotCell
+	cells []cell
+	name  SKU
+	bo    int32 // 1 + the index of the SKU's backorder queue in Engine.boQueues, or 0
 }
 
 type resState uint8
@@ -182,11 +182,13 @@ type Engine struct {
 	hist      chunked[histRec]
 
 	inbounds [][]inbound // referenced by cell.inb
+	boQueues []boQueue   // referenced by skuState.bo
 
 	res    []reservation // by id-1
 	expiry *btree.BTreeG[resKey]
 
-	idem      [channelCount]map[string]int32 // per channel: channel order id -> order index
+	idem      idemIndex // (channel, channel order id) -> order index (idem.go)
+	curs      currencies
 	custs     []customer
 	custByKey map[string]int32
 	chanHead  [channelCount]int32
@@ -224,10 +226,10 @@ func New() *Engine {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
 		}, btree.Options{NoLocks: true}),
 		archiveQ: newArchiveQueue(),
+		idem:     newIdemIndex(),
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1
-		e.idem[i] = make(map[string]int32)
 	}
 	return e
 }

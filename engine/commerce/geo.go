@@ -86,3 +86,20 @@ func transitDays(km int32) int64 {
 	}
 	return 7
 }
+
+// kmAtLeast is a lower bound of distanceKm between two points whose
+// latitudes differ by dy micro-degrees, cheap enough to skip computing
+// distances that cannot matter. distanceKm's length d is at least the larger
+// leg hi >= dy: the octagon start d0 is positive once hi > 1, and the
+// Newton step gives floor((d0 + floor(X/d0))/2) > (d0 + X/d0)/2 - 1 >=
+// sqrt(X) - 1 >= hi - 1 for X = hi²+lo², so d >= hi (d0 = 0 only when
+// hi <= 1). Rounding to km is monotone, so dy - 1 is a safe length.
+func kmAtLeast(dy int64) int32 {
+	if dy < 0 {
+		dy = -dy
+	}
+	if dy <= 1 {
+		return 0
+	}
+	return int32(((dy-1)*111195 + 500_000_000) / 1_000_000_000)
+}

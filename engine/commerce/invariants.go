@@ -72,15 +72,53 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 			}
 		}
 	}
-	for j, b := range s.backorders {
+	if err := e.checkBackorderQueue(si); err != nil {
+		return err
+	}
+	queue := e.backorderList(si, nil)
+	for j, b := range queue {
 		if at(&e.lines, b.line).sku != si || at(&e.lines, b.line).backordered == 0 {
 			return fmt.Errorf("sku %s: backorder entry %d does not match its line", s.name, j)
 		}
 		if b.pickup != at(&e.orders, b.order).pickup {
 			return fmt.Errorf("sku %s: backorder entry %d has pickup %d, its order %d", s.name, j, b.pickup, at(&e.orders, b.order).pickup)
 		}
-		if j > 0 && !s.backorders[j-1].less(b) {
+		if j > 0 && !queue[j-1].less(b) {
 			return fmt.Errorf("sku %s: backorder queue out of order at %d", s.name, j)
+		}
+	}
+	return nil
+}
+
+// checkBackorderQueue checks the split of a SKU's backorder queue: each
+// part holds only its own entries, in order, and the store parts are
+// sorted by store.
+func (e *Engine) checkBackorderQueue(si int32) error {
+	bq := e.backorderQueue(si)
+	if bq == nil {
+		return nil
+	}
+	name := e.skus[si].name
+	check := func(q []boEntry, pickup int32) error {
+		for j, b := range q {
+			if b.pickup != pickup {
+				return fmt.Errorf("sku %s: backorder entry of pickup %d in the part of %d", name, b.pickup, pickup)
+			}
+			if j > 0 && !q[j-1].less(b) {
+				return fmt.Errorf("sku %s: backorder part %d out of order at %d", name, pickup, j)
+			}
+		}
+		return nil
+	}
+	if err := check(bq.ship, -1); err != nil {
+		return err
+	}
+	for i := range bq.stores {
+		if i > 0 && bq.stores[i-1].loc >= bq.stores[i].loc {
+			return fmt.Errorf("sku %s: backorder store parts out of order at %d", name, i)
+		}
+		if err := check(bq.stores[i].q, bq.stores[i].loc); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -101,9 +139,13 @@ func (e *Engine) checkOrder(oi int32) error {
 			}
 		}
 		queued := 0
-		for _, b := range e.skus[l.sku].backorders {
-			if b.line == li {
-				queued++
+		if bq := e.backorderQueue(l.sku); bq != nil {
+			for _, part := range bq.parts() {
+				for _, b := range part {
+					if b.line == li {
+						queued++
+					}
+				}
 			}
 		}
 		switch {
@@ -140,24 +182,21 @@ func (e *Engine) checkRetention() error {
 				return fmt.Errorf("order %d: closed but not in the archive queue at %d", o.id, o.archiveAt)
 			}
 		}
-		if v, ok := e.idem[o.channel][o.channelOrderID]; !ok || v != oi {
+		if v, ok := e.idemGet(o.channel, o.cid.String()); !ok || v != oi {
 			return fmt.Errorf("order %d: idempotency key maps to %d", o.id, v)
 		}
 	}
 	if closed != e.archiveQ.Len() {
 		return fmt.Errorf("archive queue holds %d entries for %d closed orders", e.archiveQ.Len(), closed)
 	}
-	keys := 0
-	for ch := range e.idem {
-		keys += len(e.idem[ch])
-	}
+	keys := e.idem.len()
 	tombs := e.tombs.len() - int(e.tombHead)
 	if keys != live+tombs {
 		return fmt.Errorf("%d idempotency keys for %d live orders and %d tombstones", keys, live, tombs)
 	}
 	for ti := e.tombHead; int(ti) < e.tombs.len(); ti++ {
 		t := at(&e.tombs, ti)
-		if v, ok := e.idem[t.channel][t.channelOrderID]; !ok || v != -ti-1 {
+		if v, ok := e.idemGet(t.channel, t.cid.String()); !ok || v != -ti-1 {
 			return fmt.Errorf("tombstone of order %d: key maps to %d", t.id, v)
 		}
 		if e.liveOrder(int32(t.id-1)) != nil {

@@ -96,7 +96,7 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 		}
 	}
 	e.emit(&Event{Kind: EvFulfilmentRequest, Order: o.id, Loc: id, Fulfilment: f, Count: n,
-		Customer: o.customer, PickedUp: o.pickup >= 0})
+		Customer: e.custs[o.cust].name, PickedUp: o.pickup >= 0})
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
 		q := e.unreleasedAt(o, li, id, f)

@@ -5,26 +5,25 @@ package commerce
 // engine's arenas (index -1 ends a list), so placing an order allocates
 // nothing once the arenas have grown.
 type order struct {
-	id             OrderID
-	channel        Channel
-	channelOrderID string
-	customer       string
-	placedAt       int64
-	shipTo         Coord
-	pickup         int32 // location index of the pickup store, or -1
-	shipComplete   bool
-	priority       uint8
-	payment        Payment
-	currency       string
-	value          Money
-	units          Qty
-	line0, nLines  int32
+	id            OrderID
+	channel       Channel
+	cid           idKey // the channel order id, inline: an order holds no pointers
+	placedAt      int64
+	shipTo        Coord
+	pickup        int32 // location index of the pickup store, or -1
+	shipComplete  bool
+	priority      uint8
+	payment       Payment
+	cur           uint16 // index in Engine.curs
+	value         Money
+	units         Qty
+	line0, nLines int32
 
 	allocHead, allocTail int32
 	shipHead, shipTail   int32
 	retHead, retTail     int32
 	histHead, histTail   int32
-	cust                 int32 // index in Engine.custs
+	cust                 int32 // index in Engine.custs: the customer
 
 	closed    bool  // delivered or cancelled (retention.go)
 	closedAt  int64 // when it closed
@@ -172,11 +171,34 @@ func (e *Engine) validatePlace(c *Command) (pickup int32, value Money, units Qty
 	return pickup, value, units, true
 }
 
+// resolveSKUs looks the SKUs of a PlaceOrder's lines up (into
+// e.src.skuOf, -1 for unknown) and starts loading their records, before
+// the idempotency and customer lookups: an order's SKUs, customer and key
+// are scattered over large tables, and their cache misses overlap when
+// the loads are issued together rather than each after the last is used.
+// It changes no state: validatePlace rejects what it must.
+func (e *Engine) resolveSKUs(c *Command) {
+	s := &e.src
+	s.skuOf = s.skuOf[:0]
+	var w Qty
+	for i := range min(len(c.Lines), MaxLines) {
+		sku, ok := e.skuByName[c.Lines[i].SKU]
+		if !ok {
+			sku = -1
+		} else if h := e.skus[sku].hot; len(h) > 0 {
+			w += h[0].atp + h[len(h)-1].atp
+		}
+		s.skuOf = append(s.skuOf, sku)
+	}
+	s.warm += w
+}
+
 // validateLine checks line i of a PlaceOrder. resLoc carries the location
 // of the order's reservations, for the ship-complete check.
 func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (lineReq, Reason, string) {
 	in := &c.Lines[i]
-	sku, known := e.skuByName[in.SKU]
+	sku := e.src.skuOf[i]
+	known := sku >= 0
 	switch {
 	case !known:
 		return lineReq{}, ReasonUnknownSKU, "lines.sku"
@@ -185,6 +207,10 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 	case in.UnitPrice < 0 || in.UnitPrice > MaxMoney:
 		return lineReq{}, ReasonInvalidPrice, "lines.unit_price"
 	case in.Currency == "" || in.Currency != c.Lines[0].Currency:
+		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
+	case !e.curs.has(in.Currency) && e.curs.full():
+		// Only reachable by 65,536 distinct codes (the gateways accept
+		// three-letter ISO 4217 ones): orders keep a 16-bit index.
 		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
 	// Both factors are bounded by 2^40 and there are at most 100 lines, so
 	// a product can overflow but a checked sum cannot.
@@ -230,7 +256,19 @@ func (e *Engine) placeOrder(c *Command) {
 		e.reject(c.Kind, ReasonMissingChannelOrderID, "channel_order_id", 0)
 		return
 	}
-	if oi, dup := e.idem[c.Channel][c.ChannelOrderID]; dup {
+	if len(c.ChannelOrderID) > MaxChannelOrderID {
+		e.reject(c.Kind, ReasonChannelOrderIDTooLong, "channel_order_id", 0)
+		return
+	}
+	e.resolveSKUs(c)
+	// The customer is looked up now, not when the order is linked (an
+	// unknown one is created only once the order is accepted): its misses
+	// overlap those of the SKU records and the key lookup.
+	cust, known := e.custByKey[c.Customer]
+	if !known {
+		cust = -1
+	}
+	if oi, dup := e.idemGet(c.Channel, c.ChannelOrderID); dup {
 		if oi < 0 {
 			e.replayTombstone(-oi - 1)
 		} else {
@@ -243,11 +281,12 @@ func (e *Engine) placeOrder(c *Command) {
 		return
 	}
 	e.source(pickup, c.ShipTo, c.ShipComplete)
-	oi := e.newOrder(c, pickup, value, units)
+	e.warmCells()
+	oi := e.newOrder(c, pickup, value, units, cust)
 	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)
-	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, o.channelOrderID, o.customer
-	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, o.currency, StatusCreated
+	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, c.ChannelOrderID, c.Customer
+	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, e.curs.names[o.cur], StatusCreated
 	e.pushed(ev)
 	e.applyPlan(oi)
 	e.applyHolds(oi, c)
@@ -266,12 +305,17 @@ func (e *Engine) placeOrder(c *Command) {
 }
 
 // newOrder stores the order and its lines and links it into the indexes.
-func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int32 {
+// cust is the customer's index, or -1 if it is not known yet.
+func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty, cust int32) int32 {
 	oi := int32(e.orders.len())
 	line0 := int32(e.lines.len())
-	e.orders.push(order{id: OrderID(oi + 1), channel: c.Channel, channelOrderID: c.ChannelOrderID,
-		customer: c.Customer, placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
-		priority: c.Priority, payment: c.Payment, currency: c.Lines[0].Currency, value: value, units: units,
+	cur, _ := e.curs.intern(c.Lines[0].Currency) // validatePlace checked the table has room
+	if cust < 0 {
+		cust = e.customerIndex(c.Customer)
+	}
+	e.orders.push(order{id: OrderID(oi + 1), channel: c.Channel, cid: makeIDKey(c.ChannelOrderID),
+		placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
+		priority: c.Priority, payment: c.Payment, cur: cur, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
 		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated})
 	for i := range c.Lines {
@@ -279,8 +323,8 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty) int3
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
 			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
 	}
-	e.idem[c.Channel][c.ChannelOrderID] = oi
-	e.linkOrder(oi)
+	e.idemPut(c.Channel, c.ChannelOrderID, oi)
+	e.linkOrder(oi, cust)
 	return oi
 }
 
@@ -293,12 +337,13 @@ type orderLink struct {
 	prevChan, nextChan int32
 }
 
-// linkOrder appends the order to its customer's and channel's lists.
+// linkOrder appends the order to its customer's and channel's lists. cust
+// is the customer's index.
 // REQUIRES: oi is the highest live order index (placement and restore go
 // in id order).
-func (e *Engine) linkOrder(oi int32) {
+func (e *Engine) linkOrder(oi, cust int32) {
 	o := at(&e.orders, oi)
-	o.cust = e.customerIndex(o.customer)
+	o.cust = cust
 	cu := &e.custs[o.cust]
 	ch := o.channel
 	e.links.place(oi, orderLink{prevCust: cu.tail, nextCust: -1, prevChan: e.chanTail[ch], nextChan: -1})
@@ -457,8 +502,8 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 func (e *Engine) replayPlacement(oi int32) {
 	o := at(&e.orders, oi)
 	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
-		ChannelOrderID: o.channelOrderID, Customer: o.customer, Qty: o.units, Amount: o.value,
-		Currency: o.currency, Status: StatusCreated})
+		ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name, Qty: o.units, Amount: o.value,
+		Currency: e.curs.names[o.cur], Status: StatusCreated})
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
 		if l.reservation != 0 {

@@ -101,7 +101,8 @@ func (e *Engine) arrivalsAfterBackorders(si int32) []arrival {
 			arr = append(arr, arrival{date: in.date, id: c.locID, loc: c.loc, ci: int32(ci), j: int32(j), left: in.qty})
 		}
 	}
-	if len(arr) == 0 || len(s.backorders) == 0 {
+	queue := e.backorderList(si, nil)
+	if len(arr) == 0 || len(queue) == 0 {
 		return arr
 	}
 	slices.SortFunc(arr, func(a, b arrival) int {
@@ -113,14 +114,14 @@ func (e *Engine) arrivalsAfterBackorders(si int32) []arrival {
 		}
 		return cmpInt(int64(a.j), int64(b.j))
 	})
-	want := make([]Qty, len(s.backorders))
-	for k, b := range s.backorders {
+	want := make([]Qty, len(queue))
+	for k, b := range queue {
 		want[k] = at(&e.lines, b.line).backordered
 	}
 	for i := range arr {
 		a := &arr[i]
 		for k := 0; k < len(want) && a.left > 0; k++ {
-			if want[k] == 0 || !e.mayFillAt(s.backorders[k].order, a.loc) {
+			if want[k] == 0 || !e.mayFillAt(queue[k].order, a.loc) {
 				continue
 			}
 			x := min(want[k], a.left)

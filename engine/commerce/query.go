@@ -105,9 +105,9 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 	if o == nil {
 		return OrderView{}, false // archived: see Archived
 	}
-	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.channelOrderID, Customer: o.customer,
+	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name,
 		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
-		Payment: o.payment, Currency: o.currency, Value: o.value, Units: o.units, Status: o.status,
+		Payment: o.payment, Currency: e.curs.names[o.cur], Value: o.value, Units: o.units, Status: o.status,
 		Holds: o.holds, Plan: o.plan}
 	if o.pickup >= 0 {
 		v.PickupStore = e.locs[o.pickup].def.ID
@@ -159,7 +159,7 @@ func (e *Engine) OrderByChannelID(ch Channel, channelOrderID string) (OrderID, b
 	if ch == 0 || ch >= channelCount {
 		return 0, false
 	}
-	oi, ok := e.idem[ch][channelOrderID]
+	oi, ok := e.idemGet(ch, channelOrderID)
 	if !ok {
 		return 0, false
 	}
@@ -282,7 +282,7 @@ func (e *Engine) BackorderQueue(sku SKU) []BackorderView {
 		return nil
 	}
 	var v []BackorderView
-	for _, b := range e.skus[si].backorders {
+	for _, b := range e.backorderList(si, nil) {
 		v = append(v, BackorderView{Order: OrderID(b.order + 1), Line: at(&e.lines, b.line).num,
 			Qty: at(&e.lines, b.line).backordered, Priority: b.priority, At: b.at})
 	}

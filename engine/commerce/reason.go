@@ -56,6 +56,7 @@ const (
 	ReasonStockShortage        // not a rejection: a count below committed stock ended a reservation or backordered an allocation
 	ReasonOrderArchived        // the order (or its return) was closed and archived: see retention.go
 	ReasonInvalidRetention
+	ReasonChannelOrderIDTooLong // longer than MaxChannelOrderID bytes
 	reasonCount
 )
 
@@ -110,6 +111,7 @@ var reasonNames = [...]string{
 	ReasonStockShortage:           "stock_shortage",
 	ReasonOrderArchived:           "order_archived",
 	ReasonInvalidRetention:        "invalid_retention",
+	ReasonChannelOrderIDTooLong:   "channel_order_id_too_long",
 }
 
 func (r Reason) String() string {

@@ -181,8 +181,8 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 		}
 	}
 	e.orders.place(oi, o)
-	e.idem[o.channel][o.channelOrderID] = oi
-	e.linkOrder(oi)
+	e.idemPut(o.channel, o.cid.String(), oi)
+	e.linkOrder(oi, o.cust)
 	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
 		return false
 	}
@@ -202,8 +202,7 @@ func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
 		retHead: -1, retTail: -1, histHead: -1, histTail: -1, pickup: -1}
 	o.channel = Channel(r.Byte())
-	o.channelOrderID = r.String()
-	o.customer = r.String()
+	cid, cust := r.String(), r.String()
 	o.placedAt = r.Varint()
 	o.shipTo.Lat, o.shipTo.Lon = MicroDeg(decodeI32(r)), MicroDeg(decodeI32(r))
 	if id := decodeU32(r); id != 0 {
@@ -217,13 +216,18 @@ func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	o.shipComplete = r.Bool()
 	o.priority = r.Byte()
 	o.payment = Payment(r.Byte())
-	o.currency = r.String()
+	cur := r.String()
 	o.value, o.units = Money(r.Varint()), Qty(r.Varint())
 	o.holds, o.holdsAtPlace, o.statusAtPlace = Hold(r.Byte()), Hold(r.Byte()), Status(r.Byte())
 	o.credit = r.Bool()
 	decodeScore(r, &o.plan)
 	if o.channel == 0 || o.channel >= channelCount || r.Err() != nil {
 		corrupt(r, "order %d channel %d", o.id, o.channel)
+		return o, false
+	}
+	var ok bool
+	if o.cid, o.cust, o.cur, ok = e.restoreKeys(cid, cust, cur); !ok {
+		corrupt(r, "order %d channel order id, customer or currency", o.id)
 		return o, false
 	}
 	return o, true
@@ -426,26 +430,39 @@ func (e *Engine) restoreIssued(r *wire.Reader) {
 	e.rmas.grow(int(rmas))
 }
 
+// restoreKeys stores a restored order's (or tombstone's) channel order id,
+// customer and currency the way a placement does.
+func (e *Engine) restoreKeys(cid, cust, cur string) (idKey, int32, uint16, bool) {
+	if cid == "" || len(cid) > MaxChannelOrderID || cust == "" || cur == "" {
+		return idKey{}, 0, 0, false
+	}
+	c, ok := e.curs.intern(cur)
+	return makeIDKey(cid), e.customerIndex(cust), c, ok
+}
+
 // restoreTombstones reads the idempotency keys of archived orders, in
 // archiving order.
 func (e *Engine) restoreTombstones(r *wire.Reader) {
 	n := r.Count()
 	prevAt := int64(-1 << 63)
 	for range n {
-		t := tombstone{id: OrderID(r.Uvarint()), channel: Channel(r.Byte()), channelOrderID: r.String(),
-			customer: r.String(), currency: r.String(), units: Qty(r.Varint()), value: Money(r.Varint()),
-			holds: Hold(r.Byte()), status: Status(r.Byte()), archivedAt: r.Varint()}
+		t := tombstone{id: OrderID(r.Uvarint()), channel: Channel(r.Byte())}
+		cid, cust, cur := r.String(), r.String(), r.String()
+		t.units, t.value = Qty(r.Varint()), Money(r.Varint())
+		t.holds, t.status, t.archivedAt = Hold(r.Byte()), Status(r.Byte()), r.Varint()
 		if r.Err() != nil {
 			return
 		}
-		_, dup := e.idem[min(t.channel, channelCount-1)][t.channelOrderID]
-		if t.channel == 0 || t.channel >= channelCount || dup || t.archivedAt < prevAt ||
+		var ok bool
+		t.cid, t.cust, t.cur, ok = e.restoreKeys(cid, cust, cur)
+		_, dup := e.idemGet(min(t.channel, channelCount-1), cid)
+		if !ok || t.channel == 0 || t.channel >= channelCount || dup || t.archivedAt < prevAt ||
 			t.id == 0 || uint64(t.id) > uint64(e.orders.len()) || e.liveOrder(int32(t.id-1)) != nil {
 			corrupt(r, "tombstone of order %d", t.id)
 			return
 		}
 		prevAt = t.archivedAt
 		ti := e.tombs.push(t)
-		e.idem[t.channel][t.channelOrderID] = -ti - 1
+		e.idemPut(t.channel, cid, -ti-1)
 	}
 }

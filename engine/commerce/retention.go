@@ -71,17 +71,18 @@ func newArchiveQueue() *btree.BTreeG[archKey] {
 }
 
 // tombstone is what an archived order keeps for idempotency.
+// Like an order, it holds no pointers.
 type tombstone struct {
-	id             OrderID
-	channel        Channel
-	channelOrderID string
-	customer       string
-	currency       string
-	units          Qty
-	value          Money
-	holds          Hold   // holds at placement
-	status         Status // status at placement
-	archivedAt     int64
+	id         OrderID
+	channel    Channel
+	cid        idKey  // the channel order id
+	cust       int32  // index in Engine.custs
+	cur        uint16 // index in Engine.curs
+	units      Qty
+	value      Money
+	holds      Hold   // holds at placement
+	status     Status // status at placement
+	archivedAt int64
 }
 
 // satAdd adds durations to a time without overflowing.
@@ -243,8 +244,9 @@ func (e *Engine) sweep() {
 		if satAdd(t.archivedAt, window) > e.now {
 			break
 		}
-		if v, ok := e.idem[t.channel][t.channelOrderID]; ok && v == -e.tombHead-1 {
-			delete(e.idem[t.channel], t.channelOrderID)
+		key := t.cid.String()
+		if v, ok := e.idemGet(t.channel, key); ok && v == -e.tombHead-1 {
+			e.idemDelete(t.channel, key)
 		}
 		e.tombs.free(e.tombHead)
 		e.tombHead++
@@ -254,12 +256,13 @@ func (e *Engine) sweep() {
 // archive moves closed order oi out of memory, leaving a tombstone.
 func (e *Engine) archive(oi int32) {
 	o := at(&e.orders, oi)
+	key := o.cid.String()
 	e.out = append(e.out, Event{Kind: EvArchived, Order: o.id, Channel: o.channel,
-		ChannelOrderID: o.channelOrderID, Status: o.status})
-	ti := e.tombs.push(tombstone{id: o.id, channel: o.channel, channelOrderID: o.channelOrderID,
-		customer: o.customer, currency: o.currency, units: o.units, value: o.value, holds: o.holdsAtPlace,
+		ChannelOrderID: key, Status: o.status})
+	ti := e.tombs.push(tombstone{id: o.id, channel: o.channel, cid: o.cid,
+		cust: o.cust, cur: o.cur, units: o.units, value: o.value, holds: o.holdsAtPlace,
 		status: o.statusAtPlace, archivedAt: e.now})
-	e.idem[o.channel][o.channelOrderID] = -ti - 1
+	e.idemPut(o.channel, key, -ti-1)
 	e.unlinkOrder(oi)
 	for i := int32(0); i < o.nLines; i++ {
 		e.lines.free(o.line0 + i)
@@ -299,8 +302,8 @@ func (e *Engine) archive(oi int32) {
 func (e *Engine) replayTombstone(ti int32) {
 	t := at(&e.tombs, ti)
 	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: t.id, Channel: t.channel,
-		ChannelOrderID: t.channelOrderID, Customer: t.customer, Qty: t.units, Amount: t.value,
-		Currency: t.currency, Status: StatusCreated})
+		ChannelOrderID: t.cid.String(), Customer: e.custs[t.cust].name, Qty: t.units, Amount: t.value,
+		Currency: e.curs.names[t.cur], Status: StatusCreated})
 	if t.holds != 0 {
 		e.emit(&Event{Kind: EvHeld, Duplicate: true, Order: t.id, Hold: t.holds})
 	}

@@ -103,7 +103,7 @@ func (e *Engine) receiveReturn(c *Command) {
 			rl.writtenOff += in.Qty
 		}
 		e.emit(&Event{Kind: EvReturnReceived, Order: o.id, Return: rm.id, Line: l.num, SKU: e.skus[l.sku].name,
-			Loc: c.Loc, Qty: in.Qty, Condition: in.Condition, Amount: refund, Currency: o.currency})
+			Loc: c.Loc, Qty: in.Qty, Condition: in.Condition, Amount: refund, Currency: e.curs.names[o.cur]})
 		e.stats[o.channel].unitsReturned += int64(in.Qty)
 	}
 	for _, t := range touched {

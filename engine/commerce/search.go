@@ -221,6 +221,7 @@ func (e *Engine) solveComponent() {
 		// No plan has fewer locations than lines / (most lines one location
 		// can serve).
 		k0 := (len(s.comp) + maxTouch - 1) / maxTouch
+		s.initUsable()
 		for k := k0; k <= compCands && !s.best.found && !s.aborted; k++ {
 			s.chosen = s.chosen[:0]
 			s.dfs(0, k, 0, 0)
@@ -261,6 +262,10 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 	}
 	s.cc = s.cc[:0]
 	s.ccMask = s.ccMask[:0]
+	s.lineTwin = growI32(s.lineTwin, len(s.req))
+	for _, l := range s.comp {
+		s.lineTwin[l] = -1
+	}
 	var comp uint64
 	masked := len(s.req) <= 64
 	if masked {
@@ -290,21 +295,31 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 		if !saturating {
 			continue
 		}
-		// cc and ccMask hold the kept saturating candidates and their lines.
+		// The kept saturating candidates: those serving one line in
+		// lineTwin (most candidates serve one line of an order), the others
+		// in cc with their lines in ccMask.
 		twin := -1
-		for j, m := range s.ccMask {
-			if m == mask {
-				twin = int(s.cc[j])
-				break
+		if masked && touch == 1 {
+			l := bits.TrailingZeros64(mask)
+			if twin = int(s.lineTwin[l]); twin < 0 {
+				s.lineTwin[l] = int32(c)
+			}
+		} else {
+			for j, m := range s.ccMask {
+				if m == mask {
+					twin = int(s.cc[j])
+					break
+				}
+			}
+			if twin < 0 {
+				s.cc = append(s.cc, int32(c))
+				s.ccMask = append(s.ccMask, mask)
 			}
 		}
 		if twin >= 0 {
 			s.excl[c] = true
 			s.shadow[twin] = max(s.shadow[twin], whyOf(&s.cands[twin], &s.cands[c]))
-			continue
 		}
-		s.cc = append(s.cc, int32(c))
-		s.ccMask = append(s.ccMask, mask)
 	}
 	return compCands, maxTouch
 }
@@ -383,13 +398,15 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 			break
 		}
 		s.inPlan[c] = true
+		s.usable(c, -1)
 		s.chosen = append(s.chosen, c)
 		s.take(int(c), -1)
 		s.dfs(depth+1, k, nc, prio+cd.prio)
 		s.take(int(c), 1)
 		s.chosen = s.chosen[:len(s.chosen)-1]
 		s.inPlan[c] = false
-		// Plans with c are done: c's later siblings do without it.
+		// Plans with c are done: c's later siblings do without it (it stays
+		// out of the usable counts until they are done).
 		s.excl[c] = true
 		s.exStack = append(s.exStack, c)
 		if s.aborted {
@@ -398,6 +415,7 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 	}
 	for _, c := range s.exStack[mark:] {
 		s.excl[c] = false
+		s.usable(c, 1)
 	}
 	s.exStack = s.exStack[:mark]
 }
@@ -531,27 +549,50 @@ func (e *Engine) planSingleLine() bool {
 // (-1 when all are covered) and the number of uncovered lines; feasible is
 // false when some line's usable stock cannot cover it.
 func (s *sourcer) pickLine() (pick, uncovered int, feasible bool) {
-	nl := len(s.req)
 	pick, pickN := -1, int32(1<<30)
 	for _, l := range s.comp {
 		if s.rem[l] <= 0 {
 			continue
 		}
 		uncovered++
-		var n int32
-		var usable Qty
-		for _, c := range s.lcList[s.lcOff[l]:s.lcOff[l+1]] {
-			if !s.excl[c] && !s.inPlan[c] {
-				n++
-				usable += s.avail[int(c)*nl+int(l)]
-			}
-		}
-		if usable < s.rem[l] {
+		if s.uqty[l] < s.rem[l] {
 			return -1, uncovered, false
 		}
-		if n < pickN {
+		if n := s.ucnt[l]; n < pickN {
 			pick, pickN = int(l), n
 		}
 	}
 	return pick, uncovered, true
+}
+
+// initUsable counts, per line of the component, its usable candidates
+// (in its list, neither excluded nor in the plan) and their units: the
+// search keeps ucnt and uqty up to date as candidates enter and leave, so
+// that pickLine reads them instead of walking every line's list at every
+// node.
+func (s *sourcer) initUsable() {
+	nl := len(s.req)
+	s.ucnt = growI32(s.ucnt, nl)
+	s.uqty = growQty(s.uqty, nl)
+	for _, l := range s.comp {
+		for _, c := range s.lcList[s.lcOff[l]:s.lcOff[l+1]] {
+			if !s.excl[c] && !s.inPlan[c] {
+				s.ucnt[l]++
+				s.uqty[l] += s.avail[int(c)*nl+int(l)]
+			}
+		}
+	}
+}
+
+// usable adds (sign 1) or removes (sign -1) candidate c, which is in the
+// lists of the lines it stocks, to or from the usable counts of the
+// component's lines.
+func (s *sourcer) usable(c int32, sign int32) {
+	nl := len(s.req)
+	for _, l := range s.comp {
+		if a := s.avail[int(c)*nl+int(l)]; a > 0 {
+			s.ucnt[l] += sign
+			s.uqty[l] += Qty(sign) * a
+		}
+	}
 }

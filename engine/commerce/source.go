@@ -86,9 +86,11 @@ type planRec struct {
 // that steady-state placement allocates nothing.
 type sourcer struct {
 	req      []lineReq
+	skuOf    []int32 // per line of the command: its SKU's index, or -1 (resolveSKUs)
 	cands    []candidate
 	sorted   []candidate // sortCands' spare buffer
 	keys     []sortKey   // sortCands' keys
+	packed   []uint64    // sortPacked's keys
 	slot     []int32     // per location index: candidate index + 1; cleared after each run
 	trip     []triple
 	perm     []int32
@@ -108,6 +110,9 @@ type sourcer struct {
 	cc       []int32  // the current component's distinct candidates
 	shadow   []Why    // per candidate: what its best twin lost on
 	ccMask   []uint64 // the lines each kept twin serves
+	lineTwin []int32  // per line: the kept twin serving only that line, or -1
+	ucnt     []int32  // per line: usable candidates in the current search state
+	uqty     []Qty    // per line: their units
 	lmask    []uint64 // per candidate: the lines it serves (orders of up to 64 lines)
 	smask    []uint64 // per candidate: the lines it covers alone
 	maxTouch int
@@ -123,6 +128,15 @@ type sourcer struct {
 	assigns []assignment
 	back    []Qty // per line: backordered units
 	score   PlanScore
+	// one says sourceOne made the plan: the general path's scratch (trip,
+	// avail, masks) is from an earlier order.
+	one bool
+	// warm is a sink for loads issued early so that the cache misses of
+	// several lines overlap (see warmSKUs and warmCells); never read.
+	warm Qty
+	// general turns the fast paths off (tests compare them with the
+	// general path).
+	general bool
 }
 
 func growQty(s []Qty, n int) []Qty {
@@ -195,6 +209,10 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 		s.slot = make([]int32, len(e.locs)+16)
 	}
 	s.back = growQty(s.back, nl)
+	s.one = !s.general && nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && e.sourceOne(shipTo)
+	if s.one {
+		return
+	}
 	s.compWhy = s.compWhy[:0]
 	for range nl {
 		s.compWhy = append(s.compWhy, WhyOnly)
@@ -251,6 +269,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 // gather collects the candidate locations and their ATP per line.
 func (e *Engine) gather(pickup int32, shipTo Coord) {
 	s := &e.src
+	e.warmSKUs()
 	for l := range s.req {
 		r := &s.req[l]
 		if r.resLoc >= 0 {
@@ -281,6 +300,125 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 	}
 }
 
+// sourceOne is the plan of a one-line shipping order, without
+// reservation, when one location can fill all the line's fillable units:
+// the general path's answer (see oneCovers and planSingleLine), found in one
+// pass over the SKU's locations. It reports false, leaving no trace, when
+// the line needs a split, for the general path to solve.
+//
+// The fillable units are min(qty, total ATP). If some location holds the
+// whole qty, the plan is the best of those in (cost, priority, id) order
+// and the runner-up is the next; if none does, one location covers the
+// fill only when it is the only candidate. Only covering locations need a
+// cost, so the others' distances are not computed.
+func (e *Engine) sourceOne(shipTo Coord) bool {
+	s := &e.src
+	r := &s.req[0]
+	s.cands = s.cands[:0]
+	s.inPlan = s.inPlan[:0]
+	var best, second candidate
+	bestCI := int32(-1)
+	haveSecond := false
+	var n int32
+	var only hotCell
+	onlyCI := -1
+	for i, cl := range e.skus[r.sku].hot {
+		if cl.atp <= 0 {
+			continue
+		}
+		d := &e.locs[cl.loc].def
+		if !d.shipEligible() || !e.capacityLeft(cl.loc) {
+			continue
+		}
+		n++
+		if cl.atp < r.qty {
+			only, onlyCI = cl, i
+			continue
+		}
+		if haveSecond && d.CostPerShipment+d.CostPerKm*Money(kmAtLeast(int64(d.At.Lat)-int64(shipTo.Lat))) > second.cost {
+			continue // costs more than the runner-up: neither best nor runner-up
+		}
+		km := distanceKm(d.At, shipTo)
+		c := candidate{loc: cl.loc, id: d.ID, km: km, prio: int64(d.Priority),
+			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
+		switch {
+		case bestCI < 0:
+			best, bestCI = c, int32(i)
+		case c.less(&best):
+			best, second, haveSecond, bestCI = c, best, true, int32(i)
+		case !haveSecond || c.less(&second):
+			second, haveSecond = c, true
+		}
+	}
+	need := r.qty
+	why := WhyOnly
+	switch {
+	case bestCI >= 0:
+		if haveSecond {
+			why = whyOf(&best, &second)
+		} else if n > 1 {
+			why = WhyShipments
+		}
+	case n == 0:
+		need = 0
+	case n == 1:
+		// The only candidate holds less than the line: it fills what it
+		// has, the rest is backordered.
+		d := &e.locs[only.loc].def
+		km := distanceKm(d.At, shipTo)
+		best = candidate{loc: only.loc, id: d.ID, km: km, prio: int64(d.Priority),
+			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
+		bestCI, need = int32(onlyCI), only.atp
+	default:
+		return false
+	}
+	s.assigns = s.assigns[:0]
+	s.back[0] = r.qty - need
+	s.exact = true
+	if need == 0 {
+		s.score = PlanScore{Exact: true}
+		return true
+	}
+	// applyPlan reads the plan's locations from cands and inPlan.
+	s.cands = append(s.cands, best)
+	s.inPlan = append(s.inPlan, true)
+	s.assigns = append(s.assigns, assignment{line: 0, loc: best.loc, ci: bestCI, qty: need, km: best.km, why: why})
+	s.score = PlanScore{Shipments: 1, Cost: best.cost, Priority: best.prio, Candidates: n, Exact: true}
+	return true
+}
+
+// warmSKUs loads a word of each line's SKU record and of both ends of its
+// location array before gather reads them. The SKUs of an order are
+// scattered over a large network, so each is a chain of two cache misses;
+// issued from one short loop, with no branch on what they load, the lines'
+// misses overlap instead of following one another.
+func (e *Engine) warmSKUs() {
+	s := &e.src
+	var w Qty
+	for i := range s.req {
+		h := e.skus[s.req[i].sku].hot
+		if n := len(h); n > 0 {
+			w += h[0].atp + h[n-1].atp
+		}
+	}
+	s.warm += w
+}
+
+// warmCells loads a word of each cell the plan allocates at, before
+// applyPlan updates them: as in warmSKUs, so that their misses overlap
+// each other and the order's bookkeeping instead of following one another.
+func (e *Engine) warmCells() {
+	s := &e.src
+	var w Qty
+	for i := range s.assigns {
+		a := &s.assigns[i]
+		if a.ci >= 0 {
+			w += e.skus[s.req[a.line].sku].cells[a.ci].onHand
+		}
+	}
+	s.warm += w
+}
+
 // oneCovers reports whether one location can fill a one-line order's
 // fillable units alone.
 func (s *sourcer) oneCovers() bool {
@@ -308,6 +446,9 @@ func (e *Engine) sortCands() {
 	s := &e.src
 	n := len(s.cands)
 	s.perm = growI32(s.perm, n)
+	if !s.general && e.sortPacked() {
+		return
+	}
 	keys := s.keys[:0]
 	for i := range s.cands {
 		keys = append(keys, sortKey{cost: s.cands[i].cost, rank: s.cands[i].rank, i: int32(i)})
@@ -327,6 +468,57 @@ func (e *Engine) sortCands() {
 	}
 	s.cands, s.sorted = s.sorted, s.cands
 	s.keys = keys[:0]
+}
+
+// Packed sort keys: (cost, priority, id, index) in one uint64, in that
+// order from the top bits, when every field fits its width.
+const (
+	packIdxBits  = 8
+	packIDBits   = 24
+	packPrioBits = 8
+	packCostBits = 64 - packPrioBits - packIDBits - packIdxBits
+)
+
+// sortPacked is sortCands for the usual network, where every candidate's
+// cost, priority and id are small: each key packs into one integer whose
+// order is (cost, priority, id) order (ids are unique, so the index in the
+// low bits never decides), and a sort of integers beats an insertion sort
+// of two-field keys. It reports false, doing nothing, when some field does
+// not fit.
+func (e *Engine) sortPacked() bool {
+	s := &e.src
+	n := len(s.cands)
+	if n > 1<<packIdxBits {
+		return false
+	}
+	keys := s.packed[:0]
+	for i := range s.cands {
+		c := &s.cands[i]
+		if uint64(c.cost) >= 1<<packCostBits || uint64(c.prio) >= 1<<packPrioBits || uint64(c.id) >= 1<<packIDBits {
+			s.packed = keys[:0]
+			return false
+		}
+		keys = append(keys, uint64(c.cost)<<(64-packCostBits)|uint64(c.prio)<<(packIDBits+packIdxBits)|
+			uint64(c.id)<<packIdxBits|uint64(i))
+	}
+	// n is small: an insertion sort.
+	for i := 1; i < len(keys); i++ {
+		v := keys[i]
+		j := i
+		for ; j > 0 && v < keys[j-1]; j-- {
+			keys[j] = keys[j-1]
+		}
+		keys[j] = v
+	}
+	s.sorted = s.sorted[:0]
+	for newI, k := range keys {
+		i := k & (1<<packIdxBits - 1)
+		s.perm[i] = int32(newI)
+		s.sorted = append(s.sorted, s.cands[i])
+	}
+	s.cands, s.sorted = s.sorted, s.cands
+	s.packed = keys[:0]
+	return true
 }
 
 // planComplete picks the single cheapest location that can ship every line

@@ -279,6 +279,9 @@ func TestBuildIndexSparseMatchesDense(t *testing.T) {
 		c.ChannelOrderID = fmt.Sprint("x", i)
 		out = n.e.Apply(c, 0, out[:0])
 		s := &n.e.src
+		if s.one {
+			continue // no general search ran
+		}
 		s.buildIndex()
 		lm, sm := slices.Clone(s.lmask), slices.Clone(s.smask)
 		off, list := slices.Clone(s.lcOff), slices.Clone(s.lcList[:s.lcOff[len(s.req)]])
@@ -294,5 +297,95 @@ func TestBuildIndexSparseMatchesDense(t *testing.T) {
 		}
 		require.Equal(t, lm, s.lmask, "order %d", i)
 		require.Equal(t, sm, s.smask, "order %d", i)
+	}
+}
+
+// TestFastPathsMatchGeneral drives the same random streams through an
+// engine with the sourcing fast paths and one without: every command must
+// give identical events.
+func TestFastPathsMatchGeneral(t *testing.T) {
+	for seed := uint64(1); seed <= 60; seed++ {
+		data := seededBytes(seed, 6000)
+		fast, slow := New(), New()
+		slow.src.general = true
+		ga, gb := &gen{src: &byteSource{b: data}}, &gen{src: &byteSource{b: data}}
+		var ca, cb Command
+		var outA, outB []Event
+		for i := 0; !ga.src.done(); i++ {
+			ta, tb := ga.next(&ca), gb.next(&cb)
+			require.Equal(t, ta, tb)
+			if ta {
+				outA, outB = fast.Tick(ga.now, outA[:0]), slow.Tick(gb.now, outB[:0])
+			} else {
+				outA, outB = fast.Apply(&ca, ga.now, outA[:0]), slow.Apply(&cb, gb.now, outB[:0])
+			}
+			require.Equal(t, outB, outA, "seed %d command %d (%s)", seed, i, ca.Kind)
+		}
+		require.Equal(t, digest(slow), digest(fast), "seed %d", seed)
+	}
+}
+
+// TestSortPackedMatchesInsertion sorts random candidate sets, with many
+// ties in cost and priority and some fields too wide to pack, both ways.
+func TestSortPackedMatchesInsertion(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 2000 {
+		var cands []candidate
+		ids := r.Perm(300)
+		for i := range 1 + r.IntN(60) {
+			id := LocationID(1 + ids[i])
+			if trial%10 == 0 && i == 0 {
+				id = 1<<packIDBits + LocationID(r.IntN(100)) // too wide: the fallback
+			}
+			prio := int64(r.IntN(3))
+			cands = append(cands, candidate{loc: int32(i), id: id, cost: Money(r.IntN(5) * 100), prio: prio,
+				rank: prio<<32 | int64(id)})
+		}
+		sortBoth := func(general bool) ([]candidate, []int32) {
+			e := New()
+			e.src.general = general
+			e.src.cands = slices.Clone(cands)
+			e.sortCands()
+			return slices.Clone(e.src.cands), slices.Clone(e.src.perm)
+		}
+		wantC, wantP := sortBoth(true)
+		gotC, gotP := sortBoth(false)
+		require.Equal(t, wantC, gotC, "trial %d", trial)
+		require.Equal(t, wantP, gotP, "trial %d", trial)
+	}
+}
+
+// TestKmAtLeast: the latitude-only bound never exceeds the distance, on
+// random pairs anywhere (poles and the antimeridian included) and near
+// each other.
+func TestKmAtLeast(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	pt := func() Coord {
+		return Coord{Lat: MicroDeg(r.IntN(180e6+1) - 90e6), Lon: MicroDeg(r.IntN(360e6+1) - 180e6)}
+	}
+	for i := range 200_000 {
+		a := pt()
+		b := pt()
+		if i%2 == 0 {
+			b = Coord{Lat: a.Lat + MicroDeg(r.IntN(2001)-1000), Lon: a.Lon + MicroDeg(r.IntN(2001)-1000)}
+			if !b.Valid() {
+				continue
+			}
+		}
+		lb := kmAtLeast(int64(a.Lat) - int64(b.Lat))
+		require.LessOrEqual(t, lb, distanceKm(a, b), "%v %v", a, b)
+		require.LessOrEqual(t, lb, distanceKm(b, a), "%v %v", b, a)
+	}
+	// On one meridian the bound is the distance, but for a km and the
+	// Newton step's excess (below 0.05%).
+	for range 10_000 {
+		a := pt()
+		b := Coord{Lat: MicroDeg(r.IntN(180e6+1) - 90e6), Lon: a.Lon}
+		d := distanceKm(a, b)
+		require.InDelta(t, d, kmAtLeast(int64(a.Lat)-int64(b.Lat)), 1+float64(d)/2000, "%v %v", a, b)
+	}
+	for _, dy := range []int64{0, 1, 2, 3, 10_000, 180e6} {
+		a, b := Coord{Lat: -90e6}, Coord{Lat: MicroDeg(-90e6 + dy)}
+		require.LessOrEqual(t, kmAtLeast(dy), distanceKm(a, b), "dy %d", dy)
 	}
 }
