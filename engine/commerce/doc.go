@@ -34,7 +34,11 @@
 //   - Placing an order is idempotent by (channel, channel order id): a
 //     re-submit replays the first result's order events with Duplicate set
 //     and never creates a second order. A rejected placement records nothing,
-//     so it may be re-submitted.
+//     so it may be re-submitted. A channel order id is at most
+//     MaxChannelOrderID (64) bytes.
+//   - Order records, tombstones and the idempotency index hold no pointers
+//     (keys inline, customers and currencies by index, idem.go), so the
+//     garbage collector never scans a retention period's worth of orders.
 //   - Sourcing is exact for small orders and explained on every allocation
 //     (see source.go for the ordering of plans, the bound and the fallback;
 //     geo.go for the integer distance approximation).
