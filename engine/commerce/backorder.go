@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 )
 
@@ -89,15 +90,7 @@ func (e *Engine) backorderList(sku int32, dst []boEntry) []boEntry {
 		dst = append(dst, q.stores[i].q...)
 	}
 	if len(q.stores) > 0 {
-		slices.SortFunc(dst[n:], func(a, b boEntry) int {
-			if a.less(b) {
-				return -1
-			}
-			if b.less(a) {
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(dst[n:], boEntry.compare)
 	}
 	return dst
 }
@@ -113,23 +106,25 @@ func (e *Engine) enqueueBackorder(oi, li int32) {
 	}
 	q := e.boQueues[s.bo-1].part(o.pickup, true)
 	ent := boEntry{priority: o.priority, pickup: o.pickup, at: o.placedAt, order: oi, line: li}
-	i := len(*q)
-	for i > 0 && ent.less((*q)[i-1]) {
-		i--
-	}
+	i, _ := slices.BinarySearchFunc(*q, ent, boEntry.compare)
 	*q = slices.Insert(*q, i, ent)
 }
 
-// dequeueBackorder removes line li from its SKU's queue.
+// dequeueBackorder removes line li from its SKU's queue. The entry's key
+// comes from its order (priority, time and pickup store never change), so
+// it is found by binary search.
 func (e *Engine) dequeueBackorder(li int32) {
 	l := at(&e.lines, li)
-	q := e.backorderQueue(l.sku).part(at(&e.orders, l.order).pickup, false)
-	for i := range *q {
-		if (*q)[i].line == li {
+	o := at(&e.orders, l.order)
+	q := e.backorderQueue(l.sku).part(o.pickup, false)
+	ent := boEntry{priority: o.priority, pickup: o.pickup, at: o.placedAt, order: l.order, line: li}
+	if q != nil {
+		if i, found := slices.BinarySearchFunc(*q, ent, boEntry.compare); found {
 			*q = slices.Delete(*q, i, i+1)
 			return
 		}
 	}
+	panic(fmt.Sprintf("commerce: backordered line %d is not in its queue", li))
 }
 
 // fillEligible reports whether a location may serve order oi's backorders.

@@ -92,6 +92,17 @@ type boEntry struct {
 	line   int32 // index in Engine.lines
 }
 
+// compare orders entries as less does.
+func (a boEntry) compare(b boEntry) int {
+	switch {
+	case a.less(b):
+		return -1
+	case b.less(a):
+		return 1
+	}
+	return 0
+}
+
 func (a boEntry) less(b boEntry) bool {
 	if a.priority != b.priority {
 		return a.priority < b.priority

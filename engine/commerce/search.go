@@ -273,6 +273,7 @@ func (s *sourcer) dedupe() (compCands, maxTouch int) {
 			comp |= 1 << l
 		}
 	}
+	s.compMask = comp
 	for c := range nc {
 		if s.cands[c].forced {
 			continue
@@ -424,6 +425,13 @@ func (s *sourcer) dfs(depth, k int, cost Money, prio int64) {
 // remaining need of the component's lines.
 func (s *sourcer) take(c, sign int) {
 	nl := len(s.req)
+	if nl <= 64 {
+		for m := s.lmask[c] & s.compMask; m != 0; m &= m - 1 {
+			l := bits.TrailingZeros64(m)
+			s.rem[l] += Qty(sign) * s.avail[c*nl+l]
+		}
+		return
+	}
 	for _, l := range s.comp {
 		s.rem[l] += Qty(sign) * s.avail[c*nl+int(l)]
 	}
@@ -589,6 +597,14 @@ func (s *sourcer) initUsable() {
 // component's lines.
 func (s *sourcer) usable(c int32, sign int32) {
 	nl := len(s.req)
+	if nl <= 64 {
+		for m := s.lmask[c] & s.compMask; m != 0; m &= m - 1 {
+			l := bits.TrailingZeros64(m)
+			s.ucnt[l] += sign
+			s.uqty[l] += Qty(sign) * s.avail[int(c)*nl+l]
+		}
+		return
+	}
 	for _, l := range s.comp {
 		if a := s.avail[int(c)*nl+int(l)]; a > 0 {
 			s.ucnt[l] += sign

@@ -111,6 +111,7 @@ type sourcer struct {
 	shadow   []Why    // per candidate: what its best twin lost on
 	ccMask   []uint64 // the lines each kept twin serves
 	lineTwin []int32  // per line: the kept twin serving only that line, or -1
+	compMask uint64   // the current component's lines (orders of up to 64 lines)
 	ucnt     []int32  // per line: usable candidates in the current search state
 	uqty     []Qty    // per line: their units
 	lmask    []uint64 // per candidate: the lines it serves (orders of up to 64 lines)
