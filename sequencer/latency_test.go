@@ -136,8 +136,10 @@ func peakThroughput(t *testing.T, d time.Duration) float64 {
 	return float64(c1-c0) / el.Seconds()
 }
 
-// openLoop offers rate commands/s for d and records each ack's latency
-// from its scheduled send time.
+// openLoop offers rate commands/s for d/5 of warm-up (unrecorded: the
+// runtime grows its goroutine stacks and heap for the load, and the
+// sequencer its slabs) and then for d, recording each ack's latency from
+// its scheduled send time.
 func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hdrhistogram.Histogram, achieved float64, overloads int64) {
 	// The journal writes (append + fsync) and batch sizes, from the
 	// writer goroutine: an ack waits for about one write in progress and
@@ -156,21 +158,32 @@ func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hd
 	)
 	interval := time.Duration(float64(time.Second) / rate)
 	start := time.Now()
-	n := int(rate * d.Seconds())
+	warm := int(rate * d.Seconds() / 5)
+	n := warm + int(rate*d.Seconds())
+	var measureFrom time.Time
 	for i := 0; i < n; {
 		now := time.Now()
 		// Send every command whose scheduled time has come.
 		for ; i < n && start.Add(time.Duration(i)*interval).Before(now); i++ {
 			sched := start.Add(time.Duration(i) * interval)
+			if i == warm {
+				measureFrom = sched
+			}
+			record := i >= warm
 			wg.Go(func() {
 				_, err := s.Submit(context.Background(), cmds[i%len(cmds)])
 				lat := time.Since(sched)
 				if errors.Is(err, sequencer.ErrOverloaded) {
-					over.Add(1)
+					if record {
+						over.Add(1)
+					}
 					return
 				}
 				if err != nil {
 					t.Error(err)
+					return
+				}
+				if !record {
 					return
 				}
 				mu.Lock()
@@ -182,5 +195,5 @@ func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hd
 	}
 	wg.Wait()
 	done() // the writer has stopped: writes and sizes are complete
-	return h, writes, sizes, float64(h.TotalCount()) / time.Since(start).Seconds(), over.Load()
+	return h, writes, sizes, float64(h.TotalCount()) / time.Since(measureFrom).Seconds(), over.Load()
 }
