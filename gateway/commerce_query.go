@@ -330,7 +330,6 @@ func (s *commerceServer) GetCounters(ctx context.Context, _ *pb.GetCountersReque
 	return out, nil
 }
 
-// ListLocations lists every location, by id.
 // GetRetention returns the retention rules in force (admin); zero fields
 // mean the defaults, as in SetRetention.
 func (s *commerceServer) GetRetention(ctx context.Context, _ *pb.GetRetentionRequest) (*pb.Retention, error) {
@@ -344,6 +343,7 @@ func (s *commerceServer) GetRetention(ctx context.Context, _ *pb.GetRetentionReq
 	return &pb.Retention{ArchiveAfterNanos: r.ArchiveAfter, DedupWindowNanos: r.DedupWindow}, nil
 }
 
+// ListLocations lists every location, by id.
 func (s *commerceServer) ListLocations(ctx context.Context, _ *pb.ListLocationsRequest) (*pb.ListLocationsResponse, error) {
 	if err := channelOrAdmin(ctx); err != nil {
 		return nil, err

@@ -68,12 +68,13 @@ func (e *entryStream) receive() error {
 		if err != nil {
 			return err
 		}
+		at := time.Now() // a wait for a slot below is latency too
 		select {
 		case e.slots <- struct{}{}:
 		case <-e.quit:
 			return nil
 		}
-		if !e.enqueue(r) {
+		if !e.enqueue(r, at) {
 			return nil
 		}
 	}

@@ -68,8 +68,7 @@ type queued struct {
 
 // enqueue queues r for a batcher; it reports false once the stream is
 // stopping (r is then not answered).
-func (e *entryStream) enqueue(r *pb.EntryRequest) bool {
-	at := time.Now()
+func (e *entryStream) enqueue(r *pb.EntryRequest, at time.Time) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopped {
@@ -236,12 +235,13 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 		err = seqErr(err)
 	}
 	for i, q := range b.placed {
-		switch {
-		case err != nil:
-			e.answer(q, err)
-		case commerceRejected(results[i]) != nil:
-			e.answer(q, commerceRejected(results[i]))
-		default:
+		qerr := err // the batch's error, else this placement's own rejection
+		if qerr == nil {
+			qerr = commerceRejected(results[i])
+		}
+		if qerr != nil {
+			e.answer(q, qerr)
+		} else {
 			e.observe(q, nil)
 			e.send(b.reply.commerce(q.r.GetRequestId(), results[i]))
 		}

@@ -181,3 +181,35 @@ func TestOrderEntryRepliesMatchResults(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, len(sizes), 2, "replies of different sizes")
 }
+
+// TestOrderEntryRejectionInBatch: an engine rejection among placements of
+// one batch answers that request with its error and the others with their
+// results.
+func TestOrderEntryRejectionInBatch(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, webTok))
+	require.NoError(t, err)
+	for i, sku := range []string{"A", "NOPE", "B", "NOPE", "A"} {
+		require.NoError(t, st.Send(&pb.EntryRequest{RequestId: uint64(i), Command: &pb.EntryRequest_PlaceOrder{
+			PlaceOrder: webOrder(fmt.Sprintf("rej-%d", i), line(sku, 1))}}))
+	}
+	require.NoError(t, st.CloseSend())
+	got := map[uint64]*pb.EntryResponse{}
+	for {
+		r, err := st.Recv()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		got[r.GetRequestId()] = r
+	}
+	require.Len(t, got, 5)
+	for _, i := range []uint64{0, 2, 4} {
+		require.Nil(t, got[i].GetError(), "request %d", i)
+		require.NotZero(t, got[i].GetCommerce().GetOrderId(), "request %d", i)
+	}
+	for _, i := range []uint64{1, 3} {
+		require.Equal(t, "unknown_sku", got[i].GetError().GetReason(), "request %d", i)
+	}
+}
