@@ -248,6 +248,7 @@ func (e *Engine) restoreIndexes(r *wire.Reader) {
 		}
 	}
 	e.done.reset(e.nextOrderID)
+	var done []doneOrder
 	for n, i := r.Count(), 0; i < n && r.Err() == nil; i++ {
 		d := doneOrder{id: OrderID(r.Uvarint())}
 		if a, in := e.acctAt(r), e.instAt(r); a != nil && in != nil {
@@ -262,11 +263,16 @@ func (e *Engine) restoreIndexes(r *wire.Reader) {
 		d.price, d.qty, d.cum = Price(r.Varint()), Qty(r.Varint()), Qty(r.Varint())
 		d.cumNotional = r.Varint()
 		d.status = OrdStatus(r.Byte())
-		if r.Err() == nil && d.status.Terminal() {
-			e.done.put(d)
+		if r.Err() == nil && d.status.Terminal() && d.id < e.nextOrderID &&
+			(len(done) == 0 || d.id > done[len(done)-1].id) {
+			done = append(done, d)
 		} else {
 			r.Fail(fmt.Errorf("%w: finished order %d", errSnapshot, d.id))
 		}
+	}
+	e.done.base = denseBase(done, e.nextOrderID)
+	for i := range done {
+		e.done.put(done[i])
 	}
 	for _, o := range e.orders {
 		if !o.pendingStop() && o.lvl == nil {
@@ -274,4 +280,19 @@ func (e *Engine) restoreIndexes(r *wire.Reader) {
 			return
 		}
 	}
+}
+
+// denseBase picks where a restored done log's dense part starts. The
+// snapshot lists finished orders by id (ascending) but not where the day
+// began; any base is correct (older ids go to a map), so take the lowest id
+// from which the ids are dense enough that the dense part holds at most 4
+// slots per finished order: the day's orders go there, not into the map,
+// and an old GTC order does not stretch the dense part back to its id.
+func denseBase(done []doneOrder, next OrderID) OrderID {
+	for j := range done {
+		if uint64(next-done[j].id) <= 4*uint64(len(done)-j) {
+			return done[j].id
+		}
+	}
+	return next
 }
