@@ -144,12 +144,12 @@ func (j *Journal) replayFrom(e *engine.Engine, from uint64, o ReplayOptions) (ui
 	}
 	var out engine.Output
 	var n uint64
-	if last := j.last.Load(); last >= from {
-		todo := last - from + 1
-		if o.Until != 0 && o.Until < last {
-			todo = o.Until - min(o.Until, from-1)
-		}
-		e.Reserve(int(min(todo, 1<<40)))
+	end := j.last.Load()
+	if o.Until != 0 {
+		end = min(end, o.Until)
+	}
+	if end >= from {
+		e.Reserve(int(min(end-from+1, 1<<40))) // a hint: the engine caps it
 	}
 	err := j.scan(from, o.Until, func(c *engine.Command) error {
 		if o.OnCommand != nil {

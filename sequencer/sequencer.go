@@ -178,8 +178,8 @@ type Sequencer struct {
 // request is one Submit waiting for its result.
 type request struct {
 	one   [1]engine.Command // Submit's command
-	multi []engine.Command  // SubmitBatch's commands (one unused): buf
-	buf   []engine.Command  // SubmitBatch's copy of its caller's commands, kept when pooled
+	multi []engine.Command  // SubmitBatch's commands (one unused): the caller's slice or buf
+	buf   []engine.Command  // SubmitBatch's copy of the caller's commands, kept when pooled
 	res   *Result           // Submit's result
 	all   []Result          // SubmitBatch's results
 	err   error

@@ -124,9 +124,9 @@ type hotCell struct {
 
 // skuState is one SKU: its cells sorted by location id, their hot mirror,
 // and a reference to its backorder queue (backorder.go), which lives
-// outside the record to keep placement's reads of it short. (The hot headers stay in the SKU record: placement reads the record
-// anyway for the cells and the name, so a separate header array only added
-// a cache miss.)
+// outside the record to keep placement's reads of it short. (The hot
+// headers stay in the SKU record: placement reads the record anyway for the
+// cells and the name, so a separate header array only added a cache miss.)
 //
 // INVARIANT: len(hot) == len(cells) and hot[i] == {cells[i].loc,
 // cells[i].atp()}: every change of a cell's levels calls cellChanged.

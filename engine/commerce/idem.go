@@ -53,7 +53,7 @@ func idemHash(ch Channel, key string) uint64 {
 	return h
 }
 
-// holds reports whether value v is the entry of (ch, key).
+// idemHolds reports whether value v is the entry of (ch, key).
 func (e *Engine) idemHolds(v int32, ch Channel, key string) bool {
 	var c Channel
 	var k *idKey

@@ -208,7 +208,7 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 		return lineReq{}, ReasonInvalidPrice, "lines.unit_price"
 	case in.Currency == "" || in.Currency != c.Lines[0].Currency:
 		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
-	case !e.curs.has(in.Currency) && e.curs.full():
+	case e.curs.full() && !e.curs.has(in.Currency):
 		// Only reachable by 65,536 distinct codes (the gateways accept
 		// three-letter ISO 4217 ones): orders keep a 16-bit index.
 		return lineReq{}, ReasonCurrencyMismatch, "lines.currency"
@@ -270,9 +270,9 @@ func (e *Engine) placeOrder(c *Command) {
 	}
 	if oi, dup := e.idemGet(c.Channel, c.ChannelOrderID); dup {
 		if oi < 0 {
-			e.replayTombstone(-oi - 1)
+			e.replayTombstone(-oi-1, c.ChannelOrderID)
 		} else {
-			e.replayPlacement(oi)
+			e.replayPlacement(oi, c.ChannelOrderID)
 		}
 		return
 	}
@@ -499,10 +499,11 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 // replayPlacement re-emits an order's placement result, marked Duplicate:
 // the created, allocation, backorder and hold events and the status, as
 // first emitted (stock events are not repeated: nothing changed).
-func (e *Engine) replayPlacement(oi int32) {
+// key is the order's channel order id (the re-submit's, equal to it).
+func (e *Engine) replayPlacement(oi int32, key string) {
 	o := at(&e.orders, oi)
 	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: o.id, Channel: o.channel,
-		ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name, Qty: o.units, Amount: o.value,
+		ChannelOrderID: key, Customer: e.custs[o.cust].name, Qty: o.units, Amount: o.value,
 		Currency: e.curs.names[o.cur], Status: StatusCreated})
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)

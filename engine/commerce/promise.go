@@ -101,8 +101,11 @@ func (e *Engine) arrivalsAfterBackorders(si int32) []arrival {
 			arr = append(arr, arrival{date: in.date, id: c.locID, loc: c.loc, ci: int32(ci), j: int32(j), left: in.qty})
 		}
 	}
+	if len(arr) == 0 {
+		return arr
+	}
 	queue := e.backorderList(si, nil)
-	if len(arr) == 0 || len(queue) == 0 {
+	if len(queue) == 0 {
 		return arr
 	}
 	slices.SortFunc(arr, func(a, b arrival) int {

@@ -298,11 +298,12 @@ func (e *Engine) archive(oi int32) {
 	e.orders.free(oi)
 }
 
-// replayTombstone answers a re-submit of an archived order.
-func (e *Engine) replayTombstone(ti int32) {
+// replayTombstone answers a re-submit of an archived order; key is its
+// channel order id.
+func (e *Engine) replayTombstone(ti int32, key string) {
 	t := at(&e.tombs, ti)
 	e.emit(&Event{Kind: EvOrderCreated, Duplicate: true, Order: t.id, Channel: t.channel,
-		ChannelOrderID: t.cid.String(), Customer: e.custs[t.cust].name, Qty: t.units, Amount: t.value,
+		ChannelOrderID: key, Customer: e.custs[t.cust].name, Qty: t.units, Amount: t.value,
 		Currency: e.curs.names[t.cur], Status: StatusCreated})
 	if t.holds != 0 {
 		e.emit(&Event{Kind: EvHeld, Duplicate: true, Order: t.id, Hold: t.holds})
