@@ -545,3 +545,56 @@ func TestCatchUpsTakeTurns(t *testing.T) {
 	expectSeqs(t, second, 10, 100)
 	second.Close()
 }
+
+// TestResultsStayIntactAcrossBatches holds on to every result (as
+// submitters, subscribers and the ring do) while later batches carve their
+// results and events from the same chunks, then checks each against the
+// results rebuilt by replaying the journal.
+func TestResultsStayIntactAcrossBatches(t *testing.T) {
+	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 4, ResumeFromJournal: true, MaxBatch: 256})
+	defer v.close(t)
+	var mu sync.Mutex
+	held := map[uint64]*sequencer.Result{}
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			g := journaltest.NewGen(uint64(40 + w))
+			for i := range 60 {
+				var res []*sequencer.Result
+				if i%10 == 9 {
+					// Larger than a chunk, so some batches need their own.
+					var err error
+					res, err = v.s.SubmitBatch(context.Background(), g.Batch(300+w))
+					require.NoError(t, err)
+				} else {
+					r, err := v.s.Submit(context.Background(), g.Next())
+					if errors.Is(err, sequencer.ErrOverloaded) {
+						continue
+					}
+					require.NoError(t, err)
+					res = []*sequencer.Result{r}
+				}
+				mu.Lock()
+				for _, r := range res {
+					held[r.Seq] = r
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	last := v.j.LastSeq()
+	require.Equal(t, int(last), len(held), "a result per journaled command")
+	events := 0
+	sub, err := v.s.Subscribe(1, 1)
+	require.NoError(t, err)
+	defer sub.Close()
+	for _, r := range expectSeqs(t, sub, 1, last) {
+		h := held[r.Seq]
+		require.Equal(t, r.Time, h.Time)
+		require.Equal(t, r.Trade, h.Trade, "seq %d", r.Seq)
+		require.Equal(t, r.Commerce, h.Commerce, "seq %d", r.Seq)
+		events += len(h.Trade)
+	}
+	require.Greater(t, events, int(last), "the stream makes events")
+}

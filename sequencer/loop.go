@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/ordercore/oms/engine"
-	"github.com/ordercore/oms/engine/book"
-	"github.com/ordercore/oms/engine/commerce"
 )
 
 // writeLoop is the writer goroutine: drain, stamp, journal, hand over.
@@ -90,18 +88,31 @@ func (s *Sequencer) failStop(b *batch, cause error) {
 	}
 }
 
+// getBatch and putBatch recycle batches through a free list that holds
+// every batch that can be in flight (one being written, Pipeline waiting,
+// one being applied), so that steady state makes none. A sync.Pool would
+// drop them at every GC, and each new batch regrows its command slice.
 func (s *Sequencer) getBatch() *batch {
-	if b, ok := s.free.Get().(*batch); ok {
+	select {
+	case b := <-s.free:
 		return b
+	default:
+		return &batch{reqs: make([]*request, 0, 64), cmds: make([]engine.Command, 0, 64)}
 	}
-	return &batch{reqs: make([]*request, 0, 64), cmds: make([]engine.Command, 0, 64)}
 }
 
 func (s *Sequencer) putBatch(b *batch) {
 	clear(b.reqs)
 	clear(b.cmds)
 	b.reqs, b.cmds = b.reqs[:0], b.cmds[:0]
-	s.free.Put(b)
+	if cap(b.cmds) > 2*s.opts.MaxBatch {
+		// A huge SubmitBatch: let its buffer go.
+		b.cmds = make([]engine.Command, 0, 64)
+	}
+	select {
+	case s.free <- b:
+	default:
+	}
 }
 
 // engineLoop is the engine goroutine: apply durable batches in order, and
@@ -134,11 +145,11 @@ func (s *Sequencer) engineLoop() {
 // already there (its documented contract).
 func (s *Sequencer) apply(b *batch) {
 	n := len(b.cmds)
-	results := make([]Result, n)
-	// Sized from the previous batches' events per command so that the
-	// slabs rarely grow.
-	s.out.Trade = newSlab[book.Event](s.tradeRate.estimate(n))
-	s.out.Commerce = newSlab[commerce.Event](s.commRate.estimate(n))
+	results := s.resultSlab.take(n)[:n]
+	// Room for the batch's events, from the previous batches' events per
+	// command, so that the slabs rarely grow.
+	s.out.Trade = s.tradeSlab.take(s.tradeRate.estimate(n))
+	s.out.Commerce = s.commSlab.take(s.commRate.estimate(n))
 	for i := range b.cmds {
 		t0, c0 := len(s.out.Trade), len(s.out.Commerce)
 		s.eng.Apply(&b.cmds[i], &s.out)
@@ -153,7 +164,11 @@ func (s *Sequencer) apply(b *batch) {
 	}
 	s.tradeRate.observe(len(s.out.Trade), n)
 	s.commRate.observe(len(s.out.Commerce), n)
-	// The slabs now belong to the results.
+	// The events written now belong to the results; later batches carve
+	// from what is left after them.
+	s.tradeSlab.keep(s.out.Trade)
+	s.commSlab.keep(s.out.Commerce)
+	s.resultSlab.keep(results)
 	s.out.Trade, s.out.Commerce = nil, nil
 	off := 0
 	for _, r := range b.reqs {
@@ -175,13 +190,43 @@ func (s *Sequencer) apply(b *batch) {
 	s.putBatch(b)
 }
 
-// newSlab returns an empty event slab of capacity n, or nil for none (the
-// first event then allocates).
-func newSlab[E any](n int) []E {
-	if n == 0 {
-		return nil
+// Chunk sizes of the result and event slabs: a chunk serves many small
+// batches (about 90 KB of events, 64 KB of results), and a batch needing
+// more gets a chunk of its own size.
+const (
+	eventChunk  = 256
+	resultChunk = 1024
+)
+
+// slab hands out the unused tail of a chunk, so that a batch's results and
+// events cost no allocation of their own: a new chunk is made only when the
+// tail is too short. Every element is handed out once and never written
+// again after the batch that wrote it, so results of earlier batches (held
+// by submitters, subscribers and the ring) stay as they were; a chunk is
+// freed by the GC when the last result in it is dropped.
+// Engine goroutine only.
+type slab[E any] struct {
+	rest  []E // len 0; its capacity is the chunk's unused tail
+	chunk int // elements in a new chunk, at least
+}
+
+// take returns an empty slice with room for at least n elements (nil for
+// n == 0 and no tail left: the first append then allocates).
+func (s *slab[E]) take(n int) []E {
+	if cap(s.rest) < n {
+		s.rest = make([]E, 0, max(n, s.chunk))
 	}
-	return make([]E, 0, n)
+	return s.rest
+}
+
+// keep records that used, a slice returned by take and then appended to,
+// is taken: its elements are no longer handed out. If appends outgrew the
+// room, used lives in a new array and its spare capacity becomes the tail.
+func (s *slab[E]) keep(used []E) {
+	if used == nil {
+		return
+	}
+	s.rest = used[len(used):len(used)]
 }
 
 // eventRate tracks events per command (in 1/16ths), to size event slabs.

@@ -149,8 +149,8 @@ type Sequencer struct {
 	batches chan *batch // durable batches, writer -> engine goroutine
 	ctl     chan func() // queries and snapshots, run on the engine goroutine
 	stopped chan struct{}
-	free    sync.Pool // *batch
-	reqPool sync.Pool // *request
+	free    chan *batch // recycled batches; see getBatch
+	reqPool sync.Pool   // *request
 
 	// mu guards closed against the inbox being closed under a Submit.
 	mu      sync.RWMutex
@@ -168,7 +168,10 @@ type Sequencer struct {
 
 	out                 engine.Output // engine goroutine only
 	tradeRate, commRate eventRate     // engine goroutine only
-	snapSize            int           // last snapshot's size; engine goroutine only
+	tradeSlab           slab[book.Event]
+	commSlab            slab[commerce.Event]
+	resultSlab          slab[Result]
+	snapSize            int // last snapshot's size; engine goroutine only
 
 	subs subscribers
 
@@ -217,12 +220,14 @@ func New(e *engine.Engine, j *journal.Journal, opts Options) (*Sequencer, error)
 		eng: e, j: j, opts: o, log: o.Logger,
 		inbox:    make(chan *request, o.InboxSize),
 		batches:  make(chan *batch, o.Pipeline),
+		free:     make(chan *batch, o.Pipeline+2),
 		ctl:      make(chan func()),
 		stopped:  make(chan struct{}),
 		catchUps: make(chan struct{}, o.MaxCatchUps),
 		next:     j.LastSeq() + 1,
 	}
 	s.subs.init(o.RingSize, e.LastSeq())
+	s.tradeSlab.chunk, s.commSlab.chunk, s.resultSlab.chunk = eventChunk, eventChunk, resultChunk
 	return s, nil
 }
 

@@ -1,0 +1,48 @@
+package sequencer
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSlabHandsOutEachElementOnce(t *testing.T) {
+	s := slab[int]{chunk: 8}
+	require.Nil(t, s.take(0), "nothing asked, no chunk yet")
+
+	a := s.take(3)
+	require.GreaterOrEqual(t, cap(a), 8, "a chunk is at least s.chunk")
+	a = append(a, 1, 2, 3)
+	s.keep(a)
+	b := s.take(2)
+	b = append(b, 4, 5)
+	s.keep(b)
+	require.Equal(t, []int{1, 2, 3}, a, "a later take never reuses a kept element")
+	require.Same(t, &a[:4][3], &b[0], "the next take starts right after the kept ones")
+
+	// Too little left: a new chunk, sized for the request when that is larger.
+	c := s.take(20)
+	require.GreaterOrEqual(t, cap(c), 20)
+	c = append(c, 6)
+	s.keep(c)
+
+	// Appends that outgrow the room move to a new array, whose spare room
+	// becomes the tail; what was written before stays as it was.
+	d := s.take(1)
+	room := cap(d)
+	for i := range room + 5 {
+		d = append(d, 100+i)
+	}
+	s.keep(d)
+	e := append(s.take(1), -1)
+	s.keep(e)
+	require.Equal(t, 100+room+4, d[len(d)-1])
+	require.Equal(t, []int{1, 2, 3}, a)
+	require.Equal(t, []int{4, 5}, b)
+	require.Equal(t, []int{6}, c)
+
+	s.keep(nil) // a batch without events changes nothing
+	f := s.take(0)
+	require.Equal(t, 0, len(f))
+	require.Equal(t, cap(e)-1, cap(f))
+}
