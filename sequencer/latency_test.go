@@ -136,6 +136,10 @@ func peakThroughput(t *testing.T, d time.Duration) float64 {
 	return float64(c1-c0) / el.Seconds()
 }
 
+// openLoopSubmitters is the open-loop generator's pool of submitters:
+// enough for a stall of tens of milliseconds at the rates measured.
+const openLoopSubmitters = 4096
+
 // openLoop offers rate commands/s for d/5 of warm-up (unrecorded: the
 // runtime grows its goroutine stacks and heap for the load, and the
 // sequencer its slabs) and then for d, recording each ack's latency from
@@ -156,6 +160,41 @@ func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hd
 		over atomic.Int64
 		wg   sync.WaitGroup
 	)
+	// A fixed pool of submitters takes the commands as their times come:
+	// a goroutine per command cost the generator a goroutine start and
+	// stack growth each, on the same two cores as the sequencer. A command
+	// that waits for a free submitter is still charged from its scheduled
+	// time.
+	type slot struct {
+		i      int
+		sched  time.Time
+		record bool
+	}
+	slots := make(chan slot, 1<<16)
+	for range openLoopSubmitters {
+		wg.Go(func() {
+			for sl := range slots {
+				_, err := s.Submit(context.Background(), cmds[sl.i%len(cmds)])
+				lat := time.Since(sl.sched)
+				if errors.Is(err, sequencer.ErrOverloaded) {
+					if sl.record {
+						over.Add(1)
+					}
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				if !sl.record {
+					continue
+				}
+				mu.Lock()
+				_ = h.RecordValue(lat.Microseconds())
+				mu.Unlock()
+			}
+		})
+	}
 	interval := time.Duration(float64(time.Second) / rate)
 	start := time.Now()
 	warm := int(rate * d.Seconds() / 5)
@@ -163,36 +202,17 @@ func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hd
 	var measureFrom time.Time
 	for i := 0; i < n; {
 		now := time.Now()
-		// Send every command whose scheduled time has come.
+		// Hand out every command whose scheduled time has come.
 		for ; i < n && start.Add(time.Duration(i)*interval).Before(now); i++ {
 			sched := start.Add(time.Duration(i) * interval)
 			if i == warm {
 				measureFrom = sched
 			}
-			record := i >= warm
-			wg.Go(func() {
-				_, err := s.Submit(context.Background(), cmds[i%len(cmds)])
-				lat := time.Since(sched)
-				if errors.Is(err, sequencer.ErrOverloaded) {
-					if record {
-						over.Add(1)
-					}
-					return
-				}
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if !record {
-					return
-				}
-				mu.Lock()
-				_ = h.RecordValue(lat.Microseconds())
-				mu.Unlock()
-			})
+			slots <- slot{i: i, sched: sched, record: i >= warm}
 		}
 		time.Sleep(min(interval, 200*time.Microsecond))
 	}
+	close(slots)
 	wg.Wait()
 	done() // the writer has stopped: writes and sizes are complete
 	return h, writes, sizes, float64(h.TotalCount()) / time.Since(measureFrom).Seconds(), over.Load()
