@@ -92,6 +92,9 @@ type Journal struct {
 	opts Options
 	log  *slog.Logger
 	tab  *crc32.Table
+	// decode checks and decodes a command record (decodeCommandRecord; a
+	// test may wrap it).
+	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table) error
 
 	// last is the highest durable command seq (or the latest snapshot's seq
 	// when the commands up to it were pruned); first is the lowest command
@@ -114,7 +117,8 @@ func Open(dir string, o Options) (*Journal, error) {
 		return nil, err
 	}
 	opts := o.withDefaults()
-	j := &Journal{opts: opts, log: opts.Logger, tab: crc32.MakeTable(crc32.Castagnoli)}
+	j := &Journal{opts: opts, log: opts.Logger, tab: crc32.MakeTable(crc32.Castagnoli),
+		decode: decodeCommandRecord}
 	lock, err := lockDir(opts.FS, dir, opts.ReadOnly)
 	if err != nil {
 		return nil, err

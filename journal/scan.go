@@ -57,6 +57,15 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) err
 		defer close(done)
 		defer func() { _ = it.Close() }()
 		defer close(r.full)
+		// A panic in the reader (a decoder bug, or Pebble on damaged
+		// data) would end the process; it becomes the scan's error
+		// instead, naming the record being read. The commands before it
+		// in the unsent chunk are not applied.
+		defer func() {
+			if p := recover(); p != nil {
+				r.panicked = fmt.Errorf("%w: reading seq %d: panic: %v", ErrCorrupt, r.want, p)
+			}
+		}()
 		r.run()
 	}()
 	// The reader has stopped and closed the iterator before scan returns,
@@ -73,7 +82,9 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) err
 		}
 		r.free <- c // never blocks: at most scanChunks chunks exist
 	}
-	return nil
+	// full is closed: the reader has stopped, and panicked is set if it
+	// stopped on a panic.
+	return r.panicked
 }
 
 // reader is scan's reader goroutine.
@@ -85,6 +96,7 @@ type reader struct {
 	full, free chan *chunk
 	quit       chan struct{} // closed when the caller stops reading
 	made       int           // chunks allocated
+	panicked   error         // why the reader panicked; read after full is closed
 }
 
 // run reads and decodes the commands into chunks and sends them to full,
@@ -129,7 +141,7 @@ func (r *reader) decode(cmd *engine.Command) error {
 	if err != nil {
 		return fmt.Errorf("journal: read seq %d: %w", seq, err)
 	}
-	return decodeCommandRecord(seq, v, cmd, r.j.tab)
+	return r.j.decode(seq, v, cmd, r.j.tab)
 }
 
 // end checks how the iteration ended: an iterator error, or commands

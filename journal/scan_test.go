@@ -3,6 +3,7 @@ package journal
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -79,4 +80,31 @@ func TestScanErrorAfterValidCommands(t *testing.T) {
 	require.ErrorIs(t, err, ErrCorrupt)
 	require.ErrorContains(t, err, fmt.Sprintf("seq %d:", bad))
 	require.Equal(t, bad-1, seen)
+}
+
+// TestScanReaderPanicIsAnError: a panic on the reader goroutine (here a
+// decoder that panics at one record) ends the scan with an error naming
+// that record instead of ending the process; the commands before its
+// chunk were delivered, none after it.
+func TestScanReaderPanicIsAnError(t *testing.T) {
+	const bad = 2*scanChunk + 17
+	j := openT(t, vfs.NewMem(), Options{})
+	defer j.Close()
+	fill(t, j, engine.New(), journaltest.NewGen(5), 3*scanChunk, 500)
+	j.decode = func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table) error {
+		if seq == bad {
+			var m map[string]int
+			m["boom"]++ // a nil-map write: a runtime panic
+		}
+		return decodeCommandRecord(seq, v, c, tab)
+	}
+	var last uint64
+	err := j.Scan(0, 0, func(c *engine.Command) error { last = c.Seq; return nil })
+	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorContains(t, err, fmt.Sprintf("reading seq %d: panic:", bad))
+	require.Equal(t, uint64(2*scanChunk), last, "the chunks sent before the panic, and nothing of the chunk being filled")
+
+	_, err = j.Recover(engine.New(), ReplayOptions{NoSnapshot: true})
+	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorContains(t, err, fmt.Sprintf("seq %d", bad))
 }
