@@ -227,7 +227,8 @@ func New(e *engine.Engine, j *journal.Journal, opts Options) (*Sequencer, error)
 		next:     j.LastSeq() + 1,
 	}
 	s.subs.init(o.RingSize, e.LastSeq())
-	s.tradeSlab.chunk, s.commSlab.chunk, s.resultSlab.chunk = eventChunk, eventChunk, resultChunk
+	s.tradeSlab, s.commSlab = newSlab[book.Event](eventChunk), newSlab[commerce.Event](eventChunk)
+	s.resultSlab = newSlab[Result](resultChunk)
 	return s, nil
 }
 
@@ -245,6 +246,10 @@ func (s *Sequencer) Start() {
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.writeLoop() }()
 	go func() { defer s.wg.Done(); s.engineLoop() }()
+	// The slab suppliers stop with the engine goroutine.
+	s.wg.Go(func() { s.tradeSlab.prefault(s.stopped) })
+	s.wg.Go(func() { s.commSlab.prefault(s.stopped) })
+	s.wg.Go(func() { s.resultSlab.prefault(s.stopped) })
 }
 
 // Stats returns the cumulative counters.

@@ -46,3 +46,21 @@ func TestSlabHandsOutEachElementOnce(t *testing.T) {
 	require.Equal(t, 0, len(f))
 	require.Equal(t, cap(e)-1, cap(f))
 }
+
+func TestSlabTakesPrefaultedChunks(t *testing.T) {
+	s := newSlab[[100]byte](64)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); s.prefault(stop) }()
+	c := <-s.supply // wait until the supplier has one ready, then hand it back
+	require.Equal(t, 0, len(c))
+	require.Equal(t, 64, cap(c))
+	s.supply <- c
+	a := s.take(10)
+	require.Same(t, &c[:1][0], &a[:1][0], "take uses a supplied chunk")
+	s.keep(append(a, [100]byte{1}))
+	big := s.take(1000)
+	require.GreaterOrEqual(t, cap(big), 1000, "a request larger than a chunk is allocated for itself")
+	close(stop)
+	<-done
+}
