@@ -2,6 +2,7 @@ package sequencer
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -52,15 +53,17 @@ func TestSlabTakesPrefaultedChunks(t *testing.T) {
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { defer close(done); s.prefault(stop) }()
-	c := <-s.supply // wait until the supplier has one ready, then hand it back
-	require.Equal(t, 0, len(c))
-	require.Equal(t, 64, cap(c))
-	s.supply <- c
-	a := s.take(10)
-	require.Same(t, &c[:1][0], &a[:1][0], "take uses a supplied chunk")
-	s.keep(append(a, [100]byte{1}))
-	big := s.take(1000)
-	require.GreaterOrEqual(t, cap(big), 1000, "a request larger than a chunk is allocated for itself")
+	require.Eventually(t, func() bool { return len(s.supply) == cap(s.supply) }, 10*time.Second, time.Millisecond,
+		"the supplier fills its channel")
 	close(stop)
 	<-done
+	a := s.take(10)
+	require.Equal(t, 0, len(a))
+	require.Equal(t, 64, cap(a))
+	require.Equal(t, cap(s.supply)-1, len(s.supply), "take used a supplied chunk")
+	s.keep(append(a, [100]byte{1}))
+	require.Equal(t, 63, cap(s.take(5)), "and then its tail")
+	big := s.take(1000)
+	require.GreaterOrEqual(t, cap(big), 1000, "a request larger than a chunk is allocated for itself")
+	require.Equal(t, cap(s.supply)-1, len(s.supply), "without a supplied chunk")
 }
