@@ -104,7 +104,7 @@ type Engine struct {
 	accounts    map[string]*account
 	acctList    []*account
 
-	orders map[OrderID]*order    // live orders
+	orders idIndex               // live orders by id
 	clOrd  clIndex               // client order ids used today
 	live   liveIndex             // live orders by current client order id
 	done   doneLog               // orders finished today
@@ -128,7 +128,6 @@ func New() *Engine {
 	return &Engine{
 		instruments: make(map[string]*instrument),
 		accounts:    make(map[string]*account),
-		orders:      make(map[OrderID]*order),
 		done:        doneLog{base: 1, older: make(map[OrderID]doneOrder)},
 		gtd: btree.NewBTreeGOptions(func(a, b *order) bool {
 			if a.expire != b.expire {

@@ -29,7 +29,7 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 	}
-	if o := e.orders[id]; o != nil {
+	if o := e.orders.get(id); o != nil {
 		if o.acct != a {
 			return nil, nil, a, ReasonUnknownOrder
 		}

@@ -172,7 +172,7 @@ func (e *Engine) makeLive(o *order) {
 	o.member = true
 	o.liveSeq = e.nextLive
 	e.nextLive++
-	e.orders[o.id] = o
+	e.orders.put(o)
 	e.live.put(o)
 	a, in := o.acct, o.inst
 	o.aPrev = a.tail
@@ -199,7 +199,7 @@ func (e *Engine) dropLive(o *order) {
 		return
 	}
 	o.member = false
-	delete(e.orders, o.id)
+	e.orders.del(o.id)
 	e.live.del(o)
 	a, in := o.acct, o.inst
 	if o.aPrev != nil {
