@@ -156,7 +156,7 @@ func (e *Engine) replace(c *Command) {
 		if v := min(o.visible, o.leaves); v != o.visible {
 			o.lvl.total -= o.visible - v
 			o.visible = v
-			e.touch(in, o.side, o.price)
+			e.touch(in, o.side, o.lvl)
 		}
 		e.register(o)
 		e.emitOrder(EvReplaced, o, ReasonNone)
