@@ -76,11 +76,11 @@ func TestClIndexKeys(t *testing.T) {
 // the highest load stays short for sequential ids, the common client scheme.
 func TestClIndexProbeLength(t *testing.T) {
 	var x clIndex
-	const n = 98000 // 0.748 of the 131,072 slots
+	const n = 196000 // 0.748 of the 262,144 slots
 	for i := 0; i < n; i++ {
 		x.add(0, "ORD"+strconv.Itoa(i), OrderID(i))
 	}
-	require.Len(t, x.slots, 131072)
+	require.Equal(t, 262144, len(x.slots))
 	longest, run := 0, 0
 	for _, s := range x.slots {
 		if s == 0 {
@@ -147,7 +147,7 @@ func TestClIndexReserve(t *testing.T) {
 	// A non-empty index, even mid-growth, is rehashed at once: every entry
 	// stays findable and the next insertions up to n never grow it.
 	var y clIndex
-	for i := range 3100 { // growth to 8192 slots started at 3072
+	for i := range 3100 { // growth to 16384 slots started at 3072
 		require.True(t, y.add(1, strconv.Itoa(i), OrderID(i)))
 	}
 	require.NotNil(t, y.old, "mid-growth")
