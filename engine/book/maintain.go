@@ -11,15 +11,18 @@ import (
 // accounts cannot probe each other's orders.
 //
 // Before it searches, it starts loading where the request's own ClOrdID
-// will be looked up in the day's index (claimClOrdID), so that this cache
-// miss overlaps with the misses of the search instead of following them.
+// will be looked up in the day's index and put in the live index
+// (claimClOrdID), so that these cache misses overlap with the misses of the
+// search instead of following them.
 func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 	a := e.accounts[c.Account]
 	if a == nil {
 		return nil, nil, nil, ReasonUnknownAccount
 	}
 	if validClOrdID(c.ClOrdID) {
-		e.clOrd.prefetch(clHash(a.idx, c.ClOrdID))
+		h := clHash(a.idx, c.ClOrdID)
+		e.clOrd.prefetch(h)
+		e.live.prefetch(h)
 	}
 	id := c.OrderID
 	if id == 0 {
