@@ -31,7 +31,7 @@ func (e *Engine) CheckInvariants() error {
 		var prev *order
 		for o := in.head; o != nil; o = o.iNext {
 			seen++
-			if e.orders[o.id] != o || !o.member || o.iPrev != prev {
+			if e.orders.get(o.id) != o || !o.member || o.iPrev != prev {
 				return fmt.Errorf("book: INVARIANT order %d: live index and instrument list disagree", o.id)
 			}
 			if o.liveHash != clHash(o.acct.idx, o.clOrdID) || e.live.get(o.liveHash, o.acct.idx, o.clOrdID) != o {
@@ -61,8 +61,8 @@ func (e *Engine) CheckInvariants() error {
 			prev = o
 		}
 	}
-	if seen != len(e.orders) || seen != e.live.n {
-		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index, %d by client order id", seen, len(e.orders), e.live.n)
+	if seen != e.orders.len() || seen != e.live.n {
+		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index, %d by client order id", seen, e.orders.len(), e.live.n)
 	}
 	for _, a := range e.acctList {
 		if a.openBuyNotional != openBuy[a] {

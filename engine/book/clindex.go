@@ -29,8 +29,14 @@ import (
 // it as it is (no sort: snapshots of a busy day stay linear) and a restore
 // that re-adds the entries in that order rebuilds the same log.
 //
-// The table grows by doubling, incrementally: each insertion moves a few
-// entries from the old table, so no command stalls on a rehash.
+// The table grows fourfold, incrementally: each insertion moves a few
+// entries from the old table, so no command stalls on a rehash. Moving an
+// entry costs a cache miss in the new table, and a table grown by a factor
+// g moves each entry 1/(g-1) times on average over a day: a fourfold
+// growth moves a third as many entries as doubling, and halves the share
+// of insertions that also probe the old table while it is in use (their
+// second miss), for a table at a quarter to three quarters full (8 to 32
+// bytes per id) rather than three eighths to three quarters.
 //
 // INVARIANT: a slot is zero exactly when it is empty; otherwise its position
 // p (>= 1) names log entry p-1 and its tag is that entry's hash tag. len(slots)
@@ -45,6 +51,7 @@ type clIndex struct {
 	moved, oldN int
 	log         chunk.Seq[clEntry]
 	keys        []byte // keys longer than clInline
+	sink        uint64 // see prefetch
 }
 
 const (
@@ -130,6 +137,24 @@ func (x *clIndex) search(slots []uint64, h uint64, acct int, key string) (pos, e
 	}
 }
 
+// prefetch loads the home slots of hash h, so that a probe of a key with
+// that hash soon after finds them in the cache. The table is far larger
+// than the cache, so a probe costs a miss; a caller with other
+// memory-bound work to do before it probes issues the load first, and the
+// processor overlaps the two misses. (Go has no prefetch instruction: the
+// loaded slots are folded into sink, a store that keeps the load alive
+// without anything waiting for it.)
+func (x *clIndex) prefetch(h uint64) {
+	if len(x.slots) == 0 {
+		return
+	}
+	v := x.slots[int(h)&(len(x.slots)-1)]
+	if x.old != nil {
+		v ^= x.old[int(h)&(len(x.old)-1)]
+	}
+	x.sink ^= v
+}
+
 // get returns the order a client order id was used for.
 func (x *clIndex) get(acct int, key string) (OrderID, bool) {
 	return x.getHashed(clHash(acct, key), acct, key)
@@ -158,7 +183,7 @@ type clProbe struct {
 // whether the key is in use and, if not, where it goes.
 func (x *clIndex) probe(acct int, key string) (clProbe, bool) {
 	if 4*(x.log.Len()+1) > 3*len(x.slots) {
-		x.grow(2 * len(x.slots))
+		x.grow(clGrowth * len(x.slots))
 	}
 	h := clHash(acct, key)
 	pos, empty := x.find(h, acct, key)
@@ -195,9 +220,12 @@ func (x *clIndex) add(acct int, key string, id OrderID) bool {
 
 // clMoveStep is how many old entries each insertion moves while the table
 // grows. Growth starts at 3/4 load of the old table, so the move finishes
-// after a quarter of the insertions that fill the new table to the same load:
-// long before the next growth.
+// after a quarter of as many insertions as there are entries, long before
+// the next growth (after three times as many).
 const clMoveStep = 4
+
+// clGrowth is the factor by which the table grows (a power of two).
+const clGrowth = 4
 
 // grow replaces the table by an empty one of size slots and starts moving
 // the entries over, a few per insertion, so that no single command pays for

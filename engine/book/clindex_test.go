@@ -1,6 +1,7 @@
 package book
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"testing"
 
@@ -76,11 +77,11 @@ func TestClIndexKeys(t *testing.T) {
 // the highest load stays short for sequential ids, the common client scheme.
 func TestClIndexProbeLength(t *testing.T) {
 	var x clIndex
-	const n = 98000 // 0.748 of the 131,072 slots
+	const n = 196000 // 0.748 of the 262,144 slots
 	for i := 0; i < n; i++ {
 		x.add(0, "ORD"+strconv.Itoa(i), OrderID(i))
 	}
-	require.Len(t, x.slots, 131072)
+	require.Equal(t, 262144, len(x.slots))
 	longest, run := 0, 0
 	for _, s := range x.slots {
 		if s == 0 {
@@ -147,7 +148,7 @@ func TestClIndexReserve(t *testing.T) {
 	// A non-empty index, even mid-growth, is rehashed at once: every entry
 	// stays findable and the next insertions up to n never grow it.
 	var y clIndex
-	for i := range 3100 { // growth to 8192 slots started at 3072
+	for i := range 3100 { // growth to 16384 slots started at 3072
 		require.True(t, y.add(1, strconv.Itoa(i), OrderID(i)))
 	}
 	require.NotNil(t, y.old, "mid-growth")
@@ -169,4 +170,74 @@ func TestClIndexReserve(t *testing.T) {
 func has(x *clIndex, acct int, key string) bool {
 	_, ok := x.get(acct, key)
 	return ok
+}
+
+// TestClIndexModel applies random additions (new ids and duplicates), lookups
+// of used and unused ids, reservations and resets, and compares every answer
+// with a map, across incremental growths and reservations.
+func TestClIndexModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var x clIndex
+	type k struct {
+		acct int
+		key  string
+	}
+	want := map[k]OrderID{}
+	var used []k
+	next, growths := 0, 0
+	newKey := func() k {
+		next++
+		key := "m" + strconv.Itoa(next)
+		if r.IntN(20) == 0 {
+			key += "-a-longer-client-order-id" // kept in the arena
+		}
+		return k{r.IntN(4), key}
+	}
+	for step := 0; step < 120000; step++ {
+		switch op := r.IntN(100); {
+		case op < 60 || len(used) == 0:
+			c := newKey()
+			id := OrderID(r.IntN(1000) + 1)
+			require.True(t, x.add(c.acct, c.key, id), "step %d: new %v", step, c)
+			want[c] = id
+			used = append(used, c)
+		case op < 70:
+			c := used[r.IntN(len(used))]
+			require.False(t, x.add(c.acct, c.key, 7), "step %d: duplicate %v", step, c)
+		case op < 85:
+			c := used[r.IntN(len(used))]
+			if r.IntN(4) == 0 {
+				c = used[len(used)-1-r.IntN(min(len(used), 16))] // a recent one
+			}
+			id, ok := x.get(c.acct, c.key)
+			require.True(t, ok, "step %d: %v", step, c)
+			require.Equal(t, want[c], id)
+		case op < 98:
+			c := used[r.IntN(len(used))]
+			_, ok := x.get((c.acct+1)%4, c.key)
+			require.Equal(t, want[k{(c.acct + 1) % 4, c.key}] != 0, ok, "step %d: other account", step)
+			_, ok = x.get(c.acct, c.key+"?")
+			require.False(t, ok)
+		case op < 99:
+			if r.IntN(50) == 0 {
+				x.reserve(x.len() + r.IntN(5000))
+			}
+		default:
+			if r.IntN(400) == 0 {
+				x.reset()
+				clear(want)
+				used = used[:0]
+			}
+		}
+		require.Equal(t, len(want), x.len())
+		growths += boolInt(x.old != nil)
+	}
+	require.Greater(t, growths, 1000, "steps during incremental growth")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

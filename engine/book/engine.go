@@ -87,10 +87,15 @@ func (a *account) restricted(symbol string) bool {
 	return false
 }
 
+// levelKey names a level touched by the current command. lvl is the level
+// as it was when touched: it saves the flush a map lookup when the level is
+// still live (a level object is only ever reused by its own book side, so
+// one with orders and the same price is the side's level at that price).
 type levelKey struct {
 	inst  *instrument
 	side  Side
 	price Price
+	lvl   *level
 }
 
 // Engine is the trading state machine: instruments, accounts, order books,
@@ -104,7 +109,7 @@ type Engine struct {
 	accounts    map[string]*account
 	acctList    []*account
 
-	orders map[OrderID]*order    // live orders
+	orders idIndex               // live orders by id
 	clOrd  clIndex               // client order ids used today
 	live   liveIndex             // live orders by current client order id
 	done   doneLog               // orders finished today
@@ -128,7 +133,6 @@ func New() *Engine {
 	return &Engine{
 		instruments: make(map[string]*instrument),
 		accounts:    make(map[string]*account),
-		orders:      make(map[OrderID]*order),
 		done:        doneLog{base: 1, older: make(map[OrderID]doneOrder)},
 		gtd: btree.NewBTreeGOptions(func(a, b *order) bool {
 			if a.expire != b.expire {
@@ -250,7 +254,17 @@ func (e *Engine) Reserve(n int) {
 
 // emitOrder appends an execution event for o's current state.
 func (e *Engine) emitOrder(kind EventKind, o *order, reason Reason) {
-	e.out = append(e.out, Event{Kind: kind, ExecID: e.execID(), Order: o.state(), Reason: reason})
+	ev := e.next()
+	ev.Kind, ev.Reason, ev.ExecID = kind, reason, e.execID()
+	o.stateTo(&ev.Order)
+}
+
+// next appends a zero event and returns it to be filled in place: an
+// Event is 360 bytes, and building one on the stack to append it copies
+// it once more.
+func (e *Engine) next() *Event {
+	e.out = append(e.out, Event{})
+	return &e.out[len(e.out)-1]
 }
 
 // reject reports a refused command. A refused new order gets an execution
@@ -278,25 +292,31 @@ func (e *Engine) reject(c *Command, reason Reason) {
 	e.emit(ev)
 }
 
-// touch records that a level changed in this command; end emits one level
-// event per touched level.
-func (e *Engine) touch(in *instrument, s Side, p Price) {
+// touch records that level l of in's side s changed in this command; end
+// emits one level event per touched level.
+func (e *Engine) touch(in *instrument, s Side, l *level) {
 	for _, k := range e.touched {
-		if k.inst == in && k.side == s && k.price == p {
+		if k.inst == in && k.side == s && k.price == l.price {
 			return
 		}
 	}
-	e.touched = append(e.touched, levelKey{in, s, p})
+	e.touched = append(e.touched, levelKey{in, s, l.price, l})
 }
 
 func (e *Engine) flushLevels() {
 	for _, k := range e.touched {
-		ev := Event{Kind: EvLevel, Side: k.side, LastPx: k.price}
+		ev := e.next()
+		ev.Kind, ev.Side, ev.LastPx = EvLevel, k.side, k.price
 		ev.Order.Symbol = k.inst.spec.Symbol
-		if l := k.inst.side(k.side).get(k.price); l != nil {
+		l := k.lvl
+		if l.count == 0 || l.price != k.price {
+			// Emptied (and maybe reused) since: the side's level at the
+			// price, if there is one now, is another.
+			l = k.inst.side(k.side).get(k.price)
+		}
+		if l != nil {
 			ev.LastQty, ev.Count = l.total, l.count
 		}
-		e.emit(ev)
 	}
 	e.touched = e.touched[:0]
 }

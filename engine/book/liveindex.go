@@ -18,6 +18,7 @@ package book
 type liveIndex struct {
 	slots []liveSlot
 	n     int
+	sink  uint64 // see prefetch
 }
 
 type liveSlot struct {
@@ -39,6 +40,13 @@ func (x *liveIndex) get(h uint64, acct int, key string) *order {
 		if s.hash == h && s.o.acct.idx == acct && s.o.hasClOrdID(key) {
 			return s.o
 		}
+	}
+}
+
+// prefetch loads the home slot of hash h, like clIndex.prefetch.
+func (x *liveIndex) prefetch(h uint64) {
+	if len(x.slots) > 0 {
+		x.sink ^= x.slots[int(h)&(len(x.slots)-1)].hash
 	}
 }
 

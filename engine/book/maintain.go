@@ -9,10 +9,20 @@ import (
 // otherwise by the account's OrigClOrdID. A finished order yields its done
 // record; an order of another account is reported as unknown, so that
 // accounts cannot probe each other's orders.
+//
+// Before it searches, it starts loading where the request's own ClOrdID
+// will be looked up in the day's index and put in the live index
+// (claimClOrdID), so that these cache misses overlap with the misses of the
+// search instead of following them.
 func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 	a := e.accounts[c.Account]
 	if a == nil {
 		return nil, nil, nil, ReasonUnknownAccount
+	}
+	if validClOrdID(c.ClOrdID) {
+		h := clHash(a.idx, c.ClOrdID)
+		e.clOrd.prefetch(h)
+		e.live.prefetch(h)
 	}
 	id := c.OrderID
 	if id == 0 {
@@ -29,7 +39,7 @@ func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
 			return nil, nil, a, ReasonUnknownOrder
 		}
 	}
-	if o := e.orders[id]; o != nil {
+	if o := e.orders.get(id); o != nil {
 		if o.acct != a {
 			return nil, nil, a, ReasonUnknownOrder
 		}
@@ -60,7 +70,7 @@ func (e *Engine) cancelReject(c *Command, o *order, d *doneOrder, reason Reason)
 // claimClOrdID records a cancel or replace request's client order id for the
 // order. It reports false (and rejects) if the id is missing or in use.
 func (e *Engine) claimClOrdID(c *Command, o *order) bool {
-	if c.ClOrdID == "" || len(c.ClOrdID) > MaxIDLen {
+	if !validClOrdID(c.ClOrdID) {
 		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
 		return false
 	}
@@ -156,7 +166,7 @@ func (e *Engine) replace(c *Command) {
 		if v := min(o.visible, o.leaves); v != o.visible {
 			o.lvl.total -= o.visible - v
 			o.visible = v
-			e.touch(in, o.side, o.price)
+			e.touch(in, o.side, o.lvl)
 		}
 		e.register(o)
 		e.emitOrder(EvReplaced, o, ReasonNone)

@@ -68,13 +68,16 @@ func (e *Engine) fill(o, m *order, l *level, q Qty) {
 	o.status = fillStatus(o)
 	m.status = fillStatus(m)
 	in.last, in.hasLast = px, true
-	e.touch(in, m.side, px)
+	e.touch(in, m.side, l)
 
-	ev := Event{Kind: EvTrade, ExecID: e.execID(), Order: o.state(), LastQty: q, LastPx: px, TradeID: e.nextTradeID}
+	ev := e.next()
+	ev.Kind = EvTrade
+	ev.ExecID = e.execID()
 	ev.MakerExecID = e.execID()
-	ev.Maker = m.state()
+	ev.LastQty, ev.LastPx, ev.TradeID = q, px, e.nextTradeID
+	o.stateTo(&ev.Order)
+	m.stateTo(&ev.Maker)
 	e.nextTradeID++
-	e.emit(ev)
 
 	if m.visible > 0 {
 		return
@@ -147,8 +150,9 @@ func (e *Engine) rest(o *order) {
 		e.makeLive(o)
 	}
 	e.register(o)
-	o.inst.side(o.side).getOrCreate(o.price).push(o)
-	e.touch(o.inst, o.side, o.price)
+	l := o.inst.side(o.side).getOrCreate(o.price)
+	l.push(o)
+	e.touch(o.inst, o.side, l)
 }
 
 // unrest takes a resting order off its level.
@@ -160,7 +164,7 @@ func (e *Engine) unrest(o *order) {
 	s := o.inst.side(o.side)
 	l.remove(o)
 	o.visible = 0
-	e.touch(o.inst, o.side, l.price)
+	e.touch(o.inst, o.side, l)
 	if l.count == 0 {
 		s.drop(l)
 	}
@@ -172,7 +176,7 @@ func (e *Engine) makeLive(o *order) {
 	o.member = true
 	o.liveSeq = e.nextLive
 	e.nextLive++
-	e.orders[o.id] = o
+	e.orders.put(o)
 	e.live.put(o)
 	a, in := o.acct, o.inst
 	o.aPrev = a.tail
@@ -199,7 +203,7 @@ func (e *Engine) dropLive(o *order) {
 		return
 	}
 	o.member = false
-	delete(e.orders, o.id)
+	e.orders.del(o.id)
 	e.live.del(o)
 	a, in := o.acct, o.inst
 	if o.aPrev != nil {

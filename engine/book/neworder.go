@@ -27,7 +27,7 @@ func (e *Engine) validateOrder(c *Command) (*instrument, *account, Reason) {
 	if in == nil {
 		return nil, nil, ReasonUnknownInstrument
 	}
-	if c.ClOrdID == "" || len(c.ClOrdID) > MaxIDLen {
+	if !validClOrdID(c.ClOrdID) {
 		return nil, nil, ReasonMissingClOrdID
 	}
 	if r := validateShape(c, in, e.now); r != ReasonNone {
@@ -129,6 +129,9 @@ func validateShape(c *Command, in *instrument, now int64) Reason {
 	}
 	return ReasonNone
 }
+
+// validClOrdID reports whether id is present and at most MaxIDLen bytes.
+func validClOrdID(id string) bool { return id != "" && len(id) <= MaxIDLen }
 
 func crosses(s Side, limit, px Price) bool {
 	if s == Buy {

@@ -79,26 +79,22 @@ func (o *order) regPx() Price {
 }
 
 func (o *order) state() OrderState {
-	return OrderState{
-		ID:          o.id,
-		Account:     o.acct.spec.ID,
-		Symbol:      o.inst.spec.Symbol,
-		ClOrdID:     o.clOrdID,
-		OrigClOrdID: o.origClOrdID,
-		Side:        o.side,
-		Type:        o.typ,
-		TIF:         o.tif,
-		Price:       o.price,
-		StopPrice:   o.stopPx,
-		Qty:         o.qty,
-		DisplayQty:  o.display,
-		CumQty:      o.cum,
-		LeavesQty:   o.leaves,
-		CumNotional: o.cumNotional,
-		Status:      o.status,
-		PostOnly:    o.postOnly,
-		ExpireTime:  o.expire,
-	}
+	var st OrderState
+	o.stateTo(&st)
+	return st
+}
+
+// stateTo writes the order's state into st, every field, in place.
+func (o *order) stateTo(st *OrderState) {
+	st.ID = o.id
+	st.Account = o.acct.spec.ID
+	st.Symbol = o.inst.spec.Symbol
+	st.ClOrdID = o.clOrdID
+	st.OrigClOrdID = o.origClOrdID
+	st.Side, st.Type, st.TIF, st.Status, st.PostOnly = o.side, o.typ, o.tif, o.status, o.postOnly
+	st.Price, st.StopPrice = o.price, o.stopPx
+	st.Qty, st.DisplayQty, st.CumQty, st.LeavesQty = o.qty, o.display, o.cum, o.leaves
+	st.CumNotional, st.ExpireTime = o.cumNotional, o.expire
 }
 
 // doneOrder is what the engine remembers of a finished order until the end of

@@ -6,7 +6,7 @@ package book
 // Order returns an order's state by id: a live order, or one finished since
 // the last end of day.
 func (e *Engine) Order(id OrderID) (OrderState, bool) {
-	if o := e.orders[id]; o != nil {
+	if o := e.orders.get(id); o != nil {
 		return o.state(), true
 	}
 	if d, ok := e.done.get(id); ok {
@@ -169,7 +169,7 @@ type Stats struct {
 // Stats returns counts over all instruments.
 func (e *Engine) Stats() Stats {
 	var s Stats
-	s.LiveOrders = len(e.orders)
+	s.LiveOrders = e.orders.len()
 	for _, in := range e.instList {
 		s.PendingStops += in.buyStops.Len() + in.sellStops.Len()
 		s.Levels += in.bids.levels() + in.asks.levels()

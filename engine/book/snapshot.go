@@ -43,7 +43,7 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		}
 	}
 
-	live := make([]*order, 0, len(e.orders))
+	live := make([]*order, 0, e.orders.len())
 	for _, in := range e.instList {
 		for o := in.head; o != nil; o = o.iNext {
 			live = append(live, o)
@@ -203,7 +203,7 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 		if r.Err() != nil {
 			return
 		}
-		if e.orders[o.id] != nil || o.leaves <= 0 || o.cum+o.leaves != o.qty || (o.side != Buy && o.side != Sell) {
+		if e.orders.get(o.id) != nil || o.leaves <= 0 || o.cum+o.leaves != o.qty || (o.side != Buy && o.side != Sell) {
 			r.Fail(fmt.Errorf("%w: order %d", errSnapshot, o.id))
 			return
 		}
@@ -222,7 +222,7 @@ func (e *Engine) restoreOrders(r *wire.Reader) {
 			for nl, j := r.Count(), 0; j < nl && r.Err() == nil; j++ {
 				l := s.getOrCreate(Price(r.Varint()))
 				for no, k := r.Count(), 0; k < no && r.Err() == nil; k++ {
-					o := e.orders[OrderID(r.Uvarint())]
+					o := e.orders.get(OrderID(r.Uvarint()))
 					if o == nil || o.inst != in || o.side != s.side || o.lvl != nil || o.pendingStop() || o.price != l.price {
 						r.Fail(fmt.Errorf("%w: level %d of %s", errSnapshot, l.price, in.spec.Symbol))
 						return
@@ -274,12 +274,11 @@ func (e *Engine) restoreIndexes(r *wire.Reader) {
 	for i := range done {
 		e.done.put(done[i])
 	}
-	for _, o := range e.orders {
-		if !o.pendingStop() && o.lvl == nil {
+	e.orders.each(func(o *order) {
+		if r.Err() == nil && !o.pendingStop() && o.lvl == nil {
 			r.Fail(fmt.Errorf("%w: live order %d neither resting nor a pending stop", errSnapshot, o.id))
-			return
 		}
-	}
+	})
 }
 
 // denseBase picks where a restored done log's dense part starts. The
