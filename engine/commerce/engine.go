@@ -417,17 +417,31 @@ func (e *Engine) cellIndex(sku int32, loc LocationID) int {
 // REQUIRES: loc is known.
 func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
 	sku, ok := e.skuByName[name]
+	ci := -1
 	if !ok {
+		sku = -1
+	} else {
+		ci = e.cellIndex(sku, e.locs[loc].def.ID)
+	}
+	return e.ensureCellOf(name, sku, ci, loc)
+}
+
+// ensureCellOf is ensureCell for a caller that has looked the SKU and the
+// cell up already: sku is the SKU's index (-1: unknown, created as name)
+// and ci the cell's (-1: not there yet).
+// REQUIRES: loc is known; sku and ci are what the lookups returned.
+func (e *Engine) ensureCellOf(name SKU, sku int32, ci int, loc int32) (int32, int) {
+	if ci >= 0 {
+		return sku, ci
+	}
+	if sku < 0 {
 		sku = int32(len(e.skus))
 		e.skus = append(e.skus, skuState{name: name})
 		e.skuByName[name] = sku
 	}
 	id := e.locs[loc].def.ID
-	if ci := e.cellIndex(sku, id); ci >= 0 {
-		return sku, ci
-	}
 	s := &e.skus[sku]
-	ci := len(s.cells)
+	ci = len(s.cells)
 	for ci > 0 && s.cells[ci-1].locID > id {
 		ci--
 	}
