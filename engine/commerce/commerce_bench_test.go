@@ -270,7 +270,8 @@ func BenchmarkStockUpdate(b *testing.B) {
 	cmds := make([]Command, 1<<16)
 	for i := range cmds {
 		s := n.skus[n.r.IntN(benchSKUs)]
-		loc := n.e.skus[n.e.skuByName[s]].cells[n.r.IntN(benchCellsPerSKU)].locID
+		si, _ := n.e.skuIndex(s)
+		loc := n.e.skus[si].cells[n.r.IntN(benchCellsPerSKU)].locID
 		switch i % 3 {
 		case 0:
 			cmds[i] = Command{Kind: CmdAdjustStock, SKU: s, Loc: loc, Qty: 1, Adjust: AdjustFound}

@@ -179,8 +179,8 @@ type Engine struct {
 	locs    []location
 	locByID map[LocationID]int32
 
-	skus      []skuState
-	skuByName map[SKU]int32
+	skus   []skuState
+	skuIdx strIndex // SKU name -> index in skus (strindex.go)
 
 	orders    chunked[order]
 	links     chunked[orderLink] // parallel to orders
@@ -231,7 +231,6 @@ type Engine struct {
 func New() *Engine {
 	e := &Engine{
 		locByID:   make(map[LocationID]int32),
-		skuByName: make(map[SKU]int32),
 		custByKey: make(map[string]int32),
 		expiry: btree.NewBTreeGOptions(func(a, b resKey) bool {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
@@ -416,7 +415,7 @@ func (e *Engine) cellIndex(sku int32, loc LocationID) int {
 // ensureCell returns the cell of (sku, loc), creating the SKU and the cell.
 // REQUIRES: loc is known.
 func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
-	sku, ok := e.skuByName[name]
+	sku, ok := e.skuIndex(name)
 	ci := -1
 	if !ok {
 		sku = -1
@@ -435,9 +434,7 @@ func (e *Engine) ensureCellOf(name SKU, sku int32, ci int, loc int32) (int32, in
 		return sku, ci
 	}
 	if sku < 0 {
-		sku = int32(len(e.skus))
-		e.skus = append(e.skus, skuState{name: name})
-		e.skuByName[name] = sku
+		sku = e.addSKU(name)
 	}
 	id := e.locs[loc].def.ID
 	s := &e.skus[sku]

@@ -72,7 +72,7 @@ func (e *Engine) stockTarget(c *Command, create bool) (loc int32, sku int32, ci 
 		e.reject(c.Kind, ReasonUnknownSKU, "sku", 0)
 		return 0, 0, 0, false
 	}
-	sku, ok = e.skuByName[c.SKU]
+	sku, ok = e.skuIndex(c.SKU)
 	if !ok {
 		if !create {
 			e.reject(c.Kind, ReasonUnknownSKU, "sku", 0)

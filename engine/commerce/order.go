@@ -182,7 +182,7 @@ func (e *Engine) resolveSKUs(c *Command) {
 	s.skuOf = s.skuOf[:0]
 	var w Qty
 	for i := range min(len(c.Lines), MaxLines) {
-		sku, ok := e.skuByName[c.Lines[i].SKU]
+		sku, ok := e.skuIndex(c.Lines[i].SKU)
 		if !ok {
 			sku = -1
 		} else if h := e.skus[sku].hot; len(h) > 0 {
