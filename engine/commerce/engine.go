@@ -179,8 +179,10 @@ type Engine struct {
 	locs    []location
 	locByID map[LocationID]int32
 
-	skus   []skuState
-	skuIdx strIndex // SKU name -> index in skus (strindex.go)
+	skus     []skuState
+	skuIdx   strIndex // SKU name -> index in skus (strindex.go)
+	hotRef   []hotRef // by SKU: where its hot cells are (hotarena.go)
+	hotArena hotArena
 
 	orders    chunked[order]
 	links     chunked[orderLink] // parallel to orders
@@ -445,7 +447,7 @@ func (e *Engine) ensureCellOf(name SKU, sku int32, ci int, loc int32) (int32, in
 	s.cells = append(s.cells, cell{})
 	copy(s.cells[ci+1:], s.cells[ci:])
 	s.cells[ci] = cell{locID: id, loc: loc}
-	s.hot = append(s.hot, hotCell{})
+	s.hot = e.growHot(sku)
 	copy(s.hot[ci+1:], s.hot[ci:])
 	s.hot[ci] = hotCell{loc: loc}
 	return sku, ci

@@ -140,7 +140,7 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 		cells = append(cells, c)
 	}
 	e.skus[si].cells = cells
-	hot := make([]hotCell, len(cells))
+	hot := e.newHot(si, len(cells))
 	for i := range cells {
 		hot[i] = hotCell{loc: cells[i].loc, atp: cells[i].atp()}
 	}

@@ -155,6 +155,7 @@ func (e *Engine) skuIndex(name SKU) (int32, bool) {
 func (e *Engine) addSKU(name SKU) int32 {
 	si := int32(len(e.skus))
 	e.skus = append(e.skus, skuState{name: name})
+	e.hotRef = append(e.hotRef, hotRef{off: -1})
 	e.skuIdx.put(strHash(string(name)), si)
 	return si
 }
