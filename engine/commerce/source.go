@@ -323,8 +323,6 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	var n int32
 	var only hotCell
 	onlyCI := -1
-	cells := e.skus[r.sku].cells
-	var w Qty
 	for i, cl := range e.skus[r.sku].hot {
 		if cl.atp <= 0 {
 			continue
@@ -347,17 +345,12 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 		switch {
 		case bestCI < 0:
 			best, bestCI = c, int32(i)
-			w += cells[i].onHand
 		case c.less(&best):
 			best, second, haveSecond, bestCI = c, best, true, int32(i)
-			w += cells[i].onHand
 		case !haveSecond || c.less(&second):
 			second, haveSecond = c, true
 		}
 	}
-	// The best so far's cell was loaded when it took the lead, so that
-	// the final one's miss overlaps the rest of the scan (see warmCells).
-	s.warm += w
 	need := r.qty
 	why := WhyOnly
 	switch {
