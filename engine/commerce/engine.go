@@ -374,7 +374,7 @@ func (e *Engine) level(sku int32, ci int) StockLevel {
 // networkATP sums ATP over the SKU's active locations.
 func (e *Engine) networkATP(sku int32) Qty {
 	var t Qty
-	for _, h := range e.hotOf(sku) {
+	for _, h := range e.skus[sku].hot {
 		if e.locs[h.loc].def.Active {
 			t += h.atp
 		}

@@ -114,12 +114,3 @@ func (e *Engine) growHot(sku int32) []hotCell {
 	}
 	return nh
 }
-
-// hotOf returns the SKU's hot cells, through hotRef when they are in the
-// arena: without waiting for the SKU record.
-func (e *Engine) hotOf(sku int32) []hotCell {
-	if r := e.hotRef[sku]; r.off >= 0 {
-		return e.hotArena.cells(r)
-	}
-	return e.skus[sku].hot
-}

@@ -238,14 +238,10 @@ func (e *Engine) ATP(sku SKU, loc LocationID) (atLoc, network Qty, ok bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	// The network sum first: it reads the hot cells, found through hotRef,
-	// while the cell lookup waits for the SKU record and its cells, so
-	// that the two sets of misses overlap.
-	network = e.networkATP(si)
 	if ci := e.cellIndex(si, loc); ci >= 0 {
 		atLoc = e.skus[si].cells[ci].atp()
 	}
-	return atLoc, network, true
+	return atLoc, e.networkATP(si), true
 }
 
 // FutureATP returns the ATP of a SKU at a location on a date: today's ATP
