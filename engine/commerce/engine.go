@@ -179,8 +179,10 @@ type Engine struct {
 	locs    []location
 	locByID map[LocationID]int32
 
-	skus      []skuState
-	skuByName map[SKU]int32
+	skus     []skuState
+	skuIdx   strIndex // SKU name -> index in skus (strindex.go)
+	hotRef   []hotRef // by SKU: where its hot cells are (hotarena.go)
+	hotArena hotArena
 
 	orders    chunked[order]
 	links     chunked[orderLink] // parallel to orders
@@ -231,7 +233,6 @@ type Engine struct {
 func New() *Engine {
 	e := &Engine{
 		locByID:   make(map[LocationID]int32),
-		skuByName: make(map[SKU]int32),
 		custByKey: make(map[string]int32),
 		expiry: btree.NewBTreeGOptions(func(a, b resKey) bool {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
@@ -416,25 +417,37 @@ func (e *Engine) cellIndex(sku int32, loc LocationID) int {
 // ensureCell returns the cell of (sku, loc), creating the SKU and the cell.
 // REQUIRES: loc is known.
 func (e *Engine) ensureCell(name SKU, loc int32) (int32, int) {
-	sku, ok := e.skuByName[name]
+	sku, ok := e.skuIndex(name)
+	ci := -1
 	if !ok {
-		sku = int32(len(e.skus))
-		e.skus = append(e.skus, skuState{name: name})
-		e.skuByName[name] = sku
+		sku = -1
+	} else {
+		ci = e.cellIndex(sku, e.locs[loc].def.ID)
 	}
-	id := e.locs[loc].def.ID
-	if ci := e.cellIndex(sku, id); ci >= 0 {
+	return e.ensureCellOf(name, sku, ci, loc)
+}
+
+// ensureCellOf is ensureCell for a caller that has looked the SKU and the
+// cell up already: sku is the SKU's index (-1: unknown, created as name)
+// and ci the cell's (-1: not there yet).
+// REQUIRES: loc is known; sku and ci are what the lookups returned.
+func (e *Engine) ensureCellOf(name SKU, sku int32, ci int, loc int32) (int32, int) {
+	if ci >= 0 {
 		return sku, ci
 	}
+	if sku < 0 {
+		sku = e.addSKU(name)
+	}
+	id := e.locs[loc].def.ID
 	s := &e.skus[sku]
-	ci := len(s.cells)
+	ci = len(s.cells)
 	for ci > 0 && s.cells[ci-1].locID > id {
 		ci--
 	}
 	s.cells = append(s.cells, cell{})
 	copy(s.cells[ci+1:], s.cells[ci:])
 	s.cells[ci] = cell{locID: id, loc: loc}
-	s.hot = append(s.hot, hotCell{})
+	s.hot = e.growHot(sku)
 	copy(s.hot[ci+1:], s.hot[ci:])
 	s.hot[ci] = hotCell{loc: loc}
 	return sku, ci

@@ -62,6 +62,9 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 				s.name, c.locID, c.reserved, reserved[k])
 		case len(s.hot) != len(s.cells) || s.hot[ci] != hotCell{loc: c.loc, atp: c.atp()}:
 			return fmt.Errorf("sku %s loc %d: hot mirror out of date", s.name, c.locID)
+		case e.hotRef[si].n != int32(len(s.hot)) ||
+			e.hotRef[si].off >= 0 && &e.hotArena.cells(e.hotRef[si])[ci] != &s.hot[ci]:
+			return fmt.Errorf("sku %s loc %d: hot reference out of date", s.name, c.locID)
 		case ci > 0 && s.cells[ci-1].locID >= c.locID:
 			return fmt.Errorf("sku %s: cells out of order at %d", s.name, ci)
 		}

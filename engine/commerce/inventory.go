@@ -72,7 +72,7 @@ func (e *Engine) stockTarget(c *Command, create bool) (loc int32, sku int32, ci 
 		e.reject(c.Kind, ReasonUnknownSKU, "sku", 0)
 		return 0, 0, 0, false
 	}
-	sku, ok = e.skuByName[c.SKU]
+	sku, ok = e.skuIndex(c.SKU)
 	if !ok {
 		if !create {
 			e.reject(c.Kind, ReasonUnknownSKU, "sku", 0)
@@ -105,7 +105,7 @@ func (e *Engine) setStock(c *Command) {
 		}
 		old = cl.onHand
 	}
-	sku, ci = e.ensureCell(c.SKU, loc)
+	sku, ci = e.ensureCellOf(c.SKU, sku, ci, loc)
 	cl := &e.skus[sku].cells[ci]
 	cl.onHand, cl.version = c.Qty, c.Version
 	e.cellChanged(sku, ci)
@@ -136,7 +136,7 @@ func (e *Engine) adjustStock(c *Command) {
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
 		return
 	}
-	sku, ci = e.ensureCell(c.SKU, loc)
+	sku, ci = e.ensureCellOf(c.SKU, sku, ci, loc)
 	e.skus[sku].cells[ci].onHand += c.Qty
 	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
@@ -145,7 +145,7 @@ func (e *Engine) adjustStock(c *Command) {
 }
 
 func (e *Engine) setSafety(c *Command) {
-	loc, sku, _, ok := e.stockTarget(c, false)
+	loc, sku, ci, ok := e.stockTarget(c, false)
 	if !ok {
 		return
 	}
@@ -153,7 +153,7 @@ func (e *Engine) setSafety(c *Command) {
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
 		return
 	}
-	sku, ci := e.ensureCell(c.SKU, loc)
+	sku, ci = e.ensureCellOf(c.SKU, sku, ci, loc)
 	cl := &e.skus[sku].cells[ci]
 	lower := c.Qty < cl.safety
 	cl.safety = c.Qty
@@ -165,7 +165,7 @@ func (e *Engine) setSafety(c *Command) {
 }
 
 func (e *Engine) addInbound(c *Command) {
-	loc, _, _, ok := e.stockTarget(c, true)
+	loc, sku, ci, ok := e.stockTarget(c, true)
 	if !ok {
 		return
 	}
@@ -177,7 +177,7 @@ func (e *Engine) addInbound(c *Command) {
 		e.reject(c.Kind, ReasonInvalidDate, "date", 0)
 		return
 	}
-	sku, ci := e.ensureCell(c.SKU, loc)
+	sku, ci = e.ensureCellOf(c.SKU, sku, ci, loc)
 	cl := &e.skus[sku].cells[ci]
 	if e.inboundTotal(cl)+c.Qty > MaxQty {
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
@@ -211,7 +211,7 @@ func (e *Engine) receive(c *Command) {
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
 		return
 	}
-	sku, ci = e.ensureCell(c.SKU, loc)
+	sku, ci = e.ensureCellOf(c.SKU, sku, ci, loc)
 	cl := &e.skus[sku].cells[ci]
 	cl.onHand += c.Qty
 	e.cellChanged(sku, ci)

@@ -182,9 +182,14 @@ func (e *Engine) resolveSKUs(c *Command) {
 	s.skuOf = s.skuOf[:0]
 	var w Qty
 	for i := range min(len(c.Lines), MaxLines) {
-		sku, ok := e.skuByName[c.Lines[i].SKU]
+		sku, ok := e.skuIndex(c.Lines[i].SKU)
 		if !ok {
 			sku = -1
+		} else if r := e.hotRef[sku]; r.off >= 0 && r.n > 0 {
+			// Through the dense hotRef, not the SKU record: the record
+			// and the hot cells load together (hotarena.go).
+			h := e.hotArena.cells(r)
+			w += h[0].atp + h[len(h)-1].atp
 		} else if h := e.skus[sku].hot; len(h) > 0 {
 			w += h[0].atp + h[len(h)-1].atp
 		}

@@ -41,7 +41,7 @@ type arrival struct {
 // Promise returns the best promise, or false if no location can supply qty
 // from current and expected stock.
 func (e *Engine) Promise(sku SKU, qty Qty, to Coord, now int64) (Promise, bool) {
-	si, ok := e.skuByName[sku]
+	si, ok := e.skuIndex(sku)
 	if !ok || qty <= 0 {
 		return Promise{}, false
 	}

@@ -209,7 +209,7 @@ type Availability struct {
 
 // Availability returns a SKU's levels at every location that stocks it.
 func (e *Engine) Availability(sku SKU) (Availability, bool) {
-	si, ok := e.skuByName[sku]
+	si, ok := e.skuIndex(sku)
 	if !ok {
 		return Availability{}, false
 	}
@@ -234,7 +234,7 @@ func (e *Engine) Availability(sku SKU) (Availability, bool) {
 // ATP returns a SKU's ATP at one location and across the network. It
 // allocates nothing.
 func (e *Engine) ATP(sku SKU, loc LocationID) (atLoc, network Qty, ok bool) {
-	si, ok := e.skuByName[sku]
+	si, ok := e.skuIndex(sku)
 	if !ok {
 		return 0, 0, false
 	}
@@ -248,7 +248,7 @@ func (e *Engine) ATP(sku SKU, loc LocationID) (atLoc, network Qty, ok bool) {
 // plus inbound supply expected by then. Backorders waiting for that supply
 // are not netted out: see BackorderQueue.
 func (e *Engine) FutureATP(sku SKU, loc LocationID, date int64) (Qty, bool) {
-	si, ok := e.skuByName[sku]
+	si, ok := e.skuIndex(sku)
 	if !ok {
 		return 0, false
 	}
@@ -277,7 +277,7 @@ type BackorderView struct {
 
 // BackorderQueue returns a SKU's backorder queue in fill order.
 func (e *Engine) BackorderQueue(sku SKU) []BackorderView {
-	si, ok := e.skuByName[sku]
+	si, ok := e.skuIndex(sku)
 	if !ok {
 		return nil
 	}

@@ -101,7 +101,7 @@ func (e *Engine) loc(r *wire.Reader) int32 {
 
 func (e *Engine) sku(r *wire.Reader) int32 {
 	name := SKU(r.String())
-	i, ok := e.skuByName[name]
+	i, ok := e.skuIndex(name)
 	if !ok && r.Err() == nil {
 		corrupt(r, "unknown sku %q", name)
 	}
@@ -110,13 +110,11 @@ func (e *Engine) sku(r *wire.Reader) int32 {
 
 func (e *Engine) restoreSKU(r *wire.Reader) bool {
 	name := SKU(r.String())
-	if _, dup := e.skuByName[name]; dup || r.Err() != nil {
+	if _, dup := e.skuIndex(name); dup || r.Err() != nil {
 		corrupt(r, "sku %q repeated", name)
 		return false
 	}
-	si := int32(len(e.skus))
-	e.skus = append(e.skus, skuState{name: name})
-	e.skuByName[name] = si
+	si := e.addSKU(name)
 	nc := r.Count()
 	cells := make([]cell, 0, nc)
 	for range nc {
@@ -142,7 +140,7 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 		cells = append(cells, c)
 	}
 	e.skus[si].cells = cells
-	hot := make([]hotCell, len(cells))
+	hot := e.newHot(si, len(cells))
 	for i := range cells {
 		hot[i] = hotCell{loc: cells[i].loc, atp: cells[i].atp()}
 	}
