@@ -18,6 +18,7 @@ func TestIDIndex(t *testing.T) {
 	want := map[OrderID]*order{}
 	var live []*order
 	next := OrderID(1)
+	migrating := 0
 	for step := 0; step < 200000; step++ {
 		// Grow to a few thousand live orders, then hover around that.
 		grow := len(live) < 3000 || step > 150000
@@ -41,7 +42,10 @@ func TestIDIndex(t *testing.T) {
 		}
 		require.Equal(t, len(want), x.len())
 		require.LessOrEqual(t, 2*x.len(), len(x.slots), "load stays at most one half")
-		if step%500 == 0 {
+		if x.old != nil {
+			migrating++
+		}
+		if step%500 == 0 || (x.old != nil && step%7 == 0) {
 			for id, o := range want {
 				require.Same(t, o, x.get(id), "step %d id %d", step, id)
 			}
@@ -53,6 +57,48 @@ func TestIDIndex(t *testing.T) {
 			})
 			require.Equal(t, len(want), seen, "each visits every order once")
 		}
+	}
+	require.Greater(t, migrating, 1000, "steps taken while the table grows incrementally")
+}
+
+// TestIDIndexGrowsIncrementally: a put that crosses half load starts a
+// larger table and moves only a few entries; lookups and deletions of
+// entries not moved yet work while the rest move, and the old table is
+// dropped once empty.
+func TestIDIndexGrowsIncrementally(t *testing.T) {
+	var x idIndex
+	var orders []*order
+	for id := OrderID(1); len(x.slots) == 0 || 2*(x.n+1) <= len(x.slots); id++ {
+		o := &order{id: id}
+		x.put(o)
+		orders = append(orders, o)
+	}
+	require.Nil(t, x.old)
+	size := len(x.slots)
+	last := &order{id: OrderID(len(orders) + 1)}
+	x.put(last)
+	orders = append(orders, last)
+	require.Equal(t, 2*size, len(x.slots))
+	require.Len(t, x.old, size, "the old table is kept while its entries move")
+	require.LessOrEqual(t, x.next, migrateStep, "a put moves only a few slots")
+	// Delete some entries before they move, and one already moved.
+	for _, k := range []int{len(orders) / 2, len(orders) - 2, 3} {
+		o := orders[k]
+		x.del(o.id)
+		require.Nil(t, x.get(o.id))
+		orders = append(orders[:k], orders[k+1:]...)
+	}
+	for _, o := range orders {
+		require.Same(t, o, x.get(o.id))
+	}
+	for id := OrderID(10_000_000); x.old != nil; id++ {
+		o := &order{id: id}
+		x.put(o)
+		orders = append(orders, o)
+	}
+	require.Equal(t, len(orders), x.len())
+	for _, o := range orders {
+		require.Same(t, o, x.get(o.id))
 	}
 }
 
