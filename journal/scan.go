@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -26,6 +28,11 @@ const (
 	// chunks, about 600 KiB each).
 	scanChunks = 3
 )
+
+// ErrReader is a scan stopped by a panic while reading or decoding a
+// record: a bug, or damage that Pebble could not report as an error. The
+// error names the seq; the log has the stack.
+var ErrReader = errors.New("journal: reader failed")
 
 // chunk is a run of decoded commands, in seq order, passed from the reader
 // to the caller. err is set on the last chunk the reader sends when it
@@ -59,11 +66,14 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) err
 		defer close(r.full)
 		// A panic in the reader (a decoder bug, or Pebble on damaged
 		// data) would end the process; it becomes the scan's error
-		// instead, naming the record being read. The commands before it
-		// in the unsent chunk are not applied.
+		// instead, naming the record being read, and the stack goes to
+		// the log. The commands before it in the unsent chunk are not
+		// applied. (Fatal runtime errors, such as running out of memory,
+		// cannot be recovered.)
 		defer func() {
 			if p := recover(); p != nil {
-				r.panicked = fmt.Errorf("%w: reading seq %d: panic: %v", ErrCorrupt, r.want, p)
+				r.panicked = fmt.Errorf("%w: reading seq %d: panic: %v", ErrReader, r.want, p)
+				j.log.Error("journal: the reader panicked", "seq", r.want, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			}
 		}()
 		r.run()

@@ -100,11 +100,11 @@ func TestScanReaderPanicIsAnError(t *testing.T) {
 	}
 	var last uint64
 	err := j.Scan(0, 0, func(c *engine.Command) error { last = c.Seq; return nil })
-	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorIs(t, err, ErrReader)
 	require.ErrorContains(t, err, fmt.Sprintf("reading seq %d: panic:", bad))
 	require.Equal(t, uint64(2*scanChunk), last, "the chunks sent before the panic, and nothing of the chunk being filled")
 
 	_, err = j.Recover(engine.New(), ReplayOptions{NoSnapshot: true})
-	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorIs(t, err, ErrReader)
 	require.ErrorContains(t, err, fmt.Sprintf("seq %d", bad))
 }

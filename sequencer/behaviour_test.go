@@ -562,7 +562,8 @@ func TestResultsStayIntactAcrossBatches(t *testing.T) {
 			for i := range 60 {
 				var res []*sequencer.Result
 				if i%10 == 9 {
-					// Larger than a chunk, so some batches need their own.
+					// Larger than MaxBatch: written alone, in a batch of
+					// its own size.
 					var err error
 					res, err = v.s.SubmitBatch(context.Background(), g.Batch(300+w))
 					require.NoError(t, err)

@@ -101,10 +101,10 @@ func fsyncLatency(t *testing.T, d time.Duration) *hdrhistogram.Histogram {
 	return h
 }
 
-func benchSeq(t *testing.T, onBatch func(int, time.Duration)) (*sequencer.Sequencer, func()) {
+func benchSeq(t *testing.T, inbox int, onBatch func(int, time.Duration)) (*sequencer.Sequencer, func()) {
 	j, err := journal.Open(t.TempDir(), journal.Options{Logger: quiet()})
 	require.NoError(t, err)
-	s, err := sequencer.New(engine.New(), j, sequencer.Options{MaxBatch: 4096, InboxSize: 1 << 16, Logger: quiet(),
+	s, err := sequencer.New(engine.New(), j, sequencer.Options{MaxBatch: 4096, InboxSize: inbox, Logger: quiet(),
 		OnBatch: onBatch})
 	require.NoError(t, err)
 	s.Start()
@@ -112,7 +112,7 @@ func benchSeq(t *testing.T, onBatch func(int, time.Duration)) (*sequencer.Sequen
 }
 
 func peakThroughput(t *testing.T, d time.Duration) float64 {
-	s, done := benchSeq(t, nil)
+	s, done := benchSeq(t, 1<<16, nil)
 	defer done()
 	cmds := journaltest.NewGen(2).Batch(1 << 16)
 	var stop atomic.Bool
@@ -136,9 +136,14 @@ func peakThroughput(t *testing.T, d time.Duration) float64 {
 	return float64(c1-c0) / el.Seconds()
 }
 
-// openLoopSubmitters is the open-loop generator's pool of submitters:
-// enough for a stall of tens of milliseconds at the rates measured.
-const openLoopSubmitters = 4096
+// The open loop runs the sequencer with oms serve's default inbox, and a
+// pool of submitters half as large again, so that a stall long enough to
+// fill the inbox shows as overloads (as it would to gRPC clients, with
+// RESOURCE_EXHAUSTED) rather than only as queueing for a free submitter.
+const (
+	openLoopInbox      = 8192
+	openLoopSubmitters = openLoopInbox * 3 / 2
+)
 
 // openLoop offers rate commands/s for d/5 of warm-up (unrecorded: the
 // runtime grows its goroutine stacks and heap for the load, and the
@@ -149,7 +154,7 @@ func openLoop(t *testing.T, rate float64, d time.Duration) (h, writes, sizes *hd
 	// writer goroutine: an ack waits for about one write in progress and
 	// then its own, so their sum is what the sequencer adds.
 	writes, sizes = newHist(), hdrhistogram.New(1, 1<<20, 3)
-	s, done := benchSeq(t, func(n int, d time.Duration) {
+	s, done := benchSeq(t, openLoopInbox, func(n int, d time.Duration) {
 		_ = writes.RecordValue(d.Microseconds())
 		_ = sizes.RecordValue(int64(n))
 	})

@@ -2,6 +2,7 @@ package sequencer
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -222,7 +223,15 @@ type slab[E any] struct {
 	rest   []E // len 0; its capacity is the chunk's unused tail
 	chunk  int // elements in a new chunk, at least
 	supply chan []E
+	// want is the chunk size the supplier makes, raised by take when
+	// batches need more than chunk (4 times the largest need seen, up to
+	// maxChunk), so that large batches get prefaulted chunks too and a
+	// chunk serves several of them.
+	want atomic.Int64
 }
+
+// maxChunk bounds a supplied chunk (about 12 MB of book events).
+const maxChunk = 32768
 
 func newSlab[E any](chunk int) slab[E] {
 	return slab[E]{chunk: chunk, supply: make(chan []E, prefaultAhead)}
@@ -234,13 +243,18 @@ func (s *slab[E]) take(n int) []E {
 	if cap(s.rest) >= n {
 		return s.rest
 	}
-	if n <= s.chunk {
-		select {
-		case c := <-s.supply:
+	if n > s.chunk && int64(min(4*n, maxChunk)) > s.want.Load() {
+		s.want.Store(int64(min(4*n, maxChunk)))
+	}
+	select {
+	case c := <-s.supply:
+		if cap(c) >= n {
 			s.rest = c
 			return c
-		default:
 		}
+		// Made before the need grew: too small for this batch, and
+		// dropped (a smaller chunk would waste most of the next one).
+	default:
 	}
 	s.rest = make([]E, 0, max(n, s.chunk))
 	return s.rest
@@ -263,7 +277,7 @@ func (s *slab[E]) prefault(stop <-chan struct{}) {
 	// Element starts at most a page apart: every page gets a write.
 	step := max(1, pageSize/int(unsafe.Sizeof(zero)))
 	for {
-		c := make([]E, s.chunk)
+		c := make([]E, max(s.chunk, int(s.want.Load())))
 		for i := 0; i < len(c); i += step {
 			c[i] = zero
 		}

@@ -36,7 +36,10 @@ var (
 // Result is what one applied command produced. Seq and Time are as stamped
 // and applied; the event slices are copies that do not alias the engine.
 // A Result is shared by the submitter and every subscriber: treat it as
-// read-only.
+// read-only. Results and events are carved from shared chunks (see slab):
+// holding one Result keeps its chunks alive, several MB, so a consumer that
+// keeps results for long (rather than converting and dropping them, as the
+// gateways do) should copy what it needs.
 type Result struct {
 	Seq      uint64
 	Time     int64

@@ -64,6 +64,18 @@ func TestSlabTakesPrefaultedChunks(t *testing.T) {
 	s.keep(append(a, [100]byte{1}))
 	require.Equal(t, 63, cap(s.take(5)), "and then its tail")
 	big := s.take(1000)
-	require.GreaterOrEqual(t, cap(big), 1000, "a request larger than a chunk is allocated for itself")
-	require.Equal(t, cap(s.supply)-1, len(s.supply), "without a supplied chunk")
+	require.GreaterOrEqual(t, cap(big), 1000, "a request larger than the supplied chunks is allocated for itself")
+	require.Equal(t, cap(s.supply)-2, len(s.supply), "and the too-small supplied chunk is dropped")
+	require.Equal(t, int64(4000), s.want.Load(), "the supplier is asked for larger chunks")
+
+	// The supplier now makes chunks that large batches fit.
+	stop = make(chan struct{})
+	done = make(chan struct{})
+	go func() { defer close(done); s.prefault(stop) }()
+	require.Eventually(t, func() bool { return len(s.supply) == cap(s.supply) }, 10*time.Second, time.Millisecond)
+	close(stop)
+	<-done
+	s.keep(append(big, [100]byte{2}))
+	next := s.take(3000)
+	require.Equal(t, 4000, cap(next), "a supplied chunk of the new size")
 }

@@ -35,8 +35,11 @@ import (
 // g moves each entry 1/(g-1) times on average over a day: a fourfold
 // growth moves a third as many entries as doubling, and halves the share
 // of insertions that also probe the old table while it is in use (their
-// second miss), for a table at a quarter to three quarters full (8 to 32
-// bytes per id) rather than three eighths to three quarters.
+// second miss), for a table at three sixteenths to three quarters full
+// (about 10.7 to 43 bytes of slots per id) rather than three eighths to
+// three quarters (10.7 to 21). The price is memory: a day of about 12.6M
+// ids takes 2^26 slots (512 MiB) instead of 256 MiB, plus the old table
+// while its entries move.
 //
 // INVARIANT: a slot is zero exactly when it is empty; otherwise its position
 // p (>= 1) names log entry p-1 and its tag is that entry's hash tag. len(slots)
