@@ -10,7 +10,8 @@ import (
 
 // TestLiveIndex applies random insertions, deletions and id changes and
 // compares the index with a map after every step, so that backward-shift
-// deletion is exercised across wrapped and colliding runs.
+// deletion is exercised across wrapped and colliding runs, and across
+// incremental growth (lookups and deletions of entries not moved yet).
 func TestLiveIndex(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	accts := []*account{{idx: 0}, {idx: 1}, {idx: 2}}
@@ -19,6 +20,7 @@ func TestLiveIndex(t *testing.T) {
 	key := func(a int, id string) string { return strconv.Itoa(a) + "/" + id }
 	var live []*order
 	next := 0
+	migrating := 0
 	for step := 0; step < 20000; step++ {
 		switch op := r.IntN(10); {
 		case op < 5 || len(live) == 0:
@@ -33,12 +35,14 @@ func TestLiveIndex(t *testing.T) {
 			o := live[i]
 			x.del(o)
 			delete(want, key(o.acct.idx, o.clOrdID))
+			require.Nil(t, x.get(o.liveHash, o.acct.idx, o.clOrdID), "step %d: deleted", step)
 			live[i] = live[len(live)-1]
 			live = live[:len(live)-1]
 		default:
 			o := live[r.IntN(len(live))]
 			x.del(o)
 			delete(want, key(o.acct.idx, o.clOrdID))
+			require.Nil(t, x.get(o.liveHash, o.acct.idx, o.clOrdID), "step %d: replaced id", step)
 			o.clOrdID = "c" + strconv.Itoa(next)
 			o.liveHash = clHash(o.acct.idx, o.clOrdID)
 			next++
@@ -46,7 +50,11 @@ func TestLiveIndex(t *testing.T) {
 			want[key(o.acct.idx, o.clOrdID)] = o
 		}
 		require.Equal(t, len(want), x.n)
-		if step%50 == 0 {
+		require.LessOrEqual(t, 2*x.n, len(x.slots), "load stays at most one half")
+		if x.old != nil {
+			migrating++
+		}
+		if step%50 == 0 || (x.old != nil && step%3 == 0) {
 			for _, o := range live {
 				require.Same(t, o, x.get(clHash(o.acct.idx, o.clOrdID), o.acct.idx, o.clOrdID), "step %d", step)
 				other := (o.acct.idx + 1) % 3
@@ -55,7 +63,9 @@ func TestLiveIndex(t *testing.T) {
 			require.Nil(t, x.get(clHash(0, "nope"), 0, "nope"))
 		}
 	}
+	require.Greater(t, migrating, 100, "steps taken while the table grows incrementally")
 	x.reset()
+	require.Nil(t, x.old, "reset drops a table being emptied")
 	require.Nil(t, x.get(clHash(live[0].acct.idx, live[0].clOrdID), live[0].acct.idx, live[0].clOrdID))
 }
 
