@@ -95,6 +95,8 @@ type Journal struct {
 	// decode checks and decodes a command record (decodeCommandRecord; a
 	// test may wrap it).
 	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table) error
+	// closeIter closes a scan's iterator (it.Close; a test may wrap it).
+	closeIter func(it *pebble.Iterator) error
 
 	// last is the highest durable command seq (or the latest snapshot's seq
 	// when the commands up to it were pruned); first is the lowest command
@@ -118,7 +120,7 @@ func Open(dir string, o Options) (*Journal, error) {
 	}
 	opts := o.withDefaults()
 	j := &Journal{opts: opts, log: opts.Logger, tab: crc32.MakeTable(crc32.Castagnoli),
-		decode: decodeCommandRecord}
+		decode: decodeCommandRecord, closeIter: (*pebble.Iterator).Close}
 	lock, err := lockDir(opts.FS, dir, opts.ReadOnly)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,16 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) err
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer func() { _ = it.Close() }()
+		defer func() {
+			// Closing an iterator over damaged data may panic too; the
+			// scan has its result by then, so that is only logged.
+			defer func() {
+				if p := recover(); p != nil {
+					j.log.Error("journal: closing the reader's iterator panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				}
+			}()
+			_ = j.closeIter(it)
+		}()
 		defer close(r.full)
 		// A panic in the reader (a decoder bug, or Pebble on damaged
 		// data) would end the process; it becomes the scan's error
