@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -115,7 +113,7 @@ func TestScanReaderPanicIsAnError(t *testing.T) {
 // iterator (after a scan stopped on damaged data, say) is logged, and the
 // scan still returns its own result instead of ending the process.
 func TestScanIteratorClosePanicIsLogged(t *testing.T) {
-	logs := &lockedBuf{}
+	logs := &logBuf{}
 	j := openT(t, vfs.NewMem(), Options{Logger: testLogger(logs)})
 	defer j.Close()
 	fill(t, j, engine.New(), journaltest.NewGen(6), 100, 50)
@@ -127,22 +125,4 @@ func TestScanIteratorClosePanicIsLogged(t *testing.T) {
 	require.NoError(t, j.Scan(0, 0, func(*engine.Command) error { n++; return nil }))
 	require.Equal(t, 100, n)
 	require.Contains(t, logs.String(), "closing the reader's iterator panicked")
-}
-
-// lockedBuf is a log sink safe for Pebble's goroutines to write to.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
