@@ -105,11 +105,13 @@ func (s *Sequencer) getBatch() *batch {
 
 func (s *Sequencer) putBatch(b *batch) {
 	clear(b.reqs)
-	clear(b.cmds)
-	b.reqs, b.cmds = b.reqs[:0], b.cmds[:0]
+	b.reqs = b.reqs[:0]
 	if cap(b.cmds) > 2*s.opts.MaxBatch {
-		// A huge SubmitBatch: let its buffer go.
+		// A huge SubmitBatch: let its buffer go (no need to clear it).
 		b.cmds = make([]engine.Command, 0, 64)
+	} else {
+		clear(b.cmds)
+		b.cmds = b.cmds[:0]
 	}
 	select {
 	case s.free <- b:
@@ -243,8 +245,8 @@ func (s *slab[E]) take(n int) []E {
 	if cap(s.rest) >= n {
 		return s.rest
 	}
-	if n > s.chunk && int64(min(4*n, maxChunk)) > s.want.Load() {
-		s.want.Store(int64(min(4*n, maxChunk)))
+	if w := int64(min(4*n, maxChunk)); n > s.chunk && w > s.want.Load() {
+		s.want.Store(w)
 	}
 	select {
 	case c := <-s.supply:
