@@ -15,12 +15,7 @@ import (
 // snapshot/restore is byte-identical (also after the restore, when every
 // finished order is "older"); end of day forgets it.
 func TestOlderFinishedOrders(t *testing.T) {
-	e := book.New()
-	now := int64(0)
-	apply := func(c book.Command) []book.Event { now++; return e.Apply(&c, now, nil) }
-	apply(book.Command{Kind: book.CmdAddInstrument, Instrument: book.Instrument{Symbol: "X", PriceDecimals: 2, TickSize: 1, LotSize: 1, Multiplier: 1, State: book.Open}})
-	apply(book.Command{Kind: book.CmdAddAccount, Acct: book.Account{ID: "A", STP: book.CancelAggressor}})
-	apply(book.Command{Kind: book.CmdAddAccount, Acct: book.Account{ID: "B", STP: book.CancelAggressor}})
+	e, apply, clock := engineWithX("A", "B")
 	evs := apply(book.Command{Kind: book.CmdNewOrder, Account: "A", Symbol: "X", ClOrdID: "gtc-from-yesterday-0123456789-abcdefghij", Side: book.Sell, Type: book.Limit, TIF: book.GTC, Price: 100, Qty: 5})
 	id := evs[0].Order.ID
 	apply(book.Command{Kind: book.CmdEndOfDay})
@@ -46,11 +41,25 @@ func TestOlderFinishedOrders(t *testing.T) {
 	var w2 wire.Writer
 	r.Snapshot(&w2)
 	require.Equal(t, snap, w2.Bytes(), "snapshot after restore is byte-identical")
-	late := r.Apply(&book.Command{Kind: book.CmdCancel, Account: "A", OrderID: id, ClOrdID: "late"}, now+1, nil)
+	late := r.Apply(&book.Command{Kind: book.CmdCancel, Account: "A", OrderID: id, ClOrdID: "late"}, *clock+1, nil)
 	require.Len(t, late, 1)
 	require.Equal(t, book.EvCancelRejected, late[0].Kind)
 	require.Equal(t, book.ReasonTooLate, late[0].Reason)
-	r.Apply(&book.Command{Kind: book.CmdEndOfDay}, now+2, nil)
+	r.Apply(&book.Command{Kind: book.CmdEndOfDay}, *clock+2, nil)
 	_, ok := r.Order(id)
 	require.False(t, ok)
+}
+
+// engineWithX returns an engine with an open instrument X (ticks and lots
+// of 1) and the accounts named (self-trade: cancel the aggressor), an
+// apply that stamps each command with the next time, and that clock.
+func engineWithX(accounts ...string) (*book.Engine, func(book.Command) []book.Event, *int64) {
+	e := book.New()
+	now := new(int64)
+	apply := func(c book.Command) []book.Event { *now++; return e.Apply(&c, *now, nil) }
+	apply(book.Command{Kind: book.CmdAddInstrument, Instrument: book.Instrument{Symbol: "X", PriceDecimals: 2, TickSize: 1, LotSize: 1, Multiplier: 1, State: book.Open}})
+	for _, a := range accounts {
+		apply(book.Command{Kind: book.CmdAddAccount, Acct: book.Account{ID: a, STP: book.CancelAggressor}})
+	}
+	return e, apply, now
 }

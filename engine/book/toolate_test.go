@@ -11,11 +11,7 @@ import (
 // allocate: the finished order's client order id stays in the key arena,
 // since the reject reports the request's ids.
 func TestTooLateCancelDoesNotAllocate(t *testing.T) {
-	e := book.New()
-	now := int64(0)
-	apply := func(c book.Command) []book.Event { now++; return e.Apply(&c, now, nil) }
-	apply(book.Command{Kind: book.CmdAddInstrument, Instrument: book.Instrument{Symbol: "X", PriceDecimals: 2, TickSize: 1, LotSize: 1, Multiplier: 1, State: book.Open}})
-	apply(book.Command{Kind: book.CmdAddAccount, Acct: book.Account{ID: "A", STP: book.CancelAggressor}})
+	e, apply, now := engineWithX("A")
 	evs := apply(book.Command{Kind: book.CmdNewOrder, Account: "A", Symbol: "X", ClOrdID: "a-finished-order-with-a-long-client-id", Side: book.Buy, Type: book.Limit, TIF: book.IOC, Price: 100, Qty: 5})
 	id := evs[0].Order.ID
 	const runs = 2000
@@ -26,8 +22,8 @@ func TestTooLateCancelDoesNotAllocate(t *testing.T) {
 	out := make([]book.Event, 0, 16)
 	i := 0
 	allocs := testing.AllocsPerRun(runs, func() {
-		now++
-		out = e.Apply(&cmds[i], now, out[:0])
+		*now++
+		out = e.Apply(&cmds[i], *now, out[:0])
 		i++
 	})
 	if out[0].Reason != book.ReasonTooLate {
