@@ -268,7 +268,7 @@ func (e *Engine) fillScore(oi, loc int32) PlanScore {
 	if o.pickup < 0 {
 		km = distanceKm(d.At, o.shipTo)
 	}
-	return PlanScore{Shipments: 1, Cost: d.CostPerShipment + d.CostPerKm*Money(km),
+	return PlanScore{Shipments: 1, Cost: d.shipCost(km),
 		Priority: int64(d.Priority), Candidates: 1, Why: WhyBackorderFill, Exact: true, DistanceKm: km}
 }
 

@@ -133,7 +133,7 @@ type sourcer struct {
 	// avail, masks) is from an earlier order.
 	one bool
 	// warm is a sink for loads issued early so that the cache misses of
-	// several lines overlap (see warmSKUs and warmCells); never read.
+	// several lines overlap (see resolveSKUs and warmCells); never read.
 	warm Qty
 	// general turns the fast paths off (tests compare them with the
 	// general path).
@@ -192,8 +192,9 @@ func (e *Engine) addCand(loc int32, shipTo Coord, pickup bool, forced bool) int3
 	if !pickup {
 		km = distanceKm(d.At, shipTo)
 	}
-	s.cands = append(s.cands, candidate{loc: loc, id: d.ID, km: km, prio: int64(d.Priority),
-		rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km), forced: forced})
+	c := newCandidate(loc, d, km)
+	c.forced = forced
+	s.cands = append(s.cands, c)
 	s.slot[loc] = int32(len(s.cands))
 	return int32(len(s.cands) - 1)
 }
@@ -270,7 +271,6 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 // gather collects the candidate locations and their ATP per line.
 func (e *Engine) gather(pickup int32, shipTo Coord) {
 	s := &e.src
-	e.warmSKUs()
 	for l := range s.req {
 		r := &s.req[l]
 		if r.resLoc >= 0 {
@@ -336,12 +336,10 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 			only, onlyCI = cl, i
 			continue
 		}
-		if haveSecond && d.CostPerShipment+d.CostPerKm*Money(kmAtLeast(int64(d.At.Lat)-int64(shipTo.Lat))) > second.cost {
+		if haveSecond && d.shipCost(kmAtLeast(int64(d.At.Lat)-int64(shipTo.Lat))) > second.cost {
 			continue // costs more than the runner-up: neither best nor runner-up
 		}
-		km := distanceKm(d.At, shipTo)
-		c := candidate{loc: cl.loc, id: d.ID, km: km, prio: int64(d.Priority),
-			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
+		c := newCandidate(cl.loc, d, distanceKm(d.At, shipTo))
 		switch {
 		case bestCI < 0:
 			best, bestCI = c, int32(i)
@@ -366,9 +364,7 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 		// The only candidate holds less than the line: it fills what it
 		// has, the rest is backordered.
 		d := &e.locs[only.loc].def
-		km := distanceKm(d.At, shipTo)
-		best = candidate{loc: only.loc, id: d.ID, km: km, prio: int64(d.Priority),
-			rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.CostPerShipment + d.CostPerKm*Money(km)}
+		best = newCandidate(only.loc, d, distanceKm(d.At, shipTo))
 		bestCI, need = int32(onlyCI), only.atp
 	default:
 		return false
@@ -388,25 +384,8 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	return true
 }
 
-// warmSKUs loads a word of each line's SKU record and of both ends of its
-// location array before gather reads them. The SKUs of an order are
-// scattered over a large network, so each is a chain of two cache misses;
-// issued from one short loop, with no branch on what they load, the lines'
-// misses overlap instead of following one another.
-func (e *Engine) warmSKUs() {
-	s := &e.src
-	var w Qty
-	for i := range s.req {
-		h := e.skus[s.req[i].sku].hot
-		if n := len(h); n > 0 {
-			w += h[0].atp + h[n-1].atp
-		}
-	}
-	s.warm += w
-}
-
 // warmCells loads a word of each cell the plan allocates at, before
-// applyPlan updates them: as in warmSKUs, so that their misses overlap
+// applyPlan updates them: as in resolveSKUs, so that their misses overlap
 // each other and the order's bookkeeping instead of following one another.
 func (e *Engine) warmCells() {
 	s := &e.src
@@ -419,6 +398,15 @@ func (e *Engine) warmCells() {
 	}
 	s.warm += w
 }
+
+// newCandidate is location loc, defined by d, km from the ship-to address.
+func newCandidate(loc int32, d *Location, km int32) candidate {
+	return candidate{loc: loc, id: d.ID, km: km, prio: int64(d.Priority),
+		rank: int64(d.Priority)<<32 | int64(d.ID), cost: d.shipCost(km)}
+}
+
+// shipCost is the cost of one shipment from the location over km.
+func (l *Location) shipCost(km int32) Money { return l.CostPerShipment + l.CostPerKm*Money(km) }
 
 // oneCovers reports whether one location can fill a one-line order's
 // fillable units alone.
