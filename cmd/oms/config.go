@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,8 +89,22 @@ type Config struct {
 	// collection, so collecting a quarter as often costs a quarter of the
 	// CPU and of the latency spikes, for a heap up to five times the live
 	// data. Set, it overrides GOGC; unset (nil), GOGC applies if it is in
-	// the environment, else 400.
+	// the environment, else 400, or no target at all when MemoryLimit is
+	// set (the collector then runs by the limit alone).
 	GCPercent *int `json:"gc_percent,omitempty"`
+	// MemoryLimit is the Go runtime's soft memory limit (what GOMEMLIMIT
+	// sets; 0: none, or GOMEMLIMIT if in the environment). Set, and with
+	// neither gc_percent nor GOGC, the collector runs only when the heap
+	// nears the limit: size it well above the live state (about 600 bytes
+	// per commerce order in memory, plus the resume ring).
+	MemoryLimit ByteSize `json:"memory_limit"`
+	// Prefault is how much heap the server writes once at start, in the
+	// background, and frees for reuse (0: none), so that the state and
+	// results it allocates later land on memory already faulted in (see
+	// prefaultHeap). It needs MemoryLimit (at most 90% of it) and no
+	// percentage target (neither gc_percent nor GOGC), so that the runtime
+	// keeps the memory.
+	Prefault ByteSize `json:"prefault"`
 	// ArchiveAfter is how long a closed commerce order stays in memory
 	// after its return window (see engine/commerce retention); 0 is the
 	// engine's default (7 days), a negative value never archives. Unset
@@ -227,7 +244,9 @@ func configKeys() []configKey {
 		{name: "dedup_window", usage: "how long an archived order's channel order id stays idempotent (0: 30 days)", set: durationPtr(func(c *Config) **Duration { return &c.DedupWindow })},
 		{name: "retain_commands", usage: "journaled commands kept below each snapshot (0 keeps all, for audit and replay)", set: integer(func(c *Config) *int { return &c.RetainCommands })},
 		{name: "keep_snapshots", usage: "newest snapshots kept (at least 1)", set: integer(func(c *Config) *int { return &c.KeepSnapshots })},
-		{name: "gc_percent", usage: "garbage collector target, as GOGC (25 to 10000; overrides GOGC; default GOGC, else 400)", set: intPtr(func(c *Config) **int { return &c.GCPercent })},
+		{name: "gc_percent", usage: "garbage collector target, as GOGC (25 to 10000; overrides GOGC; default GOGC, else 400, or none with memory_limit)", set: intPtr(func(c *Config) **int { return &c.GCPercent })},
+		{name: "memory_limit", usage: "Go soft memory limit, as GOMEMLIMIT (e.g. 6GiB; 0: none); alone, the collector runs by it", set: byteSize(func(c *Config) *ByteSize { return &c.MemoryLimit })},
+		{name: "prefault", usage: "heap to fault in at start and free for reuse (e.g. 4GiB; needs memory_limit, at most 90% of it, and no gc_percent)", set: byteSize(func(c *Config) *ByteSize { return &c.Prefault })},
 	}
 }
 
@@ -310,9 +329,29 @@ func readConfigFile(path string, cfg *Config) error {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		return fmt.Errorf("config: %s: %w", path, err)
+		return fmt.Errorf("config: %s: %s%w", path, failingKey(b), err)
 	}
 	return nil
+}
+
+// failingKey names the first key (in sorted order) of the JSON object b
+// whose value does not decode, as "key: ": a value's own UnmarshalJSON
+// error (a size or a duration) does not say which key it was.
+func failingKey(b []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return ""
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: m[k]})
+		dec := json.NewDecoder(bytes.NewReader(one))
+		dec.DisallowUnknownFields()
+		var c Config
+		if dec.Decode(&c) != nil {
+			return k + ": "
+		}
+	}
+	return ""
 }
 
 // validate checks every key; the error names the key and what is allowed.
@@ -356,6 +395,22 @@ func (c *Config) validate() error {
 	}
 	if p := c.GCPercent; p != nil && (*p < 25 || *p > 10000) {
 		bad("gc_percent", "want 25 to 10000, got %d", *p)
+	}
+	if c.MemoryLimit < 0 {
+		bad("memory_limit", "must not be negative")
+	} else if c.MemoryLimit > 0 && c.MemoryLimit < minMemoryLimit {
+		bad("memory_limit", "want 0 (none) or at least %s, got %s", ByteSize(minMemoryLimit), c.MemoryLimit)
+	}
+	switch {
+	case c.Prefault < 0:
+		bad("prefault", "must not be negative")
+	case c.Prefault == 0:
+	case c.MemoryLimit == 0:
+		bad("prefault", "needs memory_limit: without a limit the runtime returns the free memory to the OS")
+	case c.Prefault > c.MemoryLimit/100*maxPrefaultShare:
+		bad("prefault", "want at most %d%% of memory_limit (%s), got %s", maxPrefaultShare, c.MemoryLimit, c.Prefault)
+	case c.GCPercent != nil:
+		bad("prefault", "needs the collector to run by memory_limit alone: leave gc_percent unset")
 	}
 	if c.SnapshotInterval < 0 {
 		bad("snapshot_interval", "must not be negative")

@@ -13,7 +13,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +42,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	applyGCPercent(cfg.GCPercent, os.Getenv)
+	if _, err := applyMemory(cfg, os.Getenv, log); err != nil {
+		return err
+	}
 	srv, err := startServer(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -353,19 +354,4 @@ func (s *server) closeStorage() error {
 		errs = append(errs, s.j.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// defaultGCPercent is the collector's target when neither gc_percent nor
-// GOGC says otherwise (see Config.GCPercent).
-const defaultGCPercent = 400
-
-// applyGCPercent sets the collector's target: the key if set, else GOGC if
-// it is in the environment (the runtime read it), else defaultGCPercent.
-func applyGCPercent(key *int, getenv func(string) string) {
-	switch {
-	case key != nil:
-		debug.SetGCPercent(*key)
-	case getenv("GOGC") == "":
-		debug.SetGCPercent(defaultGCPercent)
-	}
 }

@@ -401,23 +401,3 @@ func TestServeRetention(t *testing.T) {
 	require.NoError(t, err, out)
 	require.Contains(t, out, "R-1", "the state after the pruned commands is intact")
 }
-
-func TestApplyGCPercent(t *testing.T) {
-	before := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(before)
-	env := func(gogc string) func(string) string {
-		return func(k string) string {
-			if k == "GOGC" {
-				return gogc
-			}
-			return ""
-		}
-	}
-	v := 250
-	applyGCPercent(&v, env("50"))
-	require.Equal(t, 250, debug.SetGCPercent(100), "the key beats GOGC")
-	applyGCPercent(nil, env(""))
-	require.Equal(t, defaultGCPercent, debug.SetGCPercent(100), "neither: the default")
-	applyGCPercent(nil, env("50"))
-	require.Equal(t, 100, debug.SetGCPercent(100), "GOGC set: the runtime's value is left alone")
-}
