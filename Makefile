@@ -83,12 +83,17 @@ diff-long:
 # (Debian: protobuf-compiler) and the plugins below on PATH.
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+# Fast marshalling code for the gateway's replies (gateway/codec.go); the
+# version is the one go.mod already requires through grpc's dependencies.
+PROTOC_GEN_GO_VTPROTO := github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto@v0.6.1-0.20240319094008-0393e58bdf10
 proto:
 	$(GO) install $(PROTOC_GEN_GO)
 	$(GO) install $(PROTOC_GEN_GO_GRPC)
+	$(GO) install $(PROTOC_GEN_GO_VTPROTO)
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc -I proto \
 		--go_out=. --go_opt=module=github.com/ordercore/oms \
 		--go-grpc_out=. --go-grpc_opt=module=github.com/ordercore/oms \
+		--go-vtproto_out=. --go-vtproto_opt=module=github.com/ordercore/oms,features=marshal+size \
 		proto/oms/v1/*.proto
 
 clean:

@@ -133,7 +133,7 @@ func newGRPCTarget(ctx context.Context, s *stream, o *Options) (_ *grpcTarget, e
 	} else if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
-	t.conn, err = grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	t.conn, err = grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()), gateway.ClientCodec())
 	if err != nil {
 		if t.server != nil {
 			_ = t.server.close()

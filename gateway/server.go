@@ -104,9 +104,10 @@ const (
 // settings it is tuned for (see streamWorkers). Do not add a stats handler
 // that keeps the messages it is shown: entry streams reuse a reply's
 // storage once Send has returned (see replyBuf; with grpc.EnableTracing
-// they do not).
+// they do not). Replies are marshalled by Codec.
 func (g *Gateway) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
+		grpc.ForceServerCodecV2(Codec()),
 		grpc.ChainUnaryInterceptor(g.unaryInterceptor),
 		grpc.ChainStreamInterceptor(g.streamInterceptor),
 		grpc.NumStreamWorkers(streamWorkers),

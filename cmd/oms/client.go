@@ -21,6 +21,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/ordercore/oms/gateway"
 )
 
 // clientFlags are the connection and output flags every client subcommand
@@ -86,7 +88,7 @@ func (c *clientFlags) dial(out io.Writer, opts ...grpc.DialOption) (*client, err
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	conn, err := grpc.NewClient(c.addr, append(opts, grpc.WithTransportCredentials(creds))...)
+	conn, err := grpc.NewClient(c.addr, append(opts, grpc.WithTransportCredentials(creds), gateway.ClientCodec())...)
 	if err != nil {
 		return nil, fmt.Errorf("--addr: %w", err)
 	}

@@ -9,10 +9,12 @@ import (
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/ordercore/oms/gateway"
 )
 
 // ackCodec is the load generator's gRPC codec. Requests are marshalled by
-// gRPC's own protobuf codec; replies are read only as far as the generator
+// the gateway's codec (generated vtproto code); replies are read only as far as the generator
 // needs them: an entry response's request id and error, and nothing of a
 // unary reply (a failed call is a gRPC status). Decoding the events of
 // every reply in full was the largest part of the generator's CPU, which
@@ -36,7 +38,7 @@ func (c ackCodec) Unmarshal(data mem.BufferSlice, v any) error {
 
 // loadCodec is the call option that selects ackCodec.
 func loadCodec() grpc.CallOption {
-	return grpc.ForceCodecV2(ackCodec{proto: encoding.GetCodecV2("proto")})
+	return grpc.ForceCodecV2(ackCodec{proto: gateway.Codec()})
 }
 
 // unaryAck stands for a unary reply the generator does not read.
