@@ -30,11 +30,15 @@ func tradeCommands() []engine.Command {
 }
 
 func TestCommandRoundTrip(t *testing.T) {
+	names := wire.NewInterner(100)
 	for _, c := range tradeCommands() {
 		b := engine.AppendCommand(nil, &c)
 		var got engine.Command
 		require.NoError(t, engine.DecodeCommand(b, &got))
 		require.Equal(t, c, got)
+		var interned engine.Command
+		require.NoError(t, engine.DecodeCommandInterned(b, &interned, names))
+		require.Equal(t, c, interned, "interning names changes nothing")
 		// Every strict prefix is refused, never silently accepted.
 		for i := 0; i < len(b); i++ {
 			require.Error(t, engine.DecodeCommand(b[:i], &got), "prefix %d of %v", i, c.Trade.Kind)

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/wire"
 )
 
 // ErrClosed is returned by operations on a closed journal.
@@ -94,7 +95,7 @@ type Journal struct {
 	tab  *crc32.Table
 	// decode checks and decodes a command record (decodeCommandRecord; a
 	// test may wrap it).
-	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table) error
+	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error
 	// closeIter closes a scan's iterator (it.Close; a test may wrap it).
 	closeIter func(it *pebble.Iterator) error
 

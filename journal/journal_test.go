@@ -92,19 +92,19 @@ func TestRecordRoundTripAndEveryByteChecked(t *testing.T) {
 	for i := range cmds {
 		rec := appendCommandRecord(nil, &cmds[i], tab)
 		var got engine.Command
-		require.NoError(t, decodeCommandRecord(cmds[i].Seq, rec, &got, tab))
+		require.NoError(t, decodeCommandRecord(cmds[i].Seq, rec, &got, tab, nil))
 		require.Equal(t, engine.AppendCommand(nil, &cmds[i]), engine.AppendCommand(nil, &got))
 		// Any single flipped bit is caught, and the error names the seq.
 		for b := range rec {
 			bad := slices.Clone(rec)
 			bad[b] ^= 0x10
-			err := decodeCommandRecord(cmds[i].Seq, bad, &got, tab)
+			err := decodeCommandRecord(cmds[i].Seq, bad, &got, tab, nil)
 			require.ErrorIs(t, err, ErrCorrupt, "byte %d", b)
 			require.Contains(t, err.Error(), fmt.Sprintf("seq %d", cmds[i].Seq))
 		}
 		// A record stored under the wrong key is caught too.
-		require.ErrorIs(t, decodeCommandRecord(cmds[i].Seq+1, rec, &got, tab), ErrCorrupt)
-		require.ErrorIs(t, decodeCommandRecord(cmds[i].Seq, rec[:3], &got, tab), ErrCorrupt)
+		require.ErrorIs(t, decodeCommandRecord(cmds[i].Seq+1, rec, &got, tab, nil), ErrCorrupt)
+		require.ErrorIs(t, decodeCommandRecord(cmds[i].Seq, rec[:3], &got, tab, nil), ErrCorrupt)
 	}
 	var d engine.Digest
 	d[0] = 9

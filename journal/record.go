@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/wire"
 )
 
 // ErrCorrupt is returned (wrapped, with the sequence number) when a stored
@@ -72,12 +73,12 @@ func appendCommandRecord(dst []byte, c *engine.Command, tab *crc32.Table) []byte
 
 // decodeCommandRecord checks and decodes one command record stored under
 // seq. The error names the seq and wraps ErrCorrupt.
-func decodeCommandRecord(seq uint64, v []byte, c *engine.Command, tab *crc32.Table) error {
+func decodeCommandRecord(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error {
 	payload, err := checkCommandRecord(seq, v, tab)
 	if err != nil {
 		return err
 	}
-	if err := engine.DecodeCommand(payload, c); err != nil {
+	if err := engine.DecodeCommandInterned(payload, c, names); err != nil {
 		return fmt.Errorf("%w: seq %d: %w", ErrCorrupt, seq, err)
 	}
 	if c.Seq != seq {

@@ -23,7 +23,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(uint64(0), []byte{})
 	f.Fuzz(func(t *testing.T, seq uint64, rec []byte) {
 		var c engine.Command
-		if err := decodeCommandRecord(seq, rec, &c, tab); err == nil {
+		if err := decodeCommandRecord(seq, rec, &c, tab, nil); err == nil {
 			require.Equal(t, seq, c.Seq)
 		} else {
 			require.ErrorIs(t, err, ErrCorrupt)

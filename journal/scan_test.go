@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/wire"
 	"github.com/ordercore/oms/journal/journaltest"
 )
 
@@ -91,12 +92,12 @@ func TestScanReaderPanicIsAnError(t *testing.T) {
 	j := openT(t, vfs.NewMem(), Options{})
 	defer j.Close()
 	fill(t, j, engine.New(), journaltest.NewGen(5), 3*scanChunk, 500)
-	j.decode = func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table) error {
+	j.decode = func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error {
 		if seq == bad {
 			var m map[string]int
 			m["boom"]++ // a nil-map write: a runtime panic
 		}
-		return decodeCommandRecord(seq, v, c, tab)
+		return decodeCommandRecord(seq, v, c, tab, names)
 	}
 	var last uint64
 	err := j.Scan(0, 0, func(c *engine.Command) error { last = c.Seq; return nil })

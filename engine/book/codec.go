@@ -52,19 +52,20 @@ func EncodeCommand(w *wire.Writer, c *Command) {
 }
 
 // DecodeCommand reads what EncodeCommand wrote. Problems are recorded in r.
+// Accounts and symbols are read as names (see wire.Reader.Name).
 func DecodeCommand(r *wire.Reader, c *Command) {
 	*c = Command{Kind: CmdKind(r.Byte())}
 	switch c.Kind {
 	case CmdAddInstrument, CmdUpdateInstrument:
 		decodeInstrument(r, &c.Instrument)
 	case CmdSetTradingState:
-		c.Symbol = r.String()
+		c.Symbol = r.Name()
 		c.State = TradingState(r.Byte())
 	case CmdAddAccount, CmdUpdateAccount:
 		decodeAccount(r, &c.Acct)
 	case CmdNewOrder:
-		c.Account = r.String()
-		c.Symbol = r.String()
+		c.Account = r.Name()
+		c.Symbol = r.Name()
 		c.ClOrdID = r.String()
 		c.Side = Side(r.Byte())
 		c.Type = OrdType(r.Byte())
@@ -76,7 +77,7 @@ func DecodeCommand(r *wire.Reader, c *Command) {
 		c.PostOnly = r.Bool()
 		c.ExpireTime = r.Varint()
 	case CmdCancel, CmdReplace:
-		c.Account = r.String()
+		c.Account = r.Name()
 		c.OrderID = OrderID(r.Uvarint())
 		c.OrigClOrdID = r.String()
 		c.ClOrdID = r.String()
@@ -86,11 +87,11 @@ func DecodeCommand(r *wire.Reader, c *Command) {
 			c.Qty = Qty(r.Varint())
 		}
 	case CmdMassCancel:
-		c.Account = r.String()
-		c.Symbol = r.String()
+		c.Account = r.Name()
+		c.Symbol = r.Name()
 		c.ClOrdID = r.String()
 	case CmdEndOfDay:
-		c.Symbol = r.String()
+		c.Symbol = r.Name()
 	default:
 		r.Fail(fmt.Errorf("%w: trade command kind %d", wire.ErrCorrupt, c.Kind))
 	}

@@ -91,7 +91,7 @@ func encodeSKULoc(w *wire.Writer, c *Command) {
 }
 
 func decodeSKULoc(r *wire.Reader, c *Command) {
-	c.SKU = SKU(r.String())
+	c.SKU = SKU(r.Name())
 	c.Loc = LocationID(decodeU32(r))
 	c.Qty = Qty(r.Varint())
 }
@@ -242,7 +242,7 @@ func DecodeCommand(r *wire.Reader, c *Command) {
 func decodePlace(r *wire.Reader, c *Command) {
 	c.Channel = Channel(r.Byte())
 	c.ChannelOrderID = r.String()
-	c.Customer = r.String()
+	c.Customer = r.Name()
 	c.ShipTo.Lat = MicroDeg(decodeI32(r))
 	c.ShipTo.Lon = MicroDeg(decodeI32(r))
 	c.PickupStore = LocationID(decodeU32(r))
@@ -256,10 +256,10 @@ func decodePlace(r *wire.Reader, c *Command) {
 	c.Lines = make([]LineInput, n)
 	for i := range c.Lines {
 		l := &c.Lines[i]
-		l.SKU = SKU(r.String())
+		l.SKU = SKU(r.Name())
 		l.Qty = Qty(r.Varint())
 		l.UnitPrice = Money(r.Varint())
-		l.Currency = r.String()
+		l.Currency = r.Name()
 		l.Reservation = ReservationID(r.Uvarint())
 	}
 }

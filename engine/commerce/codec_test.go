@@ -20,8 +20,9 @@ func TestCodecRoundTrip(t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		g := &gen{src: &byteSource{b: seededBytes(seed, 4000)}}
 		a, b := New(), New()
-		var c, d Command
+		var c, d, e Command
 		var outA, outB []Event
+		names := wire.NewInterner(64)
 		for !g.src.done() {
 			if g.next(&c) {
 				continue
@@ -32,6 +33,11 @@ func TestCodecRoundTrip(t *testing.T) {
 			DecodeCommand(r, &d)
 			require.NoError(t, r.Done(), "kind %s", c.Kind)
 			require.Equal(t, enc, encode(&d), "kind %s", c.Kind)
+			ri := wire.NewReader(enc)
+			ri.SetInterner(names)
+			DecodeCommand(ri, &e)
+			require.NoError(t, ri.Done(), "kind %s", c.Kind)
+			require.Equal(t, d, e, "kind %s: interning names changes nothing", c.Kind)
 			outA = a.Apply(&c, g.now, outA[:0])
 			outB = b.Apply(&d, g.now, outB[:0])
 			require.Equal(t, outA, outB, "kind %s", c.Kind)

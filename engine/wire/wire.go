@@ -66,10 +66,29 @@ func (w *Writer) Raw(b []byte) {
 // Reader decodes what a Writer wrote. It records the first error and then
 // returns zero values, so callers check Err once at the end.
 type Reader struct {
-	buf []byte
-	off int
-	err error
+	buf   []byte
+	off   int
+	err   error
+	names *Interner // see Name; nil: Name copies
 }
+
+// Interner hands out one string per distinct content for names that recur
+// across many records (accounts, symbols, SKUs, currencies, customers), so
+// that decoding a name allocates only the first time it is seen. It holds
+// at most max names; once full, a new name is copied as String copies it.
+// An Interner is not safe for concurrent use.
+type Interner struct {
+	names map[string]string
+	max   int
+}
+
+// NewInterner returns an Interner that holds at most max names.
+func NewInterner(max int) *Interner {
+	return &Interner{names: make(map[string]string, min(max, 1024)), max: max}
+}
+
+// SetInterner makes Name intern through in (nil: Name copies, as String).
+func (r *Reader) SetInterner(in *Interner) { r.names = in }
 
 // NewReader returns a Reader over b.
 func NewReader(b []byte) *Reader { return &Reader{buf: b} }
@@ -175,6 +194,29 @@ func (r *Reader) String() string {
 	}
 	s := string(r.buf[r.off : r.off+n])
 	r.off += n
+	return s
+}
+
+// Name reads a length-prefixed string, as String does, for a value that
+// recurs across records: with an Interner set, a name seen before is
+// returned without allocating. The result never aliases the input buffer.
+func (r *Reader) Name() string {
+	if r.names == nil {
+		return r.String()
+	}
+	n := r.length()
+	if r.err != nil || n == 0 {
+		return ""
+	}
+	b := r.buf[r.off : r.off+n]
+	r.off += n
+	if s, ok := r.names.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(r.names.names) < r.names.max {
+		r.names.names[s] = s
+	}
 	return s
 }
 

@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -79,4 +80,43 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestNameInterns(t *testing.T) {
+	var w Writer
+	for _, s := range []string{"ACME", "ACME", "BETA", "GAMMA", "GAMMA", ""} {
+		w.String(s)
+	}
+	buf := w.Bytes()
+	in := NewInterner(2)
+	r := NewReader(buf)
+	r.SetInterner(in)
+	a1, a2 := r.Name(), r.Name()
+	b := r.Name()
+	g1, g2 := r.Name(), r.Name()
+	require.Equal(t, "", r.Name())
+	require.NoError(t, r.Done())
+	require.Equal(t, []string{"ACME", "ACME", "BETA", "GAMMA", "GAMMA"}, []string{a1, a2, b, g1, g2})
+	require.Same(t, unsafe.StringData(a1), unsafe.StringData(a2), "a name seen before is the same string")
+	require.NotSame(t, unsafe.StringData(g1), unsafe.StringData(g2), "past max names, a name is copied each time")
+	require.Len(t, in.names, 2)
+	// A later reader shares the interner's names.
+	r2 := NewReader(buf)
+	r2.SetInterner(in)
+	require.Same(t, unsafe.StringData(a1), unsafe.StringData(r2.Name()))
+	// Names never alias the input.
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	require.Equal(t, "ACME", a1)
+	require.Equal(t, "GAMMA", g2)
+
+	// Without an interner Name is String; a short input fails as String does.
+	r3 := NewReader([]byte{4, 'A', 'B'})
+	require.Equal(t, "", r3.Name())
+	require.ErrorIs(t, r3.Err(), ErrShort)
+	r4 := NewReader([]byte{4, 'A', 'B'})
+	r4.SetInterner(NewInterner(8))
+	require.Equal(t, "", r4.Name())
+	require.ErrorIs(t, r4.Err(), ErrShort)
 }
