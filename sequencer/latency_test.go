@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,12 +70,40 @@ func TestAckLatencyReport(t *testing.T) {
 	}
 	fmt.Fprintf(&report, "%-12s %-12s %-10s %s\n", "offered/s", "achieved/s", "overloads", "ack latency (from scheduled send)")
 	for _, rate := range rates {
+		gc0 := readGC()
 		h, writes, sizes, achieved, over := openLoop(t, rate, phase)
+		gc := gcSince(gc0)
 		fmt.Fprintf(&report, "%-12.0f %-12.0f %-10d %s\n", rate, achieved, over, pct(h))
 		fmt.Fprintf(&report, "%36s journal writes %s; batch p50=%d p99=%d max=%d\n", "", pct(writes),
 			sizes.ValueAtQuantile(50), sizes.ValueAtQuantile(99), sizes.Max())
+		fmt.Fprintf(&report, "%36s %s\n", "", gc)
 	}
 	t.Log("\n" + report.String())
+}
+
+// gcReading is the collector's cycles, pause time and CPU so far.
+type gcReading struct {
+	cycles        uint64
+	pause, gc, cp float64 // seconds: stop-the-world pauses, collector CPU, all CPU
+}
+
+func readGC() gcReading {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/pause:cpu-seconds"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(s)
+	return gcReading{cycles: s[0].Value.Uint64(), pause: s[1].Value.Float64(), gc: s[2].Value.Float64(), cp: s[3].Value.Float64()}
+}
+
+// gcSince describes the collector's work since r0: cycles, the CPU its
+// stop-the-world pauses took, and its share of the process's CPU.
+func gcSince(r0 gcReading) string {
+	r1 := readGC()
+	share := 0.0
+	if d := r1.cp - r0.cp; d > 0 {
+		share = 100 * (r1.gc - r0.gc) / d
+	}
+	return fmt.Sprintf("gc cycles=%d pause cpu=%s gc share of cpu=%.1f%%", r1.cycles-r0.cycles,
+		time.Duration((r1.pause-r0.pause)*1e9).Round(time.Microsecond), share)
 }
 
 func pct(h *hdrhistogram.Histogram) string {
