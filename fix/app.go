@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/tag"
@@ -73,6 +74,9 @@ func (a *application) FromApp(m *quickfix.Message, id quickfix.SessionID) quickf
 	if err != nil {
 		return err
 	}
+	if t, bad := invalidUTF8(&m.Body); bad {
+		return quickfix.IncorrectDataFormatForValue(t)
+	}
 	switch msgType {
 	case "D":
 		return g.onNewOrder(s, m)
@@ -86,4 +90,17 @@ func (a *application) FromApp(m *quickfix.Message, id quickfix.SessionID) quickf
 		return g.onMassCancel(s, m)
 	}
 	return quickfix.UnsupportedMessageType()
+}
+
+// invalidUTF8 finds a body field whose value is not valid UTF-8. Strings
+// from FIX (ClOrdID, Symbol, Account...) end up in engine events, which the
+// gRPC gateway sends as proto3 strings, which must be UTF-8; such a request
+// gets a session-level Reject naming the tag, like any malformed value.
+func invalidUTF8(body *quickfix.Body) (quickfix.Tag, bool) {
+	for _, t := range body.Tags() {
+		if v, err := body.GetBytes(t); err == nil && !utf8.Valid(v) {
+			return t, true
+		}
+	}
+	return 0, false
 }

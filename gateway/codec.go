@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"fmt"
-
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	_ "google.golang.org/grpc/encoding/proto" // registers the "proto" codec Codec decodes with
@@ -24,8 +22,11 @@ type vtMessage interface {
 // generated vtproto code and anything else (health, reflection, status
 // details) with gRPC's protobuf codec, and it always unmarshals with the
 // latter, which checks that strings are valid UTF-8 (the vtproto decoder
-// does not). The bytes are the same either way: fields in number order,
-// each encoded as protobuf-go does.
+// does not). The bytes are the same either way (fields in number order,
+// each encoded as protobuf-go does), with one difference: protobuf-go
+// refuses to marshal a string that is not valid UTF-8 and vtproto sends
+// it. Every string a reply carries came in through this decoder or the FIX
+// gateway, which refuses such fields (fix.invalidUTF8).
 type codec struct{ proto encoding.CodecV2 }
 
 // Codec returns the gateway's codec. Its name is "proto", the content
@@ -40,39 +41,59 @@ func ClientCodec() grpc.DialOption {
 
 func (codec) Name() string { return "proto" }
 
+// Marshal marshals v with its vtproto code when it has some. Where that
+// code is wrong, protobuf-go marshals instead: the pinned vtprotobuf
+// (the newest the module proxy serves) sizes a oneof member holding a nil
+// message one byte too large (fixed upstream in vtprotobuf#137) and
+// panics on a typed-nil oneof wrapper (vtprotobuf#69); marshalVT detects
+// both, and protobuf-go encodes such a member as an empty message and an
+// unset oneof.
 func (c codec) Marshal(v any) (mem.BufferSlice, error) {
 	m, ok := v.(vtMessage)
 	if !ok {
 		return c.proto.Marshal(v)
 	}
-	size := m.SizeVT()
+	size, ok := sizeVT(m)
+	if !ok {
+		return c.proto.Marshal(v)
+	}
 	if mem.IsBelowBufferPoolingThreshold(size) {
 		buf := make([]byte, size)
-		if err := marshalVT(m, buf); err != nil {
-			return nil, err
+		if !marshalVT(m, buf) {
+			return c.proto.Marshal(v)
 		}
 		return mem.BufferSlice{mem.SliceBuffer(buf)}, nil
 	}
 	pool := mem.DefaultBufferPool()
 	buf := pool.Get(size)
-	if err := marshalVT(m, *buf); err != nil {
+	if !marshalVT(m, *buf) {
 		pool.Put(buf)
-		return nil, err
+		return c.proto.Marshal(v)
 	}
 	return mem.BufferSlice{mem.NewBuffer(buf, pool)}, nil
 }
 
-// marshalVT fills buf, which has exactly m's size, with m's encoding.
-func marshalVT(m vtMessage, buf []byte) error {
+// sizeVT is m's SizeVT, or false if it panicked.
+func sizeVT(m vtMessage) (size int, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return m.SizeVT(), true
+}
+
+// marshalVT fills buf, which has m's SizeVT, with m's encoding. It reports
+// false if the vtproto code failed, panicked or wrote another size than
+// SizeVT gave (the caller then lets protobuf-go marshal m).
+func marshalVT(m vtMessage, buf []byte) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
 	n, err := m.MarshalToSizedBufferVT(buf)
-	if err != nil {
-		return fmt.Errorf("gateway: marshal %T: %w", m, err)
-	}
-	if n != len(buf) {
-		// The message changed between SizeVT and the marshal.
-		return fmt.Errorf("gateway: marshal %T: wrote %d bytes of %d", m, n, len(buf))
-	}
-	return nil
+	return err == nil && n == len(buf)
 }
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }

@@ -159,3 +159,20 @@ func randString(r *rand.Rand) string {
 	}
 	return string(out)
 }
+
+// TestCodecOneofEdgeCases: a oneof member holding a nil message (which
+// the pinned vtproto code sizes one byte too large) and a typed-nil oneof
+// wrapper (on which it panics) marshal as protobuf-go marshals them.
+func TestCodecOneofEdgeCases(t *testing.T) {
+	for _, m := range []*omsv1.EntryResponse{
+		{RequestId: 1, Result: &omsv1.EntryResponse_Commerce{}},
+		{RequestId: 2, Result: &omsv1.EntryResponse_Trade{}},
+		{RequestId: 3, Result: (*omsv1.EntryResponse_Commerce)(nil)},
+	} {
+		want, err := proto.Marshal(m)
+		require.NoError(t, err)
+		got, err := Codec().Marshal(m)
+		require.NoError(t, err, "%v", m)
+		require.Equal(t, want, got.Materialize(), "%v", m)
+	}
+}
