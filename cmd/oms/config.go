@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -334,20 +332,29 @@ func readConfigFile(path string, cfg *Config) error {
 	return nil
 }
 
-// failingKey names the first key (in sorted order) of the JSON object b
-// whose value does not decode, as "key: ": a value's own UnmarshalJSON
-// error (a size or a duration) does not say which key it was.
+// failingKey names the first key of the JSON object b, in the file's
+// order, whose value does not decode, as "key: ": a value's own
+// UnmarshalJSON error (a size or a duration) does not say which key it was.
 func failingKey(b []byte) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		one, _ := json.Marshal(map[string]json.RawMessage{k: m[k]})
-		dec := json.NewDecoder(bytes.NewReader(one))
-		dec.DisallowUnknownFields()
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return ""
+		}
+		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
+		d := json.NewDecoder(bytes.NewReader(one))
+		d.DisallowUnknownFields()
 		var c Config
-		if dec.Decode(&c) != nil {
+		if d.Decode(&c) != nil {
 			return k + ": "
 		}
 	}
@@ -406,7 +413,7 @@ func (c *Config) validate() error {
 		bad("prefault", "must not be negative")
 	case c.Prefault == 0:
 	case c.MemoryLimit == 0:
-		bad("prefault", "needs memory_limit: without a limit the runtime returns the free memory to the OS")
+		bad("prefault", "needs the memory_limit key: without it (GOMEMLIMIT alone keeps the collector's percentage target) the runtime returns the prefaulted memory to the OS")
 	case c.Prefault > c.MemoryLimit/100*maxPrefaultShare:
 		bad("prefault", "want at most %d%% of memory_limit (%s), got %s", maxPrefaultShare, c.MemoryLimit, c.Prefault)
 	case c.GCPercent != nil:

@@ -77,6 +77,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{args: []string{"--memory-limit", "1GiB", "--prefault", "512MiB", "--gc-percent", "100"}, key: "prefault"},
 		{env: map[string]string{"OMS_CONFIG": file(`{"memory_limit": "2XB"}`)}, key: "memory_limit"},
 		{env: map[string]string{"OMS_CONFIG": file(`{"data_dir": "d", "snapshot_interval": "soon"}`)}, key: "snapshot_interval"},
+		{env: map[string]string{"OMS_CONFIG": file(`{"snapshot_interval": "soon", "memory_limit": "2XB"}`)}, key: "snapshot_interval: time"},
 		{args: []string{"--dedup-window", "-1h"}, key: "dedup_window"},
 		{args: []string{"--archive-after", "1000000h"}, key: "archive_after"},
 		{args: []string{"--archive-after", "soon"}, key: "archive_after"},

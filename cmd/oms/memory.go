@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -98,10 +99,10 @@ const maxPrefaultShare = 90
 // else GOGC and GOMEMLIMIT if they are in the environment (the runtime read
 // them), else the defaults: gc_percent 400 and no limit, or, with
 // memory_limit set, collection by the limit alone (gc_percent off). With
-// prefault set it starts the background prefault (see prefaultHeap) and
-// returns a channel closed when that is done (nil otherwise).
+// prefault set it checks that the collector runs by the limit alone (else
+// the prefaulted memory would be handed back); startPrefault starts it.
 // REQUIRES: cfg passed validate.
-func applyMemory(cfg Config, getenv func(string) string, log *slog.Logger) (done <-chan struct{}, err error) {
+func applyMemory(cfg Config, getenv func(string) string) error {
 	if cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
 	}
@@ -116,24 +117,77 @@ func applyMemory(cfg Config, getenv func(string) string, log *slog.Logger) (done
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	if cfg.Prefault == 0 {
-		return nil, nil
+		return nil
 	}
 	// The prefaulted memory stays with the process only while the
 	// collector runs by the limit alone: a percentage target makes the
 	// runtime return free memory above its heap goal to the OS.
 	if pct := debug.SetGCPercent(-1); pct >= 0 {
 		debug.SetGCPercent(pct)
-		return nil, fmt.Errorf("config: prefault: needs the collector to run by memory_limit alone, but GOGC=%q sets a target of %d%% (unset GOGC, or set gc_percent off by leaving it out)", getenv("GOGC"), pct)
+		return fmt.Errorf("config: prefault: needs the collector to run by memory_limit alone, but GOGC=%q sets a target of %d%% (unset GOGC, or set gc_percent off by leaving it out)", getenv("GOGC"), pct)
+	}
+	return nil
+}
+
+// startPrefault starts the background prefault of cfg.Prefault bytes (see
+// prefaultHeap), no more than the limit has room for next to what the
+// process already holds, and returns a channel closed when it is done (nil
+// when there is nothing to do). The server calls it once recovery has
+// built the state, so that the two never hold the limit's memory between
+// them; it warns when the state alone already takes half the limit (the
+// collector then runs often, and without a percentage target it has no
+// other trigger).
+func startPrefault(cfg Config, log *slog.Logger) <-chan struct{} {
+	limit := int64(cfg.MemoryLimit)
+	if limit <= 0 {
+		return nil
+	}
+	mapped, live := memoryInUse()
+	if live > limit/2 {
+		log.Warn("memory: the live heap already takes more than half of memory_limit; raise memory_limit",
+			"live_heap", ByteSize(live).String(), "memory_limit", cfg.MemoryLimit.String())
+	}
+	if cfg.Prefault == 0 {
+		return nil
+	}
+	n := prefaultSize(int64(cfg.Prefault), limit, mapped)
+	if n < int64(cfg.Prefault) {
+		log.Warn("memory: prefault clamped to what memory_limit leaves beside the memory in use",
+			"prefault", cfg.Prefault.String(), "clamped_to", ByteSize(n).String(), "in_use", ByteSize(mapped).String(),
+			"memory_limit", cfg.MemoryLimit.String())
+	}
+	if n <= 0 {
+		return nil
 	}
 	ch := make(chan struct{})
 	go func() {
 		defer close(ch)
 		t0 := time.Now()
-		prefaultHeap(int64(cfg.Prefault), prefaultChunk)
-		log.Info("memory: prefaulted the heap", "bytes", cfg.Prefault.String(), "took", time.Since(t0).Round(time.Millisecond),
+		prefaultHeap(n, prefaultChunk)
+		log.Info("memory: prefaulted the heap", "bytes", ByteSize(n).String(), "took", time.Since(t0).Round(time.Millisecond),
 			"memory_limit", cfg.MemoryLimit.String())
 	}()
-	return ch, nil
+	return ch
+}
+
+// prefaultSize is how much of want to prefault under limit when inUse
+// bytes are mapped already: at most maxPrefaultShare% of the limit in all,
+// so that the runtime (which keeps free memory up to 95% of the limit)
+// keeps it and the collector is not driven by the prefault itself. It
+// rounds down to whole prefault chunks.
+func prefaultSize(want, limit, inUse int64) int64 {
+	room := limit/100*maxPrefaultShare - inUse
+	n := min(want, room)
+	return max(0, n-n%prefaultChunk)
+}
+
+// memoryInUse returns the memory the runtime has mapped and not returned
+// to the OS, and the live heap after the last collection.
+func memoryInUse() (mapped, live int64) {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64()), int64(s[2].Value.Uint64())
 }
 
 // prefaultChunk is the size of each block prefaultHeap allocates.
@@ -149,7 +203,10 @@ const prefaultChunk = 64 << 20
 // state by about 600 bytes and allocates several KB of results and
 // events). Exchange engines preallocate their memory at start for the same
 // reason. (On the development VM the prefaulted heap came out in
-// transparent huge pages without asking: 2 GiB in 2.8 s.)
+// transparent huge pages without asking: 2 GiB in 2.8 s.) A forced
+// collection (runtime.GC, debug.FreeOSMemory, /debug/pprof/heap?gc=1)
+// resets the runtime's measure of the heap in use, and the scavenger then
+// returns the free memory to the OS, little by little.
 func prefaultHeap(n, chunk int64) {
 	chunks := make([][]byte, 0, (n+chunk-1)/chunk)
 	for left := n; left > 0; left -= chunk {

@@ -2,13 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"math"
-	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"syscall"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,13 +49,10 @@ func keepRuntimeMemory(t *testing.T) {
 
 func TestApplyMemory(t *testing.T) {
 	keepRuntimeMemory(t)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	gogc := func(v string) func(string) string { return envOf(map[string]string{"GOGC": v}) }
 	apply := func(cfg Config, env func(string) string) (pct int, limit int64) {
 		t.Helper()
-		done, err := applyMemory(cfg, env, quiet)
-		require.NoError(t, err)
-		require.Nil(t, done, "no prefault asked, none started")
+		require.NoError(t, applyMemory(cfg, env))
 		return debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
 	}
 	v := 250
@@ -71,60 +66,55 @@ func TestApplyMemory(t *testing.T) {
 	pct, limit = apply(Config{MemoryLimit: 6 << 30}, gogc(""))
 	require.Equal(t, -1, pct, "a memory limit alone: the collector runs by the limit")
 	require.Equal(t, int64(6<<30), limit)
+	pct, limit = apply(Config{MemoryLimit: 6 << 30}, gogc("50"))
+	require.Equal(t, 100, pct, "a memory limit and GOGC: GOGC's target stays")
+	require.Equal(t, int64(6<<30), limit)
 	pct, limit = apply(Config{MemoryLimit: 6 << 30, GCPercent: &v}, gogc(""))
 	require.Equal(t, 250, pct, "a limit and a target: both apply")
 	require.Equal(t, int64(6<<30), limit)
 
-	// A prefault runs in the background and leaves its memory free.
-	debug.FreeOSMemory() // no free memory left from earlier tests
-	free0 := heapFree()
-	done, err := applyMemory(Config{MemoryLimit: 1 << 30, Prefault: 64 << 20}, gogc(""), quiet)
-	require.NoError(t, err)
-	require.NotNil(t, done)
-	<-done
-	require.Greater(t, heapFree()-free0, uint64(60<<20), "the prefaulted heap is free for reuse")
-
 	// A prefault that the runtime would hand back to the OS is refused.
 	debug.SetGCPercent(100) // as the runtime does when it reads GOGC=100
-	_, err = applyMemory(Config{MemoryLimit: 1 << 30, Prefault: 64 << 20}, gogc("100"), quiet)
+	err := applyMemory(Config{MemoryLimit: 1 << 30, Prefault: 64 << 20}, gogc("100"))
 	require.ErrorContains(t, err, "prefault")
 	require.ErrorContains(t, err, "GOGC")
 }
 
-// TestPrefaultHeapFaultsInReusableMemory checks what the prefault is for:
-// afterwards the heap holds free memory that is backed by physical pages,
-// and a large new allocation lands on it without page faults.
-func TestPrefaultHeapFaultsInReusableMemory(t *testing.T) {
+func TestStartPrefault(t *testing.T) {
 	keepRuntimeMemory(t)
-	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(8 << 30)
-	const size = 256 << 20
-	debug.FreeOSMemory() // no free memory left from earlier tests
-	prefaultHeap(size, 16<<20)
-	require.Greater(t, heapFree(), uint64(size*9/10), "the prefaulted memory is free, and still backed by physical memory")
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	require.NoError(t, applyMemory(Config{MemoryLimit: 8 << 30, Prefault: 64 << 20}, envOf(nil)))
 
-	if raceEnabled {
-		t.Log("race detector on: its shadow memory faults again; the reuse is checked without it")
-		return
-	}
-	f0 := minorFaults(t)
-	b := make([]byte, size/2)
-	for i := 0; i < len(b); i += pageSize {
-		b[i] = 1
-	}
-	runtime.KeepAlive(b)
-	pages := int64(len(b) / pageSize)
-	require.Less(t, minorFaults(t)-f0, pages/4, "a %d-page allocation reuses prefaulted pages", pages)
+	// It runs in the background and leaves its memory free for reuse.
+	debug.FreeOSMemory() // no free memory left from earlier tests
+	free0 := heapFree()
+	done := startPrefault(Config{MemoryLimit: 8 << 30, Prefault: 64 << 20}, log)
+	require.NotNil(t, done)
+	<-done
+	require.Greater(t, heapFree()-free0, uint64(60<<20), "the prefaulted heap is free for reuse")
+	require.Contains(t, logs.String(), "prefaulted the heap")
+	require.NotContains(t, logs.String(), "clamped")
+
+	// A limit with no room beside what is in use: nothing is prefaulted,
+	// and the log says why.
+	logs.Reset()
+	require.Nil(t, startPrefault(Config{MemoryLimit: 64 << 20, Prefault: 1 << 30}, log))
+	require.Contains(t, logs.String(), "prefault clamped")
+	require.Nil(t, startPrefault(Config{}, log), "no limit, no prefault")
+}
+
+func TestPrefaultSize(t *testing.T) {
+	const mib = 1 << 20
+	require.Equal(t, int64(4096*mib), prefaultSize(4096*mib, 8192*mib, 512*mib), "room enough: all of it")
+	require.Equal(t, int64(6848*mib), prefaultSize(8000*mib, 8192*mib, 512*mib),
+		"at most 90%% of the limit in all, in whole chunks (7372.8 - 512 MiB, rounded down to 64 MiB)")
+	require.Zero(t, prefaultSize(1024*mib, 1024*mib, 1000*mib), "no room: none")
+	require.Zero(t, prefaultSize(32*mib, 8192*mib, 0), "less than a chunk: none")
 }
 
 func heapFree() uint64 {
 	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
-}
-
-func minorFaults(t *testing.T) int64 {
-	var ru syscall.Rusage
-	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
-	return ru.Minflt
 }

@@ -42,13 +42,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if _, err := applyMemory(cfg, os.Getenv, log); err != nil {
+	if err := applyMemory(cfg, os.Getenv); err != nil {
 		return err
 	}
 	srv, err := startServer(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	startPrefault(cfg, log) // recovery is done: the state is in memory
 	fmt.Fprintf(stdout, "oms serving gRPC on %s (data in %s)\n", srv.GRPCAddr(), cfg.DataDir)
 	<-ctx.Done()
 	log.Info("signal received: shutting down", "cause", context.Cause(ctx))
