@@ -13,12 +13,16 @@ import (
 // that end mid-page, and that the memory still reads as zeros.
 func TestTouchFaultsInEveryPage(t *testing.T) {
 	for _, n := range []int{1, pageSize - 1, pageSize, pageSize + 1, 37*pageSize + 100} {
-		mem, err := syscall.Mmap(-1, 0, 40*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		mem, err := syscall.Mmap(-1, 0, 100*pageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 		require.NoError(t, err)
 		want := (n + pageSize - 1) / pageSize
 		require.Equal(t, 0, resident(t, mem), "fresh anonymous memory has no resident page")
 		touch(unsafe.Pointer(&mem[0]), uintptr(n))
 		require.Equal(t, want, resident(t, mem), "n=%d: every page of the range and no other", n)
+		// A range that starts mid-page, as small chunks do.
+		touch(unsafe.Pointer(&mem[50*pageSize+100]), uintptr(n))
+		want += (100 + n + pageSize - 1) / pageSize
+		require.Equal(t, want, resident(t, mem), "n=%d from mid-page: its pages too", n)
 		for i, b := range mem {
 			if b != 0 {
 				t.Fatalf("n=%d: byte %d is %d after touch, want 0", n, i, b)
