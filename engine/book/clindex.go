@@ -19,10 +19,12 @@ import (
 //     hash's top bits. A new id that passes the filter (below) is settled by
 //     one probe sequence over slots alone: a tag mismatch never touches the
 //     log.
-//   - A log entry is 40 bytes: the hash (growth moves entries without
-//     rehashing keys) and keys of up to clInline bytes inline, so confirming
-//     a hit reads one more cache line. Longer keys (up to MaxIDLen) go to a
-//     byte arena.
+//   - A log entry is 32 bytes, with keys of up to clInline bytes inline, so
+//     confirming a hit reads one more cache line. Longer keys (up to
+//     MaxIDLen) go to a byte arena. Growth rehashes the keys it moves, from
+//     the entries it reads anyway: storing the hash took a fifth more log,
+//     and the log is the index's largest part and grows by one entry per
+//     command, on pages touched for the first time.
 //   - The index copies the keys, so the engine does not keep every command's
 //     strings alive for the day.
 //
@@ -75,8 +77,10 @@ type clIndex struct {
 	// (a quarter of a byte per slot), so that it stays in the cache when
 	// the table does not.
 	filter, oldFilter []uint64
-	// pending counts the newest log entries that are in no table yet.
+	// pending counts the newest log entries that are in no table yet, and
+	// pend holds their hashes.
 	pending int
+	pend    [clBatch]uint64
 }
 
 const (
@@ -89,7 +93,6 @@ const (
 // a longer one in the arena at the offset stored in inl's first 8 bytes.
 type clEntry struct {
 	id   OrderID
-	hash uint64 // clHash(acct, key), so that growth never rehashes keys
 	acct int32
 	n    uint8
 	inl  [clInline]byte
@@ -98,7 +101,7 @@ type clEntry struct {
 // clHash mixes the account and the key 8 bytes at a time; every bit of the
 // result depends on every input byte. The low bits choose the home slot and
 // the top 24 bits are the tag.
-func clHash(acct int, key string) uint64 {
+func clHash[S ~string | ~[]byte](acct int, key S) uint64 {
 	h := uint64(acct)*0x9e3779b97f4a7c15 ^ uint64(len(key))*0xc2b2ae3d27d4eb4f
 	for len(key) >= 8 {
 		v := uint64(key[0]) | uint64(key[1])<<8 | uint64(key[2])<<16 | uint64(key[3])<<24 |
@@ -142,9 +145,10 @@ func (x *clIndex) find(h uint64, acct int, key string) int {
 	if !x.mayHave(h) {
 		return -1
 	}
-	for p := x.log.Len() - x.pending; p < x.log.Len(); p++ {
-		if v := x.log.At(p); v.hash == h && x.matches(v, acct, key) {
-			return p
+	base := x.log.Len() - x.pending
+	for j, ph := range x.pend[:x.pending] {
+		if ph == h && x.matches(x.log.At(base+j), acct, key) {
+			return base + j
 		}
 	}
 	pos := x.search(x.slots, h, acct, key)
@@ -261,7 +265,7 @@ const clBatch = 8
 // key and no insertion since. While the table grows, it also moves a few old
 // entries to the new table.
 func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
-	v := clEntry{id: id, hash: p.hash, acct: int32(acct), n: uint8(len(key))}
+	v := clEntry{id: id, acct: int32(acct), n: uint8(len(key))}
 	if len(key) <= clInline {
 		copy(v.inl[:], key)
 	} else {
@@ -270,6 +274,7 @@ func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
 	}
 	x.log.Push(v)
 	*clFilterWord(x.filter, p.hash) |= clFilterBits(p.hash)
+	x.pend[x.pending] = p.hash
 	if x.pending++; x.pending == clBatch {
 		x.flush()
 	}
@@ -282,8 +287,9 @@ func (x *clIndex) insert(p clProbe, acct int, key string, id OrderID) {
 // and independent, so the processor loads them all at once.
 func (x *clIndex) flush() {
 	mask := len(x.slots) - 1
-	for p := x.log.Len() - x.pending; p < x.log.Len(); p++ {
-		h := x.log.At(p).hash
+	base := x.log.Len() - x.pending
+	for j, h := range x.pend[:x.pending] {
+		p := base + j
 		i := int(h) & mask
 		for x.slots[i] != 0 {
 			i = (i + 1) & mask
@@ -338,7 +344,8 @@ func (x *clIndex) migrate(n int) {
 	mask := len(x.slots) - 1
 	end := min(x.moved+n, x.oldN)
 	for p := x.moved; p < end; p++ {
-		h := x.log.At(p).hash
+		v := x.log.At(p)
+		h := clHash(int(v.acct), x.key(v))
 		i := int(h) & mask
 		for x.slots[i] != 0 {
 			i = (i + 1) & mask

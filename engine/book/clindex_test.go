@@ -2,6 +2,7 @@ package book
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -288,4 +289,14 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestClEntrySize pins the log entry at 32 bytes on 64-bit platforms: the
+// log grows by one entry per command, and every byte of it is memory the
+// engine touches for the first time during the day.
+func TestClEntrySize(t *testing.T) {
+	if reflect.TypeFor[uintptr]().Size() != 8 {
+		t.Skip("layout pinned for 64-bit platforms")
+	}
+	require.Equal(t, uintptr(32), reflect.TypeFor[clEntry]().Size())
 }
