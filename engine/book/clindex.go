@@ -250,10 +250,14 @@ type clProbe struct {
 // probe looks key up, making room for one more entry first. It reports
 // whether the key is in use and, if not, its probe for insert.
 func (x *clIndex) probe(acct int, key string) (clProbe, bool) {
+	return x.probeHashed(clHash(acct, key), acct, key)
+}
+
+// probeHashed is probe for a caller that already has clHash(acct, key).
+func (x *clIndex) probeHashed(h uint64, acct int, key string) (clProbe, bool) {
 	if 4*(x.log.Len()+1) > 3*len(x.slots) {
 		x.grow(clGrowth * len(x.slots))
 	}
-	h := clHash(acct, key)
 	return clProbe{hash: h}, x.find(h, acct, key) >= 0
 }
 
