@@ -2,6 +2,7 @@ package book
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -122,7 +123,9 @@ func TestClIndexGrowth(t *testing.T) {
 		require.True(t, x.add(0, "extra"+strconv.Itoa(n), OrderID(n+1)))
 		n++
 	}
-	// Every entry is in the current table exactly once.
+	// Every entry is in the current table exactly once, once the pending
+	// ones are written.
+	x.flush()
 	seen := make(map[uint64]bool)
 	for _, s := range x.slots {
 		if s != 0 {
@@ -165,6 +168,52 @@ func TestClIndexReserve(t *testing.T) {
 	}
 	require.Equal(t, size, len(y.slots), "a reserved index does not grow")
 	require.False(t, y.add(1, "42", 9), "duplicates still found")
+}
+
+// TestClIndexPending checks the deferred insertions: the newest entries are
+// found before they reach the table, are written to it together every
+// clBatch insertions, and are written before the table grows.
+func TestClIndexPending(t *testing.T) {
+	var x clIndex
+	inTable := func() int {
+		n := 0
+		for _, s := range x.slots {
+			n += boolInt(s != 0)
+		}
+		return n
+	}
+	for i := range clBatch - 1 {
+		require.True(t, x.add(0, "p"+strconv.Itoa(i), OrderID(i+1)))
+	}
+	require.Equal(t, 0, inTable(), "pending entries are in no table")
+	for i := range clBatch - 1 {
+		id, ok := x.get(0, "p"+strconv.Itoa(i))
+		require.True(t, ok)
+		require.Equal(t, OrderID(i+1), id)
+		require.False(t, x.add(0, "p"+strconv.Itoa(i), 99), "a pending duplicate is refused")
+	}
+	require.True(t, x.add(0, "last", 100))
+	require.Equal(t, clBatch, inTable(), "a full batch is written at once")
+	require.Zero(t, x.pending)
+
+	// A growth with entries pending (here by a reservation: insertions
+	// alone fill the table to its threshold on a batch boundary) writes
+	// them to the old table first, and the move takes them along.
+	for i := range 3 {
+		require.True(t, x.add(1, "q"+strconv.Itoa(i), 7))
+	}
+	require.Equal(t, 3, x.pending)
+	x.reserve(5000)
+	require.Zero(t, x.pending)
+	require.Equal(t, x.len(), inTable(), "every entry in the new table once")
+	for i := 0; x.len() < 4000; i++ {
+		require.True(t, x.add(2, "r"+strconv.Itoa(i), 9))
+	}
+	x.each(func(acct int, key []byte, id OrderID) {
+		got, ok := x.get(acct, string(key))
+		require.True(t, ok, "%d %q", acct, key)
+		require.Equal(t, id, got)
+	})
 }
 
 func has(x *clIndex, acct int, key string) bool {
@@ -240,4 +289,14 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestClEntrySize pins the log entry at 32 bytes on 64-bit platforms: the
+// log grows by one entry per command, and every byte of it is memory the
+// engine touches for the first time during the day.
+func TestClEntrySize(t *testing.T) {
+	if reflect.TypeFor[uintptr]().Size() != 8 {
+		t.Skip("layout pinned for 64-bit platforms")
+	}
+	require.Equal(t, uintptr(32), reflect.TypeFor[clEntry]().Size())
 }

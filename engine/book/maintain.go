@@ -13,42 +13,44 @@ import (
 // Before it searches, it starts loading where the request's own ClOrdID
 // will be looked up in the day's index and put in the live index
 // (claimClOrdID), so that these cache misses overlap with the misses of the
-// search instead of following them.
-func (e *Engine) lookup(c *Command) (*order, *doneOrder, *account, Reason) {
+// search instead of following them. It returns that hash (of the account
+// and ClOrdID, zero if the ClOrdID is not valid) for claimClOrdID.
+func (e *Engine) lookup(c *Command) (*order, *doneOrder, uint64, Reason) {
 	a := e.accounts[c.Account]
 	if a == nil {
-		return nil, nil, nil, ReasonUnknownAccount
+		return nil, nil, 0, ReasonUnknownAccount
 	}
+	var ch uint64
 	if validClOrdID(c.ClOrdID) {
-		h := clHash(a.idx, c.ClOrdID)
-		e.clOrd.prefetch(h)
-		e.live.prefetch(h)
+		ch = clHash(a.idx, c.ClOrdID)
+		e.clOrd.prefetch(ch)
+		e.live.prefetch(ch)
 	}
 	id := c.OrderID
 	if id == 0 {
 		if c.OrigClOrdID == "" {
-			return nil, nil, a, ReasonUnknownOrder
+			return nil, nil, ch, ReasonUnknownOrder
 		}
 		// The current id of a live order: the warm, small index.
 		h := clHash(a.idx, c.OrigClOrdID)
 		if o := e.live.get(h, a.idx, c.OrigClOrdID); o != nil {
-			return o, nil, a, ReasonNone
+			return o, nil, ch, ReasonNone
 		}
 		var ok bool
 		if id, ok = e.clOrd.getHashed(h, a.idx, c.OrigClOrdID); !ok {
-			return nil, nil, a, ReasonUnknownOrder
+			return nil, nil, ch, ReasonUnknownOrder
 		}
 	}
 	if o := e.orders.get(id); o != nil {
 		if o.acct != a {
-			return nil, nil, a, ReasonUnknownOrder
+			return nil, nil, ch, ReasonUnknownOrder
 		}
-		return o, nil, a, ReasonNone
+		return o, nil, ch, ReasonNone
 	}
 	if d, ok := e.done.get(id); ok && int(d.acct) == a.idx {
-		return nil, d, a, ReasonTooLate
+		return nil, d, ch, ReasonTooLate
 	}
-	return nil, nil, a, ReasonUnknownOrder
+	return nil, nil, ch, ReasonUnknownOrder
 }
 
 // cancelReject reports a refused cancel or replace.
@@ -68,13 +70,14 @@ func (e *Engine) cancelReject(c *Command, o *order, d *doneOrder, reason Reason)
 }
 
 // claimClOrdID records a cancel or replace request's client order id for the
-// order. It reports false (and rejects) if the id is missing or in use.
-func (e *Engine) claimClOrdID(c *Command, o *order) bool {
+// order, whose hash lookup returned as h. It reports false (and rejects) if
+// the id is missing or in use.
+func (e *Engine) claimClOrdID(c *Command, o *order, h uint64) bool {
 	if !validClOrdID(c.ClOrdID) {
 		e.cancelReject(c, o, nil, ReasonMissingClOrdID)
 		return false
 	}
-	p, used := e.clOrd.probe(o.acct.idx, c.ClOrdID)
+	p, used := e.clOrd.probeHashed(h, o.acct.idx, c.ClOrdID)
 	if used {
 		e.cancelReject(c, o, nil, ReasonDuplicateClOrdID)
 		return false
@@ -93,12 +96,12 @@ func (e *Engine) claimClOrdID(c *Command, o *order) bool {
 }
 
 func (e *Engine) cancel(c *Command) {
-	o, d, _, reason := e.lookup(c)
+	o, d, h, reason := e.lookup(c)
 	if o == nil {
 		e.cancelReject(c, nil, d, reason)
 		return
 	}
-	if !e.claimClOrdID(c, o) {
+	if !e.claimClOrdID(c, o, h) {
 		return
 	}
 	e.finishWith(o, EvCanceled, StatusCanceled, ReasonUserCancel)
@@ -108,7 +111,7 @@ func (e *Engine) cancel(c *Command) {
 // decrease at the same prices keeps time priority; any other change loses
 // it, and a new limit price that crosses makes the order trade at once.
 func (e *Engine) replace(c *Command) {
-	o, d, _, reason := e.lookup(c)
+	o, d, h, reason := e.lookup(c)
 	if o == nil {
 		e.cancelReject(c, nil, d, reason)
 		return
@@ -135,7 +138,7 @@ func (e *Engine) replace(c *Command) {
 		e.cancelReject(c, o, nil, r)
 		return
 	}
-	if !e.claimClOrdID(c, o) {
+	if !e.claimClOrdID(c, o, h) {
 		e.register(o)
 		return
 	}
