@@ -99,7 +99,7 @@ type Config struct {
 	// Prefault is how much heap the server writes once at start, in the
 	// background, and frees for reuse (0: none), so that the state and
 	// results it allocates later land on memory already faulted in (see
-	// prefaultHeap). It needs MemoryLimit (at most 90% of it) and no
+	// prefault.Heap). It needs MemoryLimit (at most 90% of it) and no
 	// percentage target (neither gc_percent nor GOGC), so that the runtime
 	// keeps the memory.
 	Prefault ByteSize `json:"prefault"`

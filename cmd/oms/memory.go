@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ordercore/oms/bench/prefault"
 )
 
 // ByteSize is a size in bytes, written "6GiB", "512MiB", "64KiB" or as a
@@ -130,7 +131,11 @@ func applyMemory(cfg Config, getenv func(string) string) error {
 }
 
 // startPrefault starts the background prefault of cfg.Prefault bytes (see
-// prefaultHeap), no more than the limit has room for next to what the
+// prefault.Heap: later allocations reuse those pages rather than pay a
+// first-touch fault each, 21-25 µs per 4 KiB page on the development VM,
+// which was most of the server's CPU per order while its heap grew; on that
+// VM the prefaulted heap came out in transparent huge pages without
+// asking, 2 GiB in 2.8 s), no more than the limit has room for next to what the
 // process already holds, and returns a channel closed when it is done (nil
 // when there is nothing to do). The server calls it once recovery has
 // built the state, so that the two never hold the limit's memory between
@@ -163,7 +168,7 @@ func startPrefault(cfg Config, log *slog.Logger) <-chan struct{} {
 	go func() {
 		defer close(ch)
 		t0 := time.Now()
-		prefaultHeap(n, prefaultChunk)
+		prefault.Heap(n, prefaultChunk)
 		log.Info("memory: prefaulted the heap", "bytes", ByteSize(n).String(), "took", time.Since(t0).Round(time.Millisecond),
 			"memory_limit", cfg.MemoryLimit.String())
 	}()
@@ -190,40 +195,8 @@ func memoryInUse() (mapped, live int64) {
 	return int64(s[0].Value.Uint64() - s[1].Value.Uint64()), int64(s[2].Value.Uint64())
 }
 
-// prefaultChunk is the size of each block prefaultHeap allocates.
-const prefaultChunk = 64 << 20
-
-// prefaultHeap grows the Go heap by n bytes of memory that has been written
-// (faulted in) and is free again: it allocates n bytes in chunks, writes a
-// byte to every page, drops them and collects. Later allocations reuse
-// those pages (the runtime keeps free memory up to the memory limit when no
-// percentage target is set), so they do not pay the first-touch fault: on
-// the development VM 21-25 µs per 4 KiB page, which was most of the
-// server's CPU per order while its heap grew (a commerce order grows the
-// state by about 600 bytes and allocates several KB of results and
-// events). Exchange engines preallocate their memory at start for the same
-// reason. (On the development VM the prefaulted heap came out in
-// transparent huge pages without asking: 2 GiB in 2.8 s.) A forced
-// collection (runtime.GC, debug.FreeOSMemory, /debug/pprof/heap?gc=1)
-// resets the runtime's measure of the heap in use, and the scavenger then
-// returns the free memory to the OS, little by little.
-func prefaultHeap(n, chunk int64) {
-	chunks := make([][]byte, 0, (n+chunk-1)/chunk)
-	for left := n; left > 0; left -= chunk {
-		c := make([]byte, min(left, chunk))
-		for i := 0; i < len(c); i += pageSize {
-			c[i] = 1
-		}
-		chunks = append(chunks, c)
-	}
-	runtime.KeepAlive(chunks)
-	chunks = nil
-	runtime.GC()
-}
-
-// pageSize is the smallest page size of the platforms served; on larger
-// pages some writes are redundant, never missing.
-const pageSize = 4096
+// prefaultChunk is the size of each block the prefault allocates.
+const prefaultChunk = prefault.Chunk
 
 // minMemoryLimit is the smallest memory_limit accepted: below it the
 // collector would run almost continuously.

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordercore/oms/bench/prefault"
 )
 
 // TestPrefaultHeapFaultsInReusableMemory checks what the prefault is for:
@@ -20,7 +22,7 @@ func TestPrefaultHeapFaultsInReusableMemory(t *testing.T) {
 	debug.SetMemoryLimit(8 << 30)
 	const size = 256 << 20
 	debug.FreeOSMemory() // no free memory left from earlier tests
-	prefaultHeap(size, 16<<20)
+	prefault.Heap(size, 16<<20)
 	require.Greater(t, heapFree(), uint64(size*9/10), "the prefaulted memory is free, and still backed by physical memory")
 
 	if raceEnabled {
@@ -29,11 +31,11 @@ func TestPrefaultHeapFaultsInReusableMemory(t *testing.T) {
 	}
 	f0 := minorFaults(t)
 	b := make([]byte, size/2)
-	for i := 0; i < len(b); i += pageSize {
+	for i := 0; i < len(b); i += 4096 {
 		b[i] = 1
 	}
 	runtime.KeepAlive(b)
-	pages := int64(len(b) / pageSize)
+	pages := int64(len(b) / 4096)
 	require.Less(t, minorFaults(t)-f0, pages/4, "a %d-page allocation reuses prefaulted pages", pages)
 }
 
