@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"testing"
 )
 
 // Chunk is the size of each block Heap allocates.
@@ -65,4 +66,19 @@ func FromEnv() (string, error) {
 	debug.SetGCPercent(-1)
 	Heap(n, Chunk)
 	return fmt.Sprintf("prefaulted %d MiB of heap; collector by memory limit %d MiB alone", mb, 2*mb), nil
+}
+
+// Main is a TestMain: it applies FromEnv (saying on stderr what it did,
+// or exiting with status 2 on a bad value), then runs the tests. pkg names
+// the package in the message.
+func Main(m *testing.M, pkg string) {
+	msg, err := FromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if msg != "" {
+		fmt.Fprintln(os.Stderr, pkg+":", msg)
+	}
+	os.Exit(m.Run())
 }
