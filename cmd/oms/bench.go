@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ordercore/oms/bench"
+	"github.com/ordercore/oms/bench/prefault"
 )
 
 // runBench is `oms bench`: open-loop latency benchmarks of the engine, the
@@ -23,6 +24,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o, dir, err := benchOptions(args, stderr)
 	if err != nil {
 		return err
+	}
+	// As the Go benchmarks: OMS_BENCH_PREFAULT_MB runs the in-process
+	// scenarios on a prefaulted heap, as a server with --prefault runs.
+	msg, err := prefault.FromEnv()
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		fmt.Fprintln(stderr, "oms bench:", msg)
 	}
 	rec, runErr := bench.Run(ctx, o)
 	if rec == nil {

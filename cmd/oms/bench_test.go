@@ -55,4 +55,8 @@ func TestBenchCommandErrors(t *testing.T) {
 		require.Equal(t, tc.code, code, "%v: %s", tc.args, errOut)
 		require.Contains(t, errOut, tc.want, "%v", tc.args)
 	}
+	t.Setenv("OMS_BENCH_PREFAULT_MB", "many")
+	code, _, errOut := runBenchCmd("bench", "--short")
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, errOut, "OMS_BENCH_PREFAULT_MB", "a bad prefault size is refused, naming the variable")
 }
