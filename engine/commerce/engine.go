@@ -238,7 +238,6 @@ func New() *Engine {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
 		}, btree.Options{NoLocks: true}),
 		archiveQ: newArchiveQueue(),
-		idem:     newIdemIndex(),
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1

@@ -273,7 +273,8 @@ func (e *Engine) placeOrder(c *Command) {
 	if !known {
 		cust = -1
 	}
-	if oi, dup := e.idemGet(c.Channel, c.ChannelOrderID); dup {
+	oi, dup, key := e.idemFind(c.Channel, c.ChannelOrderID)
+	if dup {
 		if oi < 0 {
 			e.replayTombstone(-oi-1, c.ChannelOrderID)
 		} else {
@@ -287,7 +288,7 @@ func (e *Engine) placeOrder(c *Command) {
 	}
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	e.warmCells()
-	oi := e.newOrder(c, pickup, value, units, cust)
+	oi = e.newOrder(c, key, pickup, value, units, cust)
 	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)
 	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, c.ChannelOrderID, c.Customer
@@ -310,8 +311,9 @@ func (e *Engine) placeOrder(c *Command) {
 }
 
 // newOrder stores the order and its lines and links it into the indexes.
-// cust is the customer's index, or -1 if it is not known yet.
-func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty, cust int32) int32 {
+// key is where idemFind left off for the order's key, not found; cust is
+// the customer's index, or -1 if it is not known yet.
+func (e *Engine) newOrder(c *Command, key idemSlot, pickup int32, value Money, units Qty, cust int32) int32 {
 	oi := int32(e.orders.len())
 	line0 := int32(e.lines.len())
 	cur, _ := e.curs.intern(c.Lines[0].Currency) // validatePlace checked the table has room
@@ -328,7 +330,7 @@ func (e *Engine) newOrder(c *Command, pickup int32, value Money, units Qty, cust
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
 			price: in.UnitPrice, reservation: in.Reservation, status: StatusCreated})
 	}
-	e.idemPut(c.Channel, c.ChannelOrderID, oi)
+	e.idemPutAt(key, oi)
 	e.linkOrder(oi, cust)
 	return oi
 }
