@@ -129,9 +129,6 @@ type sourcer struct {
 	assigns []assignment
 	back    []Qty // per line: backordered units
 	score   PlanScore
-	// one says sourceOne made the plan: the general path's scratch (trip,
-	// avail, masks) is from an earlier order.
-	one bool
 	// warm is a sink for loads issued early so that the cache misses of
 	// several lines overlap (see resolveSKUs and warmCells); never read.
 	warm Qty
@@ -211,8 +208,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 		s.slot = make([]int32, len(e.locs)+16)
 	}
 	s.back = growQty(s.back, nl)
-	s.one = !s.general && nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && e.sourceOne(shipTo)
-	if s.one {
+	if !s.general && nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && e.sourceOne(shipTo) {
 		return
 	}
 	s.compWhy = s.compWhy[:0]
@@ -223,16 +219,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 	for i := range s.cands {
 		s.slot[s.cands[i].loc] = 0
 	}
-	if nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && s.oneCovers() {
-		// The one-line fast path picks the best location by a scan: no
-		// need to sort.
-		s.perm = growI32(s.perm, len(s.cands))
-		for i := range s.perm {
-			s.perm[i] = int32(i)
-		}
-	} else {
-		e.sortCands()
-	}
+	e.sortCands()
 	nc := len(s.cands)
 	s.avail = growQty(s.avail, nc*nl)
 	s.cix = growI32(s.cix, nc*nl)
@@ -303,9 +290,9 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 
 // sourceOne is the plan of a one-line shipping order, without
 // reservation, when one location can fill all the line's fillable units:
-// the general path's answer (see oneCovers and planSingleLine), found in one
-// pass over the SKU's locations. It reports false, leaving no trace, when
-// the line needs a split, for the general path to solve.
+// the general path's answer, found in one pass over the SKU's locations.
+// It reports false, leaving no trace, when the line needs a split, for the
+// general path to solve.
 //
 // The fillable units are min(qty, total ATP). If some location holds the
 // whole qty, the plan is the best of those in (cost, priority, id) order
@@ -407,18 +394,6 @@ func newCandidate(loc int32, d *Location, km int32) candidate {
 
 // shipCost is the cost of one shipment from the location over km.
 func (l *Location) shipCost(km int32) Money { return l.CostPerShipment + l.CostPerKm*Money(km) }
-
-// oneCovers reports whether one location can fill a one-line order's
-// fillable units alone.
-func (s *sourcer) oneCovers() bool {
-	var total, most Qty
-	for _, t := range s.trip {
-		a := min(t.atp, s.req[0].qty)
-		total += a
-		most = max(most, a)
-	}
-	return total > 0 && most >= min(total, s.req[0].qty)
-}
 
 // sortKey is a candidate's sort key, copied out so that the insertion
 // sort moves 24-byte keys in one array instead of chasing indexes.
