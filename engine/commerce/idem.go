@@ -111,6 +111,10 @@ func (x *idemIndex) reset() { x.tab.reset() }
 type currencies struct {
 	names []string
 	index map[string]uint16
+	// last is the index of the code intern returned last: a shop's orders
+	// mostly repeat one currency, whose check is then a string compare
+	// rather than a map lookup.
+	last uint16
 }
 
 func (c *currencies) has(code string) bool { _, ok := c.index[code]; return ok }
@@ -119,17 +123,21 @@ func (c *currencies) full() bool           { return len(c.names) > 1<<16-1 }
 // intern returns code's index, adding it if new. ok is false when the table
 // is full (65,536 distinct codes).
 func (c *currencies) intern(code string) (uint16, bool) {
-	if i, ok := c.index[code]; ok {
-		return i, true
+	if int(c.last) < len(c.names) && c.names[c.last] == code {
+		return c.last, true
 	}
-	if len(c.names) > 1<<16-1 {
-		return 0, false
+	i, ok := c.index[code]
+	if !ok {
+		if c.full() {
+			return 0, false
+		}
+		if c.index == nil {
+			c.index = make(map[string]uint16)
+		}
+		i = uint16(len(c.names))
+		c.names = append(c.names, code)
+		c.index[code] = i
 	}
-	if c.index == nil {
-		c.index = make(map[string]uint16)
-	}
-	i := uint16(len(c.names))
-	c.names = append(c.names, code)
-	c.index[code] = i
+	c.last = i
 	return i, true
 }

@@ -96,3 +96,31 @@ func TestRecordsHaveNoPointers(t *testing.T) {
 	check(slots.Type.Elem(), "strIndex.slots[]")
 	check(reflect.TypeFor[idemSlot](), "idemSlot")
 }
+
+// TestCurrencyIntern: a code keeps its index however codes alternate (the
+// last-code shortcut never answers for another code), and a full table
+// still finds its codes but takes no new one.
+func TestCurrencyIntern(t *testing.T) {
+	var c currencies
+	for _, tc := range []struct {
+		code string
+		want uint16
+	}{{"EUR", 0}, {"EUR", 0}, {"USD", 1}, {"EUR", 0}, {"USD", 1}, {"USD", 1}, {"GBP", 2}, {"EUR", 0}} {
+		i, ok := c.intern(tc.code)
+		require.True(t, ok)
+		require.Equal(t, tc.want, i, tc.code)
+		require.Equal(t, tc.code, c.names[i])
+	}
+	for n := len(c.names); n < 1<<16; n++ {
+		_, ok := c.intern(fmt.Sprint("C", n))
+		require.True(t, ok)
+	}
+	require.True(t, c.full())
+	_, ok := c.intern("NEW")
+	require.False(t, ok, "the table is full")
+	for code, want := range map[string]uint16{"USD": 1, "EUR": 0, "C65535": 65535} {
+		i, ok := c.intern(code)
+		require.True(t, ok)
+		require.Equal(t, want, i, code)
+	}
+}
