@@ -15,10 +15,19 @@ const (
 )
 
 // location is a location's definition plus its day's capacity use.
+//
+// INVARIANT: cosLat == cosDeg(def.At.Lat) (set with def by setDef).
 type location struct {
 	def     Location
 	capDay  int64 // the capacity day capUsed counts (now / Day)
 	capUsed int32
+	cosLat  int64 // for kmAtLeastFrom, which sourcing calls per candidate
+}
+
+// setDef sets the location's definition.
+func (l *location) setDef(d Location) {
+	l.def = d
+	l.cosLat = cosDeg(d.At.Lat)
 }
 
 // inbound is expected supply at one SKU and location.

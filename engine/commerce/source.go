@@ -129,6 +129,7 @@ type sourcer struct {
 	assigns []assignment
 	back    []Qty // per line: backordered units
 	score   PlanScore
+	bounds  []costBound // sourceOne's covering locations
 	// warm is a sink for loads issued early so that the cache misses of
 	// several lines overlap (see resolveSKUs and warmCells); never read.
 	warm Qty
@@ -298,7 +299,8 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 // whole qty, the plan is the best of those in (cost, priority, id) order
 // and the runner-up is the next; if none does, one location covers the
 // fill only when it is the only candidate. Only covering locations need a
-// cost, so the others' distances are not computed.
+// cost, and only those whose cost lower bound (kmAtLeastFrom, no division)
+// does not exceed the runner-up's: the others' distances are not computed.
 func (e *Engine) sourceOne(shipTo Coord) bool {
 	s := &e.src
 	r := &s.req[0]
@@ -310,11 +312,15 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	var n int32
 	var only hotCell
 	onlyCI := -1
-	for i, cl := range e.skus[r.sku].hot {
+	hot := e.skus[r.sku].hot
+	shipCos := cosDeg(shipTo.Lat)
+	covering := s.bounds[:0]
+	for i, cl := range hot {
 		if cl.atp <= 0 {
 			continue
 		}
-		d := &e.locs[cl.loc].def
+		l := &e.locs[cl.loc]
+		d := &l.def
 		if !d.shipEligible() || !e.capacityLeft(cl.loc) {
 			continue
 		}
@@ -323,19 +329,36 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 			only, onlyCI = cl, i
 			continue
 		}
-		if haveSecond && d.shipCost(kmAtLeast(int64(d.At.Lat)-int64(shipTo.Lat))) > second.cost {
-			continue // costs more than the runner-up: neither best nor runner-up
+		covering = append(covering, costBound{lb: d.shipCost(kmAtLeastFrom(d.At, shipTo, l.cosLat, shipCos)), ci: int32(i)})
+	}
+	// Cheapest bound first: once the runner-up costs less than the next
+	// bound, no location left can be best or runner-up. (The top two do
+	// not depend on the order they are met in: keys are unique.)
+	for i := 1; i < len(covering); i++ {
+		v := covering[i]
+		j := i
+		for ; j > 0 && v.lb < covering[j-1].lb; j-- {
+			covering[j] = covering[j-1]
 		}
+		covering[j] = v
+	}
+	for _, b := range covering {
+		if haveSecond && b.lb > second.cost {
+			break
+		}
+		cl := hot[b.ci]
+		d := &e.locs[cl.loc].def
 		c := newCandidate(cl.loc, d, distanceKm(d.At, shipTo))
 		switch {
 		case bestCI < 0:
-			best, bestCI = c, int32(i)
+			best, bestCI = c, b.ci
 		case c.less(&best):
-			best, second, haveSecond, bestCI = c, best, true, int32(i)
+			best, second, haveSecond, bestCI = c, best, true, b.ci
 		case !haveSecond || c.less(&second):
 			second, haveSecond = c, true
 		}
 	}
+	s.bounds = covering[:0]
 	need := r.qty
 	why := WhyOnly
 	switch {
@@ -369,6 +392,12 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	s.assigns = append(s.assigns, assignment{line: 0, loc: best.loc, ci: bestCI, qty: need, km: best.km, why: why})
 	s.score = PlanScore{Shipments: 1, Cost: best.cost, Priority: best.prio, Candidates: n, Exact: true}
 	return true
+}
+
+// costBound is a location's cost lower bound; ci is its cell's index.
+type costBound struct {
+	lb Money
+	ci int32
 }
 
 // warmCells loads a word of each cell the plan allocates at, before
