@@ -188,14 +188,25 @@ func (e *Engine) resolveSKUs(c *Command) {
 		} else if r := e.hotRef[sku]; r.off >= 0 && r.n > 0 {
 			// Through the dense hotRef, not the SKU record: the record
 			// and the hot cells load together (hotarena.go).
-			h := e.hotArena.cells(r)
-			w += h[0].atp + h[len(h)-1].atp
+			w += warmHot(e.hotArena.cells(r))
 		} else if h := e.skus[sku].hot; len(h) > 0 {
-			w += h[0].atp + h[len(h)-1].atp
+			w += warmHot(h)
 		}
 		s.skuOf = append(s.skuOf, sku)
 	}
 	s.warm += w
+}
+
+// warmHot loads one word of each cache line of h (4 cells a line), for
+// the sourcing scan that follows: the first and last cells alone left the
+// middle line of the usual 10 cells to miss there.
+// REQUIRES: len(h) > 0.
+func warmHot(h []hotCell) Qty {
+	w := h[len(h)-1].atp
+	for j := 0; j < len(h); j += 4 {
+		w += h[j].atp
+	}
+	return w
 }
 
 // validateLine checks line i of a PlaceOrder. resLoc carries the location
