@@ -62,9 +62,9 @@ func (e *Engine) idemHolds(v int32, ch Channel, key string) bool {
 func (e *Engine) idemFind(ch Channel, key string) (v int32, found bool, at idemSlot) {
 	x := &e.idem.tab
 	h := idemHash(ch, key)
-	p, ok := x.scan(h, x.home(h))
-	for ; ok; p, ok = x.scan(h, p+1) {
-		if v := x.value(p); e.idemHolds(v, ch, key) {
+	p, v, ok := x.scan(h, x.home(h))
+	for ; ok; p, v, ok = x.scan(h, p+1) {
+		if e.idemHolds(v, ch, key) {
 			return v, true, idemSlot{h, p}
 		}
 	}

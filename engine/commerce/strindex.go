@@ -51,30 +51,27 @@ func (x *strIndex) home(h uint64) int {
 	return int(h >> (64 - x.bits))
 }
 
-// scan returns the position of the first slot from p on, in h's probe
-// run, whose tag is h's (found); or else the position of the empty slot
-// that ends the run, where h's key would go (-1 if the table has no
-// slots). Start with p = x.home(h), go on from a candidate with its
+// scan returns the position and value of the first slot from p on, in
+// h's probe run, whose tag is h's (found); or else the position of the
+// empty slot that ends the run, where h's key would go (-1 if the table
+// has no slots). Start with p = x.home(h), go on from a candidate with its
 // position + 1.
-func (x *strIndex) scan(h uint64, p int) (pos int, found bool) {
+func (x *strIndex) scan(h uint64, p int) (pos int, v int32, found bool) {
 	if p < 0 {
-		return -1, false
+		return -1, 0, false
 	}
 	mask := len(x.slots) - 1
 	tag := tagOf(h)
 	for p &= mask; ; p = (p + 1) & mask {
 		s := x.slots[p]
 		if s == 0 {
-			return p, false
+			return p, 0, false
 		}
 		if s>>32 == tag {
-			return p, true
+			return p, int32(uint32(s)), true
 		}
 	}
 }
-
-// value returns the value of the set slot at p.
-func (x *strIndex) value(p int) int32 { return int32(uint32(x.slots[p])) }
 
 // setValue replaces the value of the set slot at p.
 func (x *strIndex) setValue(p int, v int32) { x.slots[p] = x.slots[p]>>32<<32 | uint64(uint32(v)) }
@@ -210,8 +207,8 @@ func mix(a, b uint64) uint64 {
 func (e *Engine) skuIndex(name SKU) (int32, bool) {
 	x := &e.skuIdx
 	h := strHash(string(name))
-	for p, ok := x.scan(h, x.home(h)); ok; p, ok = x.scan(h, p+1) {
-		if v := x.value(p); e.skus[v].name == name {
+	for p, v, ok := x.scan(h, x.home(h)); ok; p, v, ok = x.scan(h, p+1) {
+		if e.skus[v].name == name {
 			return v, true
 		}
 	}

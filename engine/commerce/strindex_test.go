@@ -26,8 +26,8 @@ func (m *strIndexModel) get(k string) (int32, bool) {
 // find returns k's value and slot.
 func (m *strIndexModel) find(k string) (int32, int, bool) {
 	h := m.hash(k)
-	for p, ok := m.x.scan(h, m.x.home(h)); ok; p, ok = m.x.scan(h, p+1) {
-		if v := m.x.value(p); m.keys[v] == k {
+	for p, v, ok := m.x.scan(h, m.x.home(h)); ok; p, v, ok = m.x.scan(h, p+1) {
+		if m.keys[v] == k {
 			return v, p, true
 		}
 	}
@@ -204,7 +204,7 @@ func TestStrIndexPutAt(t *testing.T) {
 	for i := range 1000 {
 		k := fmt.Sprint("k", i)
 		h := strHash(k)
-		q, found := m.x.scan(h, m.x.home(h))
+		q, _, found := m.x.scan(h, m.x.home(h))
 		require.False(t, found) // strHash's tags of these keys do not collide
 		m.keys = append(m.keys, k)
 		m.x.putAt(q, h, int32(len(m.keys)-1))
@@ -215,10 +215,10 @@ func TestStrIndexPutAt(t *testing.T) {
 	_, p, _ := m.find("k7")
 	m.x.setValue(p, -1)
 	h := strHash("k7")
-	q, ok := m.x.scan(h, m.x.home(h))
+	q, v, ok := m.x.scan(h, m.x.home(h))
 	require.True(t, ok)
 	require.Equal(t, p, q, "the tag is kept")
-	require.Equal(t, int32(-1), m.x.value(q))
+	require.Equal(t, int32(-1), v)
 }
 
 // TestStrHashBytes: the hash reads every byte of keys of every length up
