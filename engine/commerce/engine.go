@@ -21,13 +21,16 @@ type location struct {
 	def     Location
 	capDay  int64 // the capacity day capUsed counts (now / Day)
 	capUsed int32
-	cosLat  int64 // for kmAtLeastFrom, which sourcing calls per candidate
+	// cosLat is for kmAtLeastFrom, which sourcing calls per candidate. It
+	// fits in capUsed's padding (cosDeg <= 1<<16): the record is one cache
+	// line, 64 bytes (TestLocationLayout).
+	cosLat int32
 }
 
 // setDef sets the location's definition.
 func (l *location) setDef(d Location) {
 	l.def = d
-	l.cosLat = cosDeg(d.At.Lat)
+	l.cosLat = int32(cosDeg(d.At.Lat))
 }
 
 // inbound is expected supply at one SKU and location.

@@ -24,7 +24,7 @@ func (e *Engine) CheckInvariants() error {
 		}
 	}
 	for i := range e.locs {
-		if l := &e.locs[i]; l.cosLat != cosDeg(l.def.At.Lat) {
+		if l := &e.locs[i]; int64(l.cosLat) != cosDeg(l.def.At.Lat) {
 			return fmt.Errorf("location %d: cached cosine %d, not cosDeg(%d)", l.def.ID, l.cosLat, l.def.At.Lat)
 		}
 	}

@@ -329,7 +329,7 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 			only, onlyCI = cl, i
 			continue
 		}
-		covering = append(covering, costBound{lb: d.shipCost(kmAtLeastFrom(d.At, shipTo, l.cosLat, shipCos)), ci: int32(i)})
+		covering = append(covering, costBound{lb: d.shipCost(kmAtLeastFrom(d.At, shipTo, int64(l.cosLat), shipCos)), ci: int32(i)})
 	}
 	// Cheapest bound first: once the runner-up costs less than the next
 	// bound, no location left can be best or runner-up. (The top two do
