@@ -133,7 +133,9 @@ func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
 	cmds := n.orders(minLines, maxLines)
 	ids := channelIDs()
 	out := make([]Event, 0, 64)
-	// Warm up: grow the arenas and maps to a full window once.
+	// Warm up: grow the arenas and maps to a full window once, so that the
+	// timed placements write to memory already faulted in (faults/op): a
+	// cold engine's first touch of its growing arenas would dominate.
 	for i := range benchWindow {
 		c := &cmds[i%len(cmds)]
 		c.ChannelOrderID = ids[i]
@@ -142,20 +144,13 @@ func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
 	resetOrders(n.e)
 	runtime.GC()
 	i, lines, splits, greedy := 0, 0, 0, 0
-	// The thread's CPU time, resets excluded, is reported beside the wall
-	// clock: it does not count the time the thread waits for a core.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0, cpuOK := threadCPU()
+	m := startCPU()
 	for b.Loop() {
 		if i == benchWindow {
 			b.StopTimer()
-			t0, _ := threadCPU()
-			resetOrders(n.e)
-			t1, _ := threadCPU()
-			cpu0 += t1 - t0
+			m.exclude(func() { resetOrders(n.e) })
 			i = 0
 			b.StartTimer()
 		}
@@ -172,9 +167,7 @@ func benchPlace(b *testing.B, nSKUs, minLines, maxLines int) {
 		}
 		i++
 	}
-	if cpu1, _ := threadCPU(); cpuOK {
-		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
-	}
+	m.report(b)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(float64(lines)/float64(b.N), "lines/order")
 	b.ReportMetric(float64(splits)/float64(b.N), "split/order")
@@ -198,26 +191,39 @@ func BenchmarkPlaceOrderHot(b *testing.B) {
 	}
 }
 
-// cpuMeter reports the thread's CPU time per op beside the wall clock, as
-// benchPlace does: on a shared machine it does not count the time the
-// benchmark waits for a core. startCPU locks the goroutine to its thread
-// until report.
+// cpuMeter reports, per op, the thread's CPU time beside the wall clock
+// (on a shared machine it does not count the time the benchmark waits for
+// a core) and its page faults: a first write to a fresh page of memory
+// costs a fault, tens of microseconds on a virtual machine, so a benchmark
+// whose state grows can measure the kernel rather than the engine.
+// startCPU locks the goroutine to its thread until report.
 type cpuMeter struct {
-	t0 int64
-	ok bool
+	cpu, faults int64 // at the start, plus what excluded work used
+	ok          bool
 }
 
-func startCPU() cpuMeter {
+func startCPU() *cpuMeter {
 	runtime.LockOSThread()
-	t0, ok := threadCPU()
-	return cpuMeter{t0, ok}
+	cpu, faults, ok := threadUsage()
+	return &cpuMeter{cpu, faults, ok}
 }
 
-func (m cpuMeter) report(b *testing.B) {
-	t1, _ := threadCPU()
+// exclude runs f (work outside the timer, such as a reset) and leaves out
+// what it used.
+func (m *cpuMeter) exclude(f func()) {
+	cpu0, faults0, _ := threadUsage()
+	f()
+	cpu1, faults1, _ := threadUsage()
+	m.cpu += cpu1 - cpu0
+	m.faults += faults1 - faults0
+}
+
+func (m *cpuMeter) report(b *testing.B) {
+	cpu, faults, _ := threadUsage()
 	runtime.UnlockOSThread()
 	if m.ok && b.N > 0 {
-		b.ReportMetric(float64(t1-m.t0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cpu-m.cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(faults-m.faults)/float64(b.N), "faults/op")
 	}
 }
 

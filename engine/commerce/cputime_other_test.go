@@ -2,5 +2,5 @@
 
 package commerce
 
-// threadCPU is unknown outside Linux.
-func threadCPU() (int64, bool) { return 0, false }
+// threadUsage is unknown outside Linux.
+func threadUsage() (cpuNs, faults int64, ok bool) { return 0, 0, false }

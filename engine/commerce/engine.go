@@ -15,10 +15,22 @@ const (
 )
 
 // location is a location's definition plus its day's capacity use.
+//
+// INVARIANT: cosLat == cosDeg(def.At.Lat) (set with def by setDef).
 type location struct {
 	def     Location
 	capDay  int64 // the capacity day capUsed counts (now / Day)
 	capUsed int32
+	// cosLat is for kmAtLeastFrom, which sourcing calls per candidate. It
+	// fits in capUsed's padding (cosDeg <= 1<<16): the record is one cache
+	// line, 64 bytes (TestLocationLayout).
+	cosLat int32
+}
+
+// setDef sets the location's definition.
+func (l *location) setDef(d Location) {
+	l.def = d
+	l.cosLat = int32(cosDeg(d.At.Lat))
 }
 
 // inbound is expected supply at one SKU and location.
@@ -238,7 +250,6 @@ func New() *Engine {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
 		}, btree.Options{NoLocks: true}),
 		archiveQ: newArchiveQueue(),
-		idem:     newIdemIndex(),
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1

@@ -87,6 +87,30 @@ func transitDays(km int32) int64 {
 	return 7
 }
 
+// kmAtLeastFrom is a lower bound of distanceKm(a, b), tighter than
+// kmAtLeast for points apart east-west, and free of divisions: cosA and
+// cosB are cosDeg of the two latitudes (sourcing keeps each location's).
+// distanceKm scales the longitude difference dl by cosDeg(mean latitude),
+// which is at least min(cosA, cosB): cosDeg does not increase with |lat|
+// (TestCosDegMonotone) and the truncated mean is no farther from the
+// equator than the farther point. So dl*min(cosA, cosB) >> cosShift is at
+// most its east-west leg, and, as kmAtLeast shows, its length is at least
+// either leg.
+func kmAtLeastFrom(a, b Coord, cosA, cosB int64) int32 {
+	dy := int64(a.Lat) - int64(b.Lat)
+	if dy < 0 {
+		dy = -dy
+	}
+	dl := int64(a.Lon) - int64(b.Lon)
+	if dl < 0 {
+		dl = -dl
+	}
+	if dl > 180e6 {
+		dl = 360e6 - dl
+	}
+	return kmAtLeast(max(dl*min(cosA, cosB)>>cosShift, dy))
+}
+
 // kmAtLeast is a lower bound of distanceKm between two points whose
 // latitudes differ by dy micro-degrees, cheap enough to skip computing
 // distances that cannot matter. distanceKm's length d is at least the larger

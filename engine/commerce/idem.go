@@ -4,14 +4,12 @@ package commerce
 // or -(its tombstone's index)-1 once archived.
 //
 // It holds no pointers, so the garbage collector never scans it, however
-// many orders a week of retention keeps: a map from a 64-bit hash of the
-// key to the value, the key itself being stored inline in its order or
-// tombstone (an idKey), where a hit is confirmed. Two keys whose hashes
-// collide (about one chance in 10^8 among a million keys) are told apart
-// by an overflow map for the second one.
-//
-// INVARIANT: every key is in exactly one of byHash (under its hash) and
-// overflow.
+// many orders a week of retention keeps: a strIndex (strindex.go) under
+// the key's hash seeded with the channel, the key itself being stored
+// inline in its order or tombstone (an idKey), where a candidate is
+// confirmed. Keys whose tags collide share a probe run and are told apart
+// there. A placement hashes its key once and probes once: the lookup that
+// finds no duplicate returns the slot where the new key goes.
 
 // MaxChannelOrderID bounds a channel order id, in bytes (the gateways
 // refuse longer ones too): keys are stored inline in order records.
@@ -33,25 +31,17 @@ func (k *idKey) bytes() []byte  { return k.b[:k.n] }
 func (k *idKey) String() string { return string(k.b[:k.n]) }
 
 type idemIndex struct {
-	byHash   map[uint64]int32
-	overflow [channelCount]map[string]int32 // rare: keys whose hash another key holds
-	hash     func(Channel, string) uint64   // idemHash; tests plant collisions
+	tab strIndex
 }
 
-func newIdemIndex() idemIndex {
-	return idemIndex{byHash: make(map[uint64]int32), hash: idemHash}
+// idemSlot is where a lookup of a key left off: its hash and, when the key
+// was not found, the empty slot where it goes.
+type idemSlot struct {
+	h   uint64
+	pos int
 }
 
-// idemHash is FNV-1a over the channel and the key: deterministic (no seed),
-// allocation-free.
-func idemHash(ch Channel, key string) uint64 {
-	h := uint64(14695981039346656037)
-	h = (h ^ uint64(ch)) * 1099511628211
-	for i := 0; i < len(key); i++ {
-		h = (h ^ uint64(key[i])) * 1099511628211
-	}
-	return h
-}
+func idemHash(ch Channel, key string) uint64 { return seededHash(uint64(ch), key) }
 
 // idemHolds reports whether value v is the entry of (ch, key).
 func (e *Engine) idemHolds(v int32, ch Channel, key string) bool {
@@ -67,72 +57,64 @@ func (e *Engine) idemHolds(v int32, ch Channel, key string) bool {
 	return c == ch && string(k.bytes()) == key
 }
 
+// idemFind returns the entry of (ch, key) and where the lookup left off:
+// the entry's slot, or the slot for idemPutAt.
+func (e *Engine) idemFind(ch Channel, key string) (v int32, found bool, at idemSlot) {
+	x := &e.idem.tab
+	h := idemHash(ch, key)
+	p, v, ok := x.scan(h, x.home(h))
+	for ; ok; p, v, ok = x.scan(h, p+1) {
+		if e.idemHolds(v, ch, key) {
+			return v, true, idemSlot{h, p}
+		}
+	}
+	return 0, false, idemSlot{h, p}
+}
+
 // idemGet returns the entry of (ch, key).
 func (e *Engine) idemGet(ch Channel, key string) (int32, bool) {
-	x := &e.idem
-	if v, ok := x.byHash[x.hash(ch, key)]; ok && e.idemHolds(v, ch, key) {
-		return v, true
-	}
-	if m := x.overflow[ch]; m != nil {
-		v, ok := m[key]
-		return v, ok
-	}
-	return 0, false
+	v, ok, _ := e.idemFind(ch, key)
+	return v, ok
+}
+
+// idemPutAt adds the entry v of a key that idemFind did not find.
+// REQUIRES: at is what that idemFind returned, and the index has not
+// changed since.
+func (e *Engine) idemPutAt(at idemSlot, v int32) {
+	e.idem.tab.putAt(at.pos, at.h, v)
 }
 
 // idemPut sets the entry of (ch, key) to v, replacing any.
 func (e *Engine) idemPut(ch Channel, key string, v int32) {
-	x := &e.idem
-	if m := x.overflow[ch]; m != nil {
-		if _, ok := m[key]; ok {
-			m[key] = v
-			return
-		}
+	if _, ok, at := e.idemFind(ch, key); ok {
+		e.idem.tab.setValue(at.pos, v)
+	} else {
+		e.idemPutAt(at, v)
 	}
-	h := x.hash(ch, key)
-	if old, ok := x.byHash[h]; ok && !e.idemHolds(old, ch, key) {
-		if x.overflow[ch] == nil {
-			x.overflow[ch] = make(map[string]int32)
-		}
-		x.overflow[ch][key] = v
-		return
-	}
-	x.byHash[h] = v
 }
 
 // idemDelete removes the entry of (ch, key), if any.
 func (e *Engine) idemDelete(ch Channel, key string) {
-	x := &e.idem
-	h := x.hash(ch, key)
-	if v, ok := x.byHash[h]; ok && e.idemHolds(v, ch, key) {
-		delete(x.byHash, h)
-		return
-	}
-	if m := x.overflow[ch]; m != nil {
-		delete(m, key)
+	if _, ok, at := e.idemFind(ch, key); ok {
+		e.idem.tab.remove(at.pos)
 	}
 }
 
-// idemLen returns the number of keys.
-func (x *idemIndex) len() int {
-	n := len(x.byHash)
-	for _, m := range x.overflow {
-		n += len(m)
-	}
-	return n
-}
+// len returns the number of keys.
+func (x *idemIndex) len() int { return x.tab.len() }
 
 // reset empties the index.
-func (x *idemIndex) reset() {
-	clear(x.byHash)
-	x.overflow = [channelCount]map[string]int32{}
-}
+func (x *idemIndex) reset() { x.tab.reset() }
 
 // currencies interns the currency codes orders use: an order keeps a small
 // index instead of a string.
 type currencies struct {
 	names []string
 	index map[string]uint16
+	// last is the index of the code intern returned last: a shop's orders
+	// mostly repeat one currency, whose check is then a string compare
+	// rather than a map lookup.
+	last uint16
 }
 
 func (c *currencies) has(code string) bool { _, ok := c.index[code]; return ok }
@@ -141,17 +123,21 @@ func (c *currencies) full() bool           { return len(c.names) > 1<<16-1 }
 // intern returns code's index, adding it if new. ok is false when the table
 // is full (65,536 distinct codes).
 func (c *currencies) intern(code string) (uint16, bool) {
-	if i, ok := c.index[code]; ok {
-		return i, true
+	if int(c.last) < len(c.names) && c.names[c.last] == code {
+		return c.last, true
 	}
-	if len(c.names) > 1<<16-1 {
-		return 0, false
+	i, ok := c.index[code]
+	if !ok {
+		if c.full() {
+			return 0, false
+		}
+		if c.index == nil {
+			c.index = make(map[string]uint16)
+		}
+		i = uint16(len(c.names))
+		c.names = append(c.names, code)
+		c.index[code] = i
 	}
-	if c.index == nil {
-		c.index = make(map[string]uint16)
-	}
-	i := uint16(len(c.names))
-	c.names = append(c.names, code)
-	c.index[code] = i
+	c.last = i
 	return i, true
 }

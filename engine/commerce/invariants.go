@@ -23,6 +23,11 @@ func (e *Engine) CheckInvariants() error {
 			reserved[cellKey{r.sku, r.loc}] += r.qty
 		}
 	}
+	for i := range e.locs {
+		if l := &e.locs[i]; int64(l.cosLat) != cosDeg(l.def.At.Lat) {
+			return fmt.Errorf("location %d: cached cosine %d, not cosDeg(%d)", l.def.ID, l.cosLat, l.def.At.Lat)
+		}
+	}
 	for si := range e.skus {
 		if err := e.checkSKU(int32(si), allocated, reserved); err != nil {
 			return err

@@ -30,12 +30,14 @@ func (e *Engine) setLocation(c *Command) {
 	i, ok := e.locByID[c.Location.ID]
 	if !ok {
 		e.locByID[c.Location.ID] = int32(len(e.locs))
-		e.locs = append(e.locs, location{def: c.Location})
+		var l location
+		l.setDef(c.Location)
+		e.locs = append(e.locs, l)
 		e.emitLocation(c.Location)
 		return
 	}
 	old := e.locs[i].def
-	e.locs[i].def = c.Location
+	e.locs[i].setDef(c.Location)
 	e.emitLocation(c.Location)
 	nw := &e.locs[i].def
 	activeChanged := old.Active != nw.Active

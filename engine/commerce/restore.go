@@ -50,6 +50,7 @@ func (e *Engine) restore(r *wire.Reader) {
 	for range n {
 		var l location
 		decodeLocation(r, &l.def)
+		l.setDef(l.def)
 		l.capDay = r.Varint()
 		l.capUsed = decodeI32(r)
 		if r.Err() != nil {

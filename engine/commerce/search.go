@@ -31,9 +31,6 @@ func (e *Engine) planSplit() {
 			s.compWhy[l] = WhyReservation
 		}
 	}
-	if nl == 1 && s.req[0].resLoc < 0 && e.planSingleLine() {
-		return
-	}
 	s.buildIndex()
 	for l := range nl {
 		if s.rem[l] == 0 || s.find(int32(l)) != int32(l) {
@@ -512,45 +509,6 @@ func (s *sourcer) greedy() {
 		s.inPlan[best] = true
 		s.take(best, -1)
 	}
-}
-
-// planSingleLine is the fast path of a one-line order: the best location
-// that covers the fill alone is the plan, found by a scan (candidates may
-// be unsorted here). It reports false when no single location covers the
-// line, leaving the general search to split it.
-func (e *Engine) planSingleLine() bool {
-	s := &e.src
-	need := s.need[0]
-	if need == 0 {
-		return true
-	}
-	best, second := -1, -1
-	for c := range s.cands {
-		if s.avail[c] < need {
-			continue
-		}
-		switch {
-		case best < 0:
-			best = c
-		case s.cands[c].less(&s.cands[best]):
-			best, second = c, best
-		case second < 0 || s.cands[c].less(&s.cands[second]):
-			second = c
-		}
-	}
-	if best < 0 {
-		return false
-	}
-	s.inPlan[best] = true
-	switch {
-	case second >= 0:
-		s.compWhy[0] = e.whyBetween(best, second)
-	case len(s.cands) > 1:
-		s.compWhy[0] = WhyShipments
-	default:
-		s.compWhy[0] = WhyOnly
-	}
-	return true
 }
 
 // pickLine returns the uncovered line with the fewest usable candidates

@@ -129,9 +129,7 @@ type sourcer struct {
 	assigns []assignment
 	back    []Qty // per line: backordered units
 	score   PlanScore
-	// one says sourceOne made the plan: the general path's scratch (trip,
-	// avail, masks) is from an earlier order.
-	one bool
+	bounds  []costBound // sourceOne's covering locations
 	// warm is a sink for loads issued early so that the cache misses of
 	// several lines overlap (see resolveSKUs and warmCells); never read.
 	warm Qty
@@ -211,8 +209,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 		s.slot = make([]int32, len(e.locs)+16)
 	}
 	s.back = growQty(s.back, nl)
-	s.one = !s.general && nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && e.sourceOne(shipTo)
-	if s.one {
+	if !s.general && nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && e.sourceOne(shipTo) {
 		return
 	}
 	s.compWhy = s.compWhy[:0]
@@ -223,16 +220,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 	for i := range s.cands {
 		s.slot[s.cands[i].loc] = 0
 	}
-	if nl == 1 && !shipComplete && pickup < 0 && s.req[0].resLoc < 0 && s.oneCovers() {
-		// The one-line fast path picks the best location by a scan: no
-		// need to sort.
-		s.perm = growI32(s.perm, len(s.cands))
-		for i := range s.perm {
-			s.perm[i] = int32(i)
-		}
-	} else {
-		e.sortCands()
-	}
+	e.sortCands()
 	nc := len(s.cands)
 	s.avail = growQty(s.avail, nc*nl)
 	s.cix = growI32(s.cix, nc*nl)
@@ -303,15 +291,16 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 
 // sourceOne is the plan of a one-line shipping order, without
 // reservation, when one location can fill all the line's fillable units:
-// the general path's answer (see oneCovers and planSingleLine), found in one
-// pass over the SKU's locations. It reports false, leaving no trace, when
-// the line needs a split, for the general path to solve.
+// the general path's answer, found in one pass over the SKU's locations.
+// It reports false, leaving no trace, when the line needs a split, for the
+// general path to solve.
 //
 // The fillable units are min(qty, total ATP). If some location holds the
 // whole qty, the plan is the best of those in (cost, priority, id) order
 // and the runner-up is the next; if none does, one location covers the
 // fill only when it is the only candidate. Only covering locations need a
-// cost, so the others' distances are not computed.
+// cost, and only those whose cost lower bound (kmAtLeastFrom, no division)
+// does not exceed the runner-up's: the others' distances are not computed.
 func (e *Engine) sourceOne(shipTo Coord) bool {
 	s := &e.src
 	r := &s.req[0]
@@ -323,11 +312,15 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	var n int32
 	var only hotCell
 	onlyCI := -1
-	for i, cl := range e.skus[r.sku].hot {
+	hot := e.skus[r.sku].hot
+	shipCos := cosDeg(shipTo.Lat)
+	covering := s.bounds[:0]
+	for i, cl := range hot {
 		if cl.atp <= 0 {
 			continue
 		}
-		d := &e.locs[cl.loc].def
+		l := &e.locs[cl.loc]
+		d := &l.def
 		if !d.shipEligible() || !e.capacityLeft(cl.loc) {
 			continue
 		}
@@ -336,19 +329,36 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 			only, onlyCI = cl, i
 			continue
 		}
-		if haveSecond && d.shipCost(kmAtLeast(int64(d.At.Lat)-int64(shipTo.Lat))) > second.cost {
-			continue // costs more than the runner-up: neither best nor runner-up
+		covering = append(covering, costBound{lb: d.shipCost(kmAtLeastFrom(d.At, shipTo, int64(l.cosLat), shipCos)), ci: int32(i)})
+	}
+	// Cheapest bound first: once the runner-up costs less than the next
+	// bound, no location left can be best or runner-up. (The top two do
+	// not depend on the order they are met in: keys are unique.)
+	for i := 1; i < len(covering); i++ {
+		v := covering[i]
+		j := i
+		for ; j > 0 && v.lb < covering[j-1].lb; j-- {
+			covering[j] = covering[j-1]
 		}
+		covering[j] = v
+	}
+	for _, b := range covering {
+		if haveSecond && b.lb > second.cost {
+			break
+		}
+		cl := hot[b.ci]
+		d := &e.locs[cl.loc].def
 		c := newCandidate(cl.loc, d, distanceKm(d.At, shipTo))
 		switch {
 		case bestCI < 0:
-			best, bestCI = c, int32(i)
+			best, bestCI = c, b.ci
 		case c.less(&best):
-			best, second, haveSecond, bestCI = c, best, true, int32(i)
+			best, second, haveSecond, bestCI = c, best, true, b.ci
 		case !haveSecond || c.less(&second):
 			second, haveSecond = c, true
 		}
 	}
+	s.bounds = covering[:0]
 	need := r.qty
 	why := WhyOnly
 	switch {
@@ -384,6 +394,12 @@ func (e *Engine) sourceOne(shipTo Coord) bool {
 	return true
 }
 
+// costBound is a location's cost lower bound; ci is its cell's index.
+type costBound struct {
+	lb Money
+	ci int32
+}
+
 // warmCells loads a word of each cell the plan allocates at, before
 // applyPlan updates them: as in resolveSKUs, so that their misses overlap
 // each other and the order's bookkeeping instead of following one another.
@@ -407,18 +423,6 @@ func newCandidate(loc int32, d *Location, km int32) candidate {
 
 // shipCost is the cost of one shipment from the location over km.
 func (l *Location) shipCost(km int32) Money { return l.CostPerShipment + l.CostPerKm*Money(km) }
-
-// oneCovers reports whether one location can fill a one-line order's
-// fillable units alone.
-func (s *sourcer) oneCovers() bool {
-	var total, most Qty
-	for _, t := range s.trip {
-		a := min(t.atp, s.req[0].qty)
-		total += a
-		most = max(most, a)
-	}
-	return total > 0 && most >= min(total, s.req[0].qty)
-}
 
 // sortKey is a candidate's sort key, copied out so that the insertion
 // sort moves 24-byte keys in one array instead of chasing indexes.

@@ -272,6 +272,7 @@ func TestBenchNetworkExact(t *testing.T) {
 // placements.
 func TestBuildIndexSparseMatchesDense(t *testing.T) {
 	n := newBenchNetSize(t, 300)
+	n.e.src.general = true // every order through gather, one-line ones too
 	cmds := n.orders(1, 8)
 	var out []Event
 	for i := range 2000 {
@@ -279,9 +280,6 @@ func TestBuildIndexSparseMatchesDense(t *testing.T) {
 		c.ChannelOrderID = fmt.Sprint("x", i)
 		out = n.e.Apply(c, 0, out[:0])
 		s := &n.e.src
-		if s.one {
-			continue // no general search ran
-		}
 		s.buildIndex()
 		lm, sm := slices.Clone(s.lmask), slices.Clone(s.smask)
 		off, list := slices.Clone(s.lcOff), slices.Clone(s.lcList[:s.lcOff[len(s.req)]])
@@ -388,4 +386,54 @@ func TestKmAtLeast(t *testing.T) {
 		a, b := Coord{Lat: -90e6}, Coord{Lat: MicroDeg(-90e6 + dy)}
 		require.LessOrEqual(t, kmAtLeast(dy), distanceKm(a, b), "dy %d", dy)
 	}
+}
+
+// TestCosDegMonotone: cosDeg never increases with |lat|, which
+// kmAtLeastFrom's proof needs. It depends on |lat| only through
+// (90e6-|lat|)/1000, constant on (lat-1000, lat] for lat a multiple of
+// 1000, so stepping by 1000 covers every value it takes.
+func TestCosDegMonotone(t *testing.T) {
+	prev := cosDeg(0)
+	require.Equal(t, int64(cosOne), prev)
+	for lat := MicroDeg(1000); lat <= 90e6; lat += 1000 {
+		c := cosDeg(lat)
+		require.LessOrEqual(t, c, prev, "lat %d", lat)
+		require.Equal(t, c, cosDeg(-lat), "lat %d", lat)
+		require.Equal(t, c, cosDeg(lat-999), "lat %d: same step", lat)
+		prev = c
+	}
+	require.Zero(t, cosDeg(90e6))
+}
+
+// TestKmAtLeastFrom: the two-leg bound never exceeds the distance, on
+// random pairs anywhere (poles and the antimeridian included), near each
+// other, and on one parallel, where it is close to the distance.
+func TestKmAtLeastFrom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	pt := func() Coord {
+		return Coord{Lat: MicroDeg(r.IntN(180e6+1) - 90e6), Lon: MicroDeg(r.IntN(360e6+1) - 180e6)}
+	}
+	tighter := 0
+	for i := range 300_000 {
+		a := pt()
+		b := pt()
+		switch i % 3 {
+		case 1:
+			b = Coord{Lat: a.Lat + MicroDeg(r.IntN(2_000_001)-1_000_000), Lon: a.Lon + MicroDeg(r.IntN(2_000_001)-1_000_000)}
+		case 2:
+			b = Coord{Lat: a.Lat, Lon: MicroDeg(r.IntN(360e6+1) - 180e6)}
+		}
+		if !b.Valid() {
+			continue
+		}
+		ca, cb := cosDeg(a.Lat), cosDeg(b.Lat)
+		lb := kmAtLeastFrom(a, b, ca, cb)
+		require.LessOrEqual(t, lb, distanceKm(a, b), "%v %v", a, b)
+		require.Equal(t, lb, kmAtLeastFrom(b, a, cb, ca), "%v %v: symmetric", a, b)
+		require.GreaterOrEqual(t, lb, kmAtLeast(int64(a.Lat)-int64(b.Lat)), "%v %v: no looser than kmAtLeast", a, b)
+		if lb > kmAtLeast(int64(a.Lat)-int64(b.Lat)) {
+			tighter++
+		}
+	}
+	require.Greater(t, tighter, 100_000, "the east-west leg tightens the bound")
 }

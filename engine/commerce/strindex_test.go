@@ -19,13 +19,26 @@ type strIndexModel struct {
 }
 
 func (m *strIndexModel) get(k string) (int32, bool) {
+	v, _, ok := m.find(k)
+	return v, ok
+}
+
+// find returns k's value and slot.
+func (m *strIndexModel) find(k string) (int32, int, bool) {
 	h := m.hash(k)
-	for v, p := m.x.match(h, m.x.home(h)); v >= 0; v, p = m.x.match(h, p) {
+	for p, v, ok := m.x.scan(h, m.x.home(h)); ok; p, v, ok = m.x.scan(h, p+1) {
 		if m.keys[v] == k {
-			return v, true
+			return v, p, true
 		}
 	}
-	return 0, false
+	return 0, -1, false
+}
+
+// remove removes k, which is in the table.
+func (m *strIndexModel) remove(t *testing.T, k string) {
+	_, p, ok := m.find(k)
+	require.True(t, ok, "key %q", k)
+	m.x.remove(p)
 }
 
 func (m *strIndexModel) put(k string) {
@@ -133,6 +146,79 @@ func TestStrIndexCollisions(t *testing.T) {
 			m.check(t, want, absent)
 		})
 	}
+}
+
+// TestStrIndexRemove removes and re-adds random keys, under the real hash
+// and under hashes that pile keys into a few long runs (removals then
+// shift slots across the run and around the end of the table), checking
+// every lookup against a Go map.
+func TestStrIndexRemove(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hash func(string) uint64
+	}{
+		{"strHash", strHash},
+		{"same hash", func(string) uint64 { return 0x1234_5678_9abc_def0 }},
+		{"two homes at the end", func(k string) uint64 { return 0xffff_ffff_0000_0000 - uint64(len(k)%2)<<32 }},
+		{"few distinct", func(k string) uint64 { return strHash(k) & 0xf000_0003_0000_0000 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(5, 6))
+			m := &strIndexModel{hash: tc.hash}
+			want := map[string]int32{}
+			var live, absent []string
+			for i := range 2000 {
+				if len(live) > 0 && r.IntN(3) == 0 {
+					j := r.IntN(len(live))
+					k := live[j]
+					m.remove(t, k)
+					delete(want, k)
+					live[j] = live[len(live)-1]
+					live = live[:len(live)-1]
+					absent = append(absent, k)
+				} else {
+					k := fmt.Sprint("k", i)
+					m.put(k)
+					want[k] = int32(len(m.keys) - 1)
+					live = append(live, k)
+				}
+				if i%97 == 0 {
+					m.check(t, want, absent)
+				}
+			}
+			m.check(t, want, absent)
+			for _, k := range live {
+				m.remove(t, k)
+				delete(want, k)
+			}
+			m.check(t, want, absent)
+		})
+	}
+}
+
+// TestStrIndexPutAt: a key put where its lookup ended is found, also when
+// the put grows the table (and drops the position).
+func TestStrIndexPutAt(t *testing.T) {
+	m := &strIndexModel{hash: strHash}
+	want := map[string]int32{}
+	for i := range 1000 {
+		k := fmt.Sprint("k", i)
+		h := strHash(k)
+		q, _, found := m.x.scan(h, m.x.home(h))
+		require.False(t, found) // strHash's tags of these keys do not collide
+		m.keys = append(m.keys, k)
+		m.x.putAt(q, h, int32(len(m.keys)-1))
+		want[k] = int32(len(m.keys) - 1)
+	}
+	m.check(t, want, []string{"x", "k1000"})
+	// A value is any int32 (the idempotency index stores negative ones).
+	_, p, _ := m.find("k7")
+	m.x.setValue(p, -1)
+	h := strHash("k7")
+	q, v, ok := m.x.scan(h, m.x.home(h))
+	require.True(t, ok)
+	require.Equal(t, p, q, "the tag is kept")
+	require.Equal(t, int32(-1), v)
 }
 
 // TestStrHashBytes: the hash reads every byte of keys of every length up
