@@ -39,19 +39,26 @@ func cosDeg(lat MicroDeg) int64 {
 	return 4 * p * cosOne / den
 }
 
-// distanceKm returns the approximate distance between a and b in km.
-func distanceKm(a, b Coord) int32 {
-	dy := int64(a.Lat) - int64(b.Lat)
+// legs returns the north-south and east-west separations of a and b in
+// micro-degrees (the east-west one the short way round), both non-negative.
+func legs(a, b Coord) (dy, dl int64) {
+	dy = int64(a.Lat) - int64(b.Lat)
 	if dy < 0 {
 		dy = -dy
 	}
-	dl := int64(a.Lon) - int64(b.Lon)
+	dl = int64(a.Lon) - int64(b.Lon)
 	if dl < 0 {
 		dl = -dl
 	}
 	if dl > 180e6 {
 		dl = 360e6 - dl
 	}
+	return dy, dl
+}
+
+// distanceKm returns the approximate distance between a and b in km.
+func distanceKm(a, b Coord) int32 {
+	dy, dl := legs(a, b)
 	mean := MicroDeg((int64(a.Lat) + int64(b.Lat)) / 2)
 	dx := dl * cosDeg(mean) >> cosShift
 	hi, lo := dx, dy
@@ -97,17 +104,7 @@ func transitDays(km int32) int64 {
 // most its east-west leg, and, as kmAtLeast shows, its length is at least
 // either leg.
 func kmAtLeastFrom(a, b Coord, cosA, cosB int64) int32 {
-	dy := int64(a.Lat) - int64(b.Lat)
-	if dy < 0 {
-		dy = -dy
-	}
-	dl := int64(a.Lon) - int64(b.Lon)
-	if dl < 0 {
-		dl = -dl
-	}
-	if dl > 180e6 {
-		dl = 360e6 - dl
-	}
+	dy, dl := legs(a, b)
 	return kmAtLeast(max(dl*min(cosA, cosB)>>cosShift, dy))
 }
 
