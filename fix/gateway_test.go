@@ -303,11 +303,14 @@ func TestStopOrderTriggers(t *testing.T) {
 	d2.expectNew("trig1")
 	expect(t, d2.next(), "8", tag.ClOrdID, "trig1", tag.ExecType, "2")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq1", tag.LeavesQty, "10")
-	expect(t, d1.next(), "8", tag.ExecType, "L", tag.OrdStatus, "0", tag.ClOrdID, "stop1")
+	// FIX 4.4's stock dictionary has no Triggered (L) ExecType: Restated (D),
+	// ExecRestatementReason Other (99).
+	expect(t, d1.next(), "8", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop1",
+		tag.ExecRestatementReason, "99", tag.Text, "triggered")
 	expect(t, d1.next(), "8", tag.ExecType, "F", tag.OrdStatus, "2", tag.ClOrdID, "stop1", tag.LastPx, "101.00")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq1", tag.LeavesQty, "0")
-	// FIX 4.2: DESK2's stop at 102 is triggered by DESK1; 4.2 has no
-	// Triggered ExecType, so the report is a Restated (D) one.
+	// FIX 4.2: DESK2's stop at 102 is triggered by DESK1: Restated (D) too,
+	// ExecRestatementReason Broker option (4), as 4.2 has no Other.
 	d2b.limit("liq2", "2", "20", "102.00")
 	d2b.expectNew("liq2")
 	stop(d2, "stop2", "102.00")
@@ -315,7 +318,8 @@ func TestStopOrderTriggers(t *testing.T) {
 	d1.expectNew("trig2")
 	expect(t, d1.next(), "8", tag.ClOrdID, "trig2", tag.ExecType, "F")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "10")
-	expect(t, d2.next(), "8", tag.ExecTransType, "0", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop2")
+	expect(t, d2.next(), "8", tag.ExecTransType, "0", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop2",
+		tag.ExecRestatementReason, "4", tag.Text, "triggered")
 	expect(t, d2.next(), "8", tag.ExecType, "2", tag.OrdStatus, "2", tag.ClOrdID, "stop2", tag.LastPx, "102.00")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "0")
 }

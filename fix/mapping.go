@@ -84,9 +84,12 @@ const (
 // FIX 4.2 has no Trade ExecType: fills are Partial fill (1) or Fill (2) by
 // the order's status, and every report carries ExecTransType New (0), or
 // Status (3) for a status answer whose ExecType is the current OrdStatus.
-// FIX 4.4 reports fills as Trade (F), status answers as Order Status (I) and
-// triggered stops as Triggered (L); 4.2 has no triggered value, so a
-// triggered stop is a Restated (D) report.
+// FIX 4.4 reports fills as Trade (F) and status answers as Order Status (I).
+// Neither version has a Triggered ExecType in its stock dictionary (L came
+// with extension pack EP22, after 4.4, and strict 4.4 counterparties reject
+// it), so a triggered stop is a Restated (D) report in both, with
+// ExecRestatementReason (378) from execRestatementReason and Text
+// "triggered".
 func execTypes(v version, k execKind, st book.OrdStatus) (execType, transType byte) {
 	if v == fix42 {
 		transType = '0'
@@ -111,9 +114,6 @@ func execTypes(v version, k execKind, st book.OrdStatus) (execType, transType by
 		}
 		return '1', transType
 	case execTriggered:
-		if v == fix44 {
-			return 'L', 0
-		}
 		return 'D', transType
 	case execStatus:
 		if v == fix44 {
@@ -122,6 +122,25 @@ func execTypes(v version, k execKind, st book.OrdStatus) (execType, transType by
 		return ordStatus(st), '3'
 	}
 	panic(fmt.Sprintf("fix: invariant: unknown execKind %d", k))
+}
+
+// ExecRestatementReason (378) of a triggered stop's Restated (D) report,
+// which FIX requires on ExecType D. FIX 4.4 has Other (99); 4.2 defines only
+// 0..5 and has no Other, so it is Broker option (4), the closest: the order
+// was restated by the venue, not by the desk. The Text says "triggered".
+const (
+	restatedBrokerOption = 4
+	restatedOther        = 99 // 4.4
+)
+
+// triggeredText is the Text (58) of a triggered stop's report.
+const triggeredText = "triggered"
+
+func execRestatementReason(v version) int {
+	if v == fix42 {
+		return restatedBrokerOption
+	}
+	return restatedOther
 }
 
 // OrdRejReason (103) values used. FIX 4.2 defines 0..8; 4.4 adds the rest.

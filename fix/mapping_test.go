@@ -30,8 +30,9 @@ func TestExecTypes(t *testing.T) {
 		{fix42, execRejected, book.StatusRejected, '8', '0'},
 		{fix44, execExpired, book.StatusExpired, 'C', 0},
 		{fix42, execExpired, book.StatusExpired, 'C', '0'},
-		{fix44, execTriggered, book.StatusNew, 'L', 0},
+		{fix44, execTriggered, book.StatusNew, 'D', 0},
 		{fix42, execTriggered, book.StatusNew, 'D', '0'},
+		{fix42, execTriggered, book.StatusPartiallyFilled, 'D', '0'},
 		{fix44, execStatus, book.StatusPartiallyFilled, 'I', 0},
 		{fix42, execStatus, book.StatusPartiallyFilled, '1', '3'},
 		{fix42, execStatus, book.StatusCanceled, '4', '3'},
@@ -68,4 +69,9 @@ func TestRejectReasons(t *testing.T) {
 	require.Equal(t, 1, cxlRejReason(fix44, book.ReasonUnknownOrder))
 	require.Equal(t, 99, cxlRejReason(fix44, book.ReasonInvalidQty))
 	require.Equal(t, 2, cxlRejReason(fix42, book.ReasonInvalidQty))
+}
+
+func TestExecRestatementReason(t *testing.T) {
+	require.Equal(t, 4, execRestatementReason(fix42))
+	require.Equal(t, 99, execRestatementReason(fix44))
 }

@@ -126,8 +126,15 @@ func (r *execReport) message(v version) *quickfix.Message {
 	if r.hasRej {
 		b.SetInt(tag.OrdRejReason, r.rejReason)
 	}
-	if r.text != "" {
-		b.SetString(tag.Text, r.text)
+	text := r.text
+	if r.kind == execTriggered {
+		b.SetInt(tag.ExecRestatementReason, execRestatementReason(v))
+		if text == "" {
+			text = triggeredText
+		}
+	}
+	if text != "" {
+		b.SetString(tag.Text, text)
 	}
 	setTime(m, r.time)
 	return m
