@@ -26,7 +26,11 @@
 // as Restated (ExecType D) in both versions, with ExecRestatementReason
 // (378) Other (99) in 4.4 or Broker option (4) in 4.2, which has no Other,
 // and Text "triggered": Triggered (L) is not a FIX 4.4 value (it came with
-// extension pack EP22).
+// extension pack EP22). Reject reasons a version has no value for are
+// Broker option (OrdRejReason 0, CxlRejReason 2) on 4.2 and Other (99) on
+// 4.4, which among others covers an off-tick price and one outside the
+// price band (Invalid price increment, 18, and Price exceeds current price
+// band, 16, are not 4.4 values); Text always carries the engine's reason.
 //
 // # Configuration
 //

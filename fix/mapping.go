@@ -143,7 +143,11 @@ func execRestatementReason(v version) int {
 	return restatedOther
 }
 
-// OrdRejReason (103) values used. FIX 4.2 defines 0..8; 4.4 adds the rest.
+// OrdRejReason (103) values used. FIX 4.2 defines 0..8; 4.4 defines 0..15
+// and 99. Invalid price increment (18) and Price exceeds current price band
+// (16) came after 4.4 and are not in its stock dictionary: an off-tick or
+// out-of-band price is Other (99) on 4.4 and Broker option (0) on 4.2,
+// with the engine's reason in Text.
 const (
 	rejBrokerOption       = 0
 	rejUnknownSymbol      = 1
@@ -155,14 +159,13 @@ const (
 	rejUnsupportedOrdChar = 11 // 4.4
 	rejIncorrectQty       = 13 // 4.4
 	rejUnknownAccount     = 15 // 4.4
-	rejPriceBand          = 16 // 4.4: price exceeds current price band
-	rejInvalidPriceIncr   = 18 // 4.4
 	rejOther              = 99 // 4.4
 )
 
 // ordRejReason maps an engine reason to OrdRejReason for version v. Values
-// that 4.2 lacks become Broker option (0); the Text field always carries the
-// engine's reason name, so nothing is lost.
+// that 4.2 lacks become Broker option (0), and reasons 4.4 has no value for
+// (off tick, outside the price band, ...) Other (99); the Text field always
+// carries the engine's reason name, so nothing is lost.
 func ordRejReason(v version, r book.Reason) int {
 	var code int
 	switch r {
@@ -181,10 +184,6 @@ func ordRejReason(v version, r book.Reason) int {
 		code = rejDuplicateOrder
 	case book.ReasonInvalidQty, book.ReasonOffLot, book.ReasonInvalidDisplay:
 		code = rejIncorrectQty
-	case book.ReasonOffTick:
-		code = rejInvalidPriceIncr
-	case book.ReasonOutsideBand:
-		code = rejPriceBand
 	case book.ReasonUnknownAccount, book.ReasonAccountMismatch:
 		code = rejUnknownAccount
 	case book.ReasonInvalidSide, book.ReasonInvalidType, book.ReasonInvalidTIF,
