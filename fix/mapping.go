@@ -243,6 +243,10 @@ const (
 	massRejOther         = 99
 )
 
-// BusinessRejectReason (380) Other: the reason for rate-limited messages
-// and unavailable status answers (the Text says which).
-const bizRejOther = 0
+// BusinessRejectReason (380) values, the same in 4.2 and 4.4. Other is the
+// reason for rate-limited messages and unavailable status answers (the Text
+// says which); Unknown security is a 4.2 mass cancel of an unknown symbol.
+const (
+	bizRejOther           = 0
+	bizRejUnknownSecurity = 2
+)
