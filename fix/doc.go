@@ -23,7 +23,8 @@
 //
 // Every value sent is one the stock QuickFIX data dictionary of the
 // session's version (FIX42.xml, FIX44.xml) accepts, so a counterparty that
-// validates strictly never rejects a report. A triggered stop is reported
+// validates strictly never rejects a report (dictionary_test.go validates
+// every kind of outgoing message against both). A triggered stop is reported
 // as Restated (ExecType D) in both versions, with ExecRestatementReason
 // (378) Other (99) in 4.4 or Broker option (4) in 4.2, which has no Other,
 // and Text "triggered": Triggered (L) is not a FIX 4.4 value (it came with
