@@ -18,7 +18,41 @@
 // Out: ExecutionReport (8) for every state change of an order (ExecType,
 // OrdStatus and, in 4.2, ExecTransType per version; CumQty, LeavesQty,
 // AvgPx, LastQty/LastPx, OrderID, ExecID, ClOrdID, OrigClOrdID),
-// OrderCancelReject (9) with CxlRejReason, OrderMassCancelReport (r).
+// OrderCancelReject (9) with CxlRejReason, OrderMassCancelReport (r) on
+// FIX 4.4 (see below for 4.2).
+//
+// Every value sent is one the stock QuickFIX data dictionary of the
+// session's version (FIX42.xml, FIX44.xml) accepts, so a counterparty that
+// validates strictly never rejects a report (dictionary_test.go validates
+// every kind of outgoing message against both). A triggered stop is reported
+// as Restated (ExecType D) in both versions, with ExecRestatementReason
+// (378) Other (99) in 4.4 or Broker option (4) in 4.2, which has no Other,
+// and Text "triggered": Triggered (L) is not a FIX 4.4 value (it came with
+// extension pack EP22). Reject reasons a version has no value for are
+// Broker option (OrdRejReason 0, CxlRejReason 2) on 4.2 and Other (99) on
+// 4.4, which among others covers an off-tick price and one outside the
+// price band (Invalid price increment, 18, and Price exceeds current price
+// band, 16, are not 4.4 values); Text always carries the engine's reason.
+// OrderMassCancelReport has no Account (1) in 4.4: its Text names the
+// account instead ("account DESK1", then the reason of a rejection), which
+// tells apart the reports of a session trading several accounts.
+//
+// # Mass cancel on FIX 4.2
+//
+// OrderMassCancelRequest (q) and OrderMassCancelReport (r) do not exist
+// before FIX 4.3. The gateway accepts q on a 4.2 session as an extension
+// (QuickFIX hands it over: the gateway's sessions do not validate against a
+// data dictionary; one configured with DataDictionary=FIX42.xml refuses q
+// with a session Reject, Invalid MsgType, before the gateway sees it), and a
+// 4.2 session never receives an r: an accepted mass cancel is answered by
+// the ExecutionReports (ExecType 4, Text "mass_cancel") of the orders it
+// cancelled, and nothing else, so one that finds no open order sends
+// nothing; a rejected one (unsupported MassCancelRequestType, an account not
+// the session's, an unknown symbol) gets a BusinessMessageReject (j) with
+// RefMsgType q, BusinessRejectRefID the request's ClOrdID and
+// BusinessRejectReason Unknown security (2) for an unknown symbol, Other (0)
+// otherwise, Text saying why. A desk that needs a completion report for
+// every mass cancel uses FIX 4.4.
 //
 // # Configuration
 //
@@ -104,7 +138,8 @@
 //     its throughput is bounded by the sequencer's commit latency, and many
 //     sessions share each group commit.
 //   - FIX 4.2 has no OrderMassCancelRequest and no Password field; the
-//     gateway accepts both on 4.2 sessions as an extension.
+//     gateway accepts both on 4.2 sessions as an extension, and answers a
+//     4.2 mass cancel without an OrderMassCancelReport (see above).
 //   - QuickFIX/Go keeps sessions in a process-wide registry: two gateways
 //     with the same session ids cannot be open at once in one process.
 package fix

@@ -91,24 +91,44 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			d.expectNew("m1")
 			d.limit("m2", "2", "10", "110.00")
 			d.expectNew("m2")
+			// FIX 4.2 has no OrderMassCancelReport (r): the cancels' reports
+			// are the answer, and a rejection is a BusinessMessageReject (j).
 			d.send("q", tag.ClOrdID, "mc1", tag.Account, d.acct, tag.MassCancelRequestType, "7")
 			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m1", tag.Text, "mass_cancel")
 			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m2")
-			expect(t, d.next(), "r", tag.ClOrdID, "mc1", tag.MassCancelRequestType, "7",
-				tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "2")
-			// q by symbol.
+			if d.v44 {
+				f = expect(t, d.next(), "r", tag.ClOrdID, "mc1", tag.MassCancelRequestType, "7",
+					tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "2", tag.Text, "account "+d.acct)
+				require.NotContains(t, f, tag.Account, "OrderMassCancelReport has no Account in 4.4")
+			}
+			// q by symbol. On 4.2, m3's report comes next: no r in between.
 			d.limit("m3", "1", "10", "99.00")
 			d.expectNew("m3")
 			d.send("q", tag.ClOrdID, "mc2", tag.Account, d.acct, tag.MassCancelRequestType, "1", tag.Symbol, testSymbol)
 			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m3")
-			expect(t, d.next(), "r", tag.ClOrdID, "mc2", tag.MassCancelResponse, "1", tag.TotalAffectedOrders, "1",
-				tag.Symbol, testSymbol)
+			if d.v44 {
+				expect(t, d.next(), "r", tag.ClOrdID, "mc2", tag.MassCancelResponse, "1", tag.TotalAffectedOrders, "1",
+					tag.Symbol, testSymbol)
+			}
 			// q of an unknown symbol is rejected by the engine.
 			d.send("q", tag.ClOrdID, "mc3", tag.Account, d.acct, tag.MassCancelRequestType, "1", tag.Symbol, "NOPE")
-			expect(t, d.next(), "r", tag.ClOrdID, "mc3", tag.MassCancelResponse, "0", tag.MassCancelRejectReason, "1")
+			if d.v44 {
+				expect(t, d.next(), "r", tag.ClOrdID, "mc3", tag.MassCancelResponse, "0", tag.MassCancelRejectReason, "1")
+			} else {
+				f = expect(t, d.next(), "j", tag.RefMsgType, "q", tag.BusinessRejectRefID, "mc3",
+					tag.BusinessRejectReason, "2")
+				require.Contains(t, f[tag.Text], "unknown_instrument")
+			}
 			// q of an unsupported type.
 			d.send("q", tag.ClOrdID, "mc4", tag.Account, d.acct, tag.MassCancelRequestType, "3")
-			expect(t, d.next(), "r", tag.ClOrdID, "mc4", tag.MassCancelResponse, "0", tag.MassCancelRejectReason, "0")
+			if d.v44 {
+				expect(t, d.next(), "r", tag.ClOrdID, "mc4", tag.MassCancelResponse, "0", tag.MassCancelRejectReason, "0")
+			} else {
+				f = expect(t, d.next(), "j", tag.RefMsgType, "q", tag.BusinessRejectRefID, "mc4",
+					tag.BusinessRejectReason, "0")
+				require.Contains(t, f[tag.Text], "MassCancelRequestType (530)")
+			}
+			d.none(100 * time.Millisecond)
 		})
 	}
 }
@@ -171,7 +191,9 @@ func TestRejects(t *testing.T) {
 	for _, d := range v.desks() {
 		t.Run(d.id.BeginString, func(t *testing.T) {
 			d.t = t
-			rejTick := d.execType("18", "0")
+			// Off tick: Other (99) on 4.4, which has no Invalid price
+			// increment (18); Broker option (0) on 4.2.
+			rejTick := d.execType("99", "0")
 			// Off tick: more decimals than the instrument has, and not a multiple of the tick.
 			d.limit("r1", "1", "10", "100.001")
 			f := expect(t, d.next(), "8", tag.ExecType, "8", tag.OrdStatus, "8", tag.ClOrdID, "r1",
@@ -303,11 +325,14 @@ func TestStopOrderTriggers(t *testing.T) {
 	d2.expectNew("trig1")
 	expect(t, d2.next(), "8", tag.ClOrdID, "trig1", tag.ExecType, "2")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq1", tag.LeavesQty, "10")
-	expect(t, d1.next(), "8", tag.ExecType, "L", tag.OrdStatus, "0", tag.ClOrdID, "stop1")
+	// FIX 4.4's stock dictionary has no Triggered (L) ExecType: Restated (D),
+	// ExecRestatementReason Other (99).
+	expect(t, d1.next(), "8", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop1",
+		tag.ExecRestatementReason, "99", tag.Text, "triggered")
 	expect(t, d1.next(), "8", tag.ExecType, "F", tag.OrdStatus, "2", tag.ClOrdID, "stop1", tag.LastPx, "101.00")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq1", tag.LeavesQty, "0")
-	// FIX 4.2: DESK2's stop at 102 is triggered by DESK1; 4.2 has no
-	// Triggered ExecType, so the report is a Restated (D) one.
+	// FIX 4.2: DESK2's stop at 102 is triggered by DESK1: Restated (D) too,
+	// ExecRestatementReason Broker option (4), as 4.2 has no Other.
 	d2b.limit("liq2", "2", "20", "102.00")
 	d2b.expectNew("liq2")
 	stop(d2, "stop2", "102.00")
@@ -315,7 +340,8 @@ func TestStopOrderTriggers(t *testing.T) {
 	d1.expectNew("trig2")
 	expect(t, d1.next(), "8", tag.ClOrdID, "trig2", tag.ExecType, "F")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "10")
-	expect(t, d2.next(), "8", tag.ExecTransType, "0", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop2")
+	expect(t, d2.next(), "8", tag.ExecTransType, "0", tag.ExecType, "D", tag.OrdStatus, "0", tag.ClOrdID, "stop2",
+		tag.ExecRestatementReason, "4", tag.Text, "triggered")
 	expect(t, d2.next(), "8", tag.ExecType, "2", tag.OrdStatus, "2", tag.ClOrdID, "stop2", tag.LastPx, "102.00")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "0")
 }

@@ -130,7 +130,7 @@ func (g *Gateway) refuse(s *session, m *quickfix.Message, c *book.Command, massT
 			orderID: g.ids.next("MC"), clOrdID: c.ClOrdID, requestType: massType, response: massCancelRejected,
 			rejectReason: massRejectReason(why.reason), symbol: c.Symbol, account: c.Account, text: why.text, time: now,
 		}
-		g.send(s, r.message())
+		g.send(s, r.message(s.v))
 	}
 }
 

@@ -84,9 +84,12 @@ const (
 // FIX 4.2 has no Trade ExecType: fills are Partial fill (1) or Fill (2) by
 // the order's status, and every report carries ExecTransType New (0), or
 // Status (3) for a status answer whose ExecType is the current OrdStatus.
-// FIX 4.4 reports fills as Trade (F), status answers as Order Status (I) and
-// triggered stops as Triggered (L); 4.2 has no triggered value, so a
-// triggered stop is a Restated (D) report.
+// FIX 4.4 reports fills as Trade (F) and status answers as Order Status (I).
+// Neither version has a Triggered ExecType in its stock dictionary (L came
+// with extension pack EP22, after 4.4, and strict 4.4 counterparties reject
+// it), so a triggered stop is a Restated (D) report in both, with
+// ExecRestatementReason (378) from execRestatementReason and Text
+// "triggered".
 func execTypes(v version, k execKind, st book.OrdStatus) (execType, transType byte) {
 	if v == fix42 {
 		transType = '0'
@@ -111,9 +114,6 @@ func execTypes(v version, k execKind, st book.OrdStatus) (execType, transType by
 		}
 		return '1', transType
 	case execTriggered:
-		if v == fix44 {
-			return 'L', 0
-		}
 		return 'D', transType
 	case execStatus:
 		if v == fix44 {
@@ -124,7 +124,30 @@ func execTypes(v version, k execKind, st book.OrdStatus) (execType, transType by
 	panic(fmt.Sprintf("fix: invariant: unknown execKind %d", k))
 }
 
-// OrdRejReason (103) values used. FIX 4.2 defines 0..8; 4.4 adds the rest.
+// ExecRestatementReason (378) of a triggered stop's Restated (D) report,
+// which FIX requires on ExecType D. FIX 4.4 has Other (99); 4.2 defines only
+// 0..5 and has no Other, so it is Broker option (4), the closest: the order
+// was restated by the venue, not by the desk. The Text says "triggered".
+const (
+	restatedBrokerOption = 4
+	restatedOther        = 99 // 4.4
+)
+
+// triggeredText is the Text (58) of a triggered stop's report.
+const triggeredText = "triggered"
+
+func execRestatementReason(v version) int {
+	if v == fix42 {
+		return restatedBrokerOption
+	}
+	return restatedOther
+}
+
+// OrdRejReason (103) values used. FIX 4.2 defines 0..8; 4.4 defines 0..15
+// and 99. Invalid price increment (18) and Price exceeds current price band
+// (16) came after 4.4 and are not in its stock dictionary: an off-tick or
+// out-of-band price is Other (99) on 4.4 and Broker option (0) on 4.2,
+// with the engine's reason in Text.
 const (
 	rejBrokerOption       = 0
 	rejUnknownSymbol      = 1
@@ -136,14 +159,13 @@ const (
 	rejUnsupportedOrdChar = 11 // 4.4
 	rejIncorrectQty       = 13 // 4.4
 	rejUnknownAccount     = 15 // 4.4
-	rejPriceBand          = 16 // 4.4: price exceeds current price band
-	rejInvalidPriceIncr   = 18 // 4.4
 	rejOther              = 99 // 4.4
 )
 
 // ordRejReason maps an engine reason to OrdRejReason for version v. Values
-// that 4.2 lacks become Broker option (0); the Text field always carries the
-// engine's reason name, so nothing is lost.
+// that 4.2 lacks become Broker option (0), and reasons 4.4 has no value for
+// (off tick, outside the price band, ...) Other (99); the Text field always
+// carries the engine's reason name, so nothing is lost.
 func ordRejReason(v version, r book.Reason) int {
 	var code int
 	switch r {
@@ -162,10 +184,6 @@ func ordRejReason(v version, r book.Reason) int {
 		code = rejDuplicateOrder
 	case book.ReasonInvalidQty, book.ReasonOffLot, book.ReasonInvalidDisplay:
 		code = rejIncorrectQty
-	case book.ReasonOffTick:
-		code = rejInvalidPriceIncr
-	case book.ReasonOutsideBand:
-		code = rejPriceBand
 	case book.ReasonUnknownAccount, book.ReasonAccountMismatch:
 		code = rejUnknownAccount
 	case book.ReasonInvalidSide, book.ReasonInvalidType, book.ReasonInvalidTIF,
@@ -225,6 +243,10 @@ const (
 	massRejOther         = 99
 )
 
-// BusinessRejectReason (380) Other: the reason for rate-limited messages
-// and unavailable status answers (the Text says which).
-const bizRejOther = 0
+// BusinessRejectReason (380) values, the same in 4.2 and 4.4. Other is the
+// reason for rate-limited messages and unavailable status answers (the Text
+// says which); Unknown security is a 4.2 mass cancel of an unknown symbol.
+const (
+	bizRejOther           = 0
+	bizRejUnknownSecurity = 2
+)

@@ -182,7 +182,7 @@ func (g *Gateway) rejected(ev *book.Event, b *batch) {
 			response: massCancelRejected, rejectReason: massRejectReason(ev.Reason), symbol: st.Symbol,
 			account: st.Account, text: ev.Reason.String(), time: b.t,
 		}
-		g.sendReport(b, p.s, r.message())
+		g.sendReport(b, p.s, r.message(p.s.v))
 	case ok && (p.kind == reqCancel || p.kind == reqReplace):
 		r := cancelReject{
 			orderID: orderIDString(st.ID), clOrdID: st.ClOrdID, origClOrdID: st.OrigClOrdID, account: st.Account,
@@ -249,5 +249,7 @@ func (g *Gateway) massCanceled(ev *book.Event, b *batch) {
 		orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
 		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: b.t,
 	}
-	g.sendReport(b, p.s, r.message())
+	if m := r.message(p.s.v); m != nil { // none on FIX 4.2: the cancels' reports answer
+		g.sendReport(b, p.s, m)
+	}
 }

@@ -126,8 +126,15 @@ func (r *execReport) message(v version) *quickfix.Message {
 	if r.hasRej {
 		b.SetInt(tag.OrdRejReason, r.rejReason)
 	}
-	if r.text != "" {
-		b.SetString(tag.Text, r.text)
+	text := r.text
+	if r.kind == execTriggered {
+		b.SetInt(tag.ExecRestatementReason, execRestatementReason(v))
+		if text == "" {
+			text = triggeredText
+		}
+	}
+	if text != "" {
+		b.SetString(tag.Text, text)
 	}
 	setTime(m, r.time)
 	return m
@@ -196,7 +203,11 @@ func (r *cancelReject) message() *quickfix.Message {
 	return m
 }
 
-// massCancelReport is an OrderMassCancelReport (r).
+// massCancelReport answers an OrderMassCancelRequest (q) for one account:
+// an OrderMassCancelReport (r) on FIX 4.4. FIX 4.2 has neither message (both
+// came with 4.3); the gateway accepts q on 4.2 as an extension and answers it
+// with the cancelled orders' ExecutionReports only, plus a
+// BusinessMessageReject (j) when the mass cancel is rejected.
 type massCancelReport struct {
 	orderID     string
 	clOrdID     string
@@ -207,12 +218,34 @@ type massCancelReport struct {
 	rejectReason int
 	affected     int
 	symbol       string
-	account      string
-	text         string
-	time         time.Time
+	// account is the account the report is about. OrderMassCancelReport
+	// has no Account (1) field, so the Text names it.
+	account string
+	text    string
+	time    time.Time
 }
 
-func (r *massCancelReport) message() *quickfix.Message {
+// fullText is the report's Text: the account, then the reason if any.
+func (r *massCancelReport) fullText() string {
+	switch {
+	case r.account == "":
+		return r.text
+	case r.text == "":
+		return "account " + r.account
+	}
+	return "account " + r.account + ": " + r.text
+}
+
+// message builds the answer for version v, or returns nil when v has none
+// to send: an accepted mass cancel on FIX 4.2, whose cancelled orders'
+// ExecutionReports are the answer.
+func (r *massCancelReport) message(v version) *quickfix.Message {
+	if v == fix42 {
+		if r.response != massCancelRejected {
+			return nil
+		}
+		return r.businessReject()
+	}
 	m := newMessage("r")
 	b := &m.Body
 	b.SetString(tag.OrderID, r.orderID)
@@ -227,12 +260,27 @@ func (r *massCancelReport) message() *quickfix.Message {
 	if r.symbol != "" {
 		b.SetString(tag.Symbol, r.symbol)
 	}
-	if r.account != "" {
-		b.SetString(tag.Account, r.account)
-	}
-	if r.text != "" {
-		b.SetString(tag.Text, r.text)
+	if text := r.fullText(); text != "" {
+		b.SetString(tag.Text, text)
 	}
 	setTime(m, r.time)
+	return m
+}
+
+// businessReject is a rejected mass cancel on FIX 4.2: a
+// BusinessMessageReject (j) referring to the q by its ClOrdID.
+func (r *massCancelReport) businessReject() *quickfix.Message {
+	m := newMessage("j")
+	b := &m.Body
+	b.SetString(tag.RefMsgType, "q")
+	b.SetString(tag.BusinessRejectRefID, r.clOrdID)
+	reason := bizRejOther
+	if r.rejectReason == massRejInvalidSymbol {
+		reason = bizRejUnknownSecurity
+	}
+	b.SetInt(tag.BusinessRejectReason, reason)
+	if text := r.fullText(); text != "" {
+		b.SetString(tag.Text, text)
+	}
 	return m
 }
