@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,7 +98,21 @@ func requireValid(t testing.TB, val quickfix.Validator, m *quickfix.Message, wha
 		t.Fatalf("%s: rejected by the stock dictionary: %s%s\n%s", what, err.Error(), ref,
 			strings.ReplaceAll(m.String(), "\x01", "|"))
 	}
+	// FIX 4.2 and 4.4 define UTCTimestamp as YYYYMMDD-HH:MM:SS with
+	// optional milliseconds; microseconds came with FIX 5.0, and QuickFIX's
+	// validator does not check the form.
+	for _, tg := range []quickfix.Tag{tag.SendingTime, tag.OrigSendingTime, tag.TransactTime, tag.ExpireTime} {
+		for _, part := range []*quickfix.FieldMap{&m.Header.FieldMap, &m.Body.FieldMap} {
+			if v, err := part.GetString(tg); err == nil && !fix4Timestamp.MatchString(v) {
+				t.Fatalf("%s: tag %d is %q, not a FIX 4 UTCTimestamp\n%s", what, tg, v,
+					strings.ReplaceAll(m.String(), "\x01", "|"))
+			}
+		}
+	}
 }
+
+// fix4Timestamp is the UTCTimestamp form of FIX 4.2 and 4.4.
+var fix4Timestamp = regexp.MustCompile(`^[0-9]{8}-[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3})?$`)
 
 // onTheWire gives m, built by the gateway with only MsgType in its header,
 // the header a session adds, and parses it back as a peer would.

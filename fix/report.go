@@ -83,7 +83,7 @@ func newMessage(msgType string) *quickfix.Message {
 }
 
 func setTime(m *quickfix.Message, t time.Time) {
-	m.Body.SetField(tag.TransactTime, quickfix.FIXUTCTimestamp{Time: t.UTC(), Precision: quickfix.Micros})
+	m.Body.SetField(tag.TransactTime, quickfix.FIXUTCTimestamp{Time: t.UTC(), Precision: quickfix.Millis})
 }
 
 // message builds the report for version v.
