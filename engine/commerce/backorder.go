@@ -14,7 +14,8 @@ import (
 // order. An entry the location cannot serve (inactive location, not a
 // shipping location for a shipping order, not the pickup store, no capacity
 // left today for a new shipment, or a ship-complete order the location cannot
-// complete) is skipped, not blocking those behind it.
+// complete, or not the location a released ship-complete order went to
+// fulfilment from) is skipped, not blocking those behind it.
 
 // The queue of a SKU is kept in parts that a location serves whole: the
 // shipping orders' entries, and per pickup store its pickup orders'
@@ -144,8 +145,11 @@ func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 {
 			newShipment = false
-		} else if a.qty > 0 && o.shipComplete {
-			return false, false // a ship-complete order ships from one location
+		} else if a.loc != loc && o.shipComplete && (a.qty > 0 || a.released) {
+			// A ship-complete order ships from one location: the one it
+			// holds stock at, or once released the one it was released
+			// from (a shortfall after release backorders the rest).
+			return false, false
 		}
 	}
 	if newShipment && !e.capacityLeft(loc) {

@@ -31,6 +31,14 @@
 //     committed stock wins: reservations, then allocations give way and are
 //     backordered (shortfall.go). Build with -tags invariants to check all
 //     of it after every command.
+//   - A ship-complete order ships whole from one location. It is
+//     allocated only at a location that can fill every line, or else
+//     backordered whole, and its backorder is filled only by one location
+//     that can fill all of it. Release sends it only when nothing is
+//     backordered (else ReasonShipCompleteBackordered, nothing sent). A
+//     shortfall before release backorders the whole order and frees all its
+//     stock; after release it takes back only the missing units, and the
+//     remainder is filled only at the location the order was released from.
 //   - Placing an order is idempotent by (channel, channel order id): a
 //     re-submit replays the first result's order events with Duplicate set
 //     and never creates a second order. A rejected placement records nothing,

@@ -113,7 +113,7 @@ func (e *Engine) setStock(c *Command) {
 	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty-old, 0)
-	e.fillBackorders(sku, ci)
+	e.fillFreed(sku, ci)
 }
 
 func (e *Engine) adjustStock(c *Command) {
@@ -143,7 +143,7 @@ func (e *Engine) adjustStock(c *Command) {
 	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty, c.Adjust)
-	e.fillBackorders(sku, ci)
+	e.fillFreed(sku, ci)
 }
 
 func (e *Engine) setSafety(c *Command) {
