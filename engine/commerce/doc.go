@@ -32,9 +32,11 @@
 //     backordered (shortfall.go). Build with -tags invariants to check all
 //     of it after every command.
 //   - A ship-complete order ships whole from one location. It is
-//     allocated only at a location that can fill every line, or else
-//     backordered whole, and its backorder is filled only by one location
-//     that can fill all of it. Release sends it only when nothing is
+//     allocated only at a location that can fill every line (the
+//     reservations' location if it has reservations), or else backordered
+//     whole, and its backorder is filled only by one location that can
+//     fill all of it. Backordered whole, it still consumes its
+//     reservations, whose units return to ATP: a backorder holds no stock. Release sends it only when nothing is
 //     backordered (else ReasonShipCompleteBackordered, nothing sent). A
 //     shortfall before release backorders the whole order and frees all its
 //     stock; after release it takes back only the missing units, and the

@@ -311,12 +311,21 @@ func (e *Engine) placeOrder(c *Command) {
 	o = at(&e.orders, oi)
 	o.holdsAtPlace, o.statusAtPlace = o.holds, o.status
 	e.countPlacement(oi)
-	// A reservation larger than its line returns the rest to ATP.
+	// A reservation larger than its line returns the rest to ATP; one whose
+	// line was backordered (a ship-complete order its location cannot
+	// complete, planComplete) returns all of it, and no allocation has
+	// reported the cell's levels.
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
-		if l.reservation != 0 && e.res[l.reservation-1].qty > l.qty {
-			r := &e.res[l.reservation-1]
-			e.fillBackorders(r.sku, e.cellIndex(r.sku, e.locs[r.loc].def.ID))
+		if l.reservation == 0 {
+			continue
+		}
+		if r := &e.res[l.reservation-1]; r.qty > l.qty || l.backordered > 0 {
+			ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
+			if l.backordered > 0 {
+				e.emitStock(r.sku, ci, 0, 0)
+			}
+			e.fillBackorders(r.sku, ci)
 		}
 	}
 }
