@@ -31,6 +31,12 @@
 //     committed stock wins: reservations, then allocations give way and are
 //     backordered (shortfall.go). Build with -tags invariants to check all
 //     of it after every command.
+//   - A reservation holds stock at a location without asking what kind of
+//     order will use it; the order that uses it must be servable there
+//     (the location ships, or is the order's pickup store, is active and
+//     has capacity left today), else the placement is rejected with
+//     ReasonReservationIneligible on that line and the reservation stays
+//     active: the order is not sourced elsewhere behind the channel's back.
 //   - A ship-complete order ships whole from one location. It is
 //     allocated only at a location that can fill every line (the
 //     reservations' location if it has reservations), or else backordered

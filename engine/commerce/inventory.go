@@ -237,6 +237,9 @@ func (e *Engine) receive(c *Command) {
 	e.fillBackorders(sku, ci)
 }
 
+// reserve holds units at one location for a channel. It does not ask
+// whether the location can serve an order (it does not know which kind):
+// the order that uses the reservation is checked (reservationServes).
 func (e *Engine) reserve(c *Command) {
 	_, sku, ci, ok := e.stockTarget(c, false)
 	if !ok {

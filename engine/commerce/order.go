@@ -257,8 +257,30 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 	if c.ShipComplete && *resLoc >= 0 && *resLoc != res.loc {
 		return r, ReasonShipCompleteConflict, "lines.reservation"
 	}
+	if !e.reservationServes(res.loc, pickup) {
+		return r, ReasonReservationIneligible, "lines.reservation"
+	}
 	r.resLoc, *resLoc = res.loc, res.loc
 	return r, ReasonNone, ""
+}
+
+// reservationServes reports whether an order with pickup store pickup (or
+// -1) may be sourced at a reservation's location loc: the checks gather
+// makes of every other candidate. Sourcing forces the reservation's
+// location into the plan, so a location that fails them must not get that
+// far: the placement is rejected rather than sourced elsewhere, since the
+// channel that reserved expects that stock.
+// REQUIRES: pickup < 0 or loc == pickup.
+func (e *Engine) reservationServes(loc, pickup int32) bool {
+	d := &e.locs[loc].def
+	if pickup >= 0 {
+		if !d.Active || !d.Pickup {
+			return false
+		}
+	} else if !d.shipEligible() {
+		return false
+	}
+	return e.capacityLeft(loc)
 }
 
 // placeOrder accepts an order, sources it, and applies holds. A re-submit of

@@ -58,6 +58,7 @@ const (
 	ReasonInvalidRetention
 	ReasonChannelOrderIDTooLong   // longer than MaxChannelOrderID bytes
 	ReasonShipCompleteBackordered // releasing a ship-complete order with units still backordered
+	ReasonReservationIneligible   // the reservation's location cannot serve the order now (see reservationServes)
 	reasonCount
 )
 
@@ -114,6 +115,7 @@ var reasonNames = [...]string{
 	ReasonInvalidRetention:        "invalid_retention",
 	ReasonChannelOrderIDTooLong:   "channel_order_id_too_long",
 	ReasonShipCompleteBackordered: "ship_complete_backordered",
+	ReasonReservationIneligible:   "reservation_ineligible",
 }
 
 func (r Reason) String() string {

@@ -266,6 +266,9 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 	for l := range s.req {
 		r := &s.req[l]
 		if r.resLoc >= 0 {
+			// NB: validateLine checked this location as the loop below
+			// checks the others (reservationServes), so the lines that
+			// follow may skip the check there.
 			e.addCand(r.resLoc, shipTo, pickup >= 0, true)
 			continue
 		}
