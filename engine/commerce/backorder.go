@@ -13,7 +13,8 @@ import (
 // expired reservation, a restocked return) is offered to the queue in that
 // order. An entry the location cannot serve (inactive location, not a
 // shipping location for a shipping order, not the pickup store, no capacity
-// left today for a new shipment, or a ship-complete order the location cannot
+// left today for a new shipment (one that cannot join the order's
+// unreleased units there), or a ship-complete order the location cannot
 // complete, or not the location a released ship-complete order went to
 // fulfilment from) is skipped, not blocking those behind it.
 
@@ -129,8 +130,10 @@ func (e *Engine) dequeueBackorder(li int32) {
 }
 
 // fillEligible reports whether a location may serve order oi's backorders.
-// newShipment says the order has no open allocation there yet, so one more
-// shipment would count against today's capacity.
+// newShipment says the order has no unreleased open allocation there, so
+// the fill is one more shipment against today's capacity: units already
+// released there went to the WMS in a fulfilment request of their own, and
+// the fill will be released in another.
 func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	o := at(&e.orders, oi)
 	d := &e.locs[loc].def
@@ -143,7 +146,7 @@ func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	}
 	newShipment = true
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
-		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 {
+		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 && !a.released {
 			newShipment = false
 		} else if a.loc != loc && o.shipComplete && (a.qty > 0 || a.released) {
 			// A ship-complete order ships from one location: the one it
