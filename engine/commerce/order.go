@@ -333,10 +333,10 @@ func (e *Engine) placeOrder(c *Command) {
 	o = at(&e.orders, oi)
 	o.holdsAtPlace, o.statusAtPlace = o.holds, o.status
 	e.countPlacement(oi)
-	// A reservation larger than its line returns the rest to ATP; one whose
+	// A reservation larger than its line returns the rest to ATP. One whose
 	// line was backordered (a ship-complete order its location cannot
-	// complete, planComplete) returns all of it, and no allocation has
-	// reported the cell's levels.
+	// complete, planComplete) returns all of it, and as no allocation there
+	// reported the cell's new levels, a stock event does.
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
 		if l.reservation == 0 {
