@@ -63,6 +63,8 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"order_archived":            codes.NotFound,
 		"invalid_retention":         codes.InvalidArgument,
 		"channel_order_id_too_long": codes.InvalidArgument,
+		"ship_complete_backordered": codes.FailedPrecondition,
+		"reservation_ineligible":    codes.FailedPrecondition,
 	}
 	seen := 0
 	for r := commerce.Reason(1); r.String() != "reason?"; r++ {

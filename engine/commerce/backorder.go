@@ -11,19 +11,23 @@ import (
 // Stock that becomes available at a location (receipt, positive adjustment,
 // a higher count, lower safety stock, a cancelled allocation, a released or
 // expired reservation, a restocked return) is offered to the queue in that
-// order. An entry the location cannot serve (inactive location, not a
-// shipping location for a shipping order, not the pickup store, no capacity
-// left today for a new shipment, or a ship-complete order the location cannot
-// complete) is skipped, not blocking those behind it.
+// order. An entry the location cannot serve is skipped, not blocking those
+// behind it: an inactive location, not a shipping location for a shipping
+// order, not the pickup store (or a store no longer taking pickups), no
+// capacity left today for a new shipment (one that does not join the
+// order's unreleased units there), a ship-complete order the location
+// cannot complete, or, for a released ship-complete order, any location
+// but the one it was released from.
 
 // The queue of a SKU is kept in parts that a location serves whole: the
 // shipping orders' entries, and per pickup store its pickup orders'
 // entries, each sorted by (priority, order time, order, line). Stock that
 // arrives at a location visits only the parts it may serve (the shipping
-// part if the location ships, its own pickup part if it is active), merged
-// in queue order: the same entries in the same order as a walk of the whole
-// queue that skips the others, without touching them. The queue as one
-// list (queries, promising, invariants) is the merge of all parts.
+// part if the location ships, its own pickup part if it is active and
+// takes pickups), merged in queue order: the same entries in the same
+// order as a walk of the whole queue that skips the others, without
+// touching them. The queue as one list (queries, promising, invariants) is
+// the merge of all parts.
 
 // boQueue is a SKU's backorder queue, split by where its entries may be
 // filled.
@@ -128,13 +132,15 @@ func (e *Engine) dequeueBackorder(li int32) {
 }
 
 // fillEligible reports whether a location may serve order oi's backorders.
-// newShipment says the order has no open allocation there yet, so one more
-// shipment would count against today's capacity.
+// newShipment says the order has no unreleased open allocation there, so
+// the fill is one more shipment against today's capacity: units already
+// released there went to the WMS in a fulfilment request of their own, and
+// the fill will be released in another.
 func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	o := at(&e.orders, oi)
 	d := &e.locs[loc].def
 	if o.pickup >= 0 {
-		if loc != o.pickup || !d.Active {
+		if loc != o.pickup || !d.Active || !d.Pickup {
 			return false, false
 		}
 	} else if !d.shipEligible() {
@@ -142,10 +148,13 @@ func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	}
 	newShipment = true
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
-		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 {
+		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 && !a.released {
 			newShipment = false
-		} else if a.qty > 0 && o.shipComplete {
-			return false, false // a ship-complete order ships from one location
+		} else if a.loc != loc && o.shipComplete && (a.qty > 0 || a.released) {
+			// A ship-complete order ships from one location: the one it
+			// holds stock at, or once released the one it was released
+			// from (a shortfall after release backorders the rest).
+			return false, false
 		}
 	}
 	if newShipment && !e.capacityLeft(loc) {
@@ -191,7 +200,7 @@ func (c *boCursor) flush() {
 
 // fillBackorders offers the ATP of one cell to the SKU's backorder queue:
 // the shipping part if the location ships, its own pickup part if it is
-// active, merged in queue order.
+// active and takes pickups, merged in queue order.
 //
 // REQUIRES: nothing in a fill creates a backorder queue (the cursors point
 // into Engine.boQueues).
@@ -210,7 +219,7 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 	if d.shipEligible() {
 		ship.q = &bq.ship
 	}
-	if d.Active {
+	if d.Active && d.Pickup {
 		store.q = bq.part(loc, false)
 	}
 	defer store.flush()

@@ -31,6 +31,23 @@
 //     committed stock wins: reservations, then allocations give way and are
 //     backordered (shortfall.go). Build with -tags invariants to check all
 //     of it after every command.
+//   - A reservation holds stock at a location without asking what kind of
+//     order will use it; the order that uses it must be servable there
+//     (the location ships, or is the order's pickup store, is active and
+//     has capacity left today), else the placement is rejected with
+//     ReasonReservationIneligible on that line and the reservation stays
+//     active: the order is not sourced elsewhere behind the channel's back.
+//   - A ship-complete order ships whole from one location. It is allocated
+//     only at a location that can fill every line (the reservations'
+//     location if it has reservations), or else backordered whole, and its
+//     backorder is filled only by one location that can fill all of it.
+//     Backordered whole, it still consumes its reservations, whose units
+//     return to ATP: a backorder holds no stock. Release sends it only when
+//     nothing is backordered (else ReasonShipCompleteBackordered, nothing
+//     sent). A shortfall before release backorders the whole order and
+//     frees all its stock; after release it takes back only the missing
+//     units, and the remainder is filled only at the location the order
+//     was released from.
 //   - Placing an order is idempotent by (channel, channel order id): a
 //     re-submit replays the first result's order events with Duplicate set
 //     and never creates a second order. A rejected placement records nothing,

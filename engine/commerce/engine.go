@@ -477,6 +477,7 @@ func (e *Engine) capacityLeft(loc int32) bool {
 }
 
 // useCapacity counts one shipment against today's capacity.
+// REQUIRES: capacityLeft(loc) (sourcing and fills check it first).
 func (e *Engine) useCapacity(loc int32) {
 	l := &e.locs[loc]
 	if d := e.now / Day; l.capDay != d {

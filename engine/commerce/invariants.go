@@ -134,6 +134,11 @@ func (e *Engine) checkBackorderQueue(si int32) error {
 
 func (e *Engine) checkOrder(oi int32) error {
 	o := at(&e.orders, oi)
+	if o.shipComplete {
+		if err := e.checkShipComplete(o); err != nil {
+			return err
+		}
+	}
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
 		l := at(&e.lines, li)
@@ -170,6 +175,31 @@ func (e *Engine) checkOrder(oi int32) error {
 		case (l.backordered > 0) != (queued == 1) || queued > 1:
 			return fmt.Errorf("order %d line %d: backordered %d but %d queue entries", o.id, l.num, l.backordered, queued)
 		}
+	}
+	return nil
+}
+
+// checkShipComplete checks that a ship-complete order ships from one
+// location: its open and released allocations are all at one location, and
+// until it is released it is either wholly backordered or has nothing
+// backordered.
+func (e *Engine) checkShipComplete(o *order) error {
+	loc := int32(-1)
+	var open Qty
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		if a.qty == 0 && !a.released {
+			continue
+		}
+		if loc >= 0 && a.loc != loc {
+			return fmt.Errorf("ship-complete order %d: allocations at locations %d and %d",
+				o.id, e.locs[loc].def.ID, e.locs[a.loc].def.ID)
+		}
+		loc = a.loc
+		open += a.qty
+	}
+	if open > 0 && e.hasBackordered(o) && !e.everReleased(o) {
+		return fmt.Errorf("ship-complete order %d: partly allocated and partly backordered before release", o.id)
 	}
 	return nil
 }

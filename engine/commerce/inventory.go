@@ -113,7 +113,7 @@ func (e *Engine) setStock(c *Command) {
 	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty-old, 0)
-	e.fillBackorders(sku, ci)
+	e.fillFreed(sku, ci)
 }
 
 func (e *Engine) adjustStock(c *Command) {
@@ -143,7 +143,7 @@ func (e *Engine) adjustStock(c *Command) {
 	e.cellChanged(sku, ci)
 	e.coverShortfall(sku, ci)
 	e.emitStock(sku, ci, c.Qty, c.Adjust)
-	e.fillBackorders(sku, ci)
+	e.fillFreed(sku, ci)
 }
 
 func (e *Engine) setSafety(c *Command) {
@@ -237,6 +237,9 @@ func (e *Engine) receive(c *Command) {
 	e.fillBackorders(sku, ci)
 }
 
+// reserve holds units at one location for a channel. It does not ask
+// whether the location can serve an order (it does not know which kind):
+// the order that uses the reservation is checked (reservationServes).
 func (e *Engine) reserve(c *Command) {
 	_, sku, ci, ok := e.stockTarget(c, false)
 	if !ok {

@@ -48,8 +48,22 @@ func (e *Engine) hasUnreleased(o *order) bool {
 	return false
 }
 
+// hasBackordered reports whether some line of the order has backordered
+// units.
+func (e *Engine) hasBackordered(o *order) bool {
+	for i := int32(0); i < o.nLines; i++ {
+		if at(&e.lines, o.line0+i).backordered > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // release sends the order's unreleased allocations to fulfilment: one
-// request per location, in location id order.
+// request per location, in location id order. A ship-complete order is
+// released only whole: while any of its units is backordered the release
+// is rejected (ReasonShipCompleteBackordered) and nothing is sent; it may be
+// released once the backorder is filled (at one location, fillEligible).
 func (e *Engine) release(c *Command) {
 	o, ok := e.lookupOrder(c)
 	if !ok {
@@ -57,6 +71,10 @@ func (e *Engine) release(c *Command) {
 	}
 	if o.holds != 0 {
 		e.reject(c.Kind, ReasonOnHold, "order", 0)
+		return
+	}
+	if o.shipComplete && e.hasBackordered(o) {
+		e.reject(c.Kind, ReasonShipCompleteBackordered, "order", 0)
 		return
 	}
 	prev := LocationID(0)

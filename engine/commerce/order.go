@@ -257,8 +257,30 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 	if c.ShipComplete && *resLoc >= 0 && *resLoc != res.loc {
 		return r, ReasonShipCompleteConflict, "lines.reservation"
 	}
+	if !e.reservationServes(res.loc, pickup) {
+		return r, ReasonReservationIneligible, "lines.reservation"
+	}
 	r.resLoc, *resLoc = res.loc, res.loc
 	return r, ReasonNone, ""
+}
+
+// reservationServes reports whether an order with pickup store pickup (or
+// -1) may be sourced at a reservation's location loc: the checks gather
+// makes of every other candidate. Sourcing forces the reservation's
+// location into the plan, so a location that fails them must not get that
+// far: the placement is rejected rather than sourced elsewhere, since the
+// channel that reserved expects that stock.
+// REQUIRES: pickup < 0 or loc == pickup.
+func (e *Engine) reservationServes(loc, pickup int32) bool {
+	d := &e.locs[loc].def
+	if pickup >= 0 {
+		if !d.Active || !d.Pickup {
+			return false
+		}
+	} else if !d.shipEligible() {
+		return false
+	}
+	return e.capacityLeft(loc)
 }
 
 // placeOrder accepts an order, sources it, and applies holds. A re-submit of
@@ -311,12 +333,21 @@ func (e *Engine) placeOrder(c *Command) {
 	o = at(&e.orders, oi)
 	o.holdsAtPlace, o.statusAtPlace = o.holds, o.status
 	e.countPlacement(oi)
-	// A reservation larger than its line returns the rest to ATP.
+	// A reservation larger than its line returns the rest to ATP. One whose
+	// line was backordered (a ship-complete order its location cannot
+	// complete, planComplete) returns all of it, and as no allocation there
+	// reported the cell's new levels, a stock event does.
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
-		if l.reservation != 0 && e.res[l.reservation-1].qty > l.qty {
-			r := &e.res[l.reservation-1]
-			e.fillBackorders(r.sku, e.cellIndex(r.sku, e.locs[r.loc].def.ID))
+		if l.reservation == 0 {
+			continue
+		}
+		if r := &e.res[l.reservation-1]; r.qty > l.qty || l.backordered > 0 {
+			ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
+			if l.backordered > 0 {
+				e.emitStock(r.sku, ci, 0, 0)
+			}
+			e.fillBackorders(r.sku, ci)
 		}
 	}
 }

@@ -12,9 +12,10 @@ import "slices"
 //   - Backorders: the SKU's backorder queue takes arriving supply first, as
 //     fillBackorders would: inbound arrivals, in (date, location id) order,
 //     go to the queue in its order, each entry taking what its order may
-//     take there (a pickup order only at its store, a ship-complete order
-//     only where it already has an allocation, else any shipping location);
-//     the promise uses what is left. Current ATP is not netted: the queue
+//     take there (a pickup order only at its store while it is active and
+//     takes pickups, a ship-complete order only where it already has an
+//     allocation or was released from, else any shipping location); the
+//     promise uses what is left. Current ATP is not netted: the queue
 //     has already been offered it and could not take it.
 //   - Capacity: a location whose daily capacity is used up for the day the
 //     units are available cannot take the order before the next capacity
@@ -140,14 +141,15 @@ func (e *Engine) arrivalsAfterBackorders(si int32) []arrival {
 func (e *Engine) mayFillAt(oi, loc int32) bool {
 	o := at(&e.orders, oi)
 	if o.pickup >= 0 {
-		return loc == o.pickup
+		d := &e.locs[loc].def
+		return loc == o.pickup && d.Active && d.Pickup
 	}
 	if !e.locs[loc].def.shipEligible() {
 		return false
 	}
 	if o.shipComplete {
 		for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
-			if a := at(&e.allocs, ai); a.qty > 0 && a.loc != loc {
+			if a := at(&e.allocs, ai); (a.qty > 0 || a.released) && a.loc != loc {
 				return false
 			}
 		}

@@ -56,7 +56,9 @@ const (
 	ReasonStockShortage        // not a rejection: a count below committed stock ended a reservation or backordered an allocation
 	ReasonOrderArchived        // the order (or its return) was closed and archived: see retention.go
 	ReasonInvalidRetention
-	ReasonChannelOrderIDTooLong // longer than MaxChannelOrderID bytes
+	ReasonChannelOrderIDTooLong   // longer than MaxChannelOrderID bytes
+	ReasonShipCompleteBackordered // releasing a ship-complete order with units still backordered
+	ReasonReservationIneligible   // the reservation's location cannot serve the order now (see reservationServes)
 	reasonCount
 )
 
@@ -112,6 +114,8 @@ var reasonNames = [...]string{
 	ReasonOrderArchived:           "order_archived",
 	ReasonInvalidRetention:        "invalid_retention",
 	ReasonChannelOrderIDTooLong:   "channel_order_id_too_long",
+	ReasonShipCompleteBackordered: "ship_complete_backordered",
+	ReasonReservationIneligible:   "reservation_ineligible",
 }
 
 func (r Reason) String() string {

@@ -10,9 +10,17 @@ package commerce
 //     unreleased before the released (the WMS is told with
 //     EvFulfilmentCancelled), newest order first.
 //
+// A ship-complete order that has not been released goes back whole: all
+// its allocations, at every line, are freed and backordered, so that it is
+// filled again only as a whole from one location and the stock it held
+// serves others meanwhile. Once released, a ship-complete order gives up
+// only the missing units, and its remainder may be filled only at the
+// location it was released from (fillEligible).
+//
 // Every step is an event carrying ReasonStockShortage. The backorder queue
-// then fills from whatever ATP is left, as for any arrival. Both walks go in
-// canonical order (reservation id, order id and each order's allocation
+// then fills from whatever ATP is left, as for any arrival, the counted
+// cell first, then the cells a whole order freed (fillFreed). Both walks go
+// in canonical order (reservation id, order id and each order's allocation
 // list), never in arena order, so replays after a restore agree. They scan
 // all reservations and allocations: shortfalls are rare.
 func (e *Engine) coverShortfall(sku int32, ci int) {
@@ -45,6 +53,9 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 // them. It returns what is still short.
 func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Qty {
 	o := at(&e.orders, oi)
+	if o.shipComplete && !released && !e.everReleased(o) {
+		return e.backorderWhole(oi, sku, loc, short)
+	}
 	list := e.allocScratch[:0]
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		a := at(&e.allocs, ai)
@@ -80,4 +91,74 @@ func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Q
 	}
 	e.updateStatus(oi)
 	return short
+}
+
+// everReleased reports whether some allocation of the order was released
+// to fulfilment (shipped units were).
+func (e *Engine) everReleased(o *order) bool {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		if at(&e.allocs, ai).released {
+			return true
+		}
+	}
+	return false
+}
+
+// backorderWhole is deallocateOrder for a ship-complete order not yet
+// released: if it holds sku at loc, every open allocation of the order is
+// freed and backordered, in allocation order. Freed cells other than the
+// short one are noted in e.touched for fillFreed. It returns what is still
+// short.
+func (e *Engine) backorderWhole(oi, sku, loc int32, short Qty) Qty {
+	o := at(&e.orders, oi)
+	hit := false
+	for ai := o.allocHead; ai >= 0 && !hit; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		hit = a.qty > 0 && a.loc == loc && at(&e.lines, a.line).sku == sku
+	}
+	if !hit {
+		return short
+	}
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		if a.qty == 0 {
+			continue
+		}
+		l := at(&e.lines, a.line)
+		x := a.qty
+		a.qty = 0
+		l.allocated -= x
+		id := e.locs[a.loc].def.ID
+		ci := e.cellIndex(l.sku, id)
+		e.skus[l.sku].cells[ci].allocated -= x
+		e.cellChanged(l.sku, ci)
+		if l.sku == sku && a.loc == loc {
+			short -= x
+		} else {
+			e.touched = addTouched(e.touched, l.sku, ci)
+		}
+		if l.backordered == 0 {
+			e.enqueueBackorder(oi, a.line)
+		}
+		l.backordered += x
+		e.emit(&Event{Kind: EvBackordered, Reason: ReasonStockShortage, Order: o.id, Line: l.num,
+			SKU: e.skus[l.sku].name, Loc: id, Qty: x})
+	}
+	e.updateStatus(oi)
+	return short
+}
+
+// fillFreed follows a count or adjustment of cell ci of sku, after its
+// stock event: it reports the other cells the shortfall freed, then offers
+// the counted cell's ATP and theirs to the backorders.
+func (e *Engine) fillFreed(sku int32, ci int) {
+	t := e.touched
+	for _, r := range t {
+		e.emitStock(r.sku, r.ci, 0, 0)
+	}
+	e.fillBackorders(sku, ci)
+	for _, r := range t {
+		e.fillBackorders(r.sku, r.ci)
+	}
+	e.touched = t[:0]
 }

@@ -126,10 +126,13 @@ type sourcer struct {
 
 	compWhy []Why // per line: the why of the line's component
 	exact   bool
-	assigns []assignment
-	back    []Qty // per line: backordered units
-	score   PlanScore
-	bounds  []costBound // sourceOne's covering locations
+	// unreserve says the plan backorders the reserved lines too (a
+	// ship-complete order its reservation's location cannot complete).
+	unreserve bool
+	assigns   []assignment
+	back      []Qty // per line: backordered units
+	score     PlanScore
+	bounds    []costBound // sourceOne's covering locations
 	// warm is a sink for loads issued early so that the cache misses of
 	// several lines overlap (see resolveSKUs and warmCells); never read.
 	warm Qty
@@ -205,6 +208,7 @@ func (e *Engine) source(pickup int32, shipTo Coord, shipComplete bool) {
 	s.trip = s.trip[:0]
 	s.assigns = s.assigns[:0]
 	s.exact = true
+	s.unreserve = false
 	if len(s.slot) < len(e.locs) {
 		s.slot = make([]int32, len(e.locs)+16)
 	}
@@ -262,6 +266,9 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 	for l := range s.req {
 		r := &s.req[l]
 		if r.resLoc >= 0 {
+			// NB: validateLine checked this location as the loop below
+			// checks the others (reservationServes), so the lines that
+			// follow may skip the check there.
 			e.addCand(r.resLoc, shipTo, pickup >= 0, true)
 			continue
 		}
@@ -515,7 +522,12 @@ func (e *Engine) sortPacked() bool {
 }
 
 // planComplete picks the single cheapest location that can ship every line
-// in full; with none, everything not reserved is backordered.
+// in full, the reservations' location if the order has reservations (they
+// are all at one, validateLine). With none, every line is backordered, the
+// reserved ones too: nothing of a ship-complete order is allocated until
+// one location can fill all of it, and a backorder holds no stock, so the
+// reservations, consumed by the order, return their units to ATP
+// (placeOrder).
 func (e *Engine) planComplete(pickup bool) {
 	s := &e.src
 	nl := len(s.req)
@@ -560,18 +572,9 @@ func (e *Engine) planComplete(pickup bool) {
 		s.compWhy[i] = why
 	}
 	if first < 0 {
-		for c := range s.cands {
-			if !s.cands[c].forced {
-				s.inPlan[c] = false
-			}
-		}
-		for l := range s.req {
-			if s.req[l].resLoc < 0 {
-				for c := range s.cands {
-					s.avail[c*nl+l] = 0
-				}
-			}
-		}
+		clear(s.inPlan)
+		clear(s.avail)
+		s.unreserve = true
 	}
 }
 
@@ -615,7 +618,7 @@ func (e *Engine) assign(pickup bool) {
 	}
 	for l := range s.req {
 		r := &s.req[l]
-		if r.resLoc >= 0 {
+		if r.resLoc >= 0 && !s.unreserve {
 			c := e.candOf(r.resLoc)
 			s.assigns = append(s.assigns, assignment{line: int32(l), loc: r.resLoc, ci: -1, qty: r.qty,
 				km: s.cands[c].km, why: WhyReservation})
