@@ -14,7 +14,9 @@ import (
 // order. An entry the location cannot serve (inactive location, not a
 // shipping location for a shipping order, not the pickup store, no capacity
 // left today for a new shipment, or a ship-complete order the location cannot
-// complete) is skipped, not blocking those behind it.
+// complete) is skipped, not blocking those behind it. A cell that capacity
+// kept from its queue is offered again once the location has capacity
+// (capwait.go), before any new order can take the stock.
 
 // The queue of a SKU is kept in parts that a location serves whole: the
 // shipping orders' entries, and per pickup store its pickup orders'
@@ -196,6 +198,7 @@ func (c *boCursor) flush() {
 // REQUIRES: nothing in a fill creates a backorder queue (the cursors point
 // into Engine.boQueues).
 func (e *Engine) fillBackorders(sku int32, ci int) {
+	e.rollCapacity()
 	if ci < 0 {
 		return
 	}
@@ -230,6 +233,9 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 		}
 		ok, newShip := e.fillEligible(ent.order, loc)
 		if !ok {
+			if !e.capacityLeft(loc) {
+				e.noteCapWait(loc, sku) // retried when loc has capacity again
+			}
 			cur.keep()
 			continue
 		}

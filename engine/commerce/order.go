@@ -297,6 +297,9 @@ func (e *Engine) placeOrder(c *Command) {
 	if !ok {
 		return
 	}
+	// A new capacity day goes to the waiting backorders before the new
+	// order can take its capacity or their stock (capwait.go).
+	e.rollCapacity()
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	e.warmCells()
 	oi = e.newOrder(c, key, pickup, value, units, cust)
@@ -439,6 +442,7 @@ func (e *Engine) applyPlan(oi int32) {
 			at(&e.lines, li).backordered, at(&e.lines, li).boAtPlace = b, b
 			e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
 			e.enqueueBackorder(oi, li)
+			e.noteCapWaitCells(s.req[i].sku)
 		}
 	}
 }
