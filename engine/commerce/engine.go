@@ -60,11 +60,18 @@ type cell struct {
 }
 
 func (c *cell) atp() Qty {
-	a := c.onHand - c.allocated - c.reserved - c.safety
+	a := c.net()
 	if a < 0 {
 		return 0
 	}
 	return a
+}
+
+// net is the ATP before clamping: negative when safety stock is not
+// covered. Arriving units make up that deficit before they are available
+// (future ATP and promising add inbound to net, not to atp).
+func (c *cell) net() Qty {
+	return c.onHand - c.allocated - c.reserved - c.safety
 }
 
 // inbound returns the cell's expected supply, sorted by date.

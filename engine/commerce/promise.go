@@ -16,6 +16,9 @@ import "slices"
 //     only where it already has an allocation, else any shipping location);
 //     the promise uses what is left. Current ATP is not netted: the queue
 //     has already been offered it and could not take it.
+//   - Safety stock: where on hand is below allocated + reserved + safety,
+//     the arrivals there make up that deficit first (a receipt does), and
+//     only the rest goes to the queue and the promise.
 //   - Capacity: a location whose daily capacity is used up for the day the
 //     units are available cannot take the order before the next capacity
 //     day (now / Day + 1). Later days are assumed to have capacity.
@@ -97,8 +100,13 @@ func (e *Engine) arrivalsAfterBackorders(si int32) []arrival {
 	var arr []arrival
 	for ci := range s.cells {
 		c := &s.cells[ci]
+		deficit := max(-c.net(), 0)
 		for j, in := range e.inbound(c) {
-			arr = append(arr, arrival{date: in.date, id: c.locID, loc: c.loc, ci: int32(ci), j: int32(j), left: in.qty})
+			// The cell's list is in date order: the earliest arrivals
+			// make up the deficit.
+			left := in.qty - min(deficit, in.qty)
+			deficit -= in.qty - left
+			arr = append(arr, arrival{date: in.date, id: c.locID, loc: c.loc, ci: int32(ci), j: int32(j), left: left})
 		}
 	}
 	if len(arr) == 0 {
