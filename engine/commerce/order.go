@@ -463,10 +463,10 @@ func (e *Engine) allocate(oi, li, loc int32, ci int, qty Qty, plan PlanScore, at
 	o := at(&e.orders, oi)
 	l := at(&e.lines, li)
 	d := &e.locs[loc].def
-	shipBy := e.now + int64(d.LeadHours)*Hour
+	shipBy := satAdd(e.now, int64(d.LeadHours)*Hour)
 	deliverBy := shipBy
 	if o.pickup < 0 {
-		deliverBy += transitDays(plan.DistanceKm) * Day
+		deliverBy = satAdd(deliverBy, transitDays(plan.DistanceKm)*Day)
 	}
 	ai := int32(e.allocs.len())
 	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,

@@ -72,8 +72,10 @@ func (e *Engine) Promise(sku SKU, qty Qty, to Coord, now int64) (Promise, bool) 
 		}
 		when = e.capacityFrom(c.loc, when)
 		km := distanceKm(d.At, to)
-		p := Promise{Loc: d.ID, Available: when, ShipBy: when + int64(d.LeadHours)*Hour, FromInbound: inb, DistanceKm: km}
-		p.DeliverBy = p.ShipBy + transitDays(km)*Day
+		// An inbound date may be any positive time: saturate, or a far one
+		// would wrap into the best promise.
+		p := Promise{Loc: d.ID, Available: when, ShipBy: satAdd(when, int64(d.LeadHours)*Hour), FromInbound: inb, DistanceKm: km}
+		p.DeliverBy = satAdd(p.ShipBy, transitDays(km)*Day)
 		if !found || p.DeliverBy < best.DeliverBy || p.DeliverBy == best.DeliverBy && p.Loc < best.Loc {
 			best, found = p, true
 		}
@@ -89,7 +91,7 @@ func (e *Engine) capacityFrom(loc int32, t int64) int64 {
 	if l.def.Capacity == 0 || l.capDay != t/Day || l.capUsed < l.def.Capacity {
 		return t
 	}
-	return (t/Day + 1) * Day
+	return satAdd(t/Day*Day, Day)
 }
 
 // arrivalsAfterBackorders lists the SKU's inbound supply in arrival order
