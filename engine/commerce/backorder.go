@@ -18,6 +18,9 @@ import (
 // order's unreleased units there), a ship-complete order the location
 // cannot complete, or, for a released ship-complete order, any location
 // but the one it was released from.
+// A cell that capacity kept from its queue is offered again once the
+// location has capacity (capwait.go), before any new order can take the
+// stock.
 
 // The queue of a SKU is kept in parts that a location serves whole: the
 // shipping orders' entries, and per pickup store its pickup orders'
@@ -205,6 +208,7 @@ func (c *boCursor) flush() {
 // REQUIRES: nothing in a fill creates a backorder queue (the cursors point
 // into Engine.boQueues).
 func (e *Engine) fillBackorders(sku int32, ci int) {
+	e.rollCapacity()
 	if ci < 0 {
 		return
 	}
@@ -239,6 +243,9 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 		}
 		ok, newShip := e.fillEligible(ent.order, loc)
 		if !ok {
+			if !e.capacityLeft(loc) {
+				e.noteCapWait(loc, sku) // retried when loc has capacity again
+			}
 			cur.keep()
 			continue
 		}

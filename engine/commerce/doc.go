@@ -56,6 +56,11 @@
 //   - Order records, tombstones and the idempotency index hold no pointers
 //     (keys inline, customers and currencies by index, idem.go), so the
 //     garbage collector never scans a retention period's worth of orders.
+//   - Backorders are filled in queue order as stock becomes usable
+//     (backorder.go). Stock that a location's daily capacity keeps from
+//     them is offered to them again, still in queue order, at the
+//     location's next capacity day or when its capacity is raised or
+//     removed, before any new order can take it (capwait.go).
 //   - Sourcing is exact for small orders and explained on every allocation
 //     (see source.go for the ordering of plans, the bound and the fallback;
 //     geo.go for the integer distance approximation).

@@ -60,11 +60,18 @@ type cell struct {
 }
 
 func (c *cell) atp() Qty {
-	a := c.onHand - c.allocated - c.reserved - c.safety
+	a := c.net()
 	if a < 0 {
 		return 0
 	}
 	return a
+}
+
+// net is the ATP before clamping: negative when safety stock is not
+// covered. Arriving units make up that deficit before they are available
+// (future ATP and promising add inbound to net, not to atp).
+func (c *cell) net() Qty {
+	return c.onHand - c.allocated - c.reserved - c.safety
 }
 
 // inbound returns the cell's expected supply, sorted by date.
@@ -209,6 +216,13 @@ type Engine struct {
 	inbounds [][]inbound // referenced by cell.inb
 	boQueues []boQueue   // referenced by skuState.bo
 
+	// Cells whose stock capacity kept from the backorder queue (capwait.go).
+	// INVARIANT: capWait is sorted by compareCapWaiters, without
+	// duplicates; capRollAt == nextCapRoll() (noCapRoll when empty).
+	capWait   []capWaiter
+	capRollAt int64
+	capDue    []capWaiter // retryCapacity's scratch
+
 	res    []reservation // by id-1
 	expiry *btree.BTreeG[resKey]
 
@@ -249,7 +263,8 @@ func New() *Engine {
 		expiry: btree.NewBTreeGOptions(func(a, b resKey) bool {
 			return a.expires < b.expires || a.expires == b.expires && a.id < b.id
 		}, btree.Options{NoLocks: true}),
-		archiveQ: newArchiveQueue(),
+		archiveQ:  newArchiveQueue(),
+		capRollAt: noCapRoll,
 	}
 	for i := range e.chanHead {
 		e.chanHead[i], e.chanTail[i] = -1, -1
@@ -312,11 +327,14 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 	return out
 }
 
-// Tick advances time to now: reservations whose expiry is at or before now
-// expire, and their stock goes to backorders; closed orders that are due
-// are archived (retention.go).
+// Tick advances time to now: cells waiting for a location's capacity are
+// offered to their backorders once it has capacity again (capwait.go);
+// reservations whose expiry is at or before now expire, and their stock
+// goes to backorders; closed orders that are due are archived
+// (retention.go).
 func (e *Engine) Tick(now int64, out []Event) []Event {
 	e.now, e.out = now, out
+	e.rollCapacity()
 	for {
 		k, ok := e.expiry.Min()
 		if !ok || k.expires > now {

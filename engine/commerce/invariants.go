@@ -38,6 +38,9 @@ func (e *Engine) CheckInvariants() error {
 			return err
 		}
 	}
+	if err := e.checkCapWait(); err != nil {
+		return err
+	}
 	return e.checkRetention()
 }
 

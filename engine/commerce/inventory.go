@@ -42,6 +42,11 @@ func (e *Engine) setLocation(c *Command) {
 	nw := &e.locs[i].def
 	activeChanged := old.Active != nw.Active
 	opened := nw.Active && (!old.Active || !old.shipEligible() && nw.shipEligible() || !old.Pickup && nw.Pickup)
+	if nw.Capacity != old.Capacity {
+		// A higher capacity, or none, frees today's capacity for the
+		// cells waiting for it (capwait.go).
+		e.retryCapacity()
+	}
 	if !activeChanged && !opened {
 		return
 	}

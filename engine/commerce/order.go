@@ -319,6 +319,9 @@ func (e *Engine) placeOrder(c *Command) {
 	if !ok {
 		return
 	}
+	// A new capacity day goes to the waiting backorders before the new
+	// order can take its capacity or their stock (capwait.go).
+	e.rollCapacity()
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	e.warmCells()
 	oi = e.newOrder(c, key, pickup, value, units, cust)
@@ -470,6 +473,7 @@ func (e *Engine) applyPlan(oi int32) {
 			at(&e.lines, li).backordered, at(&e.lines, li).boAtPlace = b, b
 			e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
 			e.enqueueBackorder(oi, li)
+			e.noteCapWaitCells(s.req[i].sku)
 		}
 	}
 }
@@ -490,10 +494,10 @@ func (e *Engine) allocate(oi, li, loc int32, ci int, qty Qty, plan PlanScore, at
 	o := at(&e.orders, oi)
 	l := at(&e.lines, li)
 	d := &e.locs[loc].def
-	shipBy := e.now + int64(d.LeadHours)*Hour
+	shipBy := satAdd(e.now, int64(d.LeadHours)*Hour)
 	deliverBy := shipBy
 	if o.pickup < 0 {
-		deliverBy += transitDays(plan.DistanceKm) * Day
+		deliverBy = satAdd(deliverBy, transitDays(plan.DistanceKm)*Day)
 	}
 	ai := int32(e.allocs.len())
 	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,

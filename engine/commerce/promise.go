@@ -17,6 +17,9 @@ import "slices"
 //     allocation or was released from, else any shipping location); the
 //     promise uses what is left. Current ATP is not netted: the queue
 //     has already been offered it and could not take it.
+//   - Safety stock: where on hand is below allocated + reserved + safety,
+//     the arrivals there make up that deficit first (a receipt does), and
+//     only the rest goes to the queue and the promise.
 //   - Capacity: a location whose daily capacity is used up for the day the
 //     units are available cannot take the order before the next capacity
 //     day (now / Day + 1). Later days are assumed to have capacity.
@@ -70,8 +73,10 @@ func (e *Engine) Promise(sku SKU, qty Qty, to Coord, now int64) (Promise, bool) 
 		}
 		when = e.capacityFrom(c.loc, when)
 		km := distanceKm(d.At, to)
-		p := Promise{Loc: d.ID, Available: when, ShipBy: when + int64(d.LeadHours)*Hour, FromInbound: inb, DistanceKm: km}
-		p.DeliverBy = p.ShipBy + transitDays(km)*Day
+		// An inbound date may be any positive time: saturate, or a far one
+		// would wrap into the best promise.
+		p := Promise{Loc: d.ID, Available: when, ShipBy: satAdd(when, int64(d.LeadHours)*Hour), FromInbound: inb, DistanceKm: km}
+		p.DeliverBy = satAdd(p.ShipBy, transitDays(km)*Day)
 		if !found || p.DeliverBy < best.DeliverBy || p.DeliverBy == best.DeliverBy && p.Loc < best.Loc {
 			best, found = p, true
 		}
@@ -87,7 +92,7 @@ func (e *Engine) capacityFrom(loc int32, t int64) int64 {
 	if l.def.Capacity == 0 || l.capDay != t/Day || l.capUsed < l.def.Capacity {
 		return t
 	}
-	return (t/Day + 1) * Day
+	return satAdd(t/Day*Day, Day)
 }
 
 // arrivalsAfterBackorders lists the SKU's inbound supply in arrival order
@@ -98,8 +103,13 @@ func (e *Engine) arrivalsAfterBackorders(si int32) []arrival {
 	var arr []arrival
 	for ci := range s.cells {
 		c := &s.cells[ci]
+		deficit := max(-c.net(), 0)
 		for j, in := range e.inbound(c) {
-			arr = append(arr, arrival{date: in.date, id: c.locID, loc: c.loc, ci: int32(ci), j: int32(j), left: in.qty})
+			// The cell's list is in date order: the earliest arrivals
+			// make up the deficit.
+			left := in.qty - min(deficit, in.qty)
+			deficit -= in.qty - left
+			arr = append(arr, arrival{date: in.date, id: c.locID, loc: c.loc, ci: int32(ci), j: int32(j), left: left})
 		}
 	}
 	if len(arr) == 0 {

@@ -245,8 +245,10 @@ func (e *Engine) ATP(sku SKU, loc LocationID) (atLoc, network Qty, ok bool) {
 }
 
 // FutureATP returns the ATP of a SKU at a location on a date: today's ATP
-// plus inbound supply expected by then. Backorders waiting for that supply
-// are not netted out: see BackorderQueue.
+// plus inbound supply expected by then, of which a safety stock deficit
+// (on hand below allocated + reserved + safety) takes its share first, as
+// a receipt would. Backorders waiting for that supply are not netted out:
+// see BackorderQueue.
 func (e *Engine) FutureATP(sku SKU, loc LocationID, date int64) (Qty, bool) {
 	si, ok := e.skuIndex(sku)
 	if !ok {
@@ -257,13 +259,13 @@ func (e *Engine) FutureATP(sku SKU, loc LocationID, date int64) (Qty, bool) {
 		return 0, true
 	}
 	c := &e.skus[si].cells[ci]
-	q := c.atp()
+	q := c.net()
 	for _, in := range e.inbound(c) {
 		if in.date <= date {
 			q += in.qty
 		}
 	}
-	return q, true
+	return max(q, 0), true
 }
 
 // BackorderView is one entry of a SKU's backorder queue.

@@ -26,8 +26,8 @@ func (e *Engine) Restore(r *wire.Reader) error {
 
 func (e *Engine) restore(r *wire.Reader) {
 	version := r.Byte()
-	if r.Err() == nil && version != 1 && version != snapshotVersion {
-		corrupt(r, "version %d, want 1 or %d", version, snapshotVersion)
+	if r.Err() == nil && (version < 1 || version > snapshotVersion) {
+		corrupt(r, "version %d, want 1 to %d", version, snapshotVersion)
 		return
 	}
 	e.rules.MaxValue = Money(r.Varint())
@@ -88,6 +88,9 @@ func (e *Engine) restore(r *wire.Reader) {
 	e.restoreIssued(r)
 	if version >= 2 {
 		e.restoreTombstones(r)
+	}
+	if version >= 3 {
+		e.restoreCapWait(r)
 	}
 }
 

@@ -85,10 +85,12 @@ type tombstone struct {
 	archivedAt int64
 }
 
-// satAdd adds durations to a time without overflowing.
+// satAdd adds a duration d >= 0 to a time without overflowing: a sum past
+// 1<<62 (the year 2116 in nanoseconds) reads as 1<<62, "never", or as t
+// itself for a t beyond that, so the result is never earlier than t.
 func satAdd(t, d int64) int64 {
 	if d > 0 && t > 1<<62-d {
-		return 1 << 62
+		return max(t, 1<<62)
 	}
 	return t + d
 }

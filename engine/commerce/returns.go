@@ -25,10 +25,7 @@ func (e *Engine) authoriseReturn(c *Command) {
 	if !ok || !e.refLines(c, o) {
 		return
 	}
-	window := e.rules.ReturnWindow
-	if window == 0 {
-		window = defaultReturnWindow
-	}
+	window := e.returnWindow()
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		l := at(&e.lines, o.line0+int32(in.Line)-1)
@@ -36,7 +33,7 @@ func (e *Engine) authoriseReturn(c *Command) {
 			e.reject(c.Kind, ReasonReturnExceedsShipped, "lines.qty", in.Line)
 			return
 		}
-		if e.now > l.lastShip+window {
+		if e.now > satAdd(l.lastShip, window) { // a window of any length: no overflow
 			e.reject(c.Kind, ReasonReturnWindowClosed, "lines.line", in.Line)
 			return
 		}

@@ -484,9 +484,12 @@ func (s *sourcer) better(cost Money, prio int64, set []int32, p *planRec) bool {
 
 // greedy covers the component by repeatedly taking the location that covers
 // the most remaining units (ties: cost, priority, id, which is candidate
-// order). It always terminates: every step covers at least one unit.
+// order), then drops the picks the others make redundant (prune). It
+// always terminates: every step covers at least one unit.
 func (s *sourcer) greedy() {
 	nl := len(s.req)
+	s.chosen = s.chosen[:0]
+	defer s.prune()
 	for {
 		best, bestU := -1, Qty(0)
 		for c := range s.cands {
@@ -508,7 +511,38 @@ func (s *sourcer) greedy() {
 		}
 		s.inPlan[best] = true
 		s.take(best, -1)
+		s.chosen = append(s.chosen, int32(best))
 	}
+}
+
+// prune is a reverse delete over greedy's picks (s.chosen): a pick whose
+// units the other picks cover on every line it serves is dropped, the
+// most expensive first (the highest candidate index: candidates are in
+// (cost, priority, id) order). An early pick that covered the most units
+// is often made redundant by the later ones, and assign would then take
+// nothing from it, while the plan's score counted it.
+func (s *sourcer) prune() {
+	ch := s.chosen
+	for i := 1; i < len(ch); i++ {
+		for j := i; j > 0 && ch[j] > ch[j-1]; j-- {
+			ch[j], ch[j-1] = ch[j-1], ch[j]
+		}
+	}
+	nl := len(s.req)
+	for _, c := range ch {
+		redundant := true
+		for _, l := range s.comp {
+			if a := s.avail[int(c)*nl+int(l)]; a > 0 && s.rem[l]+a > 0 {
+				redundant = false // without c, line l is short
+				break
+			}
+		}
+		if redundant {
+			s.inPlan[c] = false
+			s.take(int(c), 1)
+		}
+	}
+	s.chosen = ch[:0]
 }
 
 // pickLine returns the uncovered line with the fewest usable candidates

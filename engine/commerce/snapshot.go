@@ -13,8 +13,9 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 
 // snapshotVersion 2 adds retention (the config, the closed state of each
 // order, explicit order ids with archived ones absent, the issued id
-// counts, the tombstones). Restore still reads version 1.
-const snapshotVersion = 2
+// counts, the tombstones); 3 adds the cells waiting for capacity
+// (capwait.go). Restore still reads versions 1 and 2.
+const snapshotVersion = 3
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -61,6 +62,7 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 	}
 	e.snapCustomers(w)
 	e.snapOrders(w)
+	e.snapCapWait(w)
 }
 
 // snapOrders writes the issued order count and the live orders by id with

@@ -27,7 +27,9 @@ package commerce
 // Bound and fallback: a component of more than maxExactLines lines, or one
 // whose search visits more than maxSearchNodes nodes, is solved greedily
 // instead (repeatedly take the location covering the most remaining units,
-// ties by cost, priority and id); the plan's Exact flag then reads false.
+// ties by cost, priority and id, then drop, most expensive first, each pick
+// the others cover); the plan's Exact flag then reads false. Whatever the
+// path, the plan's score counts the locations its allocations use.
 // Orders of up to 5 lines over the ~10 stocking locations per SKU of a
 // typical network finish in well under the budget.
 const (
@@ -105,6 +107,7 @@ type sourcer struct {
 	first    []int32 // buildIndex's per-candidate first line
 	comp     []int32 // lines of the current component
 	inPlan   []bool
+	used     []bool // assign's: the candidates its allocations take from
 	excl     []bool
 	exStack  []int32
 	cc       []int32  // the current component's distinct candidates
@@ -602,15 +605,19 @@ func (e *Engine) whyBetween(a, b int) Why {
 }
 
 // assign turns the chosen locations into allocations, line by line, taking
-// from the plan's locations in (cost, priority, id) order.
+// from the plan's locations in (cost, priority, id) order. The plan's score
+// counts the locations that the allocations use, so that it describes the
+// plan carried out even where a chosen location gives nothing.
 func (e *Engine) assign(pickup bool) {
 	s := &e.src
 	nl := len(s.req)
 	var shipments int32
 	var cost Money
 	var prio int64
-	for c := range s.cands {
-		if s.inPlan[c] {
+	s.used = growBool(s.used, len(s.cands))
+	use := func(c int) {
+		if !s.used[c] {
+			s.used[c] = true
 			shipments++
 			cost += s.cands[c].cost
 			prio += s.cands[c].prio
@@ -620,6 +627,7 @@ func (e *Engine) assign(pickup bool) {
 		r := &s.req[l]
 		if r.resLoc >= 0 && !s.unreserve {
 			c := e.candOf(r.resLoc)
+			use(c)
 			s.assigns = append(s.assigns, assignment{line: int32(l), loc: r.resLoc, ci: -1, qty: r.qty,
 				km: s.cands[c].km, why: WhyReservation})
 			continue
@@ -637,6 +645,7 @@ func (e *Engine) assign(pickup bool) {
 				a = left
 			}
 			left -= a
+			use(c)
 			s.assigns = append(s.assigns, assignment{line: int32(l), loc: s.cands[c].loc, ci: s.cix[c*nl+l], qty: a,
 				km: s.cands[c].km, why: s.compWhy[l]})
 		}
