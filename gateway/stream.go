@@ -35,7 +35,10 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 		return invalidField("from_seq", err.Error())
 	}
 	defer sub.Close()
-	next := from
+	// The resume point until a result arrives: the subscription's first
+	// seq, never from itself, which is 0 for a live stream ("whatever comes
+	// next" would skip what is committed before the client resumes).
+	next := sub.From()
 	for {
 		select {
 		case <-ctx.Done():

@@ -145,6 +145,9 @@ type Stats struct {
 	// InboxDepth is how many submissions (a SubmitBatch counts once) wait
 	// in the inbox for the writer now; InboxSize of them means overloaded.
 	InboxDepth int
+	// Subscribers is how many subscriptions are open now, live or catching
+	// up from the journal.
+	Subscribers int
 }
 
 // Sequencer is the single writer: it owns the engine and the journal's
@@ -269,8 +272,11 @@ func (s *Sequencer) Start() {
 
 // Stats returns the cumulative counters.
 func (s *Sequencer) Stats() Stats {
+	s.subs.mu.Lock()
+	subs := len(s.subs.list) + len(s.subs.catching)
+	s.subs.mu.Unlock()
 	return Stats{Commands: s.nCommands.Load(), Batches: s.nBatches.Load(), MaxBatch: s.nMaxBatch.Load(),
-		InboxDepth: len(s.inbox)}
+		InboxDepth: len(s.inbox), Subscribers: subs}
 }
 
 // Err returns the fail-stop error (wrapping ErrClosed and the journal's
