@@ -96,6 +96,26 @@
 // is what PossResend means. A desk de-duplicates a PossResend=Y report by its
 // ExecID (17): one it has already processed is a duplicate.
 //
+// # Unknown outcomes
+//
+// A request is refused (ExecutionReport 39=8, OrderCancelReject or
+// OrderMassCancelReport with "not accepted, retry") only when the sequencer
+// certainly did not take it: overloaded, stopped before the request reached
+// the journal, or invalid. When the outcome is unknown — the submit timed
+// out (Config.SubmitTimeout), or the sequencer fail-stopped on the journal
+// write of that very request (sequencer.ErrOutcomeUnknown: a failed fsync
+// may still have reached the disk, and recovery then replays the command)
+// — the gateway sends nothing about the request, as no message would be
+// true: a reject would make a desk that retries with a new ClOrdID enter
+// the order twice, and a BusinessMessageReject reads as a refusal too. The
+// desk learns the outcome from the order's own reports: if the command was
+// applied, its ExecutionReport follows, at once for a timeout, or after
+// the restart that a fail-stop needs, regenerated from the journal and
+// marked PossResend=Y (see Crash recovery). A desk that has had no answer
+// sends an OrderStatusRequest (H) for the ClOrdID once the gateway answers
+// again; an order the engine does not know is answered with OrdStatus=8,
+// and only then is it safe to enter it again.
+//
 // # Usage
 //
 //	settings, err := fix.LoadSettings("fix.cfg") // or fix.DemoConfig(dir, "DESK1", "DESK2")

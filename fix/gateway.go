@@ -272,8 +272,15 @@ func (g *Gateway) submit(c book.Command) (*sequencer.Result, error) {
 }
 
 // notApplied reports whether a Submit error means the command was certainly
-// not applied (as opposed to an unknown outcome after a timeout).
+// not applied, so that the request may be refused. An unknown outcome (a
+// timeout, or the batch whose journal write failed at a fail-stop: that
+// error wraps ErrClosed too, but the write may be on disk and replayed on
+// restart) is not: the gateway then sends nothing (see "Unknown outcomes"
+// in the package documentation).
 func notApplied(err error) bool {
+	if errors.Is(err, sequencer.ErrOutcomeUnknown) {
+		return false
+	}
 	return errors.Is(err, sequencer.ErrOverloaded) || errors.Is(err, sequencer.ErrClosed) ||
 		errors.Is(err, sequencer.ErrInvalidCommand)
 }

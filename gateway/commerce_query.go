@@ -32,21 +32,6 @@ var errOrderArchived = func() error {
 	return st.Err()
 }()
 
-// lookupOrderChannel returns the channel of an order.
-func (g *Gateway) lookupOrderChannel(ctx context.Context, id commerce.OrderID) (commerce.Channel, bool) {
-	var ch commerce.Channel
-	var ok bool
-	if err := g.query(ctx, func(e *engine.Engine) {
-		var v commerce.OrderView
-		if v, ok = e.Commerce().Order(id); ok {
-			ch = v.Channel
-		}
-	}); err != nil {
-		return 0, false
-	}
-	return ch, ok
-}
-
 // checkOrderChannel lets a channel act on its own orders only; another
 // channel's order is reported as not found, so that ids cannot be probed.
 func (g *Gateway) checkOrderChannel(ctx context.Context, id commerce.OrderID, ch commerce.Channel) error {

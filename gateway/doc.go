@@ -28,7 +28,10 @@
 //     ALREADY_EXISTS, FAILED_PRECONDITION) and a google.rpc.ErrorInfo whose
 //     reason is the engine's reason code and whose metadata holds the seq.
 //   - RESOURCE_EXHAUSTED when the sequencer's inbox is full; UNAVAILABLE
-//     once draining or after the sequencer closed; a handler panic is
+//     once draining or after the sequencer closed (the command was not
+//     processed); UNKNOWN for the command whose journal write failed when
+//     the sequencer fail-stopped (it may still be applied on restart, so it
+//     is not safe to retry blindly: see seqErr); a handler panic is
 //     INTERNAL with no stack trace (the stack is logged).
 //   - A reply is sent only after the command is durable and applied.
 //   - OrderEntryService carries many commands on one stream, authenticated

@@ -232,7 +232,7 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 	}
 	results, err := e.s.g.seq.SubmitBatch(e.ctx, b.cmds)
 	if err != nil {
-		err = seqErr(err)
+		err = placeErr(err)
 	}
 	for i, q := range b.placed {
 		qerr := err // the batch's error, else this placement's own rejection

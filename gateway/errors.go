@@ -47,19 +47,54 @@ func invalidField(field, desc string) error {
 	return v.err()
 }
 
+// Messages of the status for a command whose outcome is unknown.
+const (
+	outcomeUnknownMsg = "outcome unknown: the server stopped on a storage failure while committing this command, " +
+		"which may still take effect when the server restarts: read the state it affects once the server is back " +
+		"before submitting it again"
+	outcomeUnknownPlaceMsg = "outcome unknown: the server stopped on a storage failure while committing this placement, " +
+		"which may still take effect when the server restarts: placing an order is idempotent by channel and " +
+		"channel_order_id, so once the server is back re-send it with the same channel_order_id (never a new one) " +
+		"or look the order up by it"
+)
+
 // seqErr maps an error from the sequencer to a status.
-func seqErr(err error) error {
+//
+// A command whose journal write failed at a fail-stop has an unknown
+// outcome (sequencer.ErrOutcomeUnknown: the write may be on disk and
+// applied on recovery). It must not be UNAVAILABLE, which gRPC retry
+// policies and clients treat as "not processed, safe to retry": a retry
+// of a non-idempotent command could then apply it twice. It is UNKNOWN,
+// the code for an error whose effect the server cannot describe, which no
+// retry policy should list; the message tells the client to check the
+// state (see outcomeUnknownMsg). INTERNAL would read as a server bug, and
+// DATA_LOSS as lost data, neither of which is what happened. An
+// ErrClosed without ErrOutcomeUnknown (the command never reached the
+// journal) stays UNAVAILABLE. A Submit abandoned when the call's own
+// context ended is outcome-unknown too, and keeps the context's code
+// (DEADLINE_EXCEEDED already means "may have completed").
+func seqErr(err error) error { return seqErrMsg(err, outcomeUnknownMsg) }
+
+// placeErr is seqErr for an order placement, whose unknown outcome is
+// resolved by re-sending it with the same channel order id.
+func placeErr(err error) error { return seqErrMsg(err, outcomeUnknownPlaceMsg) }
+
+func seqErrMsg(err error, unknown string) error {
 	switch {
 	case errors.Is(err, sequencer.ErrOverloaded):
 		st := status.New(codes.ResourceExhausted, "server overloaded: retry with backoff")
 		st, _ = st.WithDetails(&errdetails.RetryInfo{})
 		return st.Err()
-	case errors.Is(err, sequencer.ErrClosed):
-		return status.Error(codes.Unavailable, "server shutting down")
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
+	case errors.Is(err, sequencer.ErrOutcomeUnknown):
+		st := status.New(codes.Unknown, unknown)
+		st, _ = st.WithDetails(&errdetails.ErrorInfo{Reason: "OUTCOME_UNKNOWN", Domain: "oms.sequencer"})
+		return st.Err()
+	case errors.Is(err, sequencer.ErrClosed):
+		return status.Error(codes.Unavailable, "server shutting down")
 	}
 	if _, ok := status.FromError(err); ok {
 		return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/ordercore/oms/sequencer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -227,6 +228,9 @@ func (g *Gateway) observe(ctx context.Context, method string, start time.Time, e
 func (g *Gateway) submit(ctx context.Context, c engine.Command) (*sequencer.Result, error) {
 	res, err := g.seq.Submit(ctx, c)
 	if err != nil {
+		if c.Kind == engine.KindCommerce && c.Commerce.Kind == commerce.CmdPlaceOrder {
+			return nil, placeErr(err)
+		}
 		return nil, seqErr(err)
 	}
 	return res, nil

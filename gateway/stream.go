@@ -35,7 +35,10 @@ func (g *Gateway) follow(ctx context.Context, from uint64, send func(*sequencer.
 		return invalidField("from_seq", err.Error())
 	}
 	defer sub.Close()
-	next := from
+	// The resume point until a result arrives: the subscription's first
+	// seq, never from itself, which is 0 for a live stream ("whatever comes
+	// next" would skip what is committed before the client resumes).
+	next := sub.From()
 	for {
 		select {
 		case <-ctx.Done():
@@ -86,41 +89,56 @@ type orderFilter struct {
 	order      commerce.OrderID
 	account    string
 	tradeOrder book.OrderID
-	channelOf  map[commerce.OrderID]commerce.Channel // cache of order -> channel
+	// dup is the order (and its channel) whose re-submitted placement the
+	// current result replays: the replayed events other than order-created
+	// carry no channel. Reset for every result.
+	dup struct {
+		order   commerce.OrderID
+		channel commerce.Channel
+	}
 }
 
-func (f *orderFilter) commerce(ctx context.Context, e *commerce.Event) bool {
+// commerce reports whether the stream carries e, an event of the current
+// result. It fails, rather than drop the event, when a channel stream
+// cannot tell the order's channel.
+func (f *orderFilter) commerce(e *commerce.Event) (bool, error) {
 	switch e.Kind {
 	case commerce.EvRejected, commerce.EvLocation, commerce.EvStock, commerce.EvInbound, commerce.EvRules,
 		commerce.EvCustomer, commerce.EvReserved, commerce.EvReservationExpired:
-		return false
+		return false, nil
 	}
 	if e.Order == 0 {
-		return false
+		return false, nil
 	}
 	switch {
 	case f.order != 0:
-		return e.Order == f.order
+		return e.Order == f.order, nil
 	case f.channel != 0:
-		return f.orderChannel(ctx, e) == f.channel
+		ch, err := f.orderChannel(e)
+		return ch == f.channel, err
 	}
-	return f.p.Admin && f.account == "" && f.tradeOrder == 0
+	return f.p.Admin && f.account == "" && f.tradeOrder == 0, nil
 }
 
-func (f *orderFilter) orderChannel(ctx context.Context, e *commerce.Event) commerce.Channel {
-	if e.Kind == commerce.EvOrderCreated {
-		f.channelOf[e.Order] = e.Channel
-		return e.Channel
+// orderChannel returns the channel of e's order. The engine sets it on
+// every event about an order, so that it never has to be looked up: the
+// live engine no longer knows an order archived since e (a resumed stream
+// replays the past), and a lookup that fails must not read as "another
+// channel". The one exception is a replayed duplicate placement, whose
+// events follow its order-created event (which carries the channel) in the
+// same result.
+func (f *orderFilter) orderChannel(e *commerce.Event) (commerce.Channel, error) {
+	if e.Channel != 0 {
+		if e.Duplicate {
+			f.dup.order, f.dup.channel = e.Order, e.Channel
+		}
+		return e.Channel, nil
 	}
-	if ch, ok := f.channelOf[e.Order]; ok {
-		return ch
+	if e.Duplicate && e.Order == f.dup.order {
+		return f.dup.channel, nil
 	}
-	ch, _ := f.g.lookupOrderChannel(ctx, e.Order)
-	if len(f.channelOf) > 1<<20 {
-		clear(f.channelOf)
-	}
-	f.channelOf[e.Order] = ch
-	return ch
+	f.g.log.Error("stream: an order event without its channel", "order", e.Order, "kind", e.Kind.String())
+	return 0, status.Errorf(codes.Internal, "cannot tell the channel of order %d (event %s)", e.Order, e.Kind)
 }
 
 // trade returns the event as this stream shows it, or nil. A trade is
@@ -156,13 +174,19 @@ func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.Strea
 	ctx := ss.Context()
 	p := principal(ctx)
 	f := &orderFilter{g: s.g, p: p, channel: commerce.Channel(r.GetChannel()), order: commerce.OrderID(r.GetOrderId()),
-		account: r.GetAccount(), tradeOrder: book.OrderID(r.GetTradeOrderId()), channelOf: map[commerce.OrderID]commerce.Channel{}}
+		account: r.GetAccount(), tradeOrder: book.OrderID(r.GetTradeOrderId())}
 	if err := s.checkOrderFilter(ctx, r, f); err != nil {
 		return err
 	}
 	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		f.dup.order, f.dup.channel = 0, 0
 		for i := range res.Commerce {
-			if e := &res.Commerce[i]; f.commerce(ctx, e) {
+			e := &res.Commerce[i]
+			ok, err := f.commerce(e)
+			if err != nil {
+				return err
+			}
+			if ok {
 				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Commerce{Commerce: commerceEventToPB(e)}}
 				if err := ss.Send(m); err != nil {
 					return err

@@ -23,7 +23,7 @@ func (s *Sequencer) subscribeFromJournal(fromSeq uint64, buffer int, oldest uint
 		return nil, s.closedErr()
 	}
 	c := make(chan *Result, buffer)
-	sub := &Subscription{C: c, c: c, subs: &s.subs, catching: true, quit: make(chan struct{})}
+	sub := &Subscription{C: c, c: c, from: fromSeq, subs: &s.subs, catching: true, quit: make(chan struct{})}
 	s.subs.catching[sub] = struct{}{}
 	s.bg.Add(1)
 	go func() {

@@ -31,11 +31,19 @@
 //   - Submit never hangs on a full inbox: it fails at once with
 //     ErrOverloaded. A command is never silently dropped: its submitter gets
 //     a result or an error.
-//   - Fail-stop: if a journal write fails, the failed batch is not applied,
-//     its submitters and every later one get an error wrapping both
-//     ErrClosed and the journal's error, and the sequencer stops. Its
-//     commands' outcome is unknown to them: a failed sync may still have
-//     reached the disk, and recovery would then replay them.
+//   - Fail-stop: if a journal write fails, the failed batch is not applied
+//     and the sequencer stops. The batch's submitters get an error wrapping
+//     ErrOutcomeUnknown as well as ErrClosed and the journal's error: a
+//     failed sync may still have reached the disk, and recovery would then
+//     replay their commands, so they must not be reported as refused.
+//     Every later submitter (still queued, or submitting after the stop)
+//     gets ErrClosed and the journal's error without ErrOutcomeUnknown: its
+//     command never reached the journal and is certainly not applied.
+//   - A Submit whose ctx ends while it waits returns an error wrapping
+//     ErrOutcomeUnknown and ctx's error: the command may still be applied.
+//     So errors.Is(err, ErrOutcomeUnknown) is the one test for "may have
+//     been applied"; ErrOverloaded, ErrInvalidCommand, and ErrClosed
+//     without it, mean "not applied".
 //   - Subscribers get every result in seq order with no gaps. A resume
 //     point still in the ring of recent results is served from it; an older
 //     one is ErrTooOld, or with Options.ResumeFromJournal (useful after a

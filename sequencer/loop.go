@@ -69,22 +69,31 @@ func (s *Sequencer) appendBatch(cmds []engine.Command) error {
 	return nil
 }
 
-// failStop stops the sequencer after a journal failure: the failed batch and
-// every later submitter get an error wrapping ErrClosed and the cause.
-// Batches already durable are still applied and released by the engine
-// goroutine. Nothing of the failed batch is applied.
+// failStop stops the sequencer after a journal failure. The failed batch's
+// submitters get an error wrapping ErrOutcomeUnknown, ErrClosed and the
+// cause: the write may have reached the disk (a failed fsync says nothing
+// about what the file holds), and recovery would then replay it. Every
+// later submitter, whose command never reached the journal, gets the
+// fail-stop error (ErrClosed and the cause, not ErrOutcomeUnknown): not
+// applied, now or ever. Batches already durable are still applied and
+// released by the engine goroutine. Nothing of the failed batch is applied
+// by this process.
 func (s *Sequencer) failStop(b *batch, cause error) {
 	failure := fmt.Errorf("%w: journal write failed at seq %d: %w", ErrClosed, b.cmds[0].Seq, cause)
 	s.failed.CompareAndSwap(nil, &failure)
 	err := s.Err()
-	s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted", "seq", b.cmds[0].Seq, "err", cause)
+	unknown := fmt.Errorf("%w (the write may have reached the disk and be applied on recovery): %w", ErrOutcomeUnknown, err)
+	s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted; "+
+		"the outcome of the failed batch is unknown until recovery",
+		"seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
 	for _, r := range b.reqs {
-		s.reply(r, nil, err)
+		s.reply(r, nil, unknown)
 	}
 	// The engine goroutine applies the batches already durable, then stops.
 	close(s.batches)
 	// Fail whatever is still queued, and stragglers that were enqueued
-	// before they could see the failure, until Close closes the inbox.
+	// before they could see the failure, until Close closes the inbox:
+	// none of them was handed to the journal.
 	for r := range s.inbox {
 		s.reply(r, nil, err)
 	}

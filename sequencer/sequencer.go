@@ -20,8 +20,20 @@ var (
 	// ErrOverloaded is returned at once when the inbox is full.
 	ErrOverloaded = errors.New("sequencer: overloaded")
 	// ErrClosed is returned after Close, or after a journal failure stopped
-	// the sequencer (then the error also wraps the journal's error).
+	// the sequencer (then the error also wraps the journal's error). Alone
+	// (without ErrOutcomeUnknown) it means the command was not journaled
+	// and will never be applied.
 	ErrClosed = errors.New("sequencer: closed")
+	// ErrOutcomeUnknown is wrapped by the error of a command whose outcome
+	// the sequencer cannot tell: the commands of the batch whose journal
+	// write failed (the write may still have reached the disk, and then
+	// recovery applies them: the error also wraps ErrClosed and the
+	// journal's error), and a Submit abandoned because its ctx ended (the
+	// command may still be applied: the error also wraps ctx's error). Such
+	// a command must not be reported as refused: only its state, read after
+	// the fact (after a restart, for a fail-stop), says whether it was
+	// applied.
+	ErrOutcomeUnknown = errors.New("sequencer: outcome unknown")
 	// ErrSlowConsumer is a subscription's Err when it was cut off because
 	// its buffer was full.
 	ErrSlowConsumer = errors.New("sequencer: subscriber too slow")
@@ -133,6 +145,9 @@ type Stats struct {
 	// InboxDepth is how many submissions (a SubmitBatch counts once) wait
 	// in the inbox for the writer now; InboxSize of them means overloaded.
 	InboxDepth int
+	// Subscribers is how many subscriptions are open now, live or catching
+	// up from the journal.
+	Subscribers int
 }
 
 // Sequencer is the single writer: it owns the engine and the journal's
@@ -257,8 +272,11 @@ func (s *Sequencer) Start() {
 
 // Stats returns the cumulative counters.
 func (s *Sequencer) Stats() Stats {
+	s.subs.mu.Lock()
+	subs := len(s.subs.list) + len(s.subs.catching)
+	s.subs.mu.Unlock()
 	return Stats{Commands: s.nCommands.Load(), Batches: s.nBatches.Load(), MaxBatch: s.nMaxBatch.Load(),
-		InboxDepth: len(s.inbox)}
+		InboxDepth: len(s.inbox), Subscribers: subs}
 }
 
 // Err returns the fail-stop error (wrapping ErrClosed and the journal's
@@ -296,7 +314,7 @@ func (s *Sequencer) Submit(ctx context.Context, cmd engine.Command) (*Result, er
 		return res, err
 	case <-ctx.Done():
 		// r is abandoned, not pooled: the sequencer still replies to it.
-		return nil, fmt.Errorf("sequencer: submit: outcome unknown: %w", ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())
 	}
 }
 
@@ -392,7 +410,7 @@ func (s *Sequencer) SubmitBatch(ctx context.Context, cmds []engine.Command) ([]*
 		}
 		return out, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("sequencer: submit: outcome unknown: %w", ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())
 	}
 }
 

@@ -12,6 +12,7 @@ type Subscription struct {
 	C <-chan *Result
 
 	c    chan *Result
+	from uint64 // the seq of the first result; immutable
 	subs *subscribers
 	err  error // guarded by subs.mu
 	done bool  // guarded by subs.mu
@@ -33,6 +34,11 @@ func (s *Subscription) Err() error {
 	defer s.subs.mu.Unlock()
 	return s.err
 }
+
+// From returns the seq of the subscription's first result: fromSeq as
+// given to Subscribe, or for fromSeq 0 the seq the next command got. A
+// consumer that has received nothing yet resumes from it without a gap.
+func (s *Subscription) From() uint64 { return s.from }
 
 // Close ends the subscription and closes C (at once, or, while old results
 // are being rebuilt from the journal, as soon as that stops). It is
@@ -105,7 +111,7 @@ func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error)
 	for seq := fromSeq; seq < next; seq++ {
 		c <- ss.ring[seq%uint64(len(ss.ring))]
 	}
-	sub := &Subscription{C: c, c: c, subs: ss}
+	sub := &Subscription{C: c, c: c, from: fromSeq, subs: ss}
 	ss.list = append(ss.list, sub)
 	return sub, nil
 }

@@ -359,12 +359,14 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 	return out
 }
 
-// emit appends ev and records it in its order's history.
+// emit appends ev and records it in its order's history. An event about
+// an order carries the order's channel (see Event.Channel).
 func (e *Engine) emit(ev *Event) {
-	e.out = append(e.out, *ev)
 	if ev.Order != 0 && !ev.Duplicate && ev.Kind != EvRejected {
+		ev.Channel = at(&e.orders, ev.Order-1).channel
 		e.record(ev)
 	}
+	e.out = append(e.out, *ev)
 }
 
 // push appends a zero event of kind k and returns it to be filled in place,
@@ -382,9 +384,11 @@ func (e *Engine) push(k EventKind) *Event {
 	return &e.out[len(e.out)-1]
 }
 
-// pushed records a pushed event in its order's history.
+// pushed records a pushed event in its order's history, and sets the
+// channel of an event about an order.
 func (e *Engine) pushed(ev *Event) {
 	if ev.Order != 0 && !ev.Duplicate {
+		ev.Channel = at(&e.orders, ev.Order-1).channel
 		e.record(ev)
 	}
 }

@@ -110,7 +110,7 @@ type Event struct {
 	Cmd       CmdKind // EvRejected: the refused command
 	Reason    Reason  // EvRejected
 	Duplicate bool    // a re-submitted PlaceOrder: the first result, replayed
-	Channel   Channel
+	Channel   Channel // on every event about an order (Order set): the order's sales channel
 	Adjust    AdjustReason
 	Status    Status
 	Hold      Hold
