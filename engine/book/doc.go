@@ -42,7 +42,11 @@
 //     priority; a price change or a quantity increase loses it (and a new
 //     price that crosses trades at once). The quantity of a replace is the
 //     new total including what has filled; replacing or cancelling a
-//     finished order is refused as too_late.
+//     finished order is refused as too_late. A replace changes only the
+//     price, stop price and quantity: symbol, side, type, time in force,
+//     expiry, display quantity and post-only are kept. A replace that names
+//     a symbol, side, type or time in force (each optional) other than the
+//     order's is refused (replace_mismatch).
 //   - Day orders expire at end of day, GTD orders on the first tick at or
 //     after their expiry. Client order ids are unique per account from one
 //     end of day to the next (orders, cancels and replaces alike).

@@ -110,10 +110,17 @@ func (e *Engine) cancel(c *Command) {
 // replace changes an order's price, stop price and quantity. A quantity
 // decrease at the same prices keeps time priority; any other change loses
 // it, and a new limit price that crosses makes the order trade at once.
+// Symbol, side, type and time in force are kept: a replace that names
+// others is refused (replace_mismatch), since its prices were scaled for,
+// or its intent was, another order.
 func (e *Engine) replace(c *Command) {
 	o, d, h, reason := e.lookup(c)
 	if o == nil {
 		e.cancelReject(c, nil, d, reason)
+		return
+	}
+	if replaceMismatch(c, o) {
+		e.cancelReject(c, o, nil, ReasonReplaceMismatch)
 		return
 	}
 	in := o.inst
@@ -181,6 +188,13 @@ func (e *Engine) replace(c *Command) {
 		e.execute(o)
 		e.runStops(in)
 	}
+}
+
+// replaceMismatch reports whether a replace names a symbol, side, type or
+// time in force (each when set) other than the order's.
+func replaceMismatch(c *Command, o *order) bool {
+	return (c.Symbol != "" && c.Symbol != o.inst.spec.Symbol) || (c.Side != 0 && c.Side != o.side) ||
+		(c.Type != 0 && c.Type != o.typ) || (c.TIF != 0 && c.TIF != o.tif)
 }
 
 func replacedStatus(o *order) OrdStatus {

@@ -89,6 +89,13 @@ func (g *gen) next() book.Command {
 		if g.r.IntN(8) == 0 {
 			c.StopPrice = g.price()
 		}
+		if g.r.IntN(6) == 0 {
+			// What a FIX replace names: right or wrong.
+			c.Symbol, c.Side = "X", book.Side(1+g.r.IntN(2))
+			if g.r.IntN(20) == 0 {
+				c.Symbol = "Y"
+			}
+		}
 		return c
 	default:
 		c := book.Command{Kind: book.CmdMassCancel, ClOrdID: g.clOrdID(acct)}

@@ -394,6 +394,11 @@ func (r *refEngine) replace(c *book.Command) {
 		return
 	}
 	o := &r.orders[i]
+	if (c.Symbol != "" && c.Symbol != o.st.Symbol) || (c.Side != 0 && c.Side != o.st.Side) ||
+		(c.Type != 0 && c.Type != o.st.Type) || (c.TIF != 0 && c.TIF != o.st.TIF) {
+		r.cancelReject(c, o.st, true, book.ReasonReplaceMismatch)
+		return
+	}
 	px, stop, qty := o.st.Price, o.st.StopPrice, c.Qty
 	if c.Price != 0 {
 		px = c.Price
