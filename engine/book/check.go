@@ -20,6 +20,9 @@ func (e *Engine) CheckInvariants() error {
 	}
 	openQty := make(map[ai][2]Qty)
 	for _, in := range e.instList {
+		if in.hasLast && (in.hi != in.last || in.lo != in.last) {
+			return fmt.Errorf("book: INVARIANT %s printed range %d..%d not reset to last %d", in.spec.Symbol, in.lo, in.hi, in.last)
+		}
 		if b, a := in.bids.best, in.asks.best; b != nil && a != nil && b.price >= a.price {
 			return fmt.Errorf("book: INVARIANT %s crossed: bid %d >= ask %d", in.spec.Symbol, b.price, a.price)
 		}

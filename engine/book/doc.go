@@ -31,8 +31,11 @@
 //     consumed, a new slice is shown at the back of the level's queue. An
 //     iceberg has at most MaxIcebergSlices slices (qty / display, rounded
 //     up), so that one aggressor cannot set off an unbounded run of trades.
-//   - Stop and stop-limit orders trigger on the last trade price (buy: last >=
-//     stop; sell: last <= stop), or at once if the condition holds on arrival.
+//   - Stop and stop-limit orders trigger on any trade price printed since
+//     the stops last ran (buy: the highest >= stop; sell: the lowest <=
+//     stop), so a sweep that trades through a stop's price and back still
+//     triggers it; a stop triggers at once if the condition holds on the
+//     last trade price on arrival.
 //     After an order's matching, triggered stops fire one at a time, each to
 //     completion, choosing buy stops before sell stops, then the lowest buy
 //     stop price or the highest sell stop price, then the earliest entry.

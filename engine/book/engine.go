@@ -16,6 +16,13 @@ type instrument struct {
 	sellStops *btree.BTreeG[*order] // highest stop price first, then time
 	last      Price
 	hasLast   bool
+	// hi and lo are the highest and lowest prices printed since the stops
+	// last ran: stops trigger on every print, not only the last one, so
+	// that a sweep through a stop's price and back triggers it.
+	//
+	// INVARIANT: between commands, hi == lo == last (runStops resets them
+	// when it is done, and every command that trades runs the stops).
+	hi, lo Price
 	// live orders (resting and pending stops) in the order they became live
 	head, tail *order
 	// scale is 10^(6-PriceDecimals): price units x qty x multiplier x scale = Money

@@ -67,6 +67,12 @@ func (e *Engine) fill(o, m *order, l *level, q Qty) {
 	l.total -= q
 	o.status = fillStatus(o)
 	m.status = fillStatus(m)
+	if !in.hasLast || px > in.hi {
+		in.hi = px
+	}
+	if !in.hasLast || px < in.lo {
+		in.lo = px
+	}
 	in.last, in.hasLast = px, true
 	e.touch(in, m.side, l)
 

@@ -22,6 +22,7 @@ type refEngine struct {
 	nextLive uint64
 	last     book.Price
 	hasLast  bool
+	hi, lo   book.Price // the highest and lowest prints since the stops ran
 	out      []book.Event
 	silent   bool // simulation: emit nothing
 	aborted  bool // simulation: stopped by self-trade prevention
@@ -176,6 +177,12 @@ func (r *refEngine) match(o *refOrder) bool {
 			st.Status = status(st)
 		}
 		m.visible -= q
+		if !r.hasLast || px > r.hi {
+			r.hi = px
+		}
+		if !r.hasLast || px < r.lo {
+			r.lo = px
+		}
 		r.last, r.hasLast = px, true
 		ev := book.Event{Kind: book.EvTrade, Order: o.st, Maker: m.st, LastQty: q, LastPx: px, TradeID: r.nextTr}
 		if !r.silent {
@@ -242,9 +249,9 @@ func (r *refEngine) triggered(o *refOrder) bool {
 		return false
 	}
 	if o.st.Side == book.Buy {
-		return r.last >= o.st.StopPrice
+		return r.hi >= o.st.StopPrice
 	}
-	return r.last <= o.st.StopPrice
+	return r.lo <= o.st.StopPrice
 }
 
 func (r *refEngine) trigger(o *refOrder) {
@@ -282,6 +289,7 @@ func (r *refEngine) runStops() {
 			}
 		}
 		if pick < 0 {
+			r.hi, r.lo = r.last, r.last
 			return
 		}
 		o := r.orders[pick]
