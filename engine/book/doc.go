@@ -64,6 +64,17 @@
 // quantity, maximum order notional, credit (open buy notional plus the day's
 // executed buys) and maximum position (counting open same-side orders).
 //
+// A market order's price is not known at entry, so its notional is checked
+// at the reference price (a pending stop-market order counts at its stop
+// price), and again as it fills: a market order, or a triggered stop-market
+// order, fills only as far as its account's credit and maximum order
+// notional allow at the actual fill prices. The fill that would break a
+// limit is cut to the whole lots that fit, and the rest of the order is
+// cancelled with that limit's reason (credit_limit, max_order_notional); a
+// fill-or-kill market order the limits cannot cover in full is cancelled
+// untouched (fok_unfillable). A limit buy needs no such check: it fills at
+// its price or better, within the notional checked at entry.
+//
 // # Limits
 //
 // Prices and quantities are at most 10^14 and a single order's notional must

@@ -7,8 +7,14 @@ func (e *Engine) execute(o *order) {
 		e.finishWith(o, EvCanceled, StatusCanceled, ReasonFOKUnfillable)
 		return
 	}
-	if !e.match(o) {
+	switch r := e.match(o); r {
+	case ReasonNone:
+	case ReasonSelfTrade:
 		return // cancelled by self-trade prevention
+	default:
+		// Stopped by a limit: the rest is cancelled, whatever the type.
+		e.finishWith(o, EvCanceled, StatusCanceled, r)
+		return
 	}
 	switch {
 	case o.leaves == 0:
@@ -23,14 +29,18 @@ func (e *Engine) execute(o *order) {
 }
 
 // match trades o against the opposite side while it crosses. It returns
-// false if o was cancelled by self-trade prevention.
-func (e *Engine) match(o *order) bool {
+// ReasonSelfTrade if o was cancelled by self-trade prevention, and
+// ReasonCreditLimit or ReasonMaxOrderNotional if a market order's next fill
+// would break that limit (o is then still live: the caller cancels the
+// rest).
+func (e *Engine) match(o *order) Reason {
 	opp := o.inst.side(o.side.Opposite())
 	market := o.effType() == Market
+	capped := market && e.notionalLimited(o)
 	for o.leaves > 0 {
 		l := opp.best
 		if l == nil || (!market && !crosses(o.side, o.price, l.price)) {
-			return true
+			return ReasonNone
 		}
 		m := l.head
 		if m.acct == o.acct {
@@ -42,12 +52,21 @@ func (e *Engine) match(o *order) bool {
 				e.finishWith(m, EvCanceled, StatusCanceled, ReasonSelfTrade)
 			}
 			e.finishWith(o, EvCanceled, StatusCanceled, ReasonSelfTrade)
-			return false
+			return ReasonSelfTrade
 		}
 		q := min(o.leaves, m.visible)
+		if capped {
+			room, r := e.notionalRoom(o)
+			if fit := o.inst.lotsWithin(l.price, room); fit < q {
+				if fit > 0 {
+					e.fill(o, m, l, fit)
+				}
+				return r
+			}
+		}
 		e.fill(o, m, l, q)
 	}
-	return true
+	return ReasonNone
 }
 
 // fill trades q between taker o and maker m, the head of level l, at l's
@@ -108,40 +127,55 @@ func fillStatus(o *order) OrdStatus {
 }
 
 // fokFillable reports whether a fill-or-kill order can fill completely right
-// now without being stopped by self-trade prevention. At each level the
-// aggressor meets displayed quantities in queue order, then the hidden
-// remainders of icebergs; a same-account order reached while quantity is
-// still needed stops it unless the account cancels resting orders.
+// now without being stopped by self-trade prevention or, for a market
+// order, by its account's notional limits. At each level the aggressor
+// meets displayed quantities in queue order, then the hidden remainders of
+// icebergs; a same-account order reached while quantity is still needed
+// stops it unless the account cancels resting orders.
 func (e *Engine) fokFillable(o *order) bool {
 	need := o.leaves
 	market := o.effType() == Market
+	capped := market && e.notionalLimited(o)
+	var room Money
+	if capped {
+		room, _ = e.notionalRoom(o)
+	}
 	ok := false
 	cancelResting := o.acct.spec.STP == CancelResting
 	o.inst.side(o.side.Opposite()).scan(func(l *level) bool {
 		if !market && !crosses(o.side, o.price, l.price) {
 			return false
 		}
-		var hidden Qty
-		for m := l.head; m != nil; m = m.next {
+		var hidden, took Qty
+		done := false
+		for m := l.head; m != nil && !done; m = m.next {
 			if m.acct == o.acct {
 				if !cancelResting {
 					return false
 				}
 				continue
 			}
-			need -= m.visible
-			if need <= 0 {
-				ok = true
-				return false
-			}
+			v := min(m.visible, need)
+			took += v
+			need -= v
+			done = need == 0
 			hidden += m.leaves - m.visible
 		}
-		need -= hidden
-		if need <= 0 {
-			ok = true
-			return false
+		if !done {
+			h := min(hidden, need)
+			took += h
+			need -= h
+			done = need == 0
 		}
-		return true
+		if capped {
+			spent, fits := o.inst.money(l.price, took)
+			if !fits || spent > room {
+				return false
+			}
+			room -= spent
+		}
+		ok = done
+		return !done
 	})
 	return ok
 }

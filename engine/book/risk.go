@@ -87,6 +87,53 @@ func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty Qty
 	return ReasonNone
 }
 
+// notionalLimited reports whether o's account has a limit on o's notional:
+// a maximum order notional, or for a buy a credit limit.
+func (e *Engine) notionalLimited(o *order) bool {
+	lim := &o.acct.spec
+	return lim.MaxOrderNotional > 0 || (o.side == Buy && lim.CreditLimit > 0)
+}
+
+// notionalRoom is how much more Money o may trade before it breaks its
+// account's maximum order notional (counting o's fills so far) or, for a
+// buy, its credit (open buys plus the day's executed buys, which include
+// o's fills): the smaller of the two, and the reason of that limit. It is
+// zero when a limit is already used up.
+//
+// REQUIRES: notionalLimited(o), and o not registered (a taker).
+func (e *Engine) notionalRoom(o *order) (Money, Reason) {
+	lim := &o.acct.spec
+	room, reason := Money(math.MaxInt64), ReasonNone
+	if o.side == Buy && lim.CreditLimit > 0 {
+		room, reason = max(0, lim.CreditLimit-(o.acct.openBuyNotional+o.acct.dayBuyNotional)), ReasonCreditLimit
+	}
+	if lim.MaxOrderNotional > 0 {
+		done, ok := o.inst.money(Price(o.cumNotional), 1)
+		r := Money(0)
+		if ok && done < lim.MaxOrderNotional {
+			r = lim.MaxOrderNotional - done
+		}
+		if r < room {
+			room, reason = r, ReasonMaxOrderNotional
+		}
+	}
+	return room, reason
+}
+
+// lotsWithin returns the largest quantity, in whole lots, whose notional at
+// px is at most room.
+func (in *instrument) lotsWithin(px Price, room Money) Qty {
+	unit, ok := in.money(px, in.spec.LotSize)
+	if !ok || unit <= 0 {
+		return 0
+	}
+	n := room / unit
+	if n >= Money(MaxQty) {
+		return MaxQty
+	}
+	return Qty(n) * in.spec.LotSize
+}
+
 // register counts o's leaves against its account's open limits.
 func (e *Engine) register(o *order) {
 	if o.registered {
