@@ -1,6 +1,9 @@
 package book
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // CheckInvariants verifies the engine's structural invariants and returns
 // the first violation. It walks everything, so it is for tests and for
@@ -63,6 +66,13 @@ func (e *Engine) CheckInvariants() error {
 			openQty[k] = q
 			prev = o
 		}
+	}
+	want := int64(math.MaxInt64)
+	if m, ok := e.gtd.Min(); ok {
+		want = m.expire
+	}
+	if e.gtdMin != want {
+		return fmt.Errorf("book: INVARIANT cached earliest GTD expiry %d, tree says %d", e.gtdMin, want)
 	}
 	if seen != e.orders.len() || seen != e.live.n {
 		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index, %d by client order id", seen, e.orders.len(), e.live.n)

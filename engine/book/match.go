@@ -1,5 +1,7 @@
 package book
 
+import "math"
+
 // execute runs an accepted, live-able order against the book: FOK check,
 // matching, then resting or cancelling what is left.
 func (e *Engine) execute(o *order) {
@@ -235,6 +237,7 @@ func (e *Engine) makeLive(o *order) {
 	in.tail = o
 	if o.tif == GTD {
 		e.gtd.Set(o)
+		e.gtdMin = min(e.gtdMin, o.expire)
 	}
 }
 
@@ -269,6 +272,12 @@ func (e *Engine) dropLive(o *order) {
 	o.aPrev, o.aNext, o.iPrev, o.iNext = nil, nil, nil, nil
 	if o.tif == GTD {
 		e.gtd.Delete(o)
+		if o.expire == e.gtdMin {
+			e.gtdMin = math.MaxInt64
+			if m, ok := e.gtd.Min(); ok {
+				e.gtdMin = m.expire
+			}
+		}
 	}
 }
 

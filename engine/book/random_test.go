@@ -178,7 +178,7 @@ func TestDifferential(t *testing.T) {
 					want = ref.tick(g.now)
 				} else {
 					out = e.Apply(&c, g.now, out[:0])
-					want = ref.apply(&c)
+					want = ref.apply(&c, g.now)
 				}
 				got := withoutLevels(out)
 				if len(want) == 0 {

@@ -524,8 +524,14 @@ func (r *refEngine) depth(side book.Side) []book.LevelView {
 	return out
 }
 
-func (r *refEngine) apply(c *book.Command) []book.Event {
+// apply runs a command at time now: a trading command first expires the
+// GTD orders that are due, as a tick would.
+func (r *refEngine) apply(c *book.Command, now int64) []book.Event {
 	r.out = r.out[:0]
+	switch c.Kind {
+	case book.CmdNewOrder, book.CmdCancel, book.CmdReplace, book.CmdMassCancel, book.CmdEndOfDay:
+		r.expire(now)
+	}
 	switch c.Kind {
 	case book.CmdNewOrder:
 		r.newOrder(c)
@@ -544,6 +550,11 @@ func (r *refEngine) apply(c *book.Command) []book.Event {
 // tick expires GTD orders whose time has come, by expiry, then id.
 func (r *refEngine) tick(now int64) []book.Event {
 	r.out = r.out[:0]
+	r.expire(now)
+	return r.out
+}
+
+func (r *refEngine) expire(now int64) {
 	for {
 		pick := -1
 		for i := range r.orders {
@@ -560,7 +571,7 @@ func (r *refEngine) tick(now int64) []book.Event {
 			}
 		}
 		if pick < 0 {
-			return r.out
+			return
 		}
 		r.finish(pick, book.EvExpired, book.StatusExpired, book.ReasonExpiredGTD)
 	}
