@@ -65,6 +65,9 @@
 // before the first trade), post-only, then the account's limits: maximum order
 // quantity, maximum order notional, credit (open buy notional plus the day's
 // executed buys) and maximum position (counting open same-side orders).
+// A replace is checked as the order it makes: the maximum order quantity
+// and notional against the new total quantity (what has filled included),
+// credit and position against what is left to fill.
 //
 // A market order's price is not known at entry, so its notional is checked
 // at the reference price (a pending stop-market order counts at its stop

@@ -140,7 +140,7 @@ func (e *Engine) replace(c *Command) {
 	if o.typ == Stop {
 		px = newStop
 	}
-	if r := e.checkRisk(o.acct, in, o.side, px, newQty-o.cum, false); r != ReasonNone {
+	if r := e.checkRisk(o.acct, in, o.side, px, newQty, newQty-o.cum, false); r != ReasonNone {
 		e.register(o)
 		e.cancelReject(c, o, nil, r)
 		return

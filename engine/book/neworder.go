@@ -64,7 +64,7 @@ func (e *Engine) validateRisk(c *Command, in *instrument, a *account) Reason {
 	case Stop:
 		px = c.StopPrice
 	}
-	if r := e.checkRisk(a, in, c.Side, px, c.Qty, c.Type == Market); r != ReasonNone {
+	if r := e.checkRisk(a, in, c.Side, px, c.Qty, c.Qty, c.Type == Market); r != ReasonNone {
 		return r
 	}
 	return ReasonNone

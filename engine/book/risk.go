@@ -51,9 +51,13 @@ func (in *instrument) withinBand(px Price) bool {
 	return lh < rh || (lh == rh && ll <= rl)
 }
 
-// checkRisk runs the account's pre-trade limits for an order of qty at
-// notional price px on side s. It assumes the order itself is not registered.
-func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty Qty, market bool) Reason {
+// checkRisk runs the account's pre-trade limits for an order of total
+// quantity qty, of which open is still to fill, at notional price px on
+// side s: the order's own limits (maximum quantity and notional) bound qty,
+// the account's (credit and position) count open. For a new order they are
+// the same; for a replace, open is the new quantity less what has filled.
+// It assumes the order itself is not registered.
+func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty, open Qty, market bool) Reason {
 	lim := &a.spec
 	if lim.MaxOrderQty > 0 && qty > lim.MaxOrderQty {
 		return ReasonMaxOrderQty
@@ -70,17 +74,21 @@ func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty Qty
 		return ReasonMaxOrderNotional
 	}
 	if s == Buy && lim.CreditLimit > 0 {
+		openNotional := notional
+		if open != qty {
+			openNotional = in.mustMoney(px, open) // open < qty: it fits
+		}
 		used := a.openBuyNotional + a.dayBuyNotional
-		if used > lim.CreditLimit || notional > lim.CreditLimit-used {
+		if used > lim.CreditLimit || openNotional > lim.CreditLimit-used {
 			return ReasonCreditLimit
 		}
 	}
 	if lim.MaxPosition > 0 {
 		p := a.position(in)
-		if s == Buy && p.net+p.openBuy+qty > lim.MaxPosition {
+		if s == Buy && p.net+p.openBuy+open > lim.MaxPosition {
 			return ReasonPositionLimit
 		}
-		if s == Sell && -(p.net-p.openSell-qty) > lim.MaxPosition {
+		if s == Sell && -(p.net-p.openSell-open) > lim.MaxPosition {
 			return ReasonPositionLimit
 		}
 	}
