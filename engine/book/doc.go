@@ -65,6 +65,9 @@
 // before the first trade), post-only, then the account's limits: maximum order
 // quantity, maximum order notional, credit (open buy notional plus the day's
 // executed buys) and maximum position (counting open same-side orders).
+// A replace that raises the quantity or changes a price is refused on an
+// instrument the account is now restricted from (restricted_instrument); a
+// pure quantity decrease (or a cancel) is allowed, since it reduces risk.
 // A replace is checked as the order it makes: the maximum order quantity
 // and notional against the new total quantity (what has filled included),
 // credit and position against what is left to fill.

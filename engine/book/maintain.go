@@ -135,6 +135,12 @@ func (e *Engine) replace(c *Command) {
 		e.cancelReject(c, o, nil, r)
 		return
 	}
+	// An account restricted from the instrument may still reduce an
+	// order (it lowers the risk), but not add to it or move its prices.
+	if (newQty > o.qty || newPx != o.price || newStop != o.stopPx) && o.acct.restricted(in.spec.Symbol) {
+		e.cancelReject(c, o, nil, ReasonRestricted)
+		return
+	}
 	e.unregister(o)
 	px := newPx
 	if o.typ == Stop {
