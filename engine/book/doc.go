@@ -50,7 +50,8 @@
 //     expiry, display quantity and post-only are kept. A replace that names
 //     a symbol, side, type or time in force (each optional) other than the
 //     order's is refused (replace_mismatch).
-//   - Day orders expire at end of day. A GTD order expires on the first
+//   - Day orders expire at end of day, and so do stops pending with IOC
+//     or FOK (live IOC and FOK orders can only be pending stops). A GTD order expires on the first
 //     command at or after its time that could trade or change it (a tick,
 //     a new order, a cancel, a replace, a mass cancel or an end of day),
 //     before that command runs: it never trades after its expiry. Client order ids are unique per account from one

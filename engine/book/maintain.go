@@ -327,7 +327,9 @@ func sortByLive(os []*order) {
 	slices.SortFunc(os, func(x, y *order) int { return cmp.Compare(x.liveSeq, y.liveSeq) })
 }
 
-// endOfDay expires Day orders, of one instrument or of all. For all, it also
+// endOfDay expires Day orders, and stops pending with IOC or FOK (which
+// are for the day: they cannot rest once triggered), of one instrument or
+// of all. For all, it also
 // resets the accounts' executed buy notional and forgets the day's finished
 // orders, so client order ids of finished orders can be used again.
 func (e *Engine) endOfDay(c *Command) {
@@ -338,7 +340,7 @@ func (e *Engine) endOfDay(c *Command) {
 			return
 		}
 	}
-	victims := e.collect(nil, in, func(o *order) bool { return o.tif == Day })
+	victims := e.collect(nil, in, func(o *order) bool { return o.tif == Day || o.tif == IOC || o.tif == FOK })
 	for _, o := range victims {
 		e.finishWith(o, EvExpired, StatusExpired, ReasonExpiredDay)
 	}

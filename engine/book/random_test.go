@@ -129,7 +129,7 @@ func (g *gen) newOrder(acct string) book.Command {
 	case t < 83:
 		c.Type, c.TIF = book.Market, []book.TIF{book.IOC, book.FOK, book.Day}[g.r.IntN(3)]
 	case t < 91:
-		c.Type, c.StopPrice, c.TIF = book.Stop, g.price(), book.GTC
+		c.Type, c.StopPrice, c.TIF = book.Stop, g.price(), []book.TIF{book.GTC, book.GTC, book.IOC, book.FOK}[g.r.IntN(4)]
 	default:
 		c.Type, c.StopPrice, c.Price, c.TIF = book.StopLimit, g.price(), g.price(), book.Day
 	}

@@ -577,13 +577,13 @@ func (r *refEngine) expire(now int64) {
 	}
 }
 
-// endOfDay expires Day orders in live order, then forgets the day: finished
+// endOfDay expires Day orders (and pending IOC and FOK stops) in live order, then forgets the day: finished
 // orders and every client order id but the live orders' current ones.
 func (r *refEngine) endOfDay() {
 	lives := append([]refOrder(nil), r.orders...)
 	sortRefByLive(lives)
 	for _, o := range lives {
-		if o.st.TIF == book.Day {
+		if o.st.TIF == book.Day || o.st.TIF == book.IOC || o.st.TIF == book.FOK {
 			r.finish(r.find(o.st.ID), book.EvExpired, book.StatusExpired, book.ReasonExpiredDay)
 		}
 	}
