@@ -88,5 +88,14 @@
 //
 // Prices and quantities are at most 10^14 and a single order's notional must
 // fit in int64 Money (micro currency units); larger orders are rejected
-// (notional_overflow). The engine is not safe for concurrent use.
+// (notional_overflow). The notional that must fit is the worst the order can
+// trade, not the one it is checked at: a sell at the higher of its limit
+// and the best bid, a market buy at the worst ask in the book (a limit buy
+// at its limit). A stop is bounded so when it triggers, and cancelled
+// (notional_overflow) if the book then makes it too large; a replace is
+// refused if its new terms would. So an order's cumulative notional (and
+// the FIX average price) cannot overflow. Totals across orders (a
+// position's bought and sold notional, an account's executed buys) saturate
+// at the int64 maximum rather than wrap. The engine is not safe for
+// concurrent use.
 package book

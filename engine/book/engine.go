@@ -53,7 +53,7 @@ func (in *instrument) refPrice() Price {
 type position struct {
 	net          Qty
 	bought, sold Qty
-	buyNotional  int64 // price units x qty
+	buyNotional  int64 // price units x qty, saturating at the int64 maximum
 	sellNotional int64
 	openBuy      Qty
 	openSell     Qty

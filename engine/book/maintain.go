@@ -151,6 +151,11 @@ func (e *Engine) replace(c *Command) {
 		e.cancelReject(c, o, nil, r)
 		return
 	}
+	if !o.pendingStop() && !in.boundFits(o.cumNotional, in.notionalBound(o.side, o.effType() == Market, newPx), newQty-o.cum) {
+		e.register(o)
+		e.cancelReject(c, o, nil, ReasonNotionalOverflow)
+		return
+	}
 	if !e.claimClOrdID(c, o, h) {
 		e.register(o)
 		return

@@ -26,6 +26,49 @@ func (in *instrument) money(px Price, qty Qty) (Money, bool) {
 	return Money(lo), true
 }
 
+// notionalBound is the highest price an order on side s (market, or with
+// limit price limit) can fill at from now on, which bounds its notional: a
+// buy limit fills at its price or lower; a market buy at most at the worst
+// ask now in the book (it never rests); a sell at its limit or at a better
+// bid, at most the best bid now (later fills are as a maker, at its own
+// price).
+func (in *instrument) notionalBound(s Side, market bool, limit Price) Price {
+	if s == Buy {
+		if !market {
+			return limit
+		}
+		if l := in.asks.worst(); l != nil {
+			return l.price
+		}
+		return 0
+	}
+	px := limit
+	if b := in.bids.best; b != nil && b.price > px {
+		px = b.price
+	}
+	return px
+}
+
+// boundFits reports whether an order that has traded done (price units x
+// qty) and may trade qty more at up to px has a notional that fits int64
+// Money, and so in its price units x qty too: its cumulative notional, its
+// position's and its account's executed notional cannot overflow for it.
+func (in *instrument) boundFits(done int64, px Price, qty Qty) bool {
+	if done < 0 || px < 0 || qty < 0 {
+		return false
+	}
+	hi, lo := bits.Mul64(uint64(px), uint64(qty))
+	if hi != 0 {
+		return false
+	}
+	lo, carry := bits.Add64(lo, uint64(done), 0)
+	if carry != 0 || lo > math.MaxInt64 {
+		return false
+	}
+	_, ok := in.money(Price(lo), 1)
+	return ok
+}
+
 // mustMoney is money for values already validated at order entry.
 func (in *instrument) mustMoney(px Price, qty Qty) Money {
 	m, ok := in.money(px, qty)
@@ -78,7 +121,7 @@ func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty, op
 		if open != qty {
 			openNotional = in.mustMoney(px, open) // open < qty: it fits
 		}
-		used := a.openBuyNotional + a.dayBuyNotional
+		used := a.creditUsed()
 		if used > lim.CreditLimit || openNotional > lim.CreditLimit-used {
 			return ReasonCreditLimit
 		}
@@ -113,7 +156,7 @@ func (e *Engine) notionalRoom(o *order) (Money, Reason) {
 	lim := &o.acct.spec
 	room, reason := Money(math.MaxInt64), ReasonNone
 	if o.side == Buy && lim.CreditLimit > 0 {
-		room, reason = max(0, lim.CreditLimit-(o.acct.openBuyNotional+o.acct.dayBuyNotional)), ReasonCreditLimit
+		room, reason = max(0, lim.CreditLimit-o.acct.creditUsed()), ReasonCreditLimit
 	}
 	if lim.MaxOrderNotional > 0 {
 		done, ok := o.inst.money(Price(o.cumNotional), 1)
@@ -141,6 +184,20 @@ func (in *instrument) lotsWithin(px Price, room Money) Qty {
 	}
 	return Qty(n) * in.spec.LotSize
 }
+
+// satAdd adds two non-negative amounts, saturating at the int64 maximum: a
+// running total across orders (a position's notional, the day's executed
+// buys) is bounded per order but not across them, and must never wrap
+// negative.
+func satAdd[T ~int64](a, b T) T {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
+}
+
+// creditUsed is the account's open plus executed buy notional, saturated.
+func (a *account) creditUsed() Money { return satAdd(a.openBuyNotional, a.dayBuyNotional) }
 
 // register counts o's leaves against its account's open limits.
 func (e *Engine) register(o *order) {
@@ -179,8 +236,8 @@ func (e *Engine) onFill(o *order, px Price, q Qty) {
 	if o.side == Buy {
 		p.net += q
 		p.bought += q
-		p.buyNotional += n
-		o.acct.dayBuyNotional += o.inst.mustMoney(px, q)
+		p.buyNotional = satAdd(p.buyNotional, n)
+		o.acct.dayBuyNotional = satAdd(o.acct.dayBuyNotional, o.inst.mustMoney(px, q))
 		if o.registered {
 			p.openBuy -= q
 			o.acct.openBuyNotional -= o.inst.mustMoney(o.regPx(), q)
@@ -188,7 +245,7 @@ func (e *Engine) onFill(o *order, px Price, q Qty) {
 	} else {
 		p.net -= q
 		p.sold += q
-		p.sellNotional += n
+		p.sellNotional = satAdd(p.sellNotional, n)
 		if o.registered {
 			p.openSell -= q
 		}
