@@ -66,8 +66,13 @@ func (c *Command) CheckKind() error {
 }
 
 // codecVersion is the version of the command payload encoding. The journal
-// frames each payload with its own record version and checksum.
-const codecVersion = 1
+// frames each payload with its own record version and checksum. Version 1
+// (a replace without Symbol, Side, Type and TIF) still decodes: journals
+// written before version 2 replay. Commerce commands are the same in both.
+const (
+	codecVersion    = book.CodecVersion
+	codecVersionMin = book.CodecV1
+)
 
 // AppendCommand appends the canonical encoding of c to buf.
 func AppendCommand(buf []byte, c *Command) []byte {
@@ -97,15 +102,16 @@ func DecodeCommandInterned(b []byte, c *Command, names *wire.Interner) error {
 	*c = Command{}
 	r := wire.NewReader(b)
 	r.SetInterner(names)
-	if v := r.Byte(); r.Err() == nil && v != codecVersion {
-		return fmt.Errorf("engine: command encoding version %d, want %d", v, codecVersion)
+	v := r.Byte()
+	if r.Err() == nil && (v < codecVersionMin || v > codecVersion) {
+		return fmt.Errorf("engine: command encoding version %d, want %d..%d", v, codecVersionMin, codecVersion)
 	}
 	c.Seq = r.Uvarint()
 	c.Time = r.Varint()
 	c.Kind = Kind(r.Byte())
 	switch c.Kind {
 	case KindTrade:
-		book.DecodeCommand(r, &c.Trade)
+		book.DecodeCommandVersion(r, &c.Trade, v)
 	case KindCommerce:
 		commerce.DecodeCommand(r, &c.Commerce)
 	case KindTick:

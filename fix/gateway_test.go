@@ -2,6 +2,7 @@ package fix
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -344,4 +345,32 @@ func TestStopOrderTriggers(t *testing.T) {
 		tag.ExecRestatementReason, "4", tag.Text, "triggered")
 	expect(t, d2.next(), "8", tag.ExecType, "2", tag.OrdStatus, "2", tag.ClOrdID, "stop2", tag.LastPx, "102.00")
 	expect(t, d2.next(), "8", tag.ClOrdID, "liq2", tag.LeavesQty, "0")
+}
+
+// TestReplaceMismatch: a replace that names another instrument (whose
+// decimals would scale its price 100 times), another side, order type or
+// time in force is refused by the engine with an OrderCancelReject, and the
+// order is left as it was.
+func TestReplaceMismatch(t *testing.T) {
+	v := newEnv(t, "", "")
+	res := v.core.submit(t, book.Command{Kind: book.CmdAddInstrument, Instrument: book.Instrument{
+		Symbol: "OTHER4", PriceDecimals: 4, TickSize: 1, LotSize: 10, Multiplier: 1, State: book.Open}})
+	require.Equal(t, book.EvInstrument, res.Trade[0].Kind)
+	d := v.desks()[0]
+	d.limit("a", "1", "10", "100.00")
+	d.expectNew("a")
+	for i, f := range [][]any{
+		{tag.Symbol, "OTHER4", tag.Side, "2", tag.OrdType, "2"},
+		{tag.Symbol, testSymbol, tag.Side, "2", tag.OrdType, "2"},
+		{tag.Symbol, testSymbol, tag.Side, "1", tag.OrdType, "1"},
+		{tag.Symbol, testSymbol, tag.Side, "1", tag.OrdType, "2", tag.TimeInForce, "1"},
+	} {
+		cl := fmt.Sprintf("r%d", i)
+		d.send("G", append([]any{tag.ClOrdID, cl, tag.OrigClOrdID, "a", tag.OrderQty, "10", tag.Price, "100.00"}, f...)...)
+		got := expect(t, d.next(), "9", tag.ClOrdID, cl, tag.OrigClOrdID, "a", tag.CxlRejResponseTo, "2",
+			tag.CxlRejReason, "99", tag.OrdStatus, "0")
+		require.Equal(t, "replace_mismatch", got[tag.Text])
+	}
+	d.send("H", tag.ClOrdID, "a", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "1")
+	expect(t, d.next(), "8", tag.ExecType, "I", tag.OrdStatus, "0", tag.Price, "100.00", tag.LeavesQty, "10")
 }

@@ -312,6 +312,11 @@ func (g *Gateway) onCancel(s *session, m *quickfix.Message) quickfix.MessageReje
 
 // onReplace handles OrderCancelReplaceRequest (G). The new OrderQty is the
 // total including what has filled; Price and StopPx, when absent, stay.
+// Symbol (55), and Side (54), OrdType (40) and TimeInForce (59) when
+// present, go to the engine, which refuses the replace unless they are the
+// order's (FIX does not let a replace change them): the prices are scaled
+// with the decimals of the instrument named, so that is the one checked.
+// ExpireTime (126) and the other terms of the order are kept.
 func (g *Gateway) onReplace(s *session, m *quickfix.Message) quickfix.MessageRejectError {
 	c := book.Command{Kind: book.CmdReplace, OrderID: orderIDField(m)}
 	why, err := g.parseReplace(s, m, &c)
@@ -345,6 +350,9 @@ func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command)
 	if c.Account, why = s.account(m); why != nil {
 		return why, nil
 	}
+	if why = parseReplaceTerms(m, c); why != nil {
+		return why, nil
+	}
 	in, ok := g.instrument(c.Symbol)
 	if !ok {
 		return &refusal{book.ReasonUnknownInstrument, fmt.Sprintf("Symbol (55) %q is not a known instrument", c.Symbol)}, nil
@@ -363,6 +371,28 @@ func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command)
 		}
 	}
 	return nil, nil
+}
+
+// parseReplaceTerms reads the Side, OrdType and TimeInForce a replace
+// claims the order has, each when present: the engine checks them.
+func parseReplaceTerms(m *quickfix.Message, c *book.Command) *refusal {
+	var why *refusal
+	if v, ok := optional(m, tag.Side); ok {
+		if c.Side, why = parseSide(v); why != nil {
+			return why
+		}
+	}
+	if v, ok := optional(m, tag.OrdType); ok {
+		if c.Type, why = parseOrdType(v); why != nil {
+			return why
+		}
+	}
+	if v, ok := optional(m, tag.TimeInForce); ok {
+		if c.TIF, why = parseTIF(v); why != nil {
+			return why
+		}
+	}
+	return nil
 }
 
 // onMassCancel handles OrderMassCancelRequest (q): type 1 (one symbol) or 7

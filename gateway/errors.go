@@ -118,6 +118,10 @@ func tradeReasonCode(r book.Reason) codes.Code {
 		return codes.NotFound
 	case book.ReasonDuplicateClOrdID, book.ReasonDuplicateInstrument, book.ReasonDuplicateAccount:
 		return codes.AlreadyExists
+	case book.ReasonReplaceMismatch:
+		// The order exists and the request contradicts it (gRPC requests
+		// carry no symbol or side today, so only FIX meets this).
+		return codes.FailedPrecondition
 	}
 	return codes.FailedPrecondition
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"testing"
 
+	"github.com/ordercore/oms/engine/book"
 	"github.com/ordercore/oms/engine/commerce"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -71,6 +72,66 @@ func TestCommerceReasonCodes(t *testing.T) {
 		code, ok := want[r.String()]
 		require.True(t, ok, "reason %s (%d) has no expected status code here: decide one", r, r)
 		require.Equal(t, code, commerceReasonCode(r), "reason %s", r)
+		seen++
+	}
+	require.Equal(t, len(want), seen, "every expectation names an existing reason")
+}
+
+// TestTradeReasonCodes pins the status code of every trading reason, as
+// TestCommerceReasonCodes does for commerce.
+func TestTradeReasonCodes(t *testing.T) {
+	want := map[string]codes.Code{
+		"unknown_instrument":    codes.NotFound,
+		"unknown_account":       codes.NotFound,
+		"unknown_order":         codes.NotFound,
+		"invalid_qty":           codes.InvalidArgument,
+		"invalid_price":         codes.InvalidArgument,
+		"off_tick":              codes.InvalidArgument,
+		"off_lot":               codes.InvalidArgument,
+		"outside_band":          codes.FailedPrecondition,
+		"instrument_halted":     codes.FailedPrecondition,
+		"instrument_closed":     codes.FailedPrecondition,
+		"duplicate_clordid":     codes.AlreadyExists,
+		"max_order_qty":         codes.FailedPrecondition,
+		"max_order_notional":    codes.FailedPrecondition,
+		"credit_limit":          codes.FailedPrecondition,
+		"position_limit":        codes.FailedPrecondition,
+		"restricted_instrument": codes.FailedPrecondition,
+		"invalid_side":          codes.InvalidArgument,
+		"invalid_type":          codes.InvalidArgument,
+		"invalid_tif":           codes.InvalidArgument,
+		"invalid_expiry":        codes.InvalidArgument,
+		"invalid_display_qty":   codes.InvalidArgument,
+		"invalid_stop_price":    codes.InvalidArgument,
+		"post_only_would_take":  codes.FailedPrecondition,
+		"too_late":              codes.FailedPrecondition,
+		"no_liquidity":          codes.FailedPrecondition,
+		"fok_unfillable":        codes.FailedPrecondition,
+		"self_trade":            codes.FailedPrecondition,
+		"user_cancel":           codes.FailedPrecondition,
+		"mass_cancel":           codes.FailedPrecondition,
+		"expired_day":           codes.FailedPrecondition,
+		"expired_gtd":           codes.FailedPrecondition,
+		"ioc_remainder":         codes.FailedPrecondition,
+		"no_reference_price":    codes.FailedPrecondition,
+		"invalid_instrument":    codes.InvalidArgument,
+		"invalid_account":       codes.InvalidArgument,
+		"duplicate_instrument":  codes.AlreadyExists,
+		"duplicate_account":     codes.AlreadyExists,
+		"notional_overflow":     codes.InvalidArgument,
+		"invalid_command":       codes.InvalidArgument,
+		"unsupported_replace":   codes.FailedPrecondition,
+		"account_mismatch":      codes.FailedPrecondition,
+		"missing_clordid":       codes.InvalidArgument,
+		// The request names a symbol, side, type or time in force that is
+		// not the order's: the order exists, the request conflicts with it.
+		"replace_mismatch": codes.FailedPrecondition,
+	}
+	seen := 0
+	for r := book.Reason(1); r.String() != "reason?"; r++ {
+		code, ok := want[r.String()]
+		require.True(t, ok, "reason %s (%d) has no expected status code here: decide one", r, r)
+		require.Equal(t, code, tradeReasonCode(r), "reason %s", r)
 		seen++
 	}
 	require.Equal(t, len(want), seen, "every expectation names an existing reason")

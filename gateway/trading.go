@@ -35,6 +35,10 @@ func tradeResult(p *Principal, res *sequencer.Result) (*pb.TradeCommandResult, e
 		case book.EvRejected, book.EvCancelRejected:
 			return nil, tradeReject(e.Reason, res.Seq)
 		case book.EvLevel, book.EvInstrument, book.EvAccount, book.EvEndOfDay, book.EvMassCanceled:
+		case book.EvExpired:
+			// Never the order the command addresses: GTD orders that
+			// came due expire before any trading command (maybe another
+			// account's), Day orders at end of day.
 		default:
 			// The first order event is about the order the command
 			// addresses; later trades update it (as taker).

@@ -3,7 +3,9 @@ package gateway
 import (
 	"testing"
 
+	"github.com/ordercore/oms/engine/book"
 	pb "github.com/ordercore/oms/proto/omsv1"
+	"github.com/ordercore/oms/sequencer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -288,4 +290,19 @@ func TestCounterpartyHidden(t *testing.T) {
 	require.Equal(t, int64(2), mt.GetOrder().GetCumQty())
 	require.Nil(t, mt.GetMaker())
 	require.Equal(t, int64(2), mt.GetLastQty())
+}
+
+// TestTradeResultSkipsExpiries: the GTD orders due when a command runs
+// expire first, in the same result; the result's order is still the one
+// the command addresses, and another account's expiry is not shown.
+func TestTradeResultSkipsExpiries(t *testing.T) {
+	res := &sequencer.Result{Seq: 7, Trade: []book.Event{
+		{Kind: book.EvExpired, Reason: book.ReasonExpiredGTD, Order: book.OrderState{ID: 3, Account: "B", ClOrdID: "b1", Status: book.StatusExpired}},
+		{Kind: book.EvExpired, Reason: book.ReasonExpiredGTD, Order: book.OrderState{ID: 4, Account: "A", ClOrdID: "a0", Status: book.StatusExpired}},
+		{Kind: book.EvAccepted, Order: book.OrderState{ID: 9, Account: "A", ClOrdID: "a1", Status: book.StatusNew}},
+	}}
+	out, err := tradeResult(&Principal{Name: "desk", Accounts: []string{"A"}}, res)
+	require.NoError(t, err)
+	require.Equal(t, uint64(9), out.GetOrder().GetOrderId())
+	require.Len(t, out.GetEvents(), 2, "A's expiry and acceptance, not B's expiry")
 }

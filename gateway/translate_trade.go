@@ -126,6 +126,10 @@ func cancelCommand(r *pb.CancelOrderRequest) (book.Command, error) {
 		OrigClOrdID: r.GetOrigClOrdId(), ClOrdID: r.GetClOrdId()}, nil
 }
 
+// replaceCommand translates a replace. ReplaceOrderRequest carries no
+// symbol, side, type or time in force, so they stay zero: the engine does
+// not check them (a FIX replace sets them, and the engine refuses one that
+// contradicts the order).
 func replaceCommand(r *pb.ReplaceOrderRequest) (book.Command, error) {
 	var v violations
 	checkID(&v, "account", r.GetAccount(), true)

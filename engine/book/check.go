@@ -1,6 +1,9 @@
 package book
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // CheckInvariants verifies the engine's structural invariants and returns
 // the first violation. It walks everything, so it is for tests and for
@@ -20,6 +23,9 @@ func (e *Engine) CheckInvariants() error {
 	}
 	openQty := make(map[ai][2]Qty)
 	for _, in := range e.instList {
+		if in.hasLast && (in.hi != in.last || in.lo != in.last) {
+			return fmt.Errorf("book: INVARIANT %s printed range %d..%d not reset to last %d", in.spec.Symbol, in.lo, in.hi, in.last)
+		}
 		if b, a := in.bids.best, in.asks.best; b != nil && a != nil && b.price >= a.price {
 			return fmt.Errorf("book: INVARIANT %s crossed: bid %d >= ask %d", in.spec.Symbol, b.price, a.price)
 		}
@@ -60,6 +66,13 @@ func (e *Engine) CheckInvariants() error {
 			openQty[k] = q
 			prev = o
 		}
+	}
+	want := int64(math.MaxInt64)
+	if m, ok := e.gtd.Min(); ok {
+		want = m.expire
+	}
+	if e.gtdMin != want {
+		return fmt.Errorf("book: INVARIANT cached earliest GTD expiry %d, tree says %d", e.gtdMin, want)
 	}
 	if seen != e.orders.len() || seen != e.live.n {
 		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index, %d by client order id", seen, e.orders.len(), e.live.n)

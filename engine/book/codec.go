@@ -6,9 +6,24 @@ import (
 	"github.com/ordercore/oms/engine/wire"
 )
 
-// EncodeCommand writes the canonical encoding of c: only the fields its Kind
-// reads, so the encoding is compact and a change to an unrelated field cannot
-// alter a journal record.
+// Command encoding versions. The version is not written by EncodeCommand:
+// it is the version of the enclosing payload (engine.AppendCommand), which
+// passes it back to DecodeCommandVersion. Append only: journals hold every
+// version ever written.
+const (
+	// CodecV1: a replace holds Account, OrderID, OrigClOrdID, ClOrdID,
+	// Price, StopPrice and Qty.
+	CodecV1 byte = 1
+	// CodecV2: a replace also holds Symbol, Side, Type and TIF (zero: not
+	// checked). A version 1 replace decodes with them zero.
+	CodecV2 byte = 2
+	// CodecVersion is the version EncodeCommand writes.
+	CodecVersion = CodecV2
+)
+
+// EncodeCommand writes the canonical encoding of c, at CodecVersion: only
+// the fields its Kind reads, so the encoding is compact and a change to an
+// unrelated field cannot alter a journal record.
 func EncodeCommand(w *wire.Writer, c *Command) {
 	w.Byte(byte(c.Kind))
 	switch c.Kind {
@@ -41,6 +56,10 @@ func EncodeCommand(w *wire.Writer, c *Command) {
 			w.Varint(int64(c.Price))
 			w.Varint(int64(c.StopPrice))
 			w.Varint(int64(c.Qty))
+			w.String(c.Symbol)
+			w.Byte(byte(c.Side))
+			w.Byte(byte(c.Type))
+			w.Byte(byte(c.TIF))
 		}
 	case CmdMassCancel:
 		w.String(c.Account)
@@ -53,8 +72,16 @@ func EncodeCommand(w *wire.Writer, c *Command) {
 
 // DecodeCommand reads what EncodeCommand wrote. Problems are recorded in r.
 // Accounts and symbols are read as names (see wire.Reader.Name).
-func DecodeCommand(r *wire.Reader, c *Command) {
+func DecodeCommand(r *wire.Reader, c *Command) { DecodeCommandVersion(r, c, CodecVersion) }
+
+// DecodeCommandVersion reads a command encoded at version v (CodecV1 or
+// later): what EncodeCommand wrote when v was its version.
+func DecodeCommandVersion(r *wire.Reader, c *Command, v byte) {
 	*c = Command{Kind: CmdKind(r.Byte())}
+	if v < CodecV1 || v > CodecVersion {
+		r.Fail(fmt.Errorf("%w: trade command encoding version %d", wire.ErrCorrupt, v))
+		return
+	}
 	switch c.Kind {
 	case CmdAddInstrument, CmdUpdateInstrument:
 		decodeInstrument(r, &c.Instrument)
@@ -85,6 +112,12 @@ func DecodeCommand(r *wire.Reader, c *Command) {
 			c.Price = Price(r.Varint())
 			c.StopPrice = Price(r.Varint())
 			c.Qty = Qty(r.Varint())
+			if v >= CodecV2 {
+				c.Symbol = r.Name()
+				c.Side = Side(r.Byte())
+				c.Type = OrdType(r.Byte())
+				c.TIF = TIF(r.Byte())
+			}
 		}
 	case CmdMassCancel:
 		c.Account = r.Name()

@@ -12,7 +12,7 @@ const (
 	CmdUpdateAccount                       // Acct
 	CmdNewOrder                            // Account, Symbol, ClOrdID, Side, Type, TIF, Price, StopPrice, Qty, DisplayQty, PostOnly, ExpireTime
 	CmdCancel                              // Account, OrderID or OrigClOrdID, ClOrdID
-	CmdReplace                             // Account, OrderID or OrigClOrdID, ClOrdID, Price, StopPrice, Qty
+	CmdReplace                             // Account, OrderID or OrigClOrdID, ClOrdID, Price, StopPrice, Qty; Symbol, Side, Type, TIF when checked (zero: not checked)
 	CmdMassCancel                          // Account and/or Symbol (empty = all), ClOrdID
 	CmdEndOfDay                            // Symbol (empty = all): Day orders expire, day counters reset
 	cmdKindCount
@@ -55,15 +55,19 @@ type Command struct {
 	ClOrdID     string
 	OrigClOrdID string
 	OrderID     OrderID // addresses an existing order; when zero, OrigClOrdID does
-	Side        Side
-	Type        OrdType
-	TIF         TIF
-	Price       Price // limit price (Limit, StopLimit)
-	StopPrice   Price // trigger price (Stop, StopLimit)
-	Qty         Qty   // total order quantity; for Replace the new total including what has filled
-	DisplayQty  Qty   // iceberg peak; zero means fully displayed
-	PostOnly    bool
-	ExpireTime  int64 // GTD expiry, in the engine's time unit (unix nanoseconds)
+	// Side, Type and TIF are the order's. On a Replace, they and Symbol
+	// are what the requester believes the order is: each that is set
+	// must equal the order's (a replace cannot change them), and a zero
+	// one is not checked.
+	Side       Side
+	Type       OrdType
+	TIF        TIF
+	Price      Price // limit price (Limit, StopLimit)
+	StopPrice  Price // trigger price (Stop, StopLimit)
+	Qty        Qty   // total order quantity; for Replace the new total including what has filled
+	DisplayQty Qty   // iceberg peak; zero means fully displayed
+	PostOnly   bool
+	ExpireTime int64 // GTD expiry, in the engine's time unit (unix nanoseconds)
 
 	State      TradingState
 	Instrument Instrument

@@ -21,7 +21,7 @@ import (
 //	account id=A [maxqty= maxnotional= credit= maxpos= restricted=X,Y stp=cancel-aggressor]   (update-account)
 //	new acct=A cl=C side=buy|sell [sym=ACME type=limit px= stop= qty= display= tif=day postonly expire=]
 //	cancel acct=A cl=C (orig=C | id=N)
-//	replace acct=A cl=C (orig=C | id=N) qty=Q [px= stop=]
+//	replace acct=A cl=C (orig=C | id=N) qty=Q [px= stop= sym= side= type= tif=]   (sym..tif: checked against the order when given)
 //	mass-cancel [acct=A sym=S cl=C]
 //	eod [sym=S]
 //	time t=N          sets the time of the following commands
@@ -121,14 +121,23 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 			Qty: book.Qty(a.num(t, "qty", 0)), DisplayQty: book.Qty(a.num(t, "display", 0)),
 			PostOnly: a.has("postonly"), ExpireTime: a.num(t, "expire", 0)})
 	case "cancel", "replace":
-		kind := book.CmdCancel
+		c := book.Command{Kind: book.CmdCancel, Account: a.str("acct", ""), ClOrdID: a.str("cl", ""),
+			OrigClOrdID: a.str("orig", ""), OrderID: book.OrderID(a.num(t, "id", 0))}
 		if d.Cmd == "replace" {
-			kind = book.CmdReplace
+			c.Kind = book.CmdReplace
+			c.Price, c.StopPrice = book.Price(a.num(t, "px", 0)), book.Price(a.num(t, "stop", 0))
+			c.Qty, c.Symbol = book.Qty(a.num(t, "qty", 0)), a.str("sym", "")
+			if a.has("side") {
+				c.Side = parseSide(a.str("side", ""))
+			}
+			if a.has("type") {
+				c.Type = parseType(a.str("type", ""))
+			}
+			if a.has("tif") {
+				c.TIF = parseTIF(a.str("tif", ""))
+			}
 		}
-		return h.apply(t, &book.Command{Kind: kind, Account: a.str("acct", ""), ClOrdID: a.str("cl", ""),
-			OrigClOrdID: a.str("orig", ""), OrderID: book.OrderID(a.num(t, "id", 0)),
-			Price: book.Price(a.num(t, "px", 0)), StopPrice: book.Price(a.num(t, "stop", 0)),
-			Qty: book.Qty(a.num(t, "qty", 0))})
+		return h.apply(t, &c)
 	case "mass-cancel":
 		return h.apply(t, &book.Command{Kind: book.CmdMassCancel, Account: a.str("acct", ""),
 			Symbol: a.str("sym", ""), ClOrdID: a.str("cl", "")})

@@ -31,8 +31,11 @@
 //     consumed, a new slice is shown at the back of the level's queue. An
 //     iceberg has at most MaxIcebergSlices slices (qty / display, rounded
 //     up), so that one aggressor cannot set off an unbounded run of trades.
-//   - Stop and stop-limit orders trigger on the last trade price (buy: last >=
-//     stop; sell: last <= stop), or at once if the condition holds on arrival.
+//   - Stop and stop-limit orders trigger on any trade price printed since
+//     the stops last ran (buy: the highest >= stop; sell: the lowest <=
+//     stop), so a sweep that trades through a stop's price and back still
+//     triggers it; a stop triggers at once if the condition holds on the
+//     last trade price on arrival.
 //     After an order's matching, triggered stops fire one at a time, each to
 //     completion, choosing buy stops before sell stops, then the lowest buy
 //     stop price or the highest sell stop price, then the earliest entry.
@@ -42,9 +45,16 @@
 //     priority; a price change or a quantity increase loses it (and a new
 //     price that crosses trades at once). The quantity of a replace is the
 //     new total including what has filled; replacing or cancelling a
-//     finished order is refused as too_late.
-//   - Day orders expire at end of day, GTD orders on the first tick at or
-//     after their expiry. Client order ids are unique per account from one
+//     finished order is refused as too_late. A replace changes only the
+//     price, stop price and quantity: symbol, side, type, time in force,
+//     expiry, display quantity and post-only are kept. A replace that names
+//     a symbol, side, type or time in force (each optional) other than the
+//     order's is refused (replace_mismatch).
+//   - Day orders expire at end of day, and so do stops pending with IOC
+//     or FOK (live IOC and FOK orders can only be pending stops). A GTD order expires on the first
+//     command at or after its time that could trade or change it (a tick,
+//     a new order, a cancel, a replace, a mass cancel or an end of day),
+//     before that command runs: it never trades after its expiry. Client order ids are unique per account from one
 //     end of day to the next (orders, cancels and replaces alike).
 //
 // # Pre-trade checks
@@ -56,10 +66,36 @@
 // before the first trade), post-only, then the account's limits: maximum order
 // quantity, maximum order notional, credit (open buy notional plus the day's
 // executed buys) and maximum position (counting open same-side orders).
+// A replace that raises the quantity or changes a price is refused on an
+// instrument the account is now restricted from (restricted_instrument); a
+// pure quantity decrease (or a cancel) is allowed, since it reduces risk.
+// A replace is checked as the order it makes: the maximum order quantity
+// and notional against the new total quantity (what has filled included),
+// credit and position against what is left to fill.
+//
+// A market order's price is not known at entry, so its notional is checked
+// at the reference price (a pending stop-market order counts at its stop
+// price), and again as it fills: a market order, or a triggered stop-market
+// order, fills only as far as its account's credit and maximum order
+// notional allow at the actual fill prices. The fill that would break a
+// limit is cut to the whole lots that fit, and the rest of the order is
+// cancelled with that limit's reason (credit_limit, max_order_notional); a
+// fill-or-kill market order the limits cannot cover in full is cancelled
+// untouched (fok_unfillable). A limit buy needs no such check: it fills at
+// its price or better, within the notional checked at entry.
 //
 // # Limits
 //
 // Prices and quantities are at most 10^14 and a single order's notional must
 // fit in int64 Money (micro currency units); larger orders are rejected
-// (notional_overflow). The engine is not safe for concurrent use.
+// (notional_overflow). The notional that must fit is the worst the order can
+// trade, not the one it is checked at: a sell at the higher of its limit
+// and the best bid, a market buy at the worst ask in the book (a limit buy
+// at its limit). A stop is bounded so when it triggers, and cancelled
+// (notional_overflow) if the book then makes it too large; a replace is
+// refused if its new terms would. So an order's cumulative notional (and
+// the FIX average price) cannot overflow. Totals across orders (a
+// position's bought and sold notional, an account's executed buys) saturate
+// at the int64 maximum rather than wrap. The engine is not safe for
+// concurrent use.
 package book

@@ -1,6 +1,7 @@
 package book
 
 import (
+	"math"
 	"slices"
 
 	"github.com/tidwall/btree"
@@ -16,6 +17,13 @@ type instrument struct {
 	sellStops *btree.BTreeG[*order] // highest stop price first, then time
 	last      Price
 	hasLast   bool
+	// hi and lo are the highest and lowest prices printed since the stops
+	// last ran: stops trigger on every print, not only the last one, so
+	// that a sweep through a stop's price and back triggers it.
+	//
+	// INVARIANT: between commands, hi == lo == last (runStops resets them
+	// when it is done, and every command that trades runs the stops).
+	hi, lo Price
 	// live orders (resting and pending stops) in the order they became live
 	head, tail *order
 	// scale is 10^(6-PriceDecimals): price units x qty x multiplier x scale = Money
@@ -45,7 +53,7 @@ func (in *instrument) refPrice() Price {
 type position struct {
 	net          Qty
 	bought, sold Qty
-	buyNotional  int64 // price units x qty
+	buyNotional  int64 // price units x qty, saturating at the int64 maximum
 	sellNotional int64
 	openBuy      Qty
 	openSell     Qty
@@ -114,6 +122,12 @@ type Engine struct {
 	live   liveIndex             // live orders by current client order id
 	done   doneLog               // orders finished today
 	gtd    *btree.BTreeG[*order] // GTD orders by expiry, then id
+	// gtdMin caches the earliest expiry in gtd (math.MaxInt64 when it is
+	// empty), so that every trading command can check for due GTD orders
+	// with one comparison.
+	//
+	// INVARIANT: gtdMin is gtd.Min().expire, or math.MaxInt64.
+	gtdMin int64
 
 	nextOrderID OrderID
 	nextExecID  ExecID
@@ -140,6 +154,7 @@ func New() *Engine {
 			}
 			return a.id < b.id
 		}, btree.Options{NoLocks: true}),
+		gtdMin:      math.MaxInt64,
 		nextOrderID: 1,
 		nextExecID:  1,
 		nextTradeID: 1,
@@ -170,8 +185,19 @@ func newInstrument(spec Instrument, idx int) *instrument {
 }
 
 // Apply applies one command at time now and appends its events to out.
+//
+// A command that trades or addresses orders (new order, cancel, replace,
+// mass cancel, end of day) first expires the GTD orders whose expiry has
+// come, as a tick at now would: an order never trades, nor is changed,
+// after its expiry. Their events come first.
 func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 	e.begin(now, out)
+	switch c.Kind {
+	case CmdNewOrder, CmdCancel, CmdReplace, CmdMassCancel, CmdEndOfDay:
+		if e.gtdMin <= e.now {
+			e.expireGTD()
+		}
+	}
 	switch c.Kind {
 	case CmdAddInstrument:
 		e.addInstrument(c)
@@ -202,14 +228,17 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 // Tick advances time to now: GTD orders whose expiry has come expire.
 func (e *Engine) Tick(now int64, out []Event) []Event {
 	e.begin(now, out)
-	for {
-		o, ok := e.gtd.Min()
-		if !ok || o.expire > now {
-			break
-		}
+	e.expireGTD()
+	return e.end()
+}
+
+// expireGTD expires the GTD orders whose expiry is at or before the
+// engine's time, earliest expiry first, then by order id.
+func (e *Engine) expireGTD() {
+	for e.gtdMin <= e.now {
+		o, _ := e.gtd.Min()
 		e.finishWith(o, EvExpired, StatusExpired, ReasonExpiredGTD)
 	}
-	return e.end()
 }
 
 func (e *Engine) begin(now int64, out []Event) {

@@ -9,7 +9,7 @@ const (
 	EvRejected                            // a command was rejected; Reason says why; Order echoes the request
 	EvTrade                               // Order (taker) traded with Maker at LastPx for LastQty
 	EvCanceled                            // Order was cancelled; Reason says why
-	EvExpired                             // Order expired (Day at end of day, GTD on a tick)
+	EvExpired                             // Order expired (Day and pending IOC/FOK stops at end of day, GTD when due)
 	EvReplaced                            // Order was replaced; Order holds the new state, OrigClOrdID the old id
 	EvCancelRejected                      // a cancel or replace was refused; Replace tells which; Reason says why
 	EvTriggered                           // a stop order was triggered and is now live

@@ -110,10 +110,17 @@ func (e *Engine) cancel(c *Command) {
 // replace changes an order's price, stop price and quantity. A quantity
 // decrease at the same prices keeps time priority; any other change loses
 // it, and a new limit price that crosses makes the order trade at once.
+// Symbol, side, type and time in force are kept: a replace that names
+// others is refused (replace_mismatch), since its prices were scaled for,
+// or its intent was, another order.
 func (e *Engine) replace(c *Command) {
 	o, d, h, reason := e.lookup(c)
 	if o == nil {
 		e.cancelReject(c, nil, d, reason)
+		return
+	}
+	if replaceMismatch(c, o) {
+		e.cancelReject(c, o, nil, ReasonReplaceMismatch)
 		return
 	}
 	in := o.inst
@@ -128,14 +135,25 @@ func (e *Engine) replace(c *Command) {
 		e.cancelReject(c, o, nil, r)
 		return
 	}
+	// An account restricted from the instrument may still reduce an
+	// order (it lowers the risk), but not add to it or move its prices.
+	if (newQty > o.qty || newPx != o.price || newStop != o.stopPx) && o.acct.restricted(in.spec.Symbol) {
+		e.cancelReject(c, o, nil, ReasonRestricted)
+		return
+	}
 	e.unregister(o)
 	px := newPx
 	if o.typ == Stop {
 		px = newStop
 	}
-	if r := e.checkRisk(o.acct, in, o.side, px, newQty-o.cum, false); r != ReasonNone {
+	if r := e.checkRisk(o.acct, in, o.side, px, newQty, newQty-o.cum, false); r != ReasonNone {
 		e.register(o)
 		e.cancelReject(c, o, nil, r)
+		return
+	}
+	if !o.pendingStop() && !in.boundFits(o.cumNotional, in.notionalBound(o.side, o.effType() == Market, newPx), newQty-o.cum) {
+		e.register(o)
+		e.cancelReject(c, o, nil, ReasonNotionalOverflow)
 		return
 	}
 	if !e.claimClOrdID(c, o, h) {
@@ -181,6 +199,13 @@ func (e *Engine) replace(c *Command) {
 		e.execute(o)
 		e.runStops(in)
 	}
+}
+
+// replaceMismatch reports whether a replace names a symbol, side, type or
+// time in force (each when set) other than the order's.
+func replaceMismatch(c *Command, o *order) bool {
+	return (c.Symbol != "" && c.Symbol != o.inst.spec.Symbol) || (c.Side != 0 && c.Side != o.side) ||
+		(c.Type != 0 && c.Type != o.typ) || (c.TIF != 0 && c.TIF != o.tif)
 }
 
 func replacedStatus(o *order) OrdStatus {
@@ -307,7 +332,9 @@ func sortByLive(os []*order) {
 	slices.SortFunc(os, func(x, y *order) int { return cmp.Compare(x.liveSeq, y.liveSeq) })
 }
 
-// endOfDay expires Day orders, of one instrument or of all. For all, it also
+// endOfDay expires Day orders, and stops pending with IOC or FOK (which
+// are for the day: they cannot rest once triggered), of one instrument or
+// of all. For all, it also
 // resets the accounts' executed buy notional and forgets the day's finished
 // orders, so client order ids of finished orders can be used again.
 func (e *Engine) endOfDay(c *Command) {
@@ -318,7 +345,7 @@ func (e *Engine) endOfDay(c *Command) {
 			return
 		}
 	}
-	victims := e.collect(nil, in, func(o *order) bool { return o.tif == Day })
+	victims := e.collect(nil, in, func(o *order) bool { return o.tif == Day || o.tif == IOC || o.tif == FOK })
 	for _, o := range victims {
 		e.finishWith(o, EvExpired, StatusExpired, ReasonExpiredDay)
 	}

@@ -1,14 +1,27 @@
 package book
 
+import "math"
+
 // execute runs an accepted, live-able order against the book: FOK check,
 // matching, then resting or cancelling what is left.
 func (e *Engine) execute(o *order) {
+	if o.triggered && !o.inst.boundFits(o.cumNotional, o.inst.notionalBound(o.side, o.effType() == Market, o.price), o.leaves) {
+		// A stop's book is the one at its trigger, unknown at entry.
+		e.finishWith(o, EvCanceled, StatusCanceled, ReasonNotionalOverflow)
+		return
+	}
 	if o.tif == FOK && !e.fokFillable(o) {
 		e.finishWith(o, EvCanceled, StatusCanceled, ReasonFOKUnfillable)
 		return
 	}
-	if !e.match(o) {
+	switch r := e.match(o); r {
+	case ReasonNone:
+	case ReasonSelfTrade:
 		return // cancelled by self-trade prevention
+	default:
+		// Stopped by a limit: the rest is cancelled, whatever the type.
+		e.finishWith(o, EvCanceled, StatusCanceled, r)
+		return
 	}
 	switch {
 	case o.leaves == 0:
@@ -23,14 +36,18 @@ func (e *Engine) execute(o *order) {
 }
 
 // match trades o against the opposite side while it crosses. It returns
-// false if o was cancelled by self-trade prevention.
-func (e *Engine) match(o *order) bool {
+// ReasonSelfTrade if o was cancelled by self-trade prevention, and
+// ReasonCreditLimit or ReasonMaxOrderNotional if a market order's next fill
+// would break that limit (o is then still live: the caller cancels the
+// rest).
+func (e *Engine) match(o *order) Reason {
 	opp := o.inst.side(o.side.Opposite())
 	market := o.effType() == Market
+	capped := market && e.notionalLimited(o)
 	for o.leaves > 0 {
 		l := opp.best
 		if l == nil || (!market && !crosses(o.side, o.price, l.price)) {
-			return true
+			return ReasonNone
 		}
 		m := l.head
 		if m.acct == o.acct {
@@ -42,12 +59,21 @@ func (e *Engine) match(o *order) bool {
 				e.finishWith(m, EvCanceled, StatusCanceled, ReasonSelfTrade)
 			}
 			e.finishWith(o, EvCanceled, StatusCanceled, ReasonSelfTrade)
-			return false
+			return ReasonSelfTrade
 		}
 		q := min(o.leaves, m.visible)
+		if capped {
+			room, r := e.notionalRoom(o)
+			if fit := o.inst.lotsWithin(l.price, room); fit < q {
+				if fit > 0 {
+					e.fill(o, m, l, fit)
+				}
+				return r
+			}
+		}
 		e.fill(o, m, l, q)
 	}
-	return true
+	return ReasonNone
 }
 
 // fill trades q between taker o and maker m, the head of level l, at l's
@@ -67,6 +93,12 @@ func (e *Engine) fill(o, m *order, l *level, q Qty) {
 	l.total -= q
 	o.status = fillStatus(o)
 	m.status = fillStatus(m)
+	if !in.hasLast || px > in.hi {
+		in.hi = px
+	}
+	if !in.hasLast || px < in.lo {
+		in.lo = px
+	}
 	in.last, in.hasLast = px, true
 	e.touch(in, m.side, l)
 
@@ -102,40 +134,55 @@ func fillStatus(o *order) OrdStatus {
 }
 
 // fokFillable reports whether a fill-or-kill order can fill completely right
-// now without being stopped by self-trade prevention. At each level the
-// aggressor meets displayed quantities in queue order, then the hidden
-// remainders of icebergs; a same-account order reached while quantity is
-// still needed stops it unless the account cancels resting orders.
+// now without being stopped by self-trade prevention or, for a market
+// order, by its account's notional limits. At each level the aggressor
+// meets displayed quantities in queue order, then the hidden remainders of
+// icebergs; a same-account order reached while quantity is still needed
+// stops it unless the account cancels resting orders.
 func (e *Engine) fokFillable(o *order) bool {
 	need := o.leaves
 	market := o.effType() == Market
+	capped := market && e.notionalLimited(o)
+	var room Money
+	if capped {
+		room, _ = e.notionalRoom(o)
+	}
 	ok := false
 	cancelResting := o.acct.spec.STP == CancelResting
 	o.inst.side(o.side.Opposite()).scan(func(l *level) bool {
 		if !market && !crosses(o.side, o.price, l.price) {
 			return false
 		}
-		var hidden Qty
-		for m := l.head; m != nil; m = m.next {
+		var hidden, took Qty
+		done := false
+		for m := l.head; m != nil && !done; m = m.next {
 			if m.acct == o.acct {
 				if !cancelResting {
 					return false
 				}
 				continue
 			}
-			need -= m.visible
-			if need <= 0 {
-				ok = true
-				return false
-			}
+			v := min(m.visible, need)
+			took += v
+			need -= v
+			done = need == 0
 			hidden += m.leaves - m.visible
 		}
-		need -= hidden
-		if need <= 0 {
-			ok = true
-			return false
+		if !done {
+			h := min(hidden, need)
+			took += h
+			need -= h
+			done = need == 0
 		}
-		return true
+		if capped {
+			spent, fits := o.inst.money(l.price, took)
+			if !fits || spent > room {
+				return false
+			}
+			room -= spent
+		}
+		ok = done
+		return !done
 	})
 	return ok
 }
@@ -195,6 +242,7 @@ func (e *Engine) makeLive(o *order) {
 	in.tail = o
 	if o.tif == GTD {
 		e.gtd.Set(o)
+		e.gtdMin = min(e.gtdMin, o.expire)
 	}
 }
 
@@ -229,6 +277,12 @@ func (e *Engine) dropLive(o *order) {
 	o.aPrev, o.aNext, o.iPrev, o.iNext = nil, nil, nil, nil
 	if o.tif == GTD {
 		e.gtd.Delete(o)
+		if o.expire == e.gtdMin {
+			e.gtdMin = math.MaxInt64
+			if m, ok := e.gtd.Min(); ok {
+				e.gtdMin = m.expire
+			}
+		}
 	}
 }
 

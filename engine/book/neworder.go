@@ -64,8 +64,14 @@ func (e *Engine) validateRisk(c *Command, in *instrument, a *account) Reason {
 	case Stop:
 		px = c.StopPrice
 	}
-	if r := e.checkRisk(a, in, c.Side, px, c.Qty, c.Type == Market); r != ReasonNone {
+	if r := e.checkRisk(a, in, c.Side, px, c.Qty, c.Qty, c.Type == Market); r != ReasonNone {
 		return r
+	}
+	// What it may trade at, not what it is checked at, must fit: a sell
+	// can meet bids far above its limit, a market buy any ask. A stop is
+	// bounded again when it triggers (execute).
+	if (c.Type == Limit || c.Type == Market) && !in.boundFits(0, in.notionalBound(c.Side, c.Type == Market, c.Price), c.Qty) {
+		return ReasonNotionalOverflow
 	}
 	return ReasonNone
 }

@@ -89,6 +89,13 @@ func (g *gen) next() book.Command {
 		if g.r.IntN(8) == 0 {
 			c.StopPrice = g.price()
 		}
+		if g.r.IntN(6) == 0 {
+			// What a FIX replace names: right or wrong.
+			c.Symbol, c.Side = "X", book.Side(1+g.r.IntN(2))
+			if g.r.IntN(20) == 0 {
+				c.Symbol = "Y"
+			}
+		}
 		return c
 	default:
 		c := book.Command{Kind: book.CmdMassCancel, ClOrdID: g.clOrdID(acct)}
@@ -122,7 +129,7 @@ func (g *gen) newOrder(acct string) book.Command {
 	case t < 83:
 		c.Type, c.TIF = book.Market, []book.TIF{book.IOC, book.FOK, book.Day}[g.r.IntN(3)]
 	case t < 91:
-		c.Type, c.StopPrice, c.TIF = book.Stop, g.price(), book.GTC
+		c.Type, c.StopPrice, c.TIF = book.Stop, g.price(), []book.TIF{book.GTC, book.GTC, book.IOC, book.FOK}[g.r.IntN(4)]
 	default:
 		c.Type, c.StopPrice, c.Price, c.TIF = book.StopLimit, g.price(), g.price(), book.Day
 	}
@@ -171,7 +178,7 @@ func TestDifferential(t *testing.T) {
 					want = ref.tick(g.now)
 				} else {
 					out = e.Apply(&c, g.now, out[:0])
-					want = ref.apply(&c)
+					want = ref.apply(&c, g.now)
 				}
 				got := withoutLevels(out)
 				if len(want) == 0 {

@@ -50,6 +50,7 @@ const (
 	ReasonUnsupportedReplace
 	ReasonAccountMismatch
 	ReasonMissingClOrdID
+	ReasonReplaceMismatch // a replace names a symbol, side, type or time in force other than the order's
 	reasonCount
 )
 
@@ -97,6 +98,7 @@ var reasonNames = [...]string{
 	ReasonUnsupportedReplace:  "unsupported_replace",
 	ReasonAccountMismatch:     "account_mismatch",
 	ReasonMissingClOrdID:      "missing_clordid",
+	ReasonReplaceMismatch:     "replace_mismatch",
 }
 
 func (r Reason) String() string {

@@ -22,6 +22,7 @@ type refEngine struct {
 	nextLive uint64
 	last     book.Price
 	hasLast  bool
+	hi, lo   book.Price // the highest and lowest prints since the stops ran
 	out      []book.Event
 	silent   bool // simulation: emit nothing
 	aborted  bool // simulation: stopped by self-trade prevention
@@ -176,6 +177,12 @@ func (r *refEngine) match(o *refOrder) bool {
 			st.Status = status(st)
 		}
 		m.visible -= q
+		if !r.hasLast || px > r.hi {
+			r.hi = px
+		}
+		if !r.hasLast || px < r.lo {
+			r.lo = px
+		}
 		r.last, r.hasLast = px, true
 		ev := book.Event{Kind: book.EvTrade, Order: o.st, Maker: m.st, LastQty: q, LastPx: px, TradeID: r.nextTr}
 		if !r.silent {
@@ -242,9 +249,9 @@ func (r *refEngine) triggered(o *refOrder) bool {
 		return false
 	}
 	if o.st.Side == book.Buy {
-		return r.last >= o.st.StopPrice
+		return r.hi >= o.st.StopPrice
 	}
-	return r.last <= o.st.StopPrice
+	return r.lo <= o.st.StopPrice
 }
 
 func (r *refEngine) trigger(o *refOrder) {
@@ -282,6 +289,7 @@ func (r *refEngine) runStops() {
 			}
 		}
 		if pick < 0 {
+			r.hi, r.lo = r.last, r.last
 			return
 		}
 		o := r.orders[pick]
@@ -394,6 +402,11 @@ func (r *refEngine) replace(c *book.Command) {
 		return
 	}
 	o := &r.orders[i]
+	if (c.Symbol != "" && c.Symbol != o.st.Symbol) || (c.Side != 0 && c.Side != o.st.Side) ||
+		(c.Type != 0 && c.Type != o.st.Type) || (c.TIF != 0 && c.TIF != o.st.TIF) {
+		r.cancelReject(c, o.st, true, book.ReasonReplaceMismatch)
+		return
+	}
 	px, stop, qty := o.st.Price, o.st.StopPrice, c.Qty
 	if c.Price != 0 {
 		px = c.Price
@@ -511,8 +524,14 @@ func (r *refEngine) depth(side book.Side) []book.LevelView {
 	return out
 }
 
-func (r *refEngine) apply(c *book.Command) []book.Event {
+// apply runs a command at time now: a trading command first expires the
+// GTD orders that are due, as a tick would.
+func (r *refEngine) apply(c *book.Command, now int64) []book.Event {
 	r.out = r.out[:0]
+	switch c.Kind {
+	case book.CmdNewOrder, book.CmdCancel, book.CmdReplace, book.CmdMassCancel, book.CmdEndOfDay:
+		r.expire(now)
+	}
 	switch c.Kind {
 	case book.CmdNewOrder:
 		r.newOrder(c)
@@ -531,6 +550,11 @@ func (r *refEngine) apply(c *book.Command) []book.Event {
 // tick expires GTD orders whose time has come, by expiry, then id.
 func (r *refEngine) tick(now int64) []book.Event {
 	r.out = r.out[:0]
+	r.expire(now)
+	return r.out
+}
+
+func (r *refEngine) expire(now int64) {
 	for {
 		pick := -1
 		for i := range r.orders {
@@ -547,19 +571,19 @@ func (r *refEngine) tick(now int64) []book.Event {
 			}
 		}
 		if pick < 0 {
-			return r.out
+			return
 		}
 		r.finish(pick, book.EvExpired, book.StatusExpired, book.ReasonExpiredGTD)
 	}
 }
 
-// endOfDay expires Day orders in live order, then forgets the day: finished
+// endOfDay expires Day orders (and pending IOC and FOK stops) in live order, then forgets the day: finished
 // orders and every client order id but the live orders' current ones.
 func (r *refEngine) endOfDay() {
 	lives := append([]refOrder(nil), r.orders...)
 	sortRefByLive(lives)
 	for _, o := range lives {
-		if o.st.TIF == book.Day {
+		if o.st.TIF == book.Day || o.st.TIF == book.IOC || o.st.TIF == book.FOK {
 			r.finish(r.find(o.st.ID), book.EvExpired, book.StatusExpired, book.ReasonExpiredDay)
 		}
 	}

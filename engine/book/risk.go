@@ -26,6 +26,49 @@ func (in *instrument) money(px Price, qty Qty) (Money, bool) {
 	return Money(lo), true
 }
 
+// notionalBound is the highest price an order on side s (market, or with
+// limit price limit) can fill at from now on, which bounds its notional: a
+// buy limit fills at its price or lower; a market buy at most at the worst
+// ask now in the book (it never rests); a sell at its limit or at a better
+// bid, at most the best bid now (later fills are as a maker, at its own
+// price).
+func (in *instrument) notionalBound(s Side, market bool, limit Price) Price {
+	if s == Buy {
+		if !market {
+			return limit
+		}
+		if l := in.asks.worst(); l != nil {
+			return l.price
+		}
+		return 0
+	}
+	px := limit
+	if b := in.bids.best; b != nil && b.price > px {
+		px = b.price
+	}
+	return px
+}
+
+// boundFits reports whether an order that has traded done (price units x
+// qty) and may trade qty more at up to px has a notional that fits int64
+// Money, and so in its price units x qty too: its cumulative notional, its
+// position's and its account's executed notional cannot overflow for it.
+func (in *instrument) boundFits(done int64, px Price, qty Qty) bool {
+	if done < 0 || px < 0 || qty < 0 {
+		return false
+	}
+	hi, lo := bits.Mul64(uint64(px), uint64(qty))
+	if hi != 0 {
+		return false
+	}
+	lo, carry := bits.Add64(lo, uint64(done), 0)
+	if carry != 0 || lo > math.MaxInt64 {
+		return false
+	}
+	_, ok := in.money(Price(lo), 1)
+	return ok
+}
+
 // mustMoney is money for values already validated at order entry.
 func (in *instrument) mustMoney(px Price, qty Qty) Money {
 	m, ok := in.money(px, qty)
@@ -51,9 +94,13 @@ func (in *instrument) withinBand(px Price) bool {
 	return lh < rh || (lh == rh && ll <= rl)
 }
 
-// checkRisk runs the account's pre-trade limits for an order of qty at
-// notional price px on side s. It assumes the order itself is not registered.
-func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty Qty, market bool) Reason {
+// checkRisk runs the account's pre-trade limits for an order of total
+// quantity qty, of which open is still to fill, at notional price px on
+// side s: the order's own limits (maximum quantity and notional) bound qty,
+// the account's (credit and position) count open. For a new order they are
+// the same; for a replace, open is the new quantity less what has filled.
+// It assumes the order itself is not registered.
+func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty, open Qty, market bool) Reason {
 	lim := &a.spec
 	if lim.MaxOrderQty > 0 && qty > lim.MaxOrderQty {
 		return ReasonMaxOrderQty
@@ -70,22 +117,87 @@ func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty Qty
 		return ReasonMaxOrderNotional
 	}
 	if s == Buy && lim.CreditLimit > 0 {
-		used := a.openBuyNotional + a.dayBuyNotional
-		if used > lim.CreditLimit || notional > lim.CreditLimit-used {
+		openNotional := notional
+		if open != qty {
+			openNotional = in.mustMoney(px, open) // open < qty: it fits
+		}
+		used := a.creditUsed()
+		if used > lim.CreditLimit || openNotional > lim.CreditLimit-used {
 			return ReasonCreditLimit
 		}
 	}
 	if lim.MaxPosition > 0 {
 		p := a.position(in)
-		if s == Buy && p.net+p.openBuy+qty > lim.MaxPosition {
+		if s == Buy && p.net+p.openBuy+open > lim.MaxPosition {
 			return ReasonPositionLimit
 		}
-		if s == Sell && -(p.net-p.openSell-qty) > lim.MaxPosition {
+		if s == Sell && -(p.net-p.openSell-open) > lim.MaxPosition {
 			return ReasonPositionLimit
 		}
 	}
 	return ReasonNone
 }
+
+// notionalLimited reports whether o's account has a limit on o's notional:
+// a maximum order notional, or for a buy a credit limit.
+func (e *Engine) notionalLimited(o *order) bool {
+	lim := &o.acct.spec
+	return lim.MaxOrderNotional > 0 || (o.side == Buy && lim.CreditLimit > 0)
+}
+
+// notionalRoom is how much more Money o may trade before it breaks its
+// account's maximum order notional (counting o's fills so far) or, for a
+// buy, its credit (open buys plus the day's executed buys, which include
+// o's fills): the smaller of the two, and the reason of that limit. It is
+// zero when a limit is already used up.
+//
+// REQUIRES: notionalLimited(o), and o not registered (a taker).
+func (e *Engine) notionalRoom(o *order) (Money, Reason) {
+	lim := &o.acct.spec
+	room, reason := Money(math.MaxInt64), ReasonNone
+	if o.side == Buy && lim.CreditLimit > 0 {
+		room, reason = max(0, lim.CreditLimit-o.acct.creditUsed()), ReasonCreditLimit
+	}
+	if lim.MaxOrderNotional > 0 {
+		done, ok := o.inst.money(Price(o.cumNotional), 1)
+		r := Money(0)
+		if ok && done < lim.MaxOrderNotional {
+			r = lim.MaxOrderNotional - done
+		}
+		if r < room {
+			room, reason = r, ReasonMaxOrderNotional
+		}
+	}
+	return room, reason
+}
+
+// lotsWithin returns the largest quantity, in whole lots, whose notional at
+// px is at most room.
+func (in *instrument) lotsWithin(px Price, room Money) Qty {
+	unit, ok := in.money(px, in.spec.LotSize)
+	if !ok || unit <= 0 {
+		return 0
+	}
+	n := room / unit
+	if n >= Money(MaxQty) {
+		return MaxQty
+	}
+	return Qty(n) * in.spec.LotSize
+}
+
+// satAdd adds two non-negative amounts, saturating at the int64 maximum: a
+// running total across orders (a position's notional, the day's executed
+// buys) is bounded per order but not across them, and must never wrap
+// negative.
+func satAdd[T ~int64](a, b T) T {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
+}
+
+// creditUsed is the account's open plus executed buy notional, saturated.
+func (a *account) creditUsed() Money { return satAdd(a.openBuyNotional, a.dayBuyNotional) }
 
 // register counts o's leaves against its account's open limits.
 func (e *Engine) register(o *order) {
@@ -124,8 +236,8 @@ func (e *Engine) onFill(o *order, px Price, q Qty) {
 	if o.side == Buy {
 		p.net += q
 		p.bought += q
-		p.buyNotional += n
-		o.acct.dayBuyNotional += o.inst.mustMoney(px, q)
+		p.buyNotional = satAdd(p.buyNotional, n)
+		o.acct.dayBuyNotional = satAdd(o.acct.dayBuyNotional, o.inst.mustMoney(px, q))
 		if o.registered {
 			p.openBuy -= q
 			o.acct.openBuyNotional -= o.inst.mustMoney(o.regPx(), q)
@@ -133,7 +245,7 @@ func (e *Engine) onFill(o *order, px Price, q Qty) {
 	} else {
 		p.net -= q
 		p.sold += q
-		p.sellNotional += n
+		p.sellNotional = satAdd(p.sellNotional, n)
 		if o.registered {
 			p.openSell -= q
 		}

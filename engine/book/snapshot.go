@@ -136,6 +136,7 @@ func (e *Engine) Restore(r *wire.Reader) error {
 		in := newInstrument(spec, i)
 		in.hasLast = r.Bool()
 		in.last = Price(r.Varint())
+		in.hi, in.lo = in.last, in.last
 		if !validInstrument(&spec) || e.instruments[spec.Symbol] != nil {
 			r.Fail(fmt.Errorf("%w: instrument %q", errSnapshot, spec.Symbol))
 		}

@@ -1,8 +1,12 @@
 package book
 
-// Stop orders are triggered by the last trade price: a buy stop when the last
-// price is at or above its stop price, a sell stop when at or below. A stop
-// whose condition already holds when it arrives triggers at once.
+// Stop orders are triggered by the trade prices: a buy stop when a price
+// printed since the stops last ran is at or above its stop price (the
+// highest, instrument.hi), a sell stop when one is at or below (the lowest,
+// instrument.lo). A sweep that trades through a stop's price and back
+// triggers it, though the last price is back on the other side. Between
+// commands the range is just the last price, so a stop whose condition
+// already holds on the last price when it arrives triggers at once.
 //
 // Order of firing. After each order's matching, triggered stops fire one at a
 // time, each running to completion (its trades can trigger more: a cascade)
@@ -16,9 +20,9 @@ func (e *Engine) stopTriggered(o *order) bool {
 		return false
 	}
 	if o.side == Buy {
-		return in.last >= o.stopPx
+		return in.hi >= o.stopPx
 	}
-	return in.last <= o.stopPx
+	return in.lo <= o.stopPx
 }
 
 func (e *Engine) addStop(o *order) {
@@ -55,20 +59,22 @@ func (e *Engine) nextTriggered(in *instrument) *order {
 	if !in.hasLast || in.spec.State != Open {
 		return nil
 	}
-	if o, ok := in.buyStops.Min(); ok && in.last >= o.stopPx {
+	if o, ok := in.buyStops.Min(); ok && in.hi >= o.stopPx {
 		return o
 	}
-	if o, ok := in.sellStops.Min(); ok && in.last <= o.stopPx {
+	if o, ok := in.sellStops.Min(); ok && in.lo <= o.stopPx {
 		return o
 	}
 	return nil
 }
 
-// runStops fires triggered stops until none is left.
+// runStops fires triggered stops until none is left, then forgets the
+// prices printed: the range is the last price again.
 func (e *Engine) runStops(in *instrument) {
 	for {
 		o := e.nextTriggered(in)
 		if o == nil {
+			in.hi, in.lo = in.last, in.last
 			return
 		}
 		e.removeStop(o)
