@@ -7,6 +7,7 @@ import (
 
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
 	"github.com/ordercore/oms/engine/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -82,6 +83,45 @@ func TestDecodeCommandV1Replace(t *testing.T) {
 		require.NoError(t, engine.DecodeCommand(b, &got))
 		require.Equal(t, c, got)
 	}
+}
+
+// TestDecodeCommandV1Reservation: a reservation and its release journaled
+// in the version 1 payload encoding (no channel) still decode, with the
+// channel zero: no owner, as an administrator's. The bytes are pinned.
+func TestDecodeCommandV1Reservation(t *testing.T) {
+	for _, tc := range []struct {
+		hex  string
+		want commerce.Command
+	}{
+		// version 1, seq 5, time 9, commerce, reserve, SKU "A", location 1,
+		// qty 2, TTL 60.
+		{"01051202070141010478", commerce.Command{Kind: commerce.CmdReserve, SKU: "A", Loc: 1, Qty: 2, TTL: 60}},
+		// version 1, seq 6, time 9, commerce, release reservation 3.
+		{"010612020803", commerce.Command{Kind: commerce.CmdReleaseReservation, Reservation: 3}},
+	} {
+		b, err := hex.DecodeString(tc.hex)
+		require.NoError(t, err)
+		var got engine.Command
+		require.NoError(t, engine.DecodeCommand(b, &got), tc.hex)
+		require.Equal(t, tc.want, got.Commerce, tc.hex)
+		for i := 0; i < len(b); i++ {
+			require.Error(t, engine.DecodeCommand(b[:i], &got), "%s prefix %d", tc.hex, i)
+		}
+		// At version 2 the channel is written, and read back.
+		got.Commerce.Channel = commerce.Marketplace
+		v2 := engine.AppendCommand(nil, &got)
+		require.Equal(t, byte(2), v2[0])
+		var back engine.Command
+		require.NoError(t, engine.DecodeCommand(v2, &back))
+		require.Equal(t, got, back)
+	}
+}
+
+// TestCodecVersionsAgree: the payload version is one number for both
+// halves of the engine.
+func TestCodecVersionsAgree(t *testing.T) {
+	require.Equal(t, book.CodecVersion, commerce.CodecVersion)
+	require.Equal(t, book.CodecV1, commerce.CodecV1)
 }
 
 func TestDecodeCommandErrors(t *testing.T) {

@@ -65,10 +65,12 @@ func (c *Command) CheckKind() error {
 	return fmt.Errorf("kind %d: want trade, commerce or tick", c.Kind)
 }
 
-// codecVersion is the version of the command payload encoding. The journal
-// frames each payload with its own record version and checksum. Version 1
-// (a replace without Symbol, Side, Type and TIF) still decodes: journals
-// written before version 2 replay. Commerce commands are the same in both.
+// codecVersion is the version of the command payload encoding, one number
+// for both halves (book.CodecVersion and commerce.CodecVersion agree:
+// TestCodecVersionsAgree). The journal frames each payload with its own
+// record version and checksum. Version 2 adds a replace's Symbol, Side, Type
+// and TIF, and a reservation's channel; version 1 still decodes, so
+// journals written before version 2 replay.
 const (
 	codecVersion    = book.CodecVersion
 	codecVersionMin = book.CodecV1
@@ -113,7 +115,7 @@ func DecodeCommandInterned(b []byte, c *Command, names *wire.Interner) error {
 	case KindTrade:
 		book.DecodeCommandVersion(r, &c.Trade, v)
 	case KindCommerce:
-		commerce.DecodeCommand(r, &c.Commerce)
+		commerce.DecodeCommandVersion(r, &c.Commerce, v)
 	case KindTick:
 	default:
 		r.Fail(fmt.Errorf("%w: command kind %d", wire.ErrCorrupt, c.Kind))

@@ -107,6 +107,15 @@ func (s *commerceServer) own(ctx context.Context, c commerce.Command, err error)
 }
 
 // channelOrAdmin checks the caller is a channel or an administrator.
+// ownerChannel is the channel a reservation call acts for: the caller's,
+// or zero for an administrator.
+func ownerChannel(ctx context.Context) commerce.Channel {
+	if p := principal(ctx); !p.Admin {
+		return p.Channel
+	}
+	return 0
+}
+
 func channelOrAdmin(ctx context.Context) error {
 	if p := principal(ctx); !p.Admin && p.Channel == 0 {
 		return status.Error(codes.PermissionDenied, "this call needs a channel or administrator token")
@@ -178,12 +187,15 @@ func (s *commerceServer) ReceiveReturn(ctx context.Context, r *pb.ReceiveReturnR
 	return s.admin(ctx, c, err)
 }
 
-// Reservations hold stock for a cart at checkout: any channel may take one.
+// Reservations hold stock for a cart at checkout: any channel may take one,
+// and it is that channel's: another channel can neither release it nor
+// consume it (the engine answers unknown_reservation, NotFound). An
+// administrator's has no owner and may release any.
 func (s *commerceServer) Reserve(ctx context.Context, r *pb.ReserveRequest) (*pb.CommerceCommandResult, error) {
 	if err := channelOrAdmin(ctx); err != nil {
 		return nil, err
 	}
-	c, err := reserveCommand(r)
+	c, err := reserveCommand(r, ownerChannel(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +206,7 @@ func (s *commerceServer) ReleaseReservation(ctx context.Context, r *pb.ReleaseRe
 	if err := channelOrAdmin(ctx); err != nil {
 		return nil, err
 	}
-	c, err := releaseReservationCommand(r)
+	c, err := releaseReservationCommand(r, ownerChannel(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -249,6 +249,19 @@ func inventoryEvent(e *commerce.Event) bool {
 	return false
 }
 
+// inventoryEventToPB is e as p may see it on the inventory stream, which
+// every channel reads: a reservation of another channel keeps its SKU,
+// location, quantity and expiry (availability is public) but not the
+// channel, nor the order and line that consumed it.
+func inventoryEventToPB(p *Principal, e *commerce.Event) *pb.CommerceEvent {
+	if e.Channel == 0 || p.CanChannel(e.Channel) {
+		return commerceEventToPB(e)
+	}
+	r := *e
+	r.Channel, r.Order, r.Line, r.ChannelOrderID, r.Customer = 0, 0, 0, "", ""
+	return commerceEventToPB(&r)
+}
+
 // SubscribeInventory needs a channel or an administrator token.
 func (s *streamServer) SubscribeInventory(r *pb.SubscribeInventoryRequest, ss pb.StreamService_SubscribeInventoryServer) error {
 	ctx := ss.Context()
@@ -266,13 +279,14 @@ func (s *streamServer) SubscribeInventory(r *pb.SubscribeInventoryRequest, ss pb
 	if err := v.err(); err != nil {
 		return err
 	}
+	p := principal(ctx)
 	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
 		for i := range res.Commerce {
 			e := &res.Commerce[i]
 			if !inventoryEvent(e) || (len(skus) > 0 && !skus[e.SKU]) {
 				continue
 			}
-			if err := ss.Send(&pb.InventoryEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: commerceEventToPB(e)}); err != nil {
+			if err := ss.Send(&pb.InventoryEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: inventoryEventToPB(p, e)}); err != nil {
 				return err
 			}
 		}

@@ -204,21 +204,25 @@ func receiveReturnCommand(r *pb.ReceiveReturnRequest) (commerce.Command, error) 
 	return c, v.err()
 }
 
-func reserveCommand(r *pb.ReserveRequest) (commerce.Command, error) {
+// reserveCommand translates r for channel ch, the reservation's owner (zero:
+// an administrator's, which any channel may use).
+func reserveCommand(r *pb.ReserveRequest, ch commerce.Channel) (commerce.Command, error) {
 	var v violations
 	c := commerce.Command{Kind: commerce.CmdReserve, SKU: checkSKU(&v, "sku", r.GetSku()), Loc: checkLoc(&v, "location_id", r.GetLocationId()),
-		Qty: commerce.Qty(r.GetQty()), TTL: r.GetTtlNanos()}
+		Qty: commerce.Qty(r.GetQty()), TTL: r.GetTtlNanos(), Channel: ch}
 	checkPositive(&v, "qty", r.GetQty())
 	checkPositive(&v, "ttl_nanos", r.GetTtlNanos())
 	return c, v.err()
 }
 
-func releaseReservationCommand(r *pb.ReleaseReservationRequest) (commerce.Command, error) {
+// releaseReservationCommand translates r for channel ch, which may release
+// only its own reservations (zero: an administrator, any).
+func releaseReservationCommand(r *pb.ReleaseReservationRequest, ch commerce.Channel) (commerce.Command, error) {
 	var v violations
 	if r.GetReservationId() == 0 {
 		v.add("reservation_id", "required")
 	}
-	return commerce.Command{Kind: commerce.CmdReleaseReservation, Reservation: commerce.ReservationID(r.GetReservationId())}, v.err()
+	return commerce.Command{Kind: commerce.CmdReleaseReservation, Reservation: commerce.ReservationID(r.GetReservationId()), Channel: ch}, v.err()
 }
 
 // stockCommand translates the stock calls, which all address a SKU at a

@@ -52,7 +52,9 @@ func translators() []translator {
 		commerceT(func() *pb.CancelCommerceOrderRequest { return new(pb.CancelCommerceOrderRequest) }, cancelOrderCommand),
 		commerceT(func() *pb.ConfirmShipmentRequest { return new(pb.ConfirmShipmentRequest) }, shipCommand),
 		commerceT(func() *pb.ReceiveReturnRequest { return new(pb.ReceiveReturnRequest) }, receiveReturnCommand),
-		commerceT(func() *pb.ReserveRequest { return new(pb.ReserveRequest) }, reserveCommand),
+		commerceT(func() *pb.ReserveRequest { return new(pb.ReserveRequest) }, func(r *pb.ReserveRequest) (commerce.Command, error) {
+			return reserveCommand(r, commerce.Web)
+		}),
 		commerceT(func() *pb.SetStockRequest { return new(pb.SetStockRequest) }, setStockCommand),
 		commerceT(func() *pb.AdjustStockRequest { return new(pb.AdjustStockRequest) }, adjustStockCommand),
 		commerceT(func() *pb.SetLocationRequest { return new(pb.SetLocationRequest) }, setLocationCommand),

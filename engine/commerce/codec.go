@@ -6,8 +6,25 @@ import (
 	"github.com/ordercore/oms/engine/wire"
 )
 
-// EncodeCommand writes the canonical encoding of c: only the fields its Kind
-// reads, so a change to an unrelated field cannot alter a journal record.
+// Command encoding versions. The version is not written by EncodeCommand:
+// it is the version of the enclosing payload (engine.AppendCommand), which
+// passes it back to DecodeCommandVersion, and the same number as the trading
+// commands' (book.CodecVersion). Append only: journals hold every version
+// ever written.
+const (
+	// CodecV1: a reservation and its release carry no channel.
+	CodecV1 byte = 1
+	// CodecV2: a reservation and its release also hold the channel that
+	// asks (zero: an administrator, no owner). A version 1 one decodes
+	// with the channel zero.
+	CodecV2 byte = 2
+	// CodecVersion is the version EncodeCommand writes.
+	CodecVersion = CodecV2
+)
+
+// EncodeCommand writes the canonical encoding of c, at CodecVersion: only
+// the fields its Kind reads, so a change to an unrelated field cannot alter
+// a journal record.
 func EncodeCommand(w *wire.Writer, c *Command) {
 	w.Byte(byte(c.Kind))
 	switch c.Kind {
@@ -27,8 +44,10 @@ func EncodeCommand(w *wire.Writer, c *Command) {
 	case CmdReserve:
 		encodeSKULoc(w, c)
 		w.Varint(c.TTL)
+		w.Byte(byte(c.Channel))
 	case CmdReleaseReservation:
 		w.Uvarint(uint64(c.Reservation))
+		w.Byte(byte(c.Channel))
 	case CmdPlaceOrder:
 		w.Byte(byte(c.Channel))
 		w.String(c.ChannelOrderID)
@@ -178,8 +197,16 @@ func decodeLocation(r *wire.Reader, l *Location) {
 
 // DecodeCommand reads what EncodeCommand wrote. Problems are recorded in r.
 // Strings are copied, so c does not alias the input.
-func DecodeCommand(r *wire.Reader, c *Command) {
+func DecodeCommand(r *wire.Reader, c *Command) { DecodeCommandVersion(r, c, CodecVersion) }
+
+// DecodeCommandVersion reads a command encoded at version v (CodecV1 or
+// later): what EncodeCommand wrote when v was its version.
+func DecodeCommandVersion(r *wire.Reader, c *Command, v byte) {
 	*c = Command{Kind: CmdKind(r.Byte())}
+	if v < CodecV1 || v > CodecVersion {
+		r.Fail(fmt.Errorf("%w: commerce command encoding version %d", wire.ErrCorrupt, v))
+		return
+	}
 	switch c.Kind {
 	case CmdSetLocation:
 		decodeLocation(r, &c.Location)
@@ -197,8 +224,14 @@ func DecodeCommand(r *wire.Reader, c *Command) {
 	case CmdReserve:
 		decodeSKULoc(r, c)
 		c.TTL = r.Varint()
+		if v >= CodecV2 {
+			c.Channel = Channel(r.Byte())
+		}
 	case CmdReleaseReservation:
 		c.Reservation = ReservationID(r.Uvarint())
+		if v >= CodecV2 {
+			c.Channel = Channel(r.Byte())
+		}
 	case CmdPlaceOrder:
 		decodePlace(r, c)
 	case CmdReleaseHold, CmdRelease:

@@ -165,6 +165,9 @@ func formatEvent(ev *Event) string {
 		w("%s@%d qty=%d date=%s", ev.SKU, ev.Loc, ev.Qty, fmtTime(ev.Date))
 	case EvReserved, EvReservationReleased, EvReservationExpired:
 		w("res=%d %s@%d qty=%d expires=%s", ev.Reservation, ev.SKU, ev.Loc, ev.Qty, fmtTime(ev.Expires))
+		if ev.Kind == EvReserved && ev.Channel != 0 {
+			w("ch=%s", ev.Channel)
+		}
 	case EvOrderCreated:
 		w("ch=%s id=%s cust=%s units=%d value=%d %s", ev.Channel, ev.ChannelOrderID, ev.Customer, ev.Qty, ev.Amount, ev.Currency)
 	case EvAllocated:

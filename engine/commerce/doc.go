@@ -37,6 +37,11 @@
 //     has capacity left today), else the placement is rejected with
 //     ReasonReservationIneligible on that line and the reservation stays
 //     active: the order is not sourced elsewhere behind the channel's back.
+//     A reservation is the channel's that took it (Command.Channel; zero,
+//     an administrator's, has no owner): only that channel, or a command
+//     with no channel, may release it, and only that channel's orders may
+//     consume it. To another channel it is ReasonUnknownReservation, as an
+//     id never issued is.
 //   - A ship-complete order ships whole from one location. It is allocated
 //     only at a location that can fill every line (the reservations'
 //     location if it has reservations), or else backordered whole, and its

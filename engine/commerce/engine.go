@@ -165,12 +165,19 @@ const (
 	resConsumed
 )
 
+// reservation is a hold of qty units of a SKU at a location.
+//
+// channel is the channel that took it (zero: an administrator, or a
+// journal from before reservations had owners); only that channel, or an
+// administrator, may release it, and only that channel's orders may
+// consume it. To any other channel it does not exist.
 type reservation struct {
 	sku     int32
 	loc     int32
 	qty     Qty
 	expires int64
 	state   resState
+	channel Channel
 }
 
 type resKey struct {
@@ -348,7 +355,7 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 		s.cells[ci].reserved -= r.qty
 		e.cellChanged(r.sku, ci)
 		e.emit(&Event{Kind: EvReservationExpired, Reservation: k.id, SKU: s.name,
-			Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
+			Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires, Channel: r.channel})
 		e.emitStock(r.sku, ci, 0, 0)
 		e.fillBackorders(r.sku, ci)
 	}

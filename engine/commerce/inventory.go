@@ -258,6 +258,10 @@ func (e *Engine) reserve(c *Command) {
 		e.reject(c.Kind, ReasonInvalidTTL, "ttl", 0)
 		return
 	}
+	if c.Channel >= channelCount {
+		e.reject(c.Kind, ReasonInvalidChannel, "channel", 0)
+		return
+	}
 	if ci < 0 || e.skus[sku].cells[ci].atp() < c.Qty {
 		e.reject(c.Kind, ReasonInsufficientStock, "qty", 0)
 		return
@@ -270,19 +274,23 @@ func (e *Engine) reserve(c *Command) {
 	if exp < e.now { // overflow: never expires in practice
 		exp = 1<<63 - 1
 	}
-	e.res = append(e.res, reservation{sku: sku, loc: cl.loc, qty: c.Qty, expires: exp, state: resActive})
+	e.res = append(e.res, reservation{sku: sku, loc: cl.loc, qty: c.Qty, expires: exp, state: resActive, channel: c.Channel})
 	e.expiry.Set(resKey{expires: exp, id: id})
-	e.emit(&Event{Kind: EvReserved, Reservation: id, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Expires: exp})
+	e.emit(&Event{Kind: EvReserved, Reservation: id, SKU: c.SKU, Loc: c.Loc, Qty: c.Qty, Expires: exp, Channel: c.Channel})
 	e.emitStock(sku, ci, 0, 0)
 }
 
-// usableReservation checks that a reservation can be released or consumed.
-func (e *Engine) usableReservation(id ReservationID) Reason {
+// usableReservation checks that a reservation can be released or consumed
+// by channel ch (zero: an administrator). Another channel's reservation is
+// unknown to ch, as an id never issued is: its existence is not told.
+func (e *Engine) usableReservation(id ReservationID, ch Channel) Reason {
 	if id == 0 || uint64(id) > uint64(len(e.res)) {
 		return ReasonUnknownReservation
 	}
 	r := &e.res[id-1]
 	switch {
+	case r.channel != 0 && ch != 0 && r.channel != ch:
+		return ReasonUnknownReservation
 	case r.state == resExpired || r.state == resActive && r.expires <= e.now:
 		return ReasonReservationExpired
 	case r.state != resActive:
@@ -292,14 +300,14 @@ func (e *Engine) usableReservation(id ReservationID) Reason {
 }
 
 func (e *Engine) releaseReservation(c *Command) {
-	if r := e.usableReservation(c.Reservation); r != ReasonNone {
+	if r := e.usableReservation(c.Reservation, c.Channel); r != ReasonNone {
 		e.reject(c.Kind, r, "reservation", 0)
 		return
 	}
 	r := &e.res[c.Reservation-1]
 	sku, ci := e.endReservation(c.Reservation, resReleased)
 	e.emit(&Event{Kind: EvReservationReleased, Reservation: c.Reservation, SKU: e.skus[sku].name,
-		Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
+		Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires, Channel: r.channel})
 	e.emitStock(sku, ci, 0, 0)
 	e.fillBackorders(sku, ci)
 }

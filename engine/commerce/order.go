@@ -242,7 +242,7 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 	if in.Reservation == 0 {
 		return r, ReasonNone, ""
 	}
-	if why := e.usableReservation(in.Reservation); why != ReasonNone {
+	if why := e.usableReservation(in.Reservation, c.Channel); why != ReasonNone {
 		return r, why, "lines.reservation"
 	}
 	res := &e.res[in.Reservation-1]

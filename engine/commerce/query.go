@@ -348,7 +348,8 @@ type Reservation struct {
 	Loc     LocationID
 	Qty     Qty
 	Expires int64
-	Active  bool // false once released, consumed by an order, or expired
+	Active  bool    // false once released, consumed by an order, or expired
+	Channel Channel // the channel that took it; zero: an administrator
 }
 
 // ReservationByID returns a reservation.
@@ -358,5 +359,5 @@ func (e *Engine) ReservationByID(id ReservationID) (Reservation, bool) {
 	}
 	r := &e.res[id-1]
 	return Reservation{ID: id, SKU: e.skus[r.sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty,
-		Expires: r.expires, Active: r.state == resActive}, true
+		Expires: r.expires, Active: r.state == resActive, Channel: r.channel}, true
 }

@@ -73,7 +73,7 @@ func (e *Engine) restore(r *wire.Reader) {
 			return
 		}
 	}
-	e.restoreReservations(r)
+	e.restoreReservations(r, version)
 	n = r.Count()
 	for range n {
 		cu := e.customer(r.String())
@@ -152,15 +152,22 @@ func (e *Engine) restoreSKU(r *wire.Reader) bool {
 	return r.Err() == nil
 }
 
-func (e *Engine) restoreReservations(r *wire.Reader) {
+func (e *Engine) restoreReservations(r *wire.Reader, version byte) {
 	n := r.Count()
 	for i := range n {
 		res := reservation{sku: e.sku(r), loc: e.loc(r), qty: Qty(r.Varint()), expires: r.Varint(), state: resState(r.Byte())}
+		if version >= 3 {
+			res.channel = Channel(r.Byte())
+		}
 		if r.Err() != nil {
 			return
 		}
 		if res.state < resActive || res.state > resConsumed {
 			corrupt(r, "reservation %d state %d", i+1, res.state)
+			return
+		}
+		if res.channel >= channelCount {
+			corrupt(r, "reservation %d channel %d", i+1, res.channel)
 			return
 		}
 		e.res = append(e.res, res)

@@ -33,7 +33,7 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 		}
 		e.endReservation(ReservationID(id), resReleased)
 		e.emit(&Event{Kind: EvReservationReleased, Reason: ReasonStockShortage, Reservation: ReservationID(id),
-			SKU: e.skus[sku].name, Loc: c.locID, Qty: r.qty, Expires: r.expires})
+			SKU: e.skus[sku].name, Loc: c.locID, Qty: r.qty, Expires: r.expires, Channel: r.channel})
 		short -= r.qty
 	}
 	for pass := 0; pass < 2 && short > 0; pass++ {

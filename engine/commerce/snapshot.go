@@ -14,7 +14,8 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // snapshotVersion 2 adds retention (the config, the closed state of each
 // order, explicit order ids with archived ones absent, the issued id
 // counts, the tombstones); 3 adds the cells waiting for capacity
-// (capwait.go). Restore still reads versions 1 and 2.
+// (capwait.go) and each reservation's channel. Restore still reads versions
+// 1 and 2 (reservations without an owner).
 const snapshotVersion = 3
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
@@ -59,6 +60,7 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Varint(int64(r.qty))
 		w.Varint(r.expires)
 		w.Byte(byte(r.state))
+		w.Byte(byte(r.channel))
 	}
 	e.snapCustomers(w)
 	e.snapOrders(w)

@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+
+	pb "github.com/ordercore/oms/proto/omsv1"
+)
+
+// TestReservationBelongsToItsChannel: a reservation is its channel's. Another
+// channel can neither release it nor consume it (NotFound, as for an id
+// never issued), and the inventory stream, which every channel reads, does
+// not show it which channel took it or which order consumed it. An
+// administrator's reservation has no owner; an administrator may release any.
+func TestReservationBelongsToItsChannel(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, mkt, admin := ctxAs(t, webTok), ctxAs(t, mktTok), ctxAs(t, adminTok)
+
+	from := ts.nextSeq()
+	webInv, err := ts.streams().SubscribeInventory(web, &pb.SubscribeInventoryRequest{Skus: []string{"A"}, FromSeq: from})
+	require.NoError(t, err)
+	mktInv, err := ts.streams().SubscribeInventory(mkt, &pb.SubscribeInventoryRequest{Skus: []string{"A"}, FromSeq: from})
+	require.NoError(t, err)
+
+	r1, err := cc.Reserve(mkt, &pb.ReserveRequest{Sku: "A", LocationId: 2, Qty: 1, TtlNanos: 60e9})
+	require.NoError(t, err)
+	st := requireCode(t, errOf(cc.ReleaseReservation(web, &pb.ReleaseReservationRequest{ReservationId: r1.GetReservationId()})), codes.NotFound)
+	require.Equal(t, "unknown_reservation", reasonOf(t, st))
+	steal := webOrder("w1", &pb.OrderLineInput{Sku: "A", Qty: 1, UnitPrice: 100, Currency: "EUR", ReservationId: r1.GetReservationId()})
+	st = requireCode(t, errOf(cc.PlaceOrder(web, steal)), codes.NotFound)
+	require.Equal(t, "unknown_reservation", reasonOf(t, st))
+
+	// The marketplace's own order consumes it.
+	_, err = cc.PlaceOrder(mkt, &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_MARKETPLACE, ChannelOrderId: "m1", Customer: "c",
+		ShipTo: paris, Lines: []*pb.OrderLineInput{{Sku: "A", Qty: 1, UnitPrice: 100, Currency: "EUR", ReservationId: r1.GetReservationId()}}})
+	require.NoError(t, err)
+
+	// An administrator releases a channel's reservation; a channel may use
+	// an administrator's.
+	r2, err := cc.Reserve(mkt, &pb.ReserveRequest{Sku: "A", LocationId: 2, Qty: 1, TtlNanos: 60e9})
+	require.NoError(t, err)
+	_, err = cc.ReleaseReservation(admin, &pb.ReleaseReservationRequest{ReservationId: r2.GetReservationId()})
+	require.NoError(t, err)
+	r3, err := cc.Reserve(admin, &pb.ReserveRequest{Sku: "A", LocationId: 2, Qty: 1, TtlNanos: 60e9})
+	require.NoError(t, err)
+	_, err = cc.PlaceOrder(web, webOrder("w2", &pb.OrderLineInput{Sku: "A", Qty: 1, UnitPrice: 100, Currency: "EUR", ReservationId: r3.GetReservationId()}))
+	require.NoError(t, err)
+
+	// The marketplace sees its own reservation's channel and the order that
+	// consumed it; the web channel sees the stock move, not whose it was.
+	reservations := func(recv func() (*pb.InventoryEventMessage, error), n int) []*pb.CommerceEvent {
+		var out []*pb.CommerceEvent
+		for len(out) < n {
+			m, err := recv()
+			require.NoError(t, err)
+			if k := m.GetEvent().GetKind(); k != "stock" {
+				out = append(out, m.GetEvent())
+			}
+		}
+		return out
+	}
+	mine := reservations(mktInv.Recv, 2)
+	require.Equal(t, "reserved", mine[0].GetKind())
+	require.Equal(t, pb.Channel_CHANNEL_MARKETPLACE, mine[0].GetChannel())
+	require.Equal(t, "reservation-released", mine[1].GetKind())
+	require.NotZero(t, mine[1].GetOrderId(), "the marketplace sees its order")
+	theirs := reservations(webInv.Recv, 2)
+	require.Equal(t, r1.GetReservationId(), theirs[0].GetReservationId())
+	require.Equal(t, pb.Channel_CHANNEL_UNSPECIFIED, theirs[0].GetChannel())
+	require.Equal(t, "reservation-released", theirs[1].GetKind())
+	require.Zero(t, theirs[1].GetOrderId(), "the web channel does not see the marketplace's order")
+	require.Empty(t, theirs[1].GetChannelOrderId())
+	require.Zero(t, theirs[1].GetLine())
+	require.Equal(t, int64(1), theirs[1].GetQty(), "but it sees the stock move")
+}
