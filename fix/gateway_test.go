@@ -87,6 +87,13 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			d.send("H", tag.ClOrdID, "nope", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "1")
 			expect(t, d.next(), "8", tag.ExecType, d.execType("I", "8"), tag.OrdStatus, "8",
 				tag.OrdRejReason, "5", tag.OrderID, "NONE")
+			// ... with a Side the engine does not trade (sell short): echoed,
+			// since the answer must carry one.
+			d.send("H", tag.ClOrdID, "nope", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "5")
+			expect(t, d.next(), "8", tag.OrdStatus, "8", tag.Side, "5", tag.OrderID, "NONE")
+			// ... without the Side it requires: a session Reject naming it.
+			d.send("H", tag.ClOrdID, "nope", tag.Account, d.acct, tag.Symbol, testSymbol)
+			expect(t, d.client.nextAdmin(), "3", tag.SessionRejectReason, "1", tag.RefTagID, "54")
 			// q: cancel all, two orders.
 			d.limit("m1", "1", "10", "99.00")
 			d.expectNew("m1")

@@ -444,6 +444,12 @@ func (g *Gateway) onStatus(s *session, m *quickfix.Message) quickfix.MessageReje
 	if err != nil {
 		return err
 	}
+	// Side is required on an OrderStatusRequest, and on the answer: the
+	// answer for an order the engine does not know echoes it.
+	rawSide, err := required(m, tag.Side)
+	if err != nil {
+		return err
+	}
 	accounts := s.rules.accounts
 	if a, ok := optional(m, tag.Account); ok {
 		accounts = []string{a}
@@ -472,13 +478,12 @@ func (g *Gateway) onStatus(s *session, m *quickfix.Message) quickfix.MessageReje
 	r := execReport{kind: execStatus, st: &st, execID: g.ids.next("S"), orderID: orderIDString(st.ID), time: time.Now()}
 	if !found || !s.rules.allows(st.Account) {
 		sym, _ := optional(m, tag.Symbol)
-		side, _ := parseSide(firstOf(optional(m, tag.Side)))
+		side, _ := parseSide(rawSide)
 		st = book.OrderState{ClOrdID: clOrdID, Symbol: sym, Side: side, Status: book.StatusRejected}
 		r.orderID, r.hasRej, r.rejReason, r.text = "NONE", true, rejUnknownOrder, "unknown order"
+		r.rawSide = rawSide // a Side the engine has no value for (sell short, say) goes back as sent
 	}
 	r.inst = g.format(st.Symbol)
 	g.send(s, r.message(s.v))
 	return nil
 }
-
-func firstOf(v string, _ bool) string { return v }
