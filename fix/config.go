@@ -80,6 +80,10 @@ type Config struct {
 	// Logger receives the gateway's own events (QuickFIX logs go to
 	// FileLogPath); nil means slog.Default().
 	Logger *slog.Logger
+
+	// wrapStore, set by tests, wraps the sessions' message store factory
+	// (fault injection).
+	wrapStore func(quickfix.MessageStoreFactory) quickfix.MessageStoreFactory
 }
 
 // withDefaults returns cfg with zero tuning fields set to their defaults.

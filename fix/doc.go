@@ -70,7 +70,10 @@
 // session's file store before returning, fsynced unless FileStoreSync=N).
 // The file is replaced atomically (temporary file, fsync, rename, directory
 // fsync) at most every Config.CheckpointInterval (100ms by default) when it
-// moved, and on Close: one fsync per interval, not one per report.
+// moved, and on Close: one fsync per interval, not one per report. A report
+// the session's store refused (a disk error: QuickFIX then does not send
+// it either) holds the checkpoint before its seq from then on, so that the
+// next Start regenerates it, and those after it, rather than skip it.
 //
 // Start subscribes from the seq after the checkpoint. Results older than
 // the sequencer's ring (always the case after a restart) are rebuilt from

@@ -74,6 +74,11 @@ type Gateway struct {
 	// QuickFIX and no checkpoint is written any more.
 	crashHook func(*sequencer.Result) bool
 	crashed   atomic.Bool
+	// unstored is the first seq one of whose reports QuickFIX could not
+	// store (so never sent), or 0. The checkpoint stays before it, so that
+	// a restart regenerates that report (and, marked PossResend, the ones
+	// after it) rather than skipping it for good.
+	unstored atomic.Uint64
 }
 
 // New builds a gateway on seq from cfg, validating the settings (errors name
@@ -125,7 +130,11 @@ func New(seq *sequencer.Sequencer, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fix: file log (FileLogPath): %w", err)
 	}
-	a, err := quickfix.NewAcceptor(&application{g}, lockedStoreFactory{filestore.NewStoreFactory(cfg.Settings)}, cfg.Settings, logs)
+	var stores quickfix.MessageStoreFactory = lockedStoreFactory{filestore.NewStoreFactory(cfg.Settings)}
+	if cfg.wrapStore != nil {
+		stores = cfg.wrapStore(stores)
+	}
+	a, err := quickfix.NewAcceptor(&application{g}, stores, cfg.Settings, logs)
 	if err != nil {
 		for _, id := range ids {
 			_ = quickfix.UnregisterSession(id) // whatever NewAcceptor registered before failing
@@ -286,11 +295,14 @@ func notApplied(err error) bool {
 }
 
 // send hands a message to a session's QuickFIX queue; the store keeps it for
-// resend if the session is down.
-func (g *Gateway) send(s *session, m *quickfix.Message) {
-	if err := quickfix.SendToTarget(m, s.id); err != nil {
+// resend if the session is down. QuickFIX stores a message before it queues
+// it: an error means it was neither stored nor sent.
+func (g *Gateway) send(s *session, m *quickfix.Message) error {
+	err := quickfix.SendToTarget(m, s.id)
+	if err != nil {
 		g.log.Error("fix: send failed", "session", s.id.String(), "err", err)
 	}
+	return err
 }
 
 // instruments caches instrument definitions for price conversion. It is

@@ -76,7 +76,10 @@ func (g *Gateway) sendReport(b *batch, s *session, m *quickfix.Message) {
 	if b.resend {
 		m.Header.SetBool(tag.PossResend, true)
 	}
-	g.send(s, m)
+	if g.send(s, m) != nil && g.unstored.CompareAndSwap(0, b.seq) {
+		g.log.Error("fix: a report was not stored; the checkpoint stays before its seq, so a restart sends it again",
+			"session", s.id.String(), "seq", b.seq)
+	}
 }
 
 // handle writes the reports of one result. Requests answered by the result

@@ -82,6 +82,9 @@ func (g *Gateway) saveCheckpoint() error {
 		return nil // a crashed process writes nothing more
 	}
 	p := g.published.Load()
+	if u := g.unstored.Load(); u != 0 {
+		p = min(p, u-1)
+	}
 	if p <= g.saved {
 		return nil
 	}
