@@ -30,7 +30,17 @@
 //     older one is used, if the commands after it are still present.
 //   - A torn tail (the last write-ahead log write cut short by a crash; it
 //     was never synced, hence never acknowledged) is discarded by Pebble's
-//     recovery, and Open logs that it was.
+//     recovery, and Open logs that it was. Damage anywhere else in the
+//     newest write-ahead log, which Pebble's recovery would also take for
+//     the end of the log, dropping the acknowledged batches after it, is
+//     refused: before Pebble opens, Open reads the log and, where it stops
+//     early, searches the rest of the file for anything of the same log
+//     (a valid chunk, or the clean-close trailer); if anything follows, Open
+//     fails with ErrCorrupt naming the file, the offset and the last intact
+//     seq, and changes nothing. Only a stop with nothing of the log after it
+//     is taken for a torn tail. Damage in the log's last record of a store
+//     that crashed cannot be told from a torn write, so that record alone
+//     may be dropped.
 //   - After a snapshot, commands older than RetainCommands below it, and
 //     snapshots beyond KeepSnapshots, are deleted; commands a kept snapshot
 //     needs are never deleted.

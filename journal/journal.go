@@ -127,8 +127,11 @@ func Open(dir string, o Options) (*Journal, error) {
 		return nil, err
 	}
 	// The WAL is read under the lock, so a live writer's half-written
-	// tail is never mistaken for a torn one.
-	if err := checkWALTail(opts.FS, dir, j.log); err != nil {
+	// tail is never mistaken for a torn one, and before Pebble opens: Pebble
+	// would replay a newest WAL damaged mid-file up to the damage and take
+	// the rest for a torn tail, dropping acknowledged batches.
+	tail, err := checkWALTail(opts.FS, dir, j.log)
+	if err != nil {
 		_ = lock.Close()
 		return nil, err
 	}
@@ -144,6 +147,14 @@ func Open(dir string, o Options) (*Journal, error) {
 		_ = db.Close()
 		_ = lock.Close()
 		return nil, err
+	}
+	// What Pebble recovered must reach the last command the WAL check read
+	// intact (the last command is never pruned).
+	if last := j.last.Load(); last < tail.lastSeq {
+		_ = db.Close()
+		_ = lock.Close()
+		return nil, fmt.Errorf("%w: write-ahead log %s holds commands through seq %d but the store recovered only through seq %d",
+			ErrCorrupt, tail.name, tail.lastSeq, last)
 	}
 	return j, nil
 }
