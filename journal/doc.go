@@ -20,8 +20,12 @@
 // Guarantees:
 //   - Append writes a whole batch in one synced Pebble batch: when it
 //     returns nil every command in it is durable; a crash leaves all or none
-//     of a batch. After a write or sync error the journal is failed and
-//     refuses further appends (ErrFailed wraps the cause).
+//     of a batch. After a write or sync error (an Append's, a snapshot's or
+//     a prune's) the journal is failed and refuses further writes
+//     (ErrFailed wraps the cause). Pebble reports such failures by calling
+//     its logger's Fatalf; every call into Pebble's write path (Open,
+//     Append, WriteSnapshot, Close) turns that back into the error, so no
+//     panic escapes to the caller.
 //   - Recovery restores the latest valid snapshot, checks that the restored
 //     state has the digest stored with it, and replays every later command,
 //     checking each record's checksum and that seqs are contiguous. A
