@@ -20,8 +20,12 @@
 // Guarantees:
 //   - Append writes a whole batch in one synced Pebble batch: when it
 //     returns nil every command in it is durable; a crash leaves all or none
-//     of a batch. After a write or sync error the journal is failed and
-//     refuses further appends (ErrFailed wraps the cause).
+//     of a batch. After a write or sync error (an Append's, a snapshot's or
+//     a prune's) the journal is failed and refuses further writes
+//     (ErrFailed wraps the cause). Pebble reports such failures by calling
+//     its logger's Fatalf; every call into Pebble's write path (Open,
+//     Append, WriteSnapshot, Close) turns that back into the error, so no
+//     panic escapes to the caller.
 //   - Recovery restores the latest valid snapshot, checks that the restored
 //     state has the digest stored with it, and replays every later command,
 //     checking each record's checksum and that seqs are contiguous. A
@@ -30,7 +34,17 @@
 //     older one is used, if the commands after it are still present.
 //   - A torn tail (the last write-ahead log write cut short by a crash; it
 //     was never synced, hence never acknowledged) is discarded by Pebble's
-//     recovery, and Open logs that it was.
+//     recovery, and Open logs that it was. Damage anywhere else in the
+//     newest write-ahead log, which Pebble's recovery would also take for
+//     the end of the log, dropping the acknowledged batches after it, is
+//     refused: before Pebble opens, Open reads the log and, where it stops
+//     early, searches the rest of the file for anything of the same log
+//     (a valid chunk, or the clean-close trailer); if anything follows, Open
+//     fails with ErrCorrupt naming the file, the offset and the last intact
+//     seq, and changes nothing. Only a stop with nothing of the log after it
+//     is taken for a torn tail. Damage in the log's last record of a store
+//     that crashed cannot be told from a torn write, so that record alone
+//     may be dropped.
 //   - After a snapshot, commands older than RetainCommands below it, and
 //     snapshots beyond KeepSnapshots, are deleted; commands a kept snapshot
 //     needs are never deleted.

@@ -98,6 +98,8 @@ type Journal struct {
 	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error
 	// closeIter closes a scan's iterator (it.Close; a test may wrap it).
 	closeIter func(it *pebble.Iterator) error
+	// deleteRange is prune's db.DeleteRange (a test may wrap it).
+	deleteRange func(db *pebble.DB, from, to []byte) error
 
 	// last is the highest durable command seq (or the latest snapshot's seq
 	// when the commands up to it were pruned); first is the lowest command
@@ -121,29 +123,47 @@ func Open(dir string, o Options) (*Journal, error) {
 	}
 	opts := o.withDefaults()
 	j := &Journal{opts: opts, log: opts.Logger, tab: crc32.MakeTable(crc32.Castagnoli),
-		decode: decodeCommandRecord, closeIter: (*pebble.Iterator).Close}
+		decode: decodeCommandRecord, closeIter: (*pebble.Iterator).Close,
+		deleteRange: func(db *pebble.DB, from, to []byte) error { return db.DeleteRange(from, to, pebble.NoSync) }}
 	lock, err := lockDir(opts.FS, dir, opts.ReadOnly)
 	if err != nil {
 		return nil, err
 	}
 	// The WAL is read under the lock, so a live writer's half-written
-	// tail is never mistaken for a torn one.
-	if err := checkWALTail(opts.FS, dir, j.log); err != nil {
+	// tail is never mistaken for a torn one, and before Pebble opens: Pebble
+	// would replay a newest WAL damaged mid-file up to the damage and take
+	// the rest for a torn tail, dropping acknowledged batches.
+	tail, err := checkWALTail(opts.FS, dir, j.log)
+	if err != nil {
 		_ = lock.Close()
 		return nil, err
 	}
 	po := j.pebbleOptions()
 	po.Lock = lock
-	db, err := pebble.Open(dir, po)
+	var db *pebble.DB
+	err = guard(func() (err error) { db, err = pebble.Open(dir, po); return err })
+	var fe fatalError
+	if errors.As(err, &fe) {
+		// Pebble gave up half-way through opening (a failed MANIFEST or WAL
+		// write); its goroutines may still hold the store, so the lock is
+		// kept: nothing else in this process may open it.
+		return nil, fmt.Errorf("journal: open %s: %w", dir, err)
+	}
 	if err != nil {
 		_ = lock.Close()
 		return nil, fmt.Errorf("journal: open %s: %w", dir, err)
 	}
 	j.db, j.lock = db, lock
 	if err := j.loadBounds(); err != nil {
-		_ = db.Close()
-		_ = lock.Close()
+		_ = j.closeDB()
 		return nil, err
+	}
+	// What Pebble recovered must reach the last command the WAL check read
+	// intact (the last command is never pruned).
+	if last := j.last.Load(); last < tail.lastSeq {
+		_ = j.closeDB()
+		return nil, fmt.Errorf("%w: write-ahead log %s holds commands through seq %d but the store recovered only through seq %d",
+			ErrCorrupt, tail.name, tail.lastSeq, last)
 	}
 	return j, nil
 }
@@ -299,12 +319,21 @@ func (j *Journal) Append(cmds []engine.Command) error {
 	return nil
 }
 
-// commit applies b with a WAL sync. Pebble reports a failed WAL write or
-// sync through Logger.Fatalf (its commit pipeline cannot continue); our
-// logger panics with a fatalError, which commit turns back into an error so
-// that the caller can fail-stop and answer its waiters instead of the
-// process dying mid-reply.
-func (j *Journal) commit(b *pebble.Batch) (err error) {
+// commit applies b with a WAL sync, under guard.
+func (j *Journal) commit(b *pebble.Batch) error {
+	return guard(func() error { return j.db.Apply(b, pebble.Sync) })
+}
+
+// guard runs f, a call into Pebble's write path (a commit, a flush, Open,
+// Close). Pebble reports a failed WAL write or sync, or a failed MANIFEST
+// write, through Logger.Fatalf (it cannot continue); our logger panics with
+// a fatalError, which guard turns back into an error so that the caller can
+// fail the journal and answer its waiters instead of the process dying
+// mid-reply. Any other panic is not ours to hide and goes on.
+//
+// Every Pebble call that writes must go through guard: no Fatalf panic may
+// escape an exported method.
+func guard(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			fe, ok := r.(fatalError)
@@ -314,7 +343,7 @@ func (j *Journal) commit(b *pebble.Batch) (err error) {
 			err = fe
 		}
 	}()
-	return j.db.Apply(b, pebble.Sync)
+	return f()
 }
 
 func (j *Journal) writable() error {
@@ -357,16 +386,7 @@ func (j *Journal) closeDB() (err error) {
 			err = fmt.Errorf("journal: close: release lock: %w", lerr)
 		}
 	}()
-	defer func() {
-		if r := recover(); r != nil {
-			fe, ok := r.(fatalError)
-			if !ok {
-				panic(r)
-			}
-			err = fmt.Errorf("journal: close: %w", fe)
-		}
-	}()
-	if err := j.db.Close(); err != nil {
+	if err := guard(j.db.Close); err != nil {
 		return fmt.Errorf("journal: close: %w", err)
 	}
 	return nil
@@ -387,8 +407,10 @@ func (e fatalError) Unwrap() error { return e.cause }
 // pebbleLogger sends Pebble's messages to slog. Fatalf panics with a
 // fatalError: Pebble calls it only for states it cannot continue from, and
 // expects it not to return. The journal recovers it where it calls Pebble's
-// write path (commit, closeDB); anywhere else it crashes the process, which
-// is what Pebble's default logger would do.
+// write path (guard: Open, commit, the snapshot write and prunes, Close);
+// anywhere else (Pebble's background flushes and compactions, invariant
+// checks on reads) it crashes the process, which is what Pebble's default
+// logger would do.
 type pebbleLogger struct{ l *slog.Logger }
 
 func (p pebbleLogger) Infof(format string, args ...any) {

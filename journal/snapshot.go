@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -19,7 +20,11 @@ type SnapshotInfo struct {
 // their engine.Digest) in one synced write, then prunes: snapshots beyond
 // KeepSnapshots and, under RetainCommands, old commands. seq must not exceed
 // LastSeq: a snapshot never runs ahead of the commands it summarises.
-// Pruning failures are logged, not returned: the snapshot itself is durable.
+// A failed snapshot write fails the journal, as a failed Append does: this
+// and every later write return an error wrapping ErrFailed and the cause.
+// Pruning failures are logged, not returned: the snapshot itself is durable;
+// but a failed prune write (Pebble's WAL) fails the journal too, and that is
+// returned.
 func (j *Journal) WriteSnapshot(seq uint64, d engine.Digest, state []byte) error {
 	if err := j.writable(); err != nil {
 		return err
@@ -33,12 +38,26 @@ func (j *Journal) WriteSnapshot(seq uint64, d engine.Digest, state []byte) error
 		return ErrClosed
 	}
 	val := appendSnapshotRecord(make([]byte, 0, snapshotHeader+len(state)+4), seq, d, state, j.tab)
-	if err := j.db.Set(makeKey(prefixSnapshot, seq), val, pebble.Sync); err != nil {
-		return fmt.Errorf("journal: write snapshot at seq %d: %w", seq, err)
+	key := makeKey(prefixSnapshot, seq)
+	if err := guard(func() error { return j.db.Set(key, val, pebble.Sync) }); err != nil {
+		return j.fail(fmt.Errorf("journal: write snapshot at seq %d: %w", seq, err))
 	}
 	j.log.Info("journal: snapshot written", "seq", seq, "bytes", len(state), "digest", d.String())
 	if err := j.prune(); err != nil {
+		if errors.Is(err, ErrFailed) {
+			return fmt.Errorf("journal: snapshot at seq %d is stored, but pruning after it failed: %w", seq, err)
+		}
 		j.log.Warn("journal: prune after snapshot failed; old entries stay until the next snapshot", "seq", seq, "err", err)
+	}
+	return nil
+}
+
+// deleteKeys deletes [from, to), unsynced (the next synced write or flush
+// covers it), under guard; a failure is a failed write and fails the
+// journal.
+func (j *Journal) deleteKeys(from, to []byte, what string) error {
+	if err := guard(func() error { return j.deleteRange(j.db, from, to) }); err != nil {
+		return j.fail(fmt.Errorf("journal: delete %s: %w", what, err))
 	}
 	return nil
 }
@@ -53,8 +72,8 @@ func (j *Journal) prune() error {
 	keep := j.opts.KeepSnapshots
 	if len(seqs) > keep {
 		old := seqs[len(seqs)-keep-1]
-		if err := j.db.DeleteRange(makeKey(prefixSnapshot, 0), makeKey(prefixSnapshot, old+1), pebble.NoSync); err != nil {
-			return fmt.Errorf("journal: delete snapshots up to seq %d: %w", old, err)
+		if err := j.deleteKeys(makeKey(prefixSnapshot, 0), makeKey(prefixSnapshot, old+1), fmt.Sprintf("snapshots up to seq %d", old)); err != nil {
+			return err
 		}
 		seqs = seqs[len(seqs)-keep:]
 	}
@@ -72,8 +91,8 @@ func (j *Journal) prune() error {
 	if first == 0 || cut < first {
 		return nil
 	}
-	if err := j.db.DeleteRange(makeKey(prefixCommand, 0), makeKey(prefixCommand, cut+1), pebble.NoSync); err != nil {
-		return fmt.Errorf("journal: delete commands up to seq %d: %w", cut, err)
+	if err := j.deleteKeys(makeKey(prefixCommand, 0), makeKey(prefixCommand, cut+1), fmt.Sprintf("commands up to seq %d", cut)); err != nil {
+		return err
 	}
 	j.first.Store(cut + 1)
 	j.log.Info("journal: pruned commands", "through_seq", cut)
