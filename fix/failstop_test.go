@@ -1,31 +1,15 @@
 package fix
 
 import (
-	"errors"
-	"slices"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/ordercore/oms/journal/journaltest"
 	"github.com/quickfixgo/tag"
 	"github.com/stretchr/testify/require"
 )
-
-// walSyncFault fails the WAL's fsyncs while on; the writes themselves land.
-type walSyncFault struct{ on atomic.Bool }
-
-func (f *walSyncFault) MaybeError(op errorfs.Op) error {
-	if f.on.Load() && strings.HasSuffix(op.Path, ".log") &&
-		slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
-		return errors.New("injected fsync failure")
-	}
-	return nil
-}
-
-func (f *walSyncFault) String() string { return "wal-sync-fault" }
 
 // The journal write of an order reaches the file but its fsync fails: the
 // sequencer fail-stops, and the order's outcome is unknown (recovery
@@ -35,7 +19,7 @@ func (f *walSyncFault) String() string { return "wal-sync-fault" }
 // journal and is rejected outright.
 func TestFailStopSendsNoRejectForAnUnknownOutcome(t *testing.T) {
 	mem := vfs.NewMem()
-	fault := &walSyncFault{}
+	fault := &journaltest.WALSyncFault{}
 	v := &env{t: t, dir: t.TempDir()}
 	v.core = openCoreWith(t, errorfs.Wrap(mem, fault), "journal", resumeOpts())
 	seedBook(t, v.core, "DESK1", "DESK2", "DESK2B", "OTHER")
@@ -51,7 +35,7 @@ func TestFailStopSendsNoRejectForAnUnknownOutcome(t *testing.T) {
 		v.core.close(t)
 	})
 
-	fault.on.Store(true)
+	fault.On.Store(true)
 	d.limit("x1", "1", "10", "100.00")
 	require.Eventually(t, func() bool { return v.core.seq.Err() != nil }, wait, time.Millisecond, "no fail-stop")
 	d.none(500 * time.Millisecond) // no definite answer: the outcome is unknown
@@ -69,7 +53,7 @@ func TestFailStopSendsNoRejectForAnUnknownOutcome(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("DESK1 not logged out by the shutdown")
 	}
-	fault.on.Store(false)
+	fault.On.Store(false)
 	v.core = openCoreWith(t, mem, "journal", resumeOpts())
 	l, _ = listen(t, port)
 	v.gw = startGateway(t, v.core, gatewaySettings(v.dir, port, "", ""), l)

@@ -4,31 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/ordercore/oms/journal"
+	"github.com/ordercore/oms/journal/journaltest"
 	"github.com/ordercore/oms/sequencer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 )
-
-// walSyncFault fails the WAL's fsyncs while on; the writes themselves land.
-type walSyncFault struct{ on atomic.Bool }
-
-func (f *walSyncFault) MaybeError(op errorfs.Op) error {
-	if f.on.Load() && strings.HasSuffix(op.Path, ".log") &&
-		slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
-		return errors.New("injected fsync failure")
-	}
-	return nil
-}
-
-func (f *walSyncFault) String() string { return "wal-sync-fault" }
 
 // The placement whose journal write fails at a fail-stop may still be
 // applied on recovery: it gets UNKNOWN (no retry policy retries it), telling
@@ -36,7 +21,7 @@ func (f *walSyncFault) String() string { return "wal-sync-fault" }
 // ("not processed, retry"). A command after the stop was certainly not
 // processed: UNAVAILABLE.
 func TestFailStopPlacementIsOutcomeUnknown(t *testing.T) {
-	fault := &walSyncFault{}
+	fault := &journaltest.WALSyncFault{}
 	ts := startTestServer(t, t.TempDir(), serverOpts{journal: journal.Options{FS: errorfs.Wrap(vfs.NewMem(), fault)}})
 	t.Cleanup(func() { // before ts.shutdown, which wants a clean Close
 		ts.stop = true
@@ -49,7 +34,7 @@ func TestFailStopPlacementIsOutcomeUnknown(t *testing.T) {
 	setupCommerce(t, ts)
 	cc, web := ts.commerce(), ctxAs(t, webTok)
 
-	fault.on.Store(true)
+	fault.On.Store(true)
 	_, err := cc.PlaceOrder(web, webOrder("w-unknown", line("A", 1)))
 	st := requireCode(t, err, codes.Unknown)
 	require.Contains(t, st.Message(), "outcome unknown")

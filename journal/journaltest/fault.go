@@ -1,0 +1,34 @@
+package journaltest
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+)
+
+// ErrInjectedSync is what WALSyncFault returns.
+var ErrInjectedSync = errors.New("journaltest: injected fsync failure")
+
+// WALSyncFault is an errorfs injector that fails the write-ahead log's
+// fsyncs while On is set. The writes themselves land, so a batch whose
+// sync failed may still be on disk and be replayed on restart: the
+// "outcome unknown" case of a fail-stop.
+//
+//	fault := &journaltest.WALSyncFault{}
+//	j, err := journal.Open(dir, journal.Options{FS: errorfs.Wrap(vfs.NewMem(), fault)})
+//	fault.On.Store(true) // the next journal write fails its sync
+type WALSyncFault struct{ On atomic.Bool }
+
+// MaybeError implements errorfs.Injector.
+func (f *WALSyncFault) MaybeError(op errorfs.Op) error {
+	if f.On.Load() && strings.HasSuffix(op.Path, ".log") &&
+		slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
+		return ErrInjectedSync
+	}
+	return nil
+}
+
+func (f *WALSyncFault) String() string { return "wal-sync-fault" }
