@@ -66,6 +66,7 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"channel_order_id_too_long": codes.InvalidArgument,
 		"ship_complete_backordered": codes.FailedPrecondition,
 		"reservation_ineligible":    codes.FailedPrecondition,
+		"payment_not_authorised":    codes.FailedPrecondition,
 	}
 	seen := 0
 	for r := commerce.Reason(1); r.String() != "reason?"; r++ {

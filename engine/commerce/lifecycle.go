@@ -1,16 +1,25 @@
 package commerce
 
+// releaseHold ends an order's review holds (value, quantity, credit): an
+// operator's decision. The payment hold is not among them: it ends when the
+// payment is authorised (setPayment), so that releasing the others cannot
+// send an unpaid order to fulfilment; an operator who accepts the payment
+// otherwise says so with SetPayment, which is journaled like any decision.
 func (e *Engine) releaseHold(c *Command) {
 	o, ok := e.lookupOrder(c)
 	if !ok {
 		return
 	}
-	if o.holds == 0 {
+	h := o.holds &^ HoldPayment
+	switch {
+	case o.holds == 0:
 		e.reject(c.Kind, ReasonNotOnHold, "order", 0)
 		return
+	case h == 0:
+		e.reject(c.Kind, ReasonPaymentNotAuthorised, "order", 0)
+		return
 	}
-	h := o.holds
-	o.holds = 0
+	o.holds &^= h
 	e.emit(&Event{Kind: EvHoldReleased, Order: o.id, Hold: h})
 }
 

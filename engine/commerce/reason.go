@@ -59,6 +59,7 @@ const (
 	ReasonChannelOrderIDTooLong   // longer than MaxChannelOrderID bytes
 	ReasonShipCompleteBackordered // releasing a ship-complete order with units still backordered
 	ReasonReservationIneligible   // the reservation's location cannot serve the order now (see reservationServes)
+	ReasonPaymentNotAuthorised    // releasing an order whose only hold is its payment's: it ends when the payment is authorised
 	reasonCount
 )
 
@@ -116,6 +117,7 @@ var reasonNames = [...]string{
 	ReasonChannelOrderIDTooLong:   "channel_order_id_too_long",
 	ReasonShipCompleteBackordered: "ship_complete_backordered",
 	ReasonReservationIneligible:   "reservation_ineligible",
+	ReasonPaymentNotAuthorised:    "payment_not_authorised",
 }
 
 func (r Reason) String() string {
