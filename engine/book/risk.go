@@ -116,14 +116,23 @@ func (e *Engine) checkRisk(a *account, in *instrument, s Side, px Price, qty, op
 	if lim.MaxOrderNotional > 0 && notional > lim.MaxOrderNotional {
 		return ReasonMaxOrderNotional
 	}
-	if s == Buy && lim.CreditLimit > 0 {
+	if s == Buy {
 		openNotional := notional
 		if open != qty {
 			openNotional = in.mustMoney(px, open) // open < qty: it fits
 		}
-		used := a.creditUsed()
-		if used > lim.CreditLimit || openNotional > lim.CreditLimit-used {
-			return ReasonCreditLimit
+		// The account's open buy notional is an exact sum (it is
+		// subtracted again as orders fill or end), so it cannot saturate
+		// as the executed totals do: an order that would take it past
+		// 64 bits is refused, credit limit or not.
+		if openNotional > math.MaxInt64-a.openBuyNotional {
+			return ReasonNotionalOverflow
+		}
+		if lim.CreditLimit > 0 {
+			used := a.creditUsed()
+			if used > lim.CreditLimit || openNotional > lim.CreditLimit-used {
+				return ReasonCreditLimit
+			}
 		}
 	}
 	if lim.MaxPosition > 0 {
