@@ -77,3 +77,36 @@ func TestReservationBelongsToItsChannel(t *testing.T) {
 	require.Zero(t, theirs[1].GetLine())
 	require.Equal(t, int64(1), theirs[1].GetQty(), "but it sees the stock move")
 }
+
+// TestInventoryStreamSkipsReplayedPlacements: a placement sent again (a
+// client retry) answers with the first result's events, marked duplicate.
+// They are not stock changes, so the inventory stream leaves them out; before,
+// the replayed reservation release went out with the other channel's order
+// and line and no channel to redact them by.
+func TestInventoryStreamSkipsReplayedPlacements(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, mkt := ctxAs(t, webTok), ctxAs(t, mktTok)
+
+	r, err := cc.Reserve(mkt, &pb.ReserveRequest{Sku: "A", LocationId: 2, Qty: 1, TtlNanos: 60e9})
+	require.NoError(t, err)
+	m1 := &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_MARKETPLACE, ChannelOrderId: "m1", Customer: "c",
+		ShipTo: paris, Lines: []*pb.OrderLineInput{{Sku: "A", Qty: 1, UnitPrice: 100, Currency: "EUR", ReservationId: r.GetReservationId()}}}
+	first, err := cc.PlaceOrder(mkt, m1)
+	require.NoError(t, err)
+
+	inv, err := ts.streams().SubscribeInventory(web, &pb.SubscribeInventoryRequest{Skus: []string{"A"}, FromSeq: ts.nextSeq()})
+	require.NoError(t, err)
+	again, err := cc.PlaceOrder(mkt, m1)
+	require.NoError(t, err)
+	require.Equal(t, first.GetOrderId(), again.GetOrderId(), "idempotent")
+	// A real stock change after the retry: the next message the web channel
+	// sees is that one.
+	_, err = cc.ReceiveStock(ctxAs(t, adminTok), &pb.ReceiveStockRequest{Sku: "A", LocationId: 1, Qty: 1})
+	require.NoError(t, err)
+	m, err := inv.Recv()
+	require.NoError(t, err)
+	require.Equal(t, "stock", m.GetEvent().GetKind())
+	require.Zero(t, m.GetEvent().GetOrderId())
+}

@@ -241,7 +241,13 @@ func (s *streamServer) checkOrderFilter(ctx context.Context, r *pb.SubscribeOrde
 	return nil
 }
 
+// inventoryEvent reports whether e belongs on the inventory stream: a stock
+// or reservation change. The replayed events of a re-submitted placement
+// (Duplicate) are not changes.
 func inventoryEvent(e *commerce.Event) bool {
+	if e.Duplicate {
+		return false
+	}
 	switch e.Kind {
 	case commerce.EvStock, commerce.EvInbound, commerce.EvReserved, commerce.EvReservationReleased, commerce.EvReservationExpired:
 		return true
@@ -254,7 +260,10 @@ func inventoryEvent(e *commerce.Event) bool {
 // location, quantity and expiry (availability is public) but not the
 // channel, nor the order and line that consumed it.
 func inventoryEventToPB(p *Principal, e *commerce.Event) *pb.CommerceEvent {
-	if e.Channel == 0 || p.CanChannel(e.Channel) {
+	// Whole to an administrator, to the channel the event is about, and when
+	// it is about no channel and names no order (an administrator's
+	// reservation); an order event without its channel is redacted.
+	if p.Admin || e.Channel != 0 && p.CanChannel(e.Channel) || e.Channel == 0 && e.Order == 0 {
 		return commerceEventToPB(e)
 	}
 	r := *e

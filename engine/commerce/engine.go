@@ -367,11 +367,16 @@ func (e *Engine) Tick(now int64, out []Event) []Event {
 }
 
 // emit appends ev and records it in its order's history. An event about
-// an order carries the order's channel (see Event.Channel).
+// an order carries the order's channel (see Event.Channel), a replayed one
+// (Duplicate) too, though it is not recorded again.
 func (e *Engine) emit(ev *Event) {
-	if ev.Order != 0 && !ev.Duplicate && ev.Kind != EvRejected {
-		ev.Channel = at(&e.orders, ev.Order-1).channel
-		e.record(ev)
+	if ev.Order != 0 && ev.Kind != EvRejected {
+		if ev.Channel == 0 { // a replay of an archived order's placement sets its own
+			ev.Channel = at(&e.orders, ev.Order-1).channel
+		}
+		if !ev.Duplicate {
+			e.record(ev)
+		}
 	}
 	e.out = append(e.out, *ev)
 }
@@ -394,9 +399,13 @@ func (e *Engine) push(k EventKind) *Event {
 // pushed records a pushed event in its order's history, and sets the
 // channel of an event about an order.
 func (e *Engine) pushed(ev *Event) {
-	if ev.Order != 0 && !ev.Duplicate {
-		ev.Channel = at(&e.orders, ev.Order-1).channel
-		e.record(ev)
+	if ev.Order != 0 {
+		if ev.Channel == 0 {
+			ev.Channel = at(&e.orders, ev.Order-1).channel
+		}
+		if !ev.Duplicate {
+			e.record(ev)
+		}
 	}
 }
 
