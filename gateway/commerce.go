@@ -23,19 +23,37 @@ func (g *Gateway) runCommerce(ctx context.Context, c commerce.Command) (*pb.Comm
 	if err != nil {
 		return nil, err
 	}
-	return commerceResult(res)
+	return commerceResult(res, resultView{p: principal(ctx), order: c.Order})
+}
+
+// resultView is what a caller may see of a command's result. A command's
+// events are every change it caused: a receipt or a cancel that frees
+// stock also fills other orders' backorders, of any channel, and a
+// placement on a new capacity day may first serve the backorders waiting
+// for it. A channel sees the events about its own orders and those about
+// no order (stock, reservations, locations); an administrator sees all.
+type resultView struct {
+	p *Principal
+	// order is the order the command names (zero for a placement, whose
+	// order is the one its order-created event names, and for commands
+	// about no order).
+	order commerce.OrderID
+}
+
+func (v resultView) sees(e *commerce.Event) bool {
+	return v.p.Admin || e.Order == 0 || v.p.Channel != 0 && e.Channel == v.p.Channel
 }
 
 // commerceResult builds the reply to a commerce command in three
 // allocations whatever its events: the result, a slab of event boxes and
 // the slice of pointers into it.
-func commerceResult(res *sequencer.Result) (*pb.CommerceCommandResult, error) {
+func commerceResult(res *sequencer.Result, v resultView) (*pb.CommerceCommandResult, error) {
 	if err := commerceRejected(res); err != nil {
 		return nil, err
 	}
 	out := &pb.CommerceCommandResult{}
 	n := len(res.Commerce)
-	fillCommerceResult(out, res, make([]eventBox, n), make([]*pb.CommerceEvent, n))
+	fillCommerceResult(out, res, make([]eventBox, n), make([]*pb.CommerceEvent, n), v)
 	return out, nil
 }
 
@@ -49,16 +67,23 @@ func commerceRejected(res *sequencer.Result) error {
 	return nil
 }
 
-// fillCommerceResult sets out (zero) from an accepted command's result,
-// using boxes and ptrs (zero, one per event) for the events.
-func fillCommerceResult(out *pb.CommerceCommandResult, res *sequencer.Result, boxes []eventBox, ptrs []*pb.CommerceEvent) {
+// fillCommerceResult sets out (zero) from an accepted command's result as
+// v may see it, using boxes and ptrs (zero, one per event) for the events.
+// OrderId is the command's own order: the one it names, or the one a
+// placement created (or, re-submitted, had created), never another order
+// the command happened to change.
+func fillCommerceResult(out *pb.CommerceCommandResult, res *sequencer.Result, boxes []eventBox, ptrs []*pb.CommerceEvent, v resultView) {
 	out.Seq, out.TimeUnixNano = res.Seq, res.Time
+	out.OrderId = uint64(v.order)
 	if len(res.Commerce) == 0 {
 		return
 	}
-	out.Events = ptrs
+	k := 0
 	for i := range res.Commerce {
 		e := &res.Commerce[i]
+		if !v.sees(e) {
+			continue
+		}
 		switch e.Kind {
 		case commerce.EvReserved:
 			out.ReservationId = uint64(e.Reservation)
@@ -66,13 +91,18 @@ func fillCommerceResult(out *pb.CommerceCommandResult, res *sequencer.Result, bo
 			out.ShipmentId = uint64(e.Shipment)
 		case commerce.EvReturnAuthorised:
 			out.ReturnId = uint64(e.Return)
-		}
-		if out.OrderId == 0 && e.Order != 0 {
-			out.OrderId = uint64(e.Order)
+		case commerce.EvOrderCreated:
+			if out.OrderId == 0 {
+				out.OrderId = uint64(e.Order)
+			}
 		}
 		out.Duplicate = out.Duplicate || e.Duplicate
-		boxes[i].fill(e)
-		out.Events[i] = &boxes[i].ev
+		boxes[k].fill(e)
+		ptrs[k] = &boxes[k].ev
+		k++
+	}
+	if k > 0 {
+		out.Events = ptrs[:k]
 	}
 }
 

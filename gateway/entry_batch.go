@@ -39,6 +39,7 @@ type entryStream struct {
 	s     *entryServer
 	ss    pb.OrderEntryService_EntryServer
 	ctx   context.Context
+	view  resultView    // the caller's, for its placements' replies
 	slots chan struct{} // a token per request read and not yet answered
 	wake  chan struct{} // a token per idle batcher woken by enqueue
 	quit  chan struct{} // closed by stop
@@ -55,7 +56,7 @@ type entryStream struct {
 }
 
 func newEntryStream(s *entryServer, ss pb.OrderEntryService_EntryServer) *entryStream {
-	return &entryStream{s: s, ss: ss, ctx: ss.Context(), slots: make(chan struct{}, maxEntryInFlight),
+	return &entryStream{s: s, ss: ss, ctx: ss.Context(), view: resultView{p: principal(ss.Context())}, slots: make(chan struct{}, maxEntryInFlight),
 		wake: make(chan struct{}, entryBatchers), quit: make(chan struct{})}
 }
 
@@ -160,9 +161,9 @@ type replyBuf struct {
 	ptrs  []*pb.CommerceEvent
 }
 
-// commerce builds the answer to a placement from its result; it is valid
-// until the next call.
-func (rb *replyBuf) commerce(id uint64, res *sequencer.Result) *pb.EntryResponse {
+// commerce builds the answer to a placement from its result, as v may see
+// it; it is valid until the next call.
+func (rb *replyBuf) commerce(id uint64, res *sequencer.Result, v resultView) *pb.EntryResponse {
 	if grpc.EnableTracing {
 		rb = new(replyBuf)
 	}
@@ -174,7 +175,7 @@ func (rb *replyBuf) commerce(id uint64, res *sequencer.Result) *pb.EntryResponse
 	rb.boxes, rb.ptrs = rb.boxes[:n], rb.ptrs[:n]
 	clear(rb.boxes)
 	rb.res = pb.CommerceCommandResult{}
-	fillCommerceResult(&rb.res, res, rb.boxes, rb.ptrs)
+	fillCommerceResult(&rb.res, res, rb.boxes, rb.ptrs, v)
 	rb.wrap = pb.EntryResponse_Commerce{Commerce: &rb.res}
 	rb.resp = pb.EntryResponse{RequestId: id, Result: &rb.wrap}
 	return &rb.resp
@@ -243,7 +244,7 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 			e.answer(q, qerr)
 		} else {
 			e.observe(q, nil)
-			e.send(b.reply.commerce(q.r.GetRequestId(), results[i]))
+			e.send(b.reply.commerce(q.r.GetRequestId(), results[i], e.view))
 		}
 		b.answered = i + 1
 	}

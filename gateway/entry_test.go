@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/ordercore/oms/sequencer"
 	"github.com/stretchr/testify/require"
@@ -172,7 +173,7 @@ func TestOrderEntryRepliesMatchResults(t *testing.T) {
 	sizes := map[int]bool{}
 	for range n {
 		res := <-sub.C
-		want, err := commerceResult(res)
+		want, err := commerceResult(res, resultView{p: &Principal{Channel: commerce.Web}})
 		require.NoError(t, err)
 		got := bySeq[res.Seq]
 		require.NotNil(t, got, "seq %d answered", res.Seq)

@@ -110,3 +110,46 @@ func TestInventoryStreamSkipsReplayedPlacements(t *testing.T) {
 	require.Equal(t, "stock", m.GetEvent().GetKind())
 	require.Zero(t, m.GetEvent().GetOrderId())
 }
+
+// TestResultShowsOnlyTheCallersOrders: a command's events are every change
+// it caused. A web cancel that frees stock fills a marketplace backorder;
+// the web channel's answer names its own order and shows none of the
+// marketplace order's events (its id, channel order id, customer), which
+// an administrator's answer to the same kind of command does.
+func TestResultShowsOnlyTheCallersOrders(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, mkt, admin := ctxAs(t, webTok), ctxAs(t, mktTok), ctxAs(t, adminTok)
+
+	w1, err := cc.PlaceOrder(web, webOrder("w1", line("B", 3)))
+	require.NoError(t, err)
+	m1, err := cc.PlaceOrder(mkt, &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_MARKETPLACE, ChannelOrderId: "m1",
+		Customer: "secret-customer", ShipTo: paris, Lines: []*pb.OrderLineInput{line("B", 2)}})
+	require.NoError(t, err)
+	require.NotEqual(t, w1.GetOrderId(), m1.GetOrderId())
+
+	res, err := cc.CancelOrder(web, &pb.CancelCommerceOrderRequest{OrderId: w1.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, w1.GetOrderId(), res.GetOrderId())
+	sawStock := false
+	for _, e := range res.GetEvents() {
+		require.NotEqual(t, m1.GetOrderId(), e.GetOrderId(), "web sees the marketplace's %s", e.GetKind())
+		require.NotEqual(t, "secret-customer", e.GetCustomer())
+		sawStock = sawStock || e.GetKind() == "stock"
+	}
+	require.True(t, sawStock, "the stock change is public")
+
+	// The marketplace order was filled: an administrator's receipt that
+	// fills it shows it.
+	m2, err := cc.PlaceOrder(mkt, &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_MARKETPLACE, ChannelOrderId: "m2",
+		Customer: "c", ShipTo: paris, Lines: []*pb.OrderLineInput{line("B", 2)}})
+	require.NoError(t, err)
+	rec, err := cc.ReceiveStock(admin, &pb.ReceiveStockRequest{Sku: "B", LocationId: 1, Qty: 2})
+	require.NoError(t, err)
+	seen := false
+	for _, e := range rec.GetEvents() {
+		seen = seen || e.GetOrderId() == m2.GetOrderId()
+	}
+	require.True(t, seen, "an administrator sees every order the command changed")
+}

@@ -308,9 +308,9 @@ func (e *Engine) replayTombstone(ti int32, key string) {
 		ChannelOrderID: key, Customer: e.custs[t.cust].name, Qty: t.units, Amount: t.value,
 		Currency: e.curs.names[t.cur], Status: StatusCreated})
 	if t.holds != 0 {
-		e.emit(&Event{Kind: EvHeld, Duplicate: true, Order: t.id, Hold: t.holds})
+		e.emit(&Event{Kind: EvHeld, Duplicate: true, Order: t.id, Channel: t.channel, Hold: t.holds})
 	}
-	e.emit(&Event{Kind: EvOrderStatus, Duplicate: true, Order: t.id, Status: t.status})
+	e.emit(&Event{Kind: EvOrderStatus, Duplicate: true, Order: t.id, Channel: t.channel, Status: t.status})
 }
 
 // Archived reports whether order id was placed and has since been archived.
