@@ -29,6 +29,13 @@ var ErrReadOnly = errors.New("journal: read-only")
 // decode (an unknown kind): it is a caller's bug, and nothing is written.
 var ErrUndecodable = errors.New("journal: command cannot be replayed")
 
+// ErrNotWritten is wrapped by an Append error returned before anything of
+// the batch went to the store (the journal closed, read-only or already
+// failed, a seq out of order, an undecodable command): unlike a failed
+// write or sync, whose batch may yet be on disk and replayed, such a batch
+// is certainly not in the journal.
+var ErrNotWritten = errors.New("journal: batch not written")
+
 // Options configure a Journal. The zero value is valid: the OS file system,
 // the default logger, keep every command and two snapshots.
 type Options struct {
@@ -283,10 +290,11 @@ func (j *Journal) Err() error {
 // journal: this and every later Append return an error wrapping ErrFailed
 // and the cause. A command that replay could not decode (see
 // engine.Command.CheckKind) is refused, naming its seq, and nothing of the
-// batch is written. REQUIRES: one appender at a time.
+// batch is written. Every error returned before the batch goes to the
+// store wraps ErrNotWritten. REQUIRES: one appender at a time.
 func (j *Journal) Append(cmds []engine.Command) error {
 	if err := j.writable(); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrNotWritten, err)
 	}
 	if len(cmds) == 0 {
 		return nil
@@ -294,11 +302,11 @@ func (j *Journal) Append(cmds []engine.Command) error {
 	next := j.last.Load() + 1
 	for i := range cmds {
 		if cmds[i].Seq != next+uint64(i) {
-			return fmt.Errorf("journal: append: command %d has seq %d, want %d", i, cmds[i].Seq, next+uint64(i))
+			return fmt.Errorf("%w: append: command %d has seq %d, want %d", ErrNotWritten, i, cmds[i].Seq, next+uint64(i))
 		}
 		// Never store what replay would refuse.
 		if err := cmds[i].CheckKind(); err != nil {
-			return fmt.Errorf("%w: append seq %d: %w", ErrUndecodable, cmds[i].Seq, err)
+			return fmt.Errorf("%w: %w: append seq %d: %w", ErrNotWritten, ErrUndecodable, cmds[i].Seq, err)
 		}
 	}
 	b := j.db.NewBatch()

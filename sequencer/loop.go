@@ -1,12 +1,14 @@
 package sequencer
 
 import (
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/journal"
 )
 
 // writeLoop is the writer goroutine: drain, stamp, journal, hand over.
@@ -72,7 +74,10 @@ func (s *Sequencer) appendBatch(cmds []engine.Command) error {
 // failStop stops the sequencer after a journal failure. The failed batch's
 // submitters get an error wrapping ErrOutcomeUnknown, ErrClosed and the
 // cause: the write may have reached the disk (a failed fsync says nothing
-// about what the file holds), and recovery would then replay it. Every
+// about what the file holds), and recovery would then replay it; unless
+// the journal refused the batch before writing any of it
+// (journal.ErrNotWritten: it had already failed, say, on a snapshot's
+// write), when they get the fail-stop error like later submitters. Every
 // later submitter, whose command never reached the journal, gets the
 // fail-stop error (ErrClosed and the cause, not ErrOutcomeUnknown): not
 // applied, now or ever. Batches already durable are still applied and
@@ -82,12 +87,18 @@ func (s *Sequencer) failStop(b *batch, cause error) {
 	failure := fmt.Errorf("%w: journal write failed at seq %d: %w", ErrClosed, b.cmds[0].Seq, cause)
 	s.failed.CompareAndSwap(nil, &failure)
 	err := s.Err()
-	unknown := fmt.Errorf("%w (the write may have reached the disk and be applied on recovery): %w", ErrOutcomeUnknown, err)
-	s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted; "+
-		"the outcome of the failed batch is unknown until recovery",
-		"seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
+	batchErr := fmt.Errorf("%w (the write may have reached the disk and be applied on recovery): %w", ErrOutcomeUnknown, err)
+	if errors.Is(cause, journal.ErrNotWritten) {
+		batchErr = err
+		s.log.Error("sequencer: fail-stop: the journal refused the batch before writing it; no further commands are accepted",
+			"seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
+	} else {
+		s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted; "+
+			"the outcome of the failed batch is unknown until recovery",
+			"seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
+	}
 	for _, r := range b.reqs {
-		s.reply(r, nil, unknown)
+		s.reply(r, nil, batchErr)
 	}
 	// The engine goroutine applies the batches already durable, then stops.
 	close(s.batches)
