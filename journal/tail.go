@@ -37,13 +37,30 @@ type walTail struct {
 // within the last block.
 //
 // So where the log stops early, the rest of the file is searched, byte by
-// byte, for any valid chunk of the same log (its log number is in every
-// chunk header, so stale chunks of a recycled log file do not count), and for
-// a clean-close trailer of it. If anything of this log follows the damage,
-// what was lost was not just a final, partial write: Open refuses with
-// ErrCorrupt, naming the file, the offset and the last good seq. Only when
-// nothing follows is it a torn tail, which Pebble truncates, and the log says
-// so.
+// byte, for proof that the damaged bytes had been synced (and so may belong
+// to acknowledged batches), by Pebble's own rule: a later chunk of the same
+// log (its log number is in every chunk header, so stale chunks of a
+// recycled log file do not count) that is a WAL-sync chunk whose synced
+// offset lies beyond the damage (its writer had seen the log synced past
+// it), or the log's clean-close trailer. Because Pebble's synced offsets
+// undercount past the first block, a successor whose synced offset rises
+// above the stopped record's own also counts (see proves). The mere presence of later chunks
+// proves nothing: the pages of a write that was never fsynced reach the disk
+// in any order, so one unacknowledged group write (a batch over 32 KiB, or
+// several small records) can lose its first page while its later blocks
+// survive. Continuation chunks of the stopped record never count. A log
+// written without synced offsets (before FormatWALSyncChunks: a fresh
+// store's first log is) is judged conservatively: a later chunk that starts
+// a record counts, a continuation never does. With proof, Open refuses with
+// ErrCorrupt, naming the file, the offset and the last good seq. Without it
+// the stop is a torn tail, which Pebble truncates, and the log says so.
+//
+// The residual case: damage to an acknowledged record whose only successors
+// carry a stale (lower) synced offset (written before the damaged record's
+// sync completed, as the last records of a crashed log are) cannot be told
+// from a torn write and is dropped as one, the same judgement Pebble itself
+// makes; it is logged at error level with the damage offset, the later
+// chunks' offset and their highest synced offset.
 //
 // An error reading the log is returned (the store is not opened unchecked).
 // Damage in older logs is Pebble's to refuse: it requires them to end cleanly.
@@ -332,14 +349,26 @@ type pastStop struct {
 // starting a record has been found since the damage, so a continuation chunk
 // belongs to the stopped record itself: that never counts, whatever its
 // synced offset (it was written before that record could be acknowledged).
-func proves(c walChunk, inRecord bool, damage int64) bool {
+//
+// Pebble's synced offsets undercount (v2.1.7 LogWriter.flushLoop adds only
+// the current block's bytes to it, not those of full blocks flushed after
+// they filled), so past the first block an acknowledged record's successor
+// may carry a synced offset below the record's own start. So a successor
+// also proves the damage when its synced offset rises above the stopped
+// record's own (ref: the highest one its intact chunks carry; a sync
+// completed after the record was written) or, when none of the stopped
+// record is intact, above an earlier successor's (low): chunks of one
+// unsynced group write all carry the same synced offset. This errs towards
+// refusing: a sync of earlier data that completes while the torn write is
+// being written also raises it.
+func proves(c walChunk, inRecord bool, damage int64, ref, low uint64, haveRef, haveLow bool) bool {
 	switch {
 	case c.trailer:
 		return true // written at a clean close, after every sync
 	case inRecord && !c.first:
 		return false
 	case c.sync:
-		return c.synced > uint64(damage)
+		return c.synced > uint64(damage) || haveRef && c.synced > ref || !haveRef && haveLow && c.synced > low
 	default:
 		return c.first
 	}
@@ -381,6 +410,8 @@ func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop,
 
 	// Follow the stopped record's chunks.
 	p, inRecord := start, false
+	var ref, low uint64 // see proves
+	haveRef, haveLow := false, false
 	for p < ps.size {
 		i, err := load(p)
 		if err != nil {
@@ -398,6 +429,9 @@ func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop,
 		if c.last {
 			ps.damage, ps.evidence = p, start // a whole record Pebble would not replay
 			return ps, nil
+		}
+		if c.sync {
+			ref, haveRef = max(ref, c.synced), true
 		}
 		inRecord = true
 		p += int64(c.size)
@@ -426,9 +460,14 @@ func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop,
 				i++
 				continue
 			}
-			if proves(c, inRecord, ps.damage) {
+			if proves(c, inRecord, ps.damage, ref, low, haveRef, haveLow) {
 				ps.evidence = loaded + int64(i)
 				return ps, nil
+			}
+			if c.sync && inRecord && !c.first {
+				ref, haveRef = max(ref, c.synced), true // the stopped record's own
+			} else if c.sync && !haveLow {
+				low, haveLow = c.synced, true
 			}
 			if ps.later == 0 {
 				ps.laterAt = loaded + int64(i)

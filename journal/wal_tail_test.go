@@ -466,16 +466,31 @@ func TestTornGroupWriteOfSmallRecords(t *testing.T) {
 // in the final write cannot be told from its being torn by a crash, so
 // dropping it alone is allowed) and recovers to the matching state, or is
 // refused with ErrCorrupt. It never opens with fewer commands.
+//
+// It runs on a fresh store's first log, which has no synced offsets (a later
+// record's first chunk is the proof), and on a later log, in WAL-sync chunks
+// (a later chunk's synced offset is the proof).
 func TestWALDamageSweep(t *testing.T) {
+	for _, synced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sync chunks %v", synced), func(t *testing.T) { walDamageSweep(t, synced) })
+	}
+}
+
+func walDamageSweep(t *testing.T, synced bool) {
 	mem := vfs.NewMem()
 	j := openT(t, mem, Options{})
+	if synced {
+		require.NoError(t, j.Close())
+		j = openT(t, mem, Options{})
+	}
 	g := journaltest.NewGen(9)
 	e := engine.New()
 	digests := map[uint64]engine.Digest{}
 	for range 7 {
 		digests[j.LastSeq()+100] = fill(t, j, e, g, 100, 100)
 	}
-	_, offs, size := walRecords(t, mem)
+	name, offs, size := walRecords(t, mem)
+	require.Equal(t, synced, readFile(t, mem, name)[6] >= walTypeSync)
 	require.Len(t, offs, 7)
 	require.Greater(t, size, int64(walBlockSize))
 	require.Less(t, offs[5], int64(walBlockSize), "batch 6 straddles the block boundary")
