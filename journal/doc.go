@@ -38,13 +38,26 @@
 //     newest write-ahead log, which Pebble's recovery would also take for
 //     the end of the log, dropping the acknowledged batches after it, is
 //     refused: before Pebble opens, Open reads the log and, where it stops
-//     early, searches the rest of the file for anything of the same log
-//     (a valid chunk, or the clean-close trailer); if anything follows, Open
-//     fails with ErrCorrupt naming the file, the offset and the last intact
-//     seq, and changes nothing. Only a stop with nothing of the log after it
-//     is taken for a torn tail. Damage in the log's last record of a store
+//     early, searches the rest of the file for proof that the damaged bytes
+//     had been synced, by Pebble's own rule: a later chunk of the same log
+//     whose synced offset (the WAL-sync chunk format) lies beyond the
+//     damage (or, as Pebble's synced offsets undercount past the first
+//     block, above the stopped record's own), or the log's clean-close
+//     trailer. With proof, Open fails with
+//     ErrCorrupt naming the file, the offset and the last intact seq, and
+//     changes nothing. Later chunks without that proof do not count: an
+//     unsynced write's pages reach the disk in any order, so a torn group
+//     write may lose its first page and keep later ones; the stopped
+//     record's own continuation chunks never count. A log without synced
+//     offsets (a fresh store's first log is written before Pebble ratchets
+//     the format) is judged conservatively: any later chunk that starts a
+//     record is taken as proof. Damage in the log's last record of a store
 //     that crashed cannot be told from a torn write, so that record alone
-//     may be dropped.
+//     may be dropped. Residual case: damage to an acknowledged record whose
+//     only successors carry a stale (lower) synced offset is
+//     indistinguishable from a torn write and is dropped as one (Pebble
+//     makes the same judgement), logged at error level with the damage
+//     offset, the later chunks' offset and their highest synced offset.
 //   - After a snapshot, commands older than RetainCommands below it, and
 //     snapshots beyond KeepSnapshots, are deleted; commands a kept snapshot
 //     needs are never deleted.

@@ -37,13 +37,30 @@ type walTail struct {
 // within the last block.
 //
 // So where the log stops early, the rest of the file is searched, byte by
-// byte, for any valid chunk of the same log (its log number is in every
-// chunk header, so stale chunks of a recycled log file do not count), and for
-// a clean-close trailer of it. If anything of this log follows the damage,
-// what was lost was not just a final, partial write: Open refuses with
-// ErrCorrupt, naming the file, the offset and the last good seq. Only when
-// nothing follows is it a torn tail, which Pebble truncates, and the log says
-// so.
+// byte, for proof that the damaged bytes had been synced (and so may belong
+// to acknowledged batches), by Pebble's own rule: a later chunk of the same
+// log (its log number is in every chunk header, so stale chunks of a
+// recycled log file do not count) that is a WAL-sync chunk whose synced
+// offset lies beyond the damage (its writer had seen the log synced past
+// it), or the log's clean-close trailer. Because Pebble's synced offsets
+// undercount past the first block, a successor whose synced offset rises
+// above the stopped record's own also counts (see proves). The mere presence of later chunks
+// proves nothing: the pages of a write that was never fsynced reach the disk
+// in any order, so one unacknowledged group write (a batch over 32 KiB, or
+// several small records) can lose its first page while its later blocks
+// survive. Continuation chunks of the stopped record never count. A log
+// written without synced offsets (before FormatWALSyncChunks: a fresh
+// store's first log is) is judged conservatively: a later chunk that starts
+// a record counts, a continuation never does. With proof, Open refuses with
+// ErrCorrupt, naming the file, the offset and the last good seq. Without it
+// the stop is a torn tail, which Pebble truncates, and the log says so.
+//
+// The residual case: damage to an acknowledged record whose only successors
+// carry a stale (lower) synced offset (written before the damaged record's
+// sync completed, as the last records of a crashed log are) cannot be told
+// from a torn write and is dropped as one, the same judgement Pebble itself
+// makes; it is logged at error level with the damage offset, the later
+// chunks' offset and their highest synced offset.
 //
 // An error reading the log is returned (the store is not opened unchecked).
 // Damage in older logs is Pebble's to refuse: it requires them to end cleanly.
@@ -121,7 +138,9 @@ func corruptWAL(t walTail, records int, off wal.Offset, found pastStop, cause er
 	}
 	what := "the log reader confirmed the corruption"
 	if found.evidence >= 0 {
-		what = fmt.Sprintf("a valid record of the same log follows at offset %d", found.evidence)
+		what = fmt.Sprintf("a valid record of the same log follows at offset %d "+
+			"(a chunk written after the log was synced past the damage, the log's clean-close trailer, "+
+			"or the stopped record whole)", found.evidence)
 	}
 	err := fmt.Errorf("%w: write-ahead log %s (%s) is damaged at offset %d (in the record starting at %d; %s) "+
 		"and %s: this is not a torn final write, and opening would silently drop acknowledged commands; "+
@@ -138,6 +157,22 @@ func corruptWAL(t walTail, records int, off wal.Offset, found pastStop, cause er
 // writes and the rest of the file is preallocated or a recycled log's).
 func logTornTail(log *slog.Logger, t walTail, records int, off, last wal.Offset, found pastStop) {
 	partial := found.size - off.Physical
+	if found.later > 0 {
+		// The residual case: these chunks were written after the damaged
+		// bytes but before they were synced (their synced offsets do not
+		// pass the damage), so the damage cannot be told from an unsynced
+		// write whose pages reached the disk out of order. Pebble drops it
+		// the same way; if it was in fact acknowledged, this is where it went.
+		log.Error("journal: torn tail: the last write-ahead log write was cut short or reached the disk only in part; "+
+			"it is truncated as never acknowledged, together with the later chunks of the same unsynced write "+
+			"(none of them carries a synced offset past the damage, which is Pebble's proof of an acknowledged write; "+
+			"if commands after last_seq were acknowledged, they are lost here)",
+			"wal", t.name, "complete_batches", records, "last_seq", t.lastSeq, "partial_bytes", max(partial, 0),
+			"tail_offset", off.String(), "damage_offset", found.damage, "last_complete_offset", last.String(),
+			"later_chunks", found.later, "first_later_chunk_offset", found.laterAt,
+			"highest_synced_offset", found.laterSynced)
+		return
+	}
 	if partial <= 0 || found.stale {
 		log.Info("journal: write-ahead log ends without a clean close (crash or kill between writes); nothing partial to discard",
 			"wal", t.name, "complete_batches", records, "last_seq", t.lastSeq,
@@ -210,6 +245,10 @@ type walChunk struct {
 	size        int  // header and payload
 	first, last bool // the record's first / last chunk (both: a whole record)
 	trailer     bool // the log's clean-close trailer
+	// sync: a WAL-sync chunk; synced is then the offset up to which its
+	// writer had seen the log synced when it wrote the chunk.
+	sync   bool
+	synced uint64
 }
 
 // chunkAt reports whether blk[i:] starts a valid chunk of log logNum (its CRC
@@ -241,7 +280,11 @@ func chunkAt(blk []byte, i int, logNum uint32) (walChunk, bool) {
 	if crc != walChunkCRC(blk[i+6:i+hdr+n]) {
 		return walChunk{}, false
 	}
-	return chunkOf(typ, hdr+n), true
+	c := chunkOf(typ, hdr+n)
+	if hdr == walSyncHdr {
+		c.sync, c.synced = true, binary.LittleEndian.Uint64(blk[i+walRecyclableHdr:])
+	}
+	return c, true
 }
 
 // staleAt reports whether blk[i:] is what a log file holds beyond a clean
@@ -277,21 +320,69 @@ func chunkOf(typ byte, size int) walChunk {
 type pastStop struct {
 	size     int64 // the file's size
 	damage   int64 // where the stopped record stops being valid
-	evidence int64 // the offset of a valid chunk of the log after it; -1: none
+	evidence int64 // the offset of a chunk of the log proving damage: -1: none
 	// stale: the stop is at a record boundary and what follows is zeros or
 	// another log's chunk: the process stopped between writes.
 	stale bool
+	// Valid chunks of this log after the damage that prove nothing: the
+	// stopped record's own continuation, or WAL-sync chunks whose synced
+	// offset does not pass the damage (written before it was synced).
+	later       int    // how many
+	laterAt     int64  // the first one's offset (-1: none)
+	laterSynced uint64 // the highest synced offset they carry
+}
+
+// proves reports whether c, a valid chunk of the log found after the damage,
+// proves the damaged bytes were synced, hence possibly acknowledged. This is
+// Pebble's own rule (record.Reader.readAheadForCorruption): a WAL-sync chunk
+// carries the offset up to which its writer had seen the log synced, so one
+// whose synced offset lies beyond the damage was written after the damaged
+// bytes were durable. Anything else after the damage may be an unsynced
+// write that reached the disk out of order (the pages of a write that was
+// never fsynced can land in any order, so a later block of a torn group
+// write can survive while its first page is lost): that proves nothing.
+//
+// A chunk without a synced offset (a log written before
+// FormatWALSyncChunks) is conservatively taken as proof when it starts a
+// record (the writer only starts a record after the one before it is
+// complete), never when it continues one. inRecord says that no chunk
+// starting a record has been found since the damage, so a continuation chunk
+// belongs to the stopped record itself: that never counts, whatever its
+// synced offset (it was written before that record could be acknowledged).
+//
+// Pebble's synced offsets undercount (v2.1.7 LogWriter.flushLoop adds only
+// the current block's bytes to it, not those of full blocks flushed after
+// they filled), so past the first block an acknowledged record's successor
+// may carry a synced offset below the record's own start. So a successor
+// also proves the damage when its synced offset rises above the stopped
+// record's own (ref: the highest one its intact chunks carry; a sync
+// completed after the record was written) or, when none of the stopped
+// record is intact, above an earlier successor's (low): chunks of one
+// unsynced group write all carry the same synced offset. This errs towards
+// refusing: a sync of earlier data that completes while the torn write is
+// being written also raises it.
+func proves(c walChunk, inRecord bool, damage int64, ref, low uint64, haveRef, haveLow bool) bool {
+	switch {
+	case c.trailer:
+		return true // written at a clean close, after every sync
+	case inRecord && !c.first:
+		return false
+	case c.sync:
+		return c.synced > uint64(damage) || haveRef && c.synced > ref || !haveRef && haveLow && c.synced > low
+	default:
+		return c.first
+	}
 }
 
 // scanPastStop examines the log file path after the reader stopped at the
 // record starting at start. It follows that record's chunks while they are
 // valid, to the point where it is damaged or cut off (a record that turns out
 // whole is itself evidence: Pebble would not replay it), then searches the
-// rest of the file from there, at every byte, for a valid chunk of log logNum or its
-// trailer. A chunk that continues the record cannot follow a cut or a
-// damaged chunk, so any valid chunk found there was written after it.
+// rest of the file from there, at every byte, for a valid chunk of log logNum
+// or its trailer that proves the damaged bytes had been synced (see proves).
+// Other valid chunks of the log after the damage are counted, for the log.
 func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop, error) {
-	ps := pastStop{damage: start, evidence: -1}
+	ps := pastStop{damage: start, evidence: -1, laterAt: -1}
 	f, err := fs.Open(path)
 	if err != nil {
 		return ps, err
@@ -319,6 +410,8 @@ func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop,
 
 	// Follow the stopped record's chunks.
 	p, inRecord := start, false
+	var ref, low uint64 // see proves
+	haveRef, haveLow := false, false
 	for p < ps.size {
 		i, err := load(p)
 		if err != nil {
@@ -337,6 +430,9 @@ func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop,
 			ps.damage, ps.evidence = p, start // a whole record Pebble would not replay
 			return ps, nil
 		}
+		if c.sync {
+			ref, haveRef = max(ref, c.synced), true
+		}
 		inRecord = true
 		p += int64(c.size)
 	}
@@ -349,17 +445,39 @@ func scanPastStop(fs vfs.FS, path string, start int64, logNum uint32) (pastStop,
 		ps.stale = staleAt(blk, i, logNum)
 	}
 
-	// Search the rest, from the damage on, for anything of this log.
+	// Search the rest, from the damage on, for proof that it was synced. The
+	// stopped record may continue past the damage (its later chunks written
+	// in the same unsynced write) until a chunk starts a new record.
+	inRecord = true
 	for q := p; q+walRecyclableHdr <= ps.size; {
 		i, err := load(q)
 		if err != nil {
 			return ps, err
 		}
-		for ; i+walRecyclableHdr <= len(blk); i++ {
-			if _, ok := chunkAt(blk, i, logNum); ok {
+		for i+walRecyclableHdr <= len(blk) {
+			c, ok := chunkAt(blk, i, logNum)
+			if !ok {
+				i++
+				continue
+			}
+			if proves(c, inRecord, ps.damage, ref, low, haveRef, haveLow) {
 				ps.evidence = loaded + int64(i)
 				return ps, nil
 			}
+			if c.sync && inRecord && !c.first {
+				ref, haveRef = max(ref, c.synced), true // the stopped record's own
+			} else if c.sync && !haveLow {
+				low, haveLow = c.synced, true
+			}
+			if ps.later == 0 {
+				ps.laterAt = loaded + int64(i)
+			}
+			ps.later++
+			ps.laterSynced = max(ps.laterSynced, c.synced)
+			if c.first {
+				inRecord = false
+			}
+			i += c.size
 		}
 		q = loaded + walBlockSize
 	}

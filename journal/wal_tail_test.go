@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/cockroachdb/pebble/v2/wal"
@@ -184,12 +185,20 @@ func TestTornTailShapes(t *testing.T) {
 	require.NoError(t, j.Close())
 }
 
-// walChunk builds a valid WAL-sync chunk (a whole record) of log logNum.
+// testWALChunk builds a valid WAL-sync chunk (a whole record) of log logNum
+// with synced offset 0.
 func testWALChunk(logNum uint32, payload []byte) []byte {
+	return testWALSyncChunk(logNum, 0, payload)
+}
+
+// testWALSyncChunk builds a valid WAL-sync chunk (a whole record) of log
+// logNum whose writer had seen the log synced up to synced.
+func testWALSyncChunk(logNum uint32, synced uint64, payload []byte) []byte {
 	b := make([]byte, walSyncHdr+len(payload))
 	binary.LittleEndian.PutUint16(b[4:], uint16(len(payload)))
 	b[6] = walTypeSync
 	binary.LittleEndian.PutUint32(b[7:], logNum)
+	binary.LittleEndian.PutUint64(b[walRecyclableHdr:], synced)
 	copy(b[walSyncHdr:], payload)
 	binary.LittleEndian.PutUint32(b[0:], walChunkCRC(b[6:]))
 	return b
@@ -198,7 +207,10 @@ func testWALChunk(logNum uint32, payload []byte) []byte {
 // TestWhatFollowsTheTail: only chunks of the same log count as written after
 // the tail. A recycled log file holds whole, valid chunks of the log that
 // used it before: they do not stop a torn tail from being dropped. A chunk of
-// this log, or its clean-close trailer, after the damage does.
+// this log whose synced offset lies past the damage, or its clean-close
+// trailer, after the damage does; a chunk of this log whose synced offset
+// does not pass the damage (written before the damaged write was synced)
+// does not, and the torn tail is logged loudly with the offsets.
 func TestWhatFollowsTheTail(t *testing.T) {
 	mem := vfs.NewMem()
 	j := openT(t, mem, Options{})
@@ -238,9 +250,21 @@ func TestWhatFollowsTheTail(t *testing.T) {
 	require.Contains(t, logs.String(), "ends without a clean close")
 	require.NoError(t, j2.Close())
 
+	// Written after the torn write but before it was synced: proves nothing.
+	crashed = cloneDirWith(t, mem, "db", torn(stale, []byte{1, 2, 3},
+		testWALSyncChunk(num, uint64(lastRec), []byte("a later, unsynced batch"))))
+	logs = &logBuf{}
+	j2 = openT(t, crashed, Options{Logger: testLogger(logs)})
+	require.Equal(t, uint64(90), j2.LastSeq())
+	require.Contains(t, logs.String(), "torn tail")
+	require.Contains(t, logs.String(), "later_chunks=1")
+	require.Contains(t, logs.String(), fmt.Sprintf("highest_synced_offset=%d", lastRec))
+	require.NoError(t, j2.Close())
+
 	for name, after := range map[string][][]byte{
-		"chunk of this log": {stale, []byte{1, 2, 3}, testWALChunk(num, []byte("a later batch"))},
-		"trailer":           {make([]byte, 30), trailer},
+		"chunk of this log synced past the damage": {stale, []byte{1, 2, 3},
+			testWALSyncChunk(num, uint64(lastRec)+1, []byte("a later batch"))},
+		"trailer": {make([]byte, 30), trailer},
 	} {
 		crashed := cloneDirWith(t, mem, "db", torn(after...))
 		_, err := Open("db", Options{FS: crashed, Logger: testLogger(nil)})
@@ -292,6 +316,146 @@ func TestTornRecordAcrossBlocks(t *testing.T) {
 	require.Equal(t, want, e2.Digest())
 }
 
+// walChunkHeader decodes the WAL-sync chunk header at off of the newest WAL.
+func walChunkHeader(t *testing.T, fs vfs.FS, name string, off int64) (typ byte, synced uint64) {
+	t.Helper()
+	b := readFile(t, fs, name)
+	require.Greater(t, int64(len(b)), off+walSyncHdr)
+	typ = b[off+6]
+	require.True(t, typ >= walTypeSync && typ <= walTypeLastDefined,
+		"chunk at %d is a WAL-sync chunk (FormatNewest writes them), type %d", off, typ)
+	return typ, binary.LittleEndian.Uint64(b[off+walRecyclableHdr:])
+}
+
+// TestTornUnsyncedWriteOutOfOrder: the final write is one group-commit batch
+// spanning three blocks that was never synced. Its pages can reach the disk
+// in any order, so its first page may be lost while its later blocks
+// survive. Those later chunks are the torn record's own continuation and
+// carry a synced offset no later than its start (it was never promised
+// durable): that is a torn tail, not damage before acknowledged data. Open
+// drops the record and recovers every earlier batch (the reviewer's repro is
+// the first case: before, it was refused as corruption).
+func TestTornUnsyncedWriteOutOfOrder(t *testing.T) {
+	mem := vfs.NewMem()
+	j := openT(t, mem, Options{})
+	g := journaltest.NewGen(9)
+	e := engine.New()
+	want := fill(t, j, e, g, 100, 50)
+	fill(t, j, e, g, 1300, 1300)
+	name, offs, size := walRecords(t, mem)
+	lastRec := offs[len(offs)-1]
+	require.Greater(t, size-lastRec, int64(2*walBlockSize), "the last record spans three blocks")
+	mid := (lastRec/walBlockSize + 1) * walBlockSize // its middle chunk
+	lst := mid + walBlockSize                        // its last chunk
+	require.Less(t, lst, size)
+	for _, o := range []int64{mid, lst} {
+		typ, synced := walChunkHeader(t, mem, name, o)
+		require.Contains(t, []byte{walTypeSync + 2, walTypeSync + 3}, typ, "a middle or last chunk at %d", o)
+		require.LessOrEqual(t, synced, uint64(lastRec), "never promised durable")
+	}
+	const page = 4 << 10
+	firstPageEnd := (lastRec/page + 1) * page
+	zero := func(b []byte, from, to int64) { clear(b[from:to]) }
+	garbage := func(b []byte, from, to int64) {
+		r := rand.New(rand.NewPCG(7, uint64(from)))
+		for i := from; i < to; i++ {
+			b[i] = byte(r.Uint32())
+		}
+	}
+	for _, c := range []struct {
+		name string
+		edit func([]byte)
+	}{
+		{"first page zeroed", func(b []byte) { zero(b, lastRec, firstPageEnd) }},
+		{"first page garbage", func(b []byte) { garbage(b, lastRec, firstPageEnd) }},
+		{"whole first block lost", func(b []byte) { zero(b, lastRec, mid) }},
+		{"first page and a middle page lost", func(b []byte) {
+			zero(b, lastRec, firstPageEnd)
+			zero(b, mid+2*page, mid+3*page)
+		}},
+		{"only the last chunk survives", func(b []byte) { zero(b, lastRec, lst) }},
+		{"first page lost, the rest cut short", func(b []byte) { zero(b, lastRec, firstPageEnd) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			crashed := cloneDirWith(t, mem, "db", func(b []byte) []byte {
+				c.edit(b)
+				if c.name == "first page lost, the rest cut short" {
+					b = b[:lst+100]
+				}
+				return b
+			})
+			logs := &logBuf{}
+			j2 := openT(t, crashed, Options{Logger: testLogger(logs)})
+			defer j2.Close()
+			require.Contains(t, logs.String(), "torn tail")
+			require.Contains(t, logs.String(), "later_chunks=")
+			require.Equal(t, uint64(100), j2.LastSeq())
+			e2, _ := recoverT(t, j2, ReplayOptions{})
+			require.Equal(t, want, e2.Digest())
+		})
+	}
+	require.NoError(t, j.Close())
+}
+
+// TestTornGroupWriteOfSmallRecords: a NoSync prune's DeleteRange followed by
+// a synced Append, both in one group write that crashed before its fsync.
+// The Append's record survives but the DeleteRange's page is lost: the
+// Append's synced offset does not pass the damage, so neither was
+// acknowledged and both are dropped as a torn tail, not refused.
+//
+// A fresh store's first log is written before Pebble ratchets the format to
+// FormatWALSyncChunks, so it has no synced offsets: there the Append's
+// record, which starts a new record after the damage, is still taken as
+// proof (conservatively) and the same shape is refused.
+func TestTornGroupWriteOfSmallRecords(t *testing.T) {
+	for _, synced := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sync chunks %v", synced), func(t *testing.T) {
+			mem := vfs.NewMem()
+			j := openT(t, mem, Options{})
+			g := journaltest.NewGen(9)
+			e := engine.New()
+			want := fill(t, j, e, g, 100, 50)
+			if synced { // a later log, in the store's (newest) format
+				require.NoError(t, j.Close())
+				j = openT(t, mem, Options{})
+				want = fill(t, j, e, g, 50, 50)
+			}
+			require.NoError(t, j.db.DeleteRange([]byte("z0"), []byte("z1"), pebble.NoSync))
+			fill(t, j, e, g, 10, 10)
+			name, offs, _ := walRecords(t, mem)
+			require.GreaterOrEqual(t, len(offs), 2)
+			del, app := offs[len(offs)-2], offs[len(offs)-1]
+			data := readFile(t, mem, name)
+			require.Equal(t, synced, data[app+6] >= walTypeSync, "chunk type %d", data[app+6])
+			if synced {
+				_, so := walChunkHeader(t, mem, name, app)
+				if so > uint64(del) {
+					t.Skipf("the flusher synced the DeleteRange on its own (synced offset %d > %d)", so, del)
+				}
+			}
+			crashed := cloneDirWith(t, mem, "db", func(b []byte) []byte {
+				clear(b[del:app])
+				return b
+			})
+			require.NoError(t, j.Close())
+			logs := &logBuf{}
+			if !synced {
+				_, err := Open("db", Options{FS: crashed, Logger: testLogger(logs)})
+				require.ErrorIs(t, err, ErrCorrupt)
+				require.ErrorContains(t, err, fmt.Sprintf("follows at offset %d", app))
+				return
+			}
+			j2 := openT(t, crashed, Options{Logger: testLogger(logs)})
+			defer j2.Close()
+			require.Contains(t, logs.String(), "torn tail")
+			require.Contains(t, logs.String(), fmt.Sprintf("first_later_chunk_offset=%d", app))
+			require.Equal(t, uint64(150), j2.LastSeq())
+			e2, _ := recoverT(t, j2, ReplayOptions{})
+			require.Equal(t, want, e2.Digest())
+		})
+	}
+}
+
 // TestWALDamageSweep is the guard against silently losing acknowledged
 // commands: a WAL of seven synced batches over two blocks (one batch straddles
 // the block boundary), one byte flipped at offset after offset: every byte of
@@ -302,16 +466,31 @@ func TestTornRecordAcrossBlocks(t *testing.T) {
 // in the final write cannot be told from its being torn by a crash, so
 // dropping it alone is allowed) and recovers to the matching state, or is
 // refused with ErrCorrupt. It never opens with fewer commands.
+//
+// It runs on a fresh store's first log, which has no synced offsets (a later
+// record's first chunk is the proof), and on a later log, in WAL-sync chunks
+// (a later chunk's synced offset is the proof).
 func TestWALDamageSweep(t *testing.T) {
+	for _, synced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sync chunks %v", synced), func(t *testing.T) { walDamageSweep(t, synced) })
+	}
+}
+
+func walDamageSweep(t *testing.T, synced bool) {
 	mem := vfs.NewMem()
 	j := openT(t, mem, Options{})
+	if synced {
+		require.NoError(t, j.Close())
+		j = openT(t, mem, Options{})
+	}
 	g := journaltest.NewGen(9)
 	e := engine.New()
 	digests := map[uint64]engine.Digest{}
 	for range 7 {
 		digests[j.LastSeq()+100] = fill(t, j, e, g, 100, 100)
 	}
-	_, offs, size := walRecords(t, mem)
+	name, offs, size := walRecords(t, mem)
+	require.Equal(t, synced, readFile(t, mem, name)[6] >= walTypeSync)
 	require.Len(t, offs, 7)
 	require.Greater(t, size, int64(walBlockSize))
 	require.Less(t, offs[5], int64(walBlockSize), "batch 6 straddles the block boundary")
