@@ -87,13 +87,17 @@
 // # Limits
 //
 // Prices and quantities are at most 10^14 and a single order's notional must
-// fit in int64 Money (micro currency units); larger orders are rejected
-// (notional_overflow). The notional that must fit is the worst the order can
-// trade, not the one it is checked at: a sell at the higher of its limit
-// and the best bid, a market buy at the worst ask in the book (a limit buy
-// at its limit). A stop is bounded so when it triggers, and cancelled
-// (notional_overflow) if the book then makes it too large; a replace is
-// refused if its new terms would. So an order's cumulative notional (and
+// fit in int64 Money (micro currency units). An order is refused
+// (notional_overflow) when its quantity at its limit (what may rest and
+// trade there as a maker), or at the reference price for a market order,
+// does not fit, and so is a replace whose new terms do not. What an order
+// takes from the book as it arrives (a sell meets bids above its limit, a
+// market order any price) is checked fill by fill: it stops, the rest
+// cancelled (notional_overflow), before a fill that would take its notional
+// past 64 bits, and a fill-or-kill that could not fill within them is
+// cancelled whole. The book's worst price never refuses an order, so one
+// far-off lot cannot block others. An account's open buy notional, an
+// exact running sum, must fit too. So an order's cumulative notional (and
 // the FIX average price) cannot overflow. Totals across orders (a
 // position's bought and sold notional, an account's executed buys) saturate
 // at the int64 maximum rather than wrap. The engine is not safe for

@@ -112,10 +112,3 @@ func (s *bookSide) scan(fn func(l *level) bool) {
 }
 
 func (s *bookSide) levels() int { return s.tree.Len() }
-
-// worst returns the side's worst level (the highest ask, the lowest bid),
-// or nil.
-func (s *bookSide) worst() *level {
-	l, _ := s.tree.Max()
-	return l
-}

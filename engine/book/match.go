@@ -36,10 +36,11 @@ func (e *Engine) execute(o *order) {
 }
 
 // match trades o against the opposite side while it crosses. It returns
-// ReasonSelfTrade if o was cancelled by self-trade prevention, and
+// ReasonSelfTrade if o was cancelled by self-trade prevention;
 // ReasonCreditLimit or ReasonMaxOrderNotional if a market order's next fill
-// would break that limit (o is then still live: the caller cancels the
-// rest).
+// would break that limit; and ReasonNotionalOverflow if o's next fill would
+// take its notional past 64 bits (o is then still live: the caller cancels
+// the rest).
 func (e *Engine) match(o *order) Reason {
 	opp := o.inst.side(o.side.Opposite())
 	market := o.effType() == Market
@@ -62,6 +63,9 @@ func (e *Engine) match(o *order) Reason {
 			return ReasonSelfTrade
 		}
 		q := min(o.leaves, m.visible)
+		if !o.inst.boundFits(o.cumNotional, l.price, q) {
+			return ReasonNotionalOverflow
+		}
 		if capped {
 			room, r := e.notionalRoom(o)
 			if fit := o.inst.lotsWithin(l.price, room); fit < q {
@@ -134,8 +138,8 @@ func fillStatus(o *order) OrdStatus {
 }
 
 // fokFillable reports whether a fill-or-kill order can fill completely right
-// now without being stopped by self-trade prevention or, for a market
-// order, by its account's notional limits. At each level the aggressor
+// now without being stopped by self-trade prevention, by a notional past 64
+// bits or, for a market order, by its account's notional limits. At each level the aggressor
 // meets displayed quantities in queue order, then the hidden remainders of
 // icebergs; a same-account order reached while quantity is still needed
 // stops it unless the account cancels resting orders.
@@ -148,6 +152,7 @@ func (e *Engine) fokFillable(o *order) bool {
 		room, _ = e.notionalRoom(o)
 	}
 	ok := false
+	notional := o.cumNotional // price units x qty, as fill keeps it
 	cancelResting := o.acct.spec.STP == CancelResting
 	o.inst.side(o.side.Opposite()).scan(func(l *level) bool {
 		if !market && !crosses(o.side, o.price, l.price) {
@@ -174,6 +179,10 @@ func (e *Engine) fokFillable(o *order) bool {
 			need -= h
 			done = need == 0
 		}
+		if !o.inst.boundFits(notional, l.price, took) {
+			return false
+		}
+		notional += int64(l.price) * int64(took)
 		if capped {
 			spent, fits := o.inst.money(l.price, took)
 			if !fits || spent > room {

@@ -26,27 +26,18 @@ func (in *instrument) money(px Price, qty Qty) (Money, bool) {
 	return Money(lo), true
 }
 
-// notionalBound is the highest price an order on side s (market, or with
-// limit price limit) can fill at from now on, which bounds its notional: a
-// buy limit fills at its price or lower; a market buy at most at the worst
-// ask now in the book (it never rests); a sell at its limit or at a better
-// bid, at most the best bid now (later fills are as a maker, at its own
-// price).
+// notionalBound is the price that bounds the notional of what an order on
+// side s (market, or with limit price limit) may leave resting: its limit
+// (a resting order trades as a maker, at its own price), or nothing for a
+// market order, which never rests. What it takes from the book as it
+// arrives is checked fill by fill instead (match, fokFillable): a sell
+// meets bids above its limit, a market order any price, and bounding those
+// by the book's worst price would let one far-off lot refuse every order.
 func (in *instrument) notionalBound(s Side, market bool, limit Price) Price {
-	if s == Buy {
-		if !market {
-			return limit
-		}
-		if l := in.asks.worst(); l != nil {
-			return l.price
-		}
+	if market {
 		return 0
 	}
-	px := limit
-	if b := in.bids.best; b != nil && b.price > px {
-		px = b.price
-	}
-	return px
+	return limit
 }
 
 // boundFits reports whether an order that has traded done (price units x
