@@ -55,7 +55,8 @@
 //     return to ATP: a backorder holds no stock. Release sends it only when
 //     nothing is backordered (else ReasonShipCompleteBackordered, nothing
 //     sent). A shortfall before release backorders the whole order and
-//     frees all its stock; after release it takes back only the missing
+//     frees all its stock, and the day's capacity its shipment took if it
+//     was counted today; after release it takes back only the missing
 //     units, and the remainder is filled only at the location the order
 //     was released from.
 //   - Placing an order is idempotent by (channel, channel order id): a
