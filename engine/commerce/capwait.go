@@ -16,9 +16,12 @@ import (
 // their ATP to the backorder queue again once the location has capacity:
 //
 //   - at the next capacity day, in the first command that observes it: a
-//     tick, a placement (before the new order is sourced) or any backorder
-//     fill, so that no new order and no other fill takes the day's capacity
-//     or the stock before the waiting backorders are offered both;
+//     tick, a placement (before the new order is validated, since a
+//     reservation's location must have capacity left after the waiting
+//     backorders took theirs) or any backorder fill, so that no new order
+//     and no other fill takes the day's capacity or the stock before the
+//     waiting backorders are offered both. The roll is a time effect, not
+//     the command's: it stands if the placement is rejected (doc.go);
 //   - at once when the location's capacity is raised or removed (SetLocation).
 //
 // The retry is the ordinary fill: queue order, the same eligibility, and it
@@ -144,6 +147,39 @@ func (e *Engine) restoreCapWait(r *wire.Reader) {
 			return
 		}
 		e.capWait = append(e.capWait, c)
+	}
+	e.capRollAt = e.nextCapRoll()
+}
+
+// deriveCapWait rebuilds the waiting cells for a snapshot from before they
+// were kept (version 1 and 2), which would otherwise wait for another fill
+// at their location: every cell with ATP whose location's capacity day is
+// used up and whose SKU has backorders in a part of the queue the location
+// serves. It may note a cell that something other than capacity kept from
+// its backorders; its retry then fills nothing, as the fill it repeats did.
+// REQUIRES: the backorder queues are rebuilt; capWait is empty.
+func (e *Engine) deriveCapWait() {
+	for _, si := range e.sortedSKUs() {
+		q := e.backorderQueue(si)
+		if q == nil {
+			continue
+		}
+		for ci := range e.skus[si].cells {
+			c := &e.skus[si].cells[ci]
+			if c.atp() <= 0 || e.capFreeAt(c.loc) == -1<<63 {
+				continue
+			}
+			d := &e.locs[c.loc].def
+			waits := d.shipEligible() && len(q.ship) > 0
+			if p := q.part(c.loc, false); !waits && p != nil && d.Active && d.Pickup {
+				waits = len(*p) > 0
+			}
+			if waits {
+				w := capWaiter{loc: c.loc, sku: si}
+				i, _ := slices.BinarySearchFunc(e.capWait, w, e.compareCapWaiters)
+				e.capWait = slices.Insert(e.capWait, i, w)
+			}
+		}
 	}
 	e.capRollAt = e.nextCapRoll()
 }

@@ -22,7 +22,11 @@
 //   - Apply is total and deterministic: the same state and command give
 //     byte-identical events and snapshots. A command that cannot be carried
 //     out yields exactly one EvRejected event, naming the reason and the
-//     field, and changes no state.
+//     field, and changes no state. The passing of time is not the
+//     command's doing: a new capacity day's retry (capwait.go), which a
+//     placement runs before it checks the order, happens even if the
+//     placement is then rejected, and its events come before the
+//     EvRejected one, as if a Tick at the same time had come first.
 //   - The ledger is exact: per SKU and location nothing is negative and
 //     allocated + reserved never exceeds on hand; allocated always equals the
 //     open allocations of the orders, reserved the active reservations.
@@ -34,7 +38,8 @@
 //   - A reservation holds stock at a location without asking what kind of
 //     order will use it; the order that uses it must be servable there
 //     (the location ships, or is the order's pickup store, is active and
-//     has capacity left today), else the placement is rejected with
+//     has capacity left today once the backorders waiting for the day's
+//     capacity have been served), else the placement is rejected with
 //     ReasonReservationIneligible on that line and the reservation stays
 //     active: the order is not sourced elsewhere behind the channel's back.
 //     A reservation is the channel's that took it (Command.Channel; zero,
@@ -50,7 +55,8 @@
 //     return to ATP: a backorder holds no stock. Release sends it only when
 //     nothing is backordered (else ReasonShipCompleteBackordered, nothing
 //     sent). A shortfall before release backorders the whole order and
-//     frees all its stock; after release it takes back only the missing
+//     frees all its stock, and the day's capacity its shipment took if it
+//     was counted today; after release it takes back only the missing
 //     units, and the remainder is filled only at the location the order
 //     was released from.
 //   - Placing an order is idempotent by (channel, channel order id): a

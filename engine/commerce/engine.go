@@ -1,6 +1,10 @@
 package commerce
 
-import "github.com/tidwall/btree"
+import (
+	"strconv"
+
+	"github.com/tidwall/btree"
+)
 
 // Limits that keep every sum exact in int64.
 const (
@@ -517,6 +521,9 @@ func (e *Engine) capacityLeft(loc int32) bool {
 // useCapacity counts one shipment against today's capacity.
 // REQUIRES: capacityLeft(loc) (sourcing and fills check it first).
 func (e *Engine) useCapacity(loc int32) {
+	if checking && !e.capacityLeft(loc) {
+		panic("commerce: invariant broken: a shipment over the capacity of location " + strconv.FormatInt(int64(e.locs[loc].def.ID), 10))
+	}
 	l := &e.locs[loc]
 	if d := e.now / Day; l.capDay != d {
 		l.capDay, l.capUsed = d, 0

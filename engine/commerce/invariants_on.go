@@ -9,3 +9,6 @@ func (e *Engine) afterCommand() {
 		panic("commerce: invariant broken: " + err.Error())
 	}
 }
+
+// checking says that the engine checks its invariants as it goes.
+const checking = true

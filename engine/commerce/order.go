@@ -315,13 +315,16 @@ func (e *Engine) placeOrder(c *Command) {
 		}
 		return
 	}
+	// A new capacity day goes to the waiting backorders before the new
+	// order can take its capacity or their stock (capwait.go), and before
+	// the order is checked: a reservation's location must have capacity
+	// left once they have taken theirs. The roll is a time effect; it
+	// stands even if the placement is rejected.
+	e.rollCapacity()
 	pickup, value, units, ok := e.validatePlace(c)
 	if !ok {
 		return
 	}
-	// A new capacity day goes to the waiting backorders before the new
-	// order can take its capacity or their stock (capwait.go).
-	e.rollCapacity()
 	e.source(pickup, c.ShipTo, c.ShipComplete)
 	e.warmCells()
 	oi = e.newOrder(c, key, pickup, value, units, cust)

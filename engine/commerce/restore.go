@@ -91,6 +91,8 @@ func (e *Engine) restore(r *wire.Reader) {
 	}
 	if version >= 3 {
 		e.restoreCapWait(r)
+	} else {
+		e.deriveCapWait()
 	}
 }
 

@@ -13,7 +13,8 @@ package commerce
 // A ship-complete order that has not been released goes back whole: all
 // its allocations, at every line, are freed and backordered, so that it is
 // filled again only as a whole from one location and the stock it held
-// serves others meanwhile. Once released, a ship-complete order gives up
+// serves others meanwhile; a shipment it counted against today's capacity
+// is given back (giveBackCapacity). Once released, a ship-complete order gives up
 // only the missing units, and its remainder may be filled only at the
 // location it was released from (fillEligible).
 //
@@ -144,8 +145,56 @@ func (e *Engine) backorderWhole(oi, sku, loc int32, short Qty) Qty {
 		e.emit(&Event{Kind: EvBackordered, Reason: ReasonStockShortage, Order: o.id, Line: l.num,
 			SKU: e.skus[l.sku].name, Loc: id, Qty: x})
 	}
+	e.giveBackCapacity(oi)
 	e.updateStatus(oi)
 	return short
+}
+
+// giveBackCapacity follows backorderWhole: the order, never released, has
+// nothing open any more, so the shipment it was to make from the location
+// it held stock at will not happen. If that shipment was counted against
+// the location's current capacity day, the unit is given back, and a
+// refill the same day is a new shipment again, not a second one. A
+// shipment counted on an earlier day is not: today's capacity never had
+// it.
+//
+// An unreleased ship-complete order's allocations all come from one
+// command (its placement or one fill, fillComplete), which counted one
+// shipment at their location then; that command's time is the order's
+// last EvAllocated record there (every allocation records one, in
+// allocation order).
+func (e *Engine) giveBackCapacity(oi int32) {
+	o := at(&e.orders, oi)
+	loc := int32(-1)
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		if a.qty > 0 || a.released {
+			return // something is still open or went to the WMS
+		}
+		loc = a.loc // the latest allocation's location
+	}
+	if loc < 0 {
+		return
+	}
+	l := &e.locs[loc]
+	if l.capDay != e.now/Day || l.capUsed <= 0 {
+		return
+	}
+	id := l.def.ID
+	var when int64
+	found := false
+	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+		if h := at(&e.hist, hi); h.kind == EvAllocated && h.loc == id {
+			when, found = h.at, true
+		}
+	}
+	if !found || when/Day != l.capDay {
+		return
+	}
+	l.capUsed--
+	// The location may have capacity again: its waiting cells are due
+	// (the next fill rolls them, capwait.go).
+	e.capRollAt = e.nextCapRoll()
 }
 
 // fillFreed follows a count or adjustment of cell ci of sku, after its

@@ -15,7 +15,8 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // order, explicit order ids with archived ones absent, the issued id
 // counts, the tombstones); 3 adds the cells waiting for capacity
 // (capwait.go) and each reservation's channel. Restore still reads versions
-// 1 and 2 (reservations without an owner).
+// 1 and 2 (reservations without an owner; the waiting cells derived,
+// deriveCapWait).
 const snapshotVersion = 3
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
