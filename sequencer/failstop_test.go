@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/journal"
+	"github.com/ordercore/oms/journal/journaltest"
 	"github.com/ordercore/oms/sequencer"
 )
 
@@ -115,31 +116,18 @@ func TestAbandonedSubmitIsOutcomeUnknown(t *testing.T) {
 	_ = v.j.Close()
 }
 
-// walSyncOff fails every WAL sync while on.
-type walSyncOff struct{ on atomic.Bool }
-
-func (f *walSyncOff) MaybeError(op errorfs.Op) error {
-	if f.on.Load() && strings.HasSuffix(op.Path, ".log") &&
-		slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
-		return errInjected
-	}
-	return nil
-}
-
-func (f *walSyncOff) String() string { return "wal-sync-off" }
-
 // A batch the journal refuses before writing any of it (the journal had
 // already failed, on a snapshot's write) certainly never reached the disk:
 // its submitter gets the fail-stop error, not ErrOutcomeUnknown, which
 // would have a FIX desk wait for an order that can never appear.
 func TestFailStopAfterAFailedSnapshotIsNotUnknown(t *testing.T) {
-	fault := &walSyncOff{}
+	fault := &journaltest.WALSyncFault{}
 	v := open(t, errorfs.Wrap(vfs.NewMem(), fault), "db", journal.Options{}, sequencer.Options{})
 	submitN(t, v.s, 5)
-	fault.on.Store(true)
+	fault.On.Store(true)
 	_, err := v.s.Snapshot(context.Background())
 	require.ErrorIs(t, err, journal.ErrFailed)
-	fault.on.Store(false)
+	fault.On.Store(false)
 
 	_, err = v.s.Submit(context.Background(), tick())
 	require.ErrorIs(t, err, sequencer.ErrClosed, "%v", err)
