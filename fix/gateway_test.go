@@ -92,8 +92,14 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			d.send("H", tag.ClOrdID, "nope", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "5")
 			expect(t, d.next(), "8", tag.OrdStatus, "8", tag.Side, "5", tag.OrderID, "NONE")
 			// ... without the Side it requires: a session Reject naming it.
+			// So for a cancel and a replace.
 			d.send("H", tag.ClOrdID, "nope", tag.Account, d.acct, tag.Symbol, testSymbol)
 			expect(t, d.client.nextAdmin(), "3", tag.SessionRejectReason, "1", tag.RefTagID, "54")
+			d.send("F", tag.ClOrdID, "x1", tag.OrigClOrdID, "o3", tag.Account, d.acct, tag.Symbol, testSymbol, tag.OrderQty, "20")
+			expect(t, d.client.nextAdmin(), "3", tag.SessionRejectReason, "1", tag.RefTagID, "54", tag.RefMsgType, "F")
+			d.send("G", tag.ClOrdID, "x2", tag.OrigClOrdID, "o3", tag.Account, d.acct, tag.Symbol, testSymbol,
+				tag.OrderQty, "20", tag.OrdType, "2", tag.Price, "100.05", tag.HandlInst, "1")
+			expect(t, d.client.nextAdmin(), "3", tag.SessionRejectReason, "1", tag.RefTagID, "54", tag.RefMsgType, "G")
 			// q: cancel all, two orders.
 			d.limit("m1", "1", "10", "99.00")
 			d.expectNew("m1")

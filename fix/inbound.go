@@ -291,11 +291,15 @@ func orderIDField(m *quickfix.Message) book.OrderID {
 	return book.OrderID(id)
 }
 
-// onCancel handles OrderCancelRequest (F).
+// onCancel handles OrderCancelRequest (F). Side (54) is required, as FIX
+// 4.2 and 4.4 require it; the order is found by its ids.
 func (g *Gateway) onCancel(s *session, m *quickfix.Message) quickfix.MessageRejectError {
 	c := book.Command{Kind: book.CmdCancel, OrderID: orderIDField(m)}
 	var err quickfix.MessageRejectError
 	if c.ClOrdID, err = required(m, tag.ClOrdID); err != nil {
+		return err
+	}
+	if _, err = required(m, tag.Side); err != nil {
 		return err
 	}
 	if c.OrigClOrdID, err = required(m, tag.OrigClOrdID); err != nil {
@@ -312,9 +316,10 @@ func (g *Gateway) onCancel(s *session, m *quickfix.Message) quickfix.MessageReje
 
 // onReplace handles OrderCancelReplaceRequest (G). The new OrderQty is the
 // total including what has filled; Price and StopPx, when absent, stay.
-// Symbol (55), and Side (54), OrdType (40) and TimeInForce (59) when
-// present, go to the engine, which refuses the replace unless they are the
-// order's (FIX does not let a replace change them): the prices are scaled
+// Symbol (55) and Side (54), both required as FIX requires them, and
+// OrdType (40) and TimeInForce (59) when present, go to the engine, which
+// refuses the replace unless they are the order's (FIX does not let a
+// replace change them): the prices are scaled
 // with the decimals of the instrument named, so that is the one checked.
 // ExpireTime (126) and the other terms of the order are kept.
 func (g *Gateway) onReplace(s *session, m *quickfix.Message) quickfix.MessageRejectError {
@@ -341,6 +346,9 @@ func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command)
 		return nil, err
 	}
 	if c.Symbol, err = required(m, tag.Symbol); err != nil {
+		return nil, err
+	}
+	if _, err = required(m, tag.Side); err != nil {
 		return nil, err
 	}
 	if qty, err = required(m, tag.OrderQty); err != nil {
