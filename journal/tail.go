@@ -255,20 +255,8 @@ type walChunk struct {
 // matches), or that log's clean-close trailer. blk is one block (the last one
 // may be short).
 func chunkAt(blk []byte, i int, logNum uint32) (walChunk, bool) {
-	if i+walRecyclableHdr > len(blk) {
-		return walChunk{}, false
-	}
-	typ := blk[i+6]
-	hdr := walRecyclableHdr
-	switch {
-	case typ >= walTypeSync && typ <= walTypeLastDefined:
-		hdr = walSyncHdr
-	case typ >= walTypeRecyclable && typ < walTypeSync:
-	default:
-		return walChunk{}, false
-	}
-	n := int(binary.LittleEndian.Uint16(blk[i+4:]))
-	if i+hdr+n > len(blk) {
+	typ, hdr, n, ok := chunkHeader(blk, i)
+	if !ok {
 		return walChunk{}, false
 	}
 	crc := binary.LittleEndian.Uint32(blk[i:])
@@ -294,21 +282,30 @@ func staleAt(blk []byte, i int, logNum uint32) bool {
 	if allZero(blk[i:]) {
 		return true
 	}
+	_, hdr, n, ok := chunkHeader(blk, i)
+	return ok && binary.LittleEndian.Uint32(blk[i+7:]) != logNum &&
+		binary.LittleEndian.Uint32(blk[i:]) == walChunkCRC(blk[i+6:i+hdr+n])
+}
+
+// chunkHeader reads the header of a chunk in the recyclable or WAL-sync
+// format at blk[i:]: its type, header size and payload length. ok is false
+// when there is no room for a header, the type is of neither format, or
+// the payload would run past the block. The CRC is not checked.
+func chunkHeader(blk []byte, i int) (typ byte, hdr, n int, ok bool) {
 	if i+walRecyclableHdr > len(blk) {
-		return false
+		return 0, 0, 0, false
 	}
-	typ := blk[i+6]
-	hdr := walRecyclableHdr
+	typ = blk[i+6]
 	switch {
 	case typ >= walTypeSync && typ <= walTypeLastDefined:
 		hdr = walSyncHdr
 	case typ >= walTypeRecyclable && typ < walTypeSync:
+		hdr = walRecyclableHdr
 	default:
-		return false
+		return 0, 0, 0, false
 	}
-	n := int(binary.LittleEndian.Uint16(blk[i+4:]))
-	return i+hdr+n <= len(blk) && binary.LittleEndian.Uint32(blk[i+7:]) != logNum &&
-		binary.LittleEndian.Uint32(blk[i:]) == walChunkCRC(blk[i+6:i+hdr+n])
+	n = int(binary.LittleEndian.Uint16(blk[i+4:]))
+	return typ, hdr, n, i+hdr+n <= len(blk)
 }
 
 func chunkOf(typ byte, size int) walChunk {
