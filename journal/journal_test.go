@@ -325,31 +325,10 @@ func TestWriteOrSyncFailureFailsTheJournal(t *testing.T) {
 // (MemFS keeps unsynced writes too), cutting cut bytes off the newest WAL.
 func cloneDir(t *testing.T, src vfs.FS, dir string, cut int) *vfs.MemFS {
 	t.Helper()
-	dst := vfs.NewMem()
-	require.NoError(t, dst.MkdirAll(dir, 0o755))
-	names, err := src.List(dir)
-	require.NoError(t, err)
-	slices.Sort(names)
-	var newestLog string
-	for _, n := range names {
-		if strings.HasSuffix(n, ".log") {
-			newestLog = n
-		}
-	}
-	for _, n := range names {
-		data := readFile(t, src, src.PathJoin(dir, n))
-		if n == newestLog {
-			require.GreaterOrEqual(t, len(data), cut)
-			data = data[:len(data)-cut]
-		}
-		f, err := dst.Create(dst.PathJoin(dir, n), vfs.WriteCategoryUnspecified)
-		require.NoError(t, err)
-		_, err = f.Write(data)
-		require.NoError(t, err)
-		require.NoError(t, f.Sync())
-		require.NoError(t, f.Close())
-	}
-	return dst
+	return cloneDirWith(t, src, dir, func(data []byte) []byte {
+		require.GreaterOrEqual(t, len(data), cut)
+		return data[:len(data)-cut]
+	})
 }
 
 func readFile(t *testing.T, fs vfs.FS, name string) []byte {
