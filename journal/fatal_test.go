@@ -58,10 +58,7 @@ func appendWithin(t *testing.T, j *Journal, cmds []engine.Command) error {
 // nothing on the sequencer's snapshot path or at shutdown recovers) with the
 // journal still taking appends.
 func TestSnapshotWriteFailureFailsTheJournal(t *testing.T) {
-	for name, kinds := range map[string][]errorfs.OpKind{
-		"write": {errorfs.OpFileWrite, errorfs.OpFileWriteAt},
-		"sync":  {errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo},
-	} {
+	for name, kinds := range walFaults {
 		t.Run(name, func(t *testing.T) {
 			mem := vfs.NewMem()
 			inj := &injector{kinds: kinds}

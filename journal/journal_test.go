@@ -293,11 +293,14 @@ func (in *injector) MaybeError(op errorfs.Op) error {
 
 func (in *injector) String() string { return "wal-fault" }
 
+// walFaults are the WAL operations a storage fault test fails, by name.
+var walFaults = map[string][]errorfs.OpKind{
+	"write": {errorfs.OpFileWrite, errorfs.OpFileWriteAt},
+	"sync":  {errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo},
+}
+
 func TestWriteOrSyncFailureFailsTheJournal(t *testing.T) {
-	for name, kinds := range map[string][]errorfs.OpKind{
-		"write": {errorfs.OpFileWrite, errorfs.OpFileWriteAt},
-		"sync":  {errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo},
-	} {
+	for name, kinds := range walFaults {
 		t.Run(name, func(t *testing.T) {
 			mem := vfs.NewMem()
 			inj := &injector{kinds: kinds}
