@@ -232,17 +232,19 @@ func kindOf(f map[quickfix.Tag]string) string {
 // recv returns the next application message, validated.
 func (d *dictDesk) recv() *quickfix.Message {
 	d.t.Helper()
-	m := d.client.next()
-	requireValid(d.t, d.val, m, d.id.BeginString+" application message")
-	d.seen[kindOf(fields(d.t, m))]++
-	return m
+	return d.validated(d.client.next(), "application message")
 }
 
 // recvAdmin returns the next Reject or Logout, validated.
 func (d *dictDesk) recvAdmin() *quickfix.Message {
 	d.t.Helper()
-	m := d.client.nextAdmin()
-	requireValid(d.t, d.val, m, d.id.BeginString+" admin message")
+	return d.validated(d.client.nextAdmin(), "admin message")
+}
+
+// validated fails unless m passes the stock dictionary, and counts its kind.
+func (d *dictDesk) validated(m *quickfix.Message, what string) *quickfix.Message {
+	d.t.Helper()
+	requireValid(d.t, d.val, m, d.id.BeginString+" "+what)
 	d.seen[kindOf(fields(d.t, m))]++
 	return m
 }
