@@ -3,8 +3,6 @@ package gateway
 import (
 	"testing"
 
-	"github.com/ordercore/oms/engine/book"
-	"github.com/ordercore/oms/engine/commerce"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 )
@@ -68,14 +66,7 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"reservation_ineligible":    codes.FailedPrecondition,
 		"payment_not_authorised":    codes.FailedPrecondition,
 	}
-	seen := 0
-	for r := commerce.Reason(1); r.String() != "reason?"; r++ {
-		code, ok := want[r.String()]
-		require.True(t, ok, "reason %s (%d) has no expected status code here: decide one", r, r)
-		require.Equal(t, code, commerceReasonCode(r), "reason %s", r)
-		seen++
-	}
-	require.Equal(t, len(want), seen, "every expectation names an existing reason")
+	requireReasonCodes(t, want, commerceReasonCode)
 }
 
 // TestTradeReasonCodes pins the status code of every trading reason, as
@@ -128,11 +119,22 @@ func TestTradeReasonCodes(t *testing.T) {
 		// not the order's: the order exists, the request conflicts with it.
 		"replace_mismatch": codes.FailedPrecondition,
 	}
+	requireReasonCodes(t, want, tradeReasonCode)
+}
+
+// requireReasonCodes checks code against want for every reason of type R
+// (from 1 until String says "reason?"), and that want names no other: a new
+// reason fails until its code is decided.
+func requireReasonCodes[R interface {
+	~uint8
+	String() string
+}](t *testing.T, want map[string]codes.Code, code func(R) codes.Code) {
+	t.Helper()
 	seen := 0
-	for r := book.Reason(1); r.String() != "reason?"; r++ {
-		code, ok := want[r.String()]
-		require.True(t, ok, "reason %s (%d) has no expected status code here: decide one", r, r)
-		require.Equal(t, code, tradeReasonCode(r), "reason %s", r)
+	for r := R(1); r.String() != "reason?"; r++ {
+		c, ok := want[r.String()]
+		require.True(t, ok, "reason %s (%d) has no expected status code here: decide one", r, uint8(r))
+		require.Equal(t, c, code(r), "reason %s", r)
 		seen++
 	}
 	require.Equal(t, len(want), seen, "every expectation names an existing reason")
