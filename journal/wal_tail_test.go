@@ -289,20 +289,30 @@ func TestCleanlyClosedWALProtectsItsLastRecord(t *testing.T) {
 	require.ErrorContains(t, err, "seq 90")
 }
 
+// threeBlockFinalWrite journals 100 commands in batches of 50, then one
+// batch of 1,300, whose record spans three WAL blocks. It returns the
+// journal (open), the digest after the first 100, the newest WAL's name,
+// where its last record starts, and its size.
+func threeBlockFinalWrite(t *testing.T) (mem *vfs.MemFS, j *Journal, want engine.Digest, name string, lastRec, size int64) {
+	t.Helper()
+	mem = vfs.NewMem()
+	j = openT(t, mem, Options{})
+	g := journaltest.NewGen(9)
+	e := engine.New()
+	want = fill(t, j, e, g, 100, 50)
+	fill(t, j, e, g, 1300, 1300)
+	name, offs, size := walRecords(t, mem)
+	lastRec = offs[len(offs)-1]
+	require.Greater(t, size-lastRec, int64(2*walBlockSize), "the last record spans three blocks")
+	return mem, j, want, name, lastRec, size
+}
+
 // TestTornRecordAcrossBlocks: the final write is a batch larger than two WAL
 // blocks, so its record has first, middle and last chunks; cut in the last
 // one, the valid first and middle chunks are that record's own, not
 // something written after it: it is a torn tail.
 func TestTornRecordAcrossBlocks(t *testing.T) {
-	mem := vfs.NewMem()
-	j := openT(t, mem, Options{})
-	g := journaltest.NewGen(9)
-	e := engine.New()
-	want := fill(t, j, e, g, 100, 50)
-	fill(t, j, e, g, 1300, 1300)
-	_, offs, size := walRecords(t, mem)
-	lastRec := offs[len(offs)-1]
-	require.Greater(t, size-lastRec, int64(2*walBlockSize), "the last record spans three blocks")
+	mem, j, want, _, lastRec, size := threeBlockFinalWrite(t)
 	require.Less(t, lastRec, size/walBlockSize*walBlockSize-walBlockSize)
 	crashed := cloneDir(t, mem, "db", 7)
 	require.NoError(t, j.Close())
@@ -336,15 +346,7 @@ func walChunkHeader(t *testing.T, fs vfs.FS, name string, off int64) (typ byte, 
 // drops the record and recovers every earlier batch (the reviewer's repro is
 // the first case: before, it was refused as corruption).
 func TestTornUnsyncedWriteOutOfOrder(t *testing.T) {
-	mem := vfs.NewMem()
-	j := openT(t, mem, Options{})
-	g := journaltest.NewGen(9)
-	e := engine.New()
-	want := fill(t, j, e, g, 100, 50)
-	fill(t, j, e, g, 1300, 1300)
-	name, offs, size := walRecords(t, mem)
-	lastRec := offs[len(offs)-1]
-	require.Greater(t, size-lastRec, int64(2*walBlockSize), "the last record spans three blocks")
+	mem, j, want, name, lastRec, size := threeBlockFinalWrite(t)
 	mid := (lastRec/walBlockSize + 1) * walBlockSize // its middle chunk
 	lst := mid + walBlockSize                        // its last chunk
 	require.Less(t, lst, size)
