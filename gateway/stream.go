@@ -89,13 +89,6 @@ type orderFilter struct {
 	order      commerce.OrderID
 	account    string
 	tradeOrder book.OrderID
-	// dup is the order (and its channel) whose re-submitted placement the
-	// current result replays: the replayed events other than order-created
-	// carry no channel. Reset for every result.
-	dup struct {
-		order   commerce.OrderID
-		channel commerce.Channel
-	}
 }
 
 // commerce reports whether the stream carries e, an event of the current
@@ -121,21 +114,14 @@ func (f *orderFilter) commerce(e *commerce.Event) (bool, error) {
 }
 
 // orderChannel returns the channel of e's order. The engine sets it on
-// every event about an order, so that it never has to be looked up: the
-// live engine no longer knows an order archived since e (a resumed stream
+// every event about an order, the replayed events of a re-submitted
+// placement included, so that it never has to be looked up: the live
+// engine no longer knows an order archived since e (a resumed stream
 // replays the past), and a lookup that fails must not read as "another
-// channel". The one exception is a replayed duplicate placement, whose
-// events follow its order-created event (which carries the channel) in the
-// same result.
+// channel". An event without one is a bug, reported, never dropped.
 func (f *orderFilter) orderChannel(e *commerce.Event) (commerce.Channel, error) {
 	if e.Channel != 0 {
-		if e.Duplicate {
-			f.dup.order, f.dup.channel = e.Order, e.Channel
-		}
 		return e.Channel, nil
-	}
-	if e.Duplicate && e.Order == f.dup.order {
-		return f.dup.channel, nil
 	}
 	f.g.log.Error("stream: an order event without its channel", "order", e.Order, "kind", e.Kind.String())
 	return 0, status.Errorf(codes.Internal, "cannot tell the channel of order %d (event %s)", e.Order, e.Kind)
@@ -179,7 +165,6 @@ func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.Strea
 		return err
 	}
 	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
-		f.dup.order, f.dup.channel = 0, 0
 		for i := range res.Commerce {
 			e := &res.Commerce[i]
 			ok, err := f.commerce(e)
