@@ -348,7 +348,8 @@ func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command)
 	if c.Symbol, err = required(m, tag.Symbol); err != nil {
 		return nil, err
 	}
-	if _, err = required(m, tag.Side); err != nil {
+	var side string
+	if side, err = required(m, tag.Side); err != nil {
 		return nil, err
 	}
 	if qty, err = required(m, tag.OrderQty); err != nil {
@@ -358,7 +359,7 @@ func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command)
 	if c.Account, why = s.account(m); why != nil {
 		return why, nil
 	}
-	if why = parseReplaceTerms(m, c); why != nil {
+	if why = parseReplaceTerms(m, side, c); why != nil {
 		return why, nil
 	}
 	in, ok := g.instrument(c.Symbol)
@@ -381,14 +382,13 @@ func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command)
 	return nil, nil
 }
 
-// parseReplaceTerms reads the Side, OrdType and TimeInForce a replace
-// claims the order has, each when present: the engine checks them.
-func parseReplaceTerms(m *quickfix.Message, c *book.Command) *refusal {
+// parseReplaceTerms reads the Side (side, required) and, when present, the
+// OrdType and TimeInForce a replace claims the order has: the engine checks
+// them.
+func parseReplaceTerms(m *quickfix.Message, side string, c *book.Command) *refusal {
 	var why *refusal
-	if v, ok := optional(m, tag.Side); ok {
-		if c.Side, why = parseSide(v); why != nil {
-			return why
-		}
+	if c.Side, why = parseSide(side); why != nil {
+		return why
 	}
 	if v, ok := optional(m, tag.OrdType); ok {
 		if c.Type, why = parseOrdType(v); why != nil {

@@ -136,7 +136,6 @@ func (s *commerceServer) own(ctx context.Context, c commerce.Command, err error)
 	return s.g.runCommerce(ctx, c)
 }
 
-// channelOrAdmin checks the caller is a channel or an administrator.
 // ownerChannel is the channel a reservation call acts for: the caller's,
 // or zero for an administrator.
 func ownerChannel(ctx context.Context) commerce.Channel {
@@ -146,6 +145,7 @@ func ownerChannel(ctx context.Context) commerce.Channel {
 	return 0
 }
 
+// channelOrAdmin checks the caller is a channel or an administrator.
 func channelOrAdmin(ctx context.Context) error {
 	if p := principal(ctx); !p.Admin && p.Channel == 0 {
 		return status.Error(codes.PermissionDenied, "this call needs a channel or administrator token")

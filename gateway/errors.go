@@ -118,11 +118,9 @@ func tradeReasonCode(r book.Reason) codes.Code {
 		return codes.NotFound
 	case book.ReasonDuplicateClOrdID, book.ReasonDuplicateInstrument, book.ReasonDuplicateAccount:
 		return codes.AlreadyExists
-	case book.ReasonReplaceMismatch:
-		// The order exists and the request contradicts it (gRPC requests
-		// carry no symbol or side today, so only FIX meets this).
-		return codes.FailedPrecondition
 	}
+	// The rest, replace_mismatch among them (the order exists and the
+	// request contradicts it), are state conflicts.
 	return codes.FailedPrecondition
 }
 
