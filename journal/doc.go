@@ -51,9 +51,10 @@
 //     record's own continuation chunks never count. A log without synced
 //     offsets (a fresh store's first log is written before Pebble ratchets
 //     the format) is judged conservatively: any later chunk that starts a
-//     record is taken as proof. Damage in the log's last record of a store
-//     that crashed cannot be told from a torn write, so that record alone
-//     may be dropped. Residual case: damage to an acknowledged record whose
+//     record is taken as proof. Damage in the log's last write of a store
+//     that crashed cannot be told from a torn write, so that write alone
+//     (its record, or the records of one unsynced group write) may be
+//     dropped. Residual case: damage to an acknowledged record whose
 //     only successors carry a stale (lower) synced offset is
 //     indistinguishable from a torn write and is dropped as one (Pebble
 //     makes the same judgement), logged at error level with the damage

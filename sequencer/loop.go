@@ -88,15 +88,13 @@ func (s *Sequencer) failStop(b *batch, cause error) {
 	s.failed.CompareAndSwap(nil, &failure)
 	err := s.Err()
 	batchErr := fmt.Errorf("%w (the write may have reached the disk and be applied on recovery): %w", ErrOutcomeUnknown, err)
+	msg := "sequencer: fail-stop: the journal write failed; no further commands are accepted; " +
+		"the outcome of the failed batch is unknown until recovery"
 	if errors.Is(cause, journal.ErrNotWritten) {
 		batchErr = err
-		s.log.Error("sequencer: fail-stop: the journal refused the batch before writing it; no further commands are accepted",
-			"seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
-	} else {
-		s.log.Error("sequencer: fail-stop: the journal write failed; no further commands are accepted; "+
-			"the outcome of the failed batch is unknown until recovery",
-			"seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
+		msg = "sequencer: fail-stop: the journal refused the batch before writing it; no further commands are accepted"
 	}
+	s.log.Error(msg, "seq", b.cmds[0].Seq, "commands", len(b.cmds), "err", cause)
 	for _, r := range b.reqs {
 		s.reply(r, nil, batchErr)
 	}
