@@ -2,7 +2,6 @@ package journal
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,8 +142,7 @@ func TestPruneWriteFailureFailsTheJournal(t *testing.T) {
 type manifestFault struct{ on bool }
 
 func (f *manifestFault) MaybeError(op errorfs.Op) error {
-	if f.on && strings.Contains(op.Path, "MANIFEST") &&
-		slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
+	if f.on && strings.Contains(op.Path, "MANIFEST") && journaltest.IsSync(op) {
 		return errInjected
 	}
 	return nil

@@ -3,8 +3,6 @@ package sequencer_test
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,8 +27,7 @@ type heldSyncFault struct {
 }
 
 func (f *heldSyncFault) MaybeError(op errorfs.Op) error {
-	if !strings.HasSuffix(op.Path, ".log") ||
-		!slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
+	if !journaltest.IsWALSync(op) {
 		return nil
 	}
 	if f.armed.CompareAndSwap(true, false) {

@@ -24,11 +24,18 @@ type WALSyncFault struct{ On atomic.Bool }
 
 // MaybeError implements errorfs.Injector.
 func (f *WALSyncFault) MaybeError(op errorfs.Op) error {
-	if f.On.Load() && strings.HasSuffix(op.Path, ".log") &&
-		slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind) {
+	if f.On.Load() && IsWALSync(op) {
 		return ErrInjectedSync
 	}
 	return nil
 }
+
+// IsSync reports whether op is an fsync of any kind.
+func IsSync(op errorfs.Op) bool {
+	return slices.Contains([]errorfs.OpKind{errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo}, op.Kind)
+}
+
+// IsWALSync reports whether op is an fsync of a write-ahead log file.
+func IsWALSync(op errorfs.Op) bool { return IsSync(op) && strings.HasSuffix(op.Path, ".log") }
 
 func (f *WALSyncFault) String() string { return "wal-sync-fault" }
