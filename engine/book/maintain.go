@@ -151,7 +151,9 @@ func (e *Engine) replace(c *Command) {
 		e.cancelReject(c, o, nil, r)
 		return
 	}
-	if !o.pendingStop() && !in.boundFits(o.cumNotional, in.notionalBound(o.side, o.effType() == Market, newPx), newQty-o.cum) {
+	// What has traded plus the rest at the new price must fit (a live order
+	// that is not a pending stop is never a market order).
+	if !o.pendingStop() && !in.boundFits(o.cumNotional, newPx, newQty-o.cum) {
 		e.register(o)
 		e.cancelReject(c, o, nil, ReasonNotionalOverflow)
 		return

@@ -5,11 +5,6 @@ import "math"
 // execute runs an accepted, live-able order against the book: FOK check,
 // matching, then resting or cancelling what is left.
 func (e *Engine) execute(o *order) {
-	if o.triggered && !o.inst.boundFits(o.cumNotional, o.inst.notionalBound(o.side, o.effType() == Market, o.price), o.leaves) {
-		// A stop's book is the one at its trigger, unknown at entry.
-		e.finishWith(o, EvCanceled, StatusCanceled, ReasonNotionalOverflow)
-		return
-	}
 	if o.tif == FOK && !e.fokFillable(o) {
 		e.finishWith(o, EvCanceled, StatusCanceled, ReasonFOKUnfillable)
 		return

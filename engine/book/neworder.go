@@ -67,12 +67,8 @@ func (e *Engine) validateRisk(c *Command, in *instrument, a *account) Reason {
 	if r := e.checkRisk(a, in, c.Side, px, c.Qty, c.Qty, c.Type == Market); r != ReasonNone {
 		return r
 	}
-	// What it may trade at, not what it is checked at, must fit: a sell
-	// can meet bids far above its limit, a market buy any ask. A stop is
-	// bounded again when it triggers (execute).
-	if (c.Type == Limit || c.Type == Market) && !in.boundFits(0, in.notionalBound(c.Side, c.Type == Market, c.Price), c.Qty) {
-		return ReasonNotionalOverflow
-	}
+	// checkRisk has bounded the order at its limit (what may rest); what it
+	// takes from the book as it arrives is checked fill by fill (match).
 	return ReasonNone
 }
 

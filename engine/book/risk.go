@@ -26,20 +26,6 @@ func (in *instrument) money(px Price, qty Qty) (Money, bool) {
 	return Money(lo), true
 }
 
-// notionalBound is the price that bounds the notional of what an order on
-// side s (market, or with limit price limit) may leave resting: its limit
-// (a resting order trades as a maker, at its own price), or nothing for a
-// market order, which never rests. What it takes from the book as it
-// arrives is checked fill by fill instead (match, fokFillable): a sell
-// meets bids above its limit, a market order any price, and bounding those
-// by the book's worst price would let one far-off lot refuse every order.
-func (in *instrument) notionalBound(s Side, market bool, limit Price) Price {
-	if market {
-		return 0
-	}
-	return limit
-}
-
 // boundFits reports whether an order that has traded done (price units x
 // qty) and may trade qty more at up to px has a notional that fits int64
 // Money, and so in its price units x qty too: its cumulative notional, its
