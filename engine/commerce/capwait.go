@@ -18,10 +18,11 @@ import (
 //   - at the next capacity day, in the first command that observes it: a
 //     tick, a placement (before the new order is validated, since a
 //     reservation's location must have capacity left after the waiting
-//     backorders took theirs) or any backorder fill, so that no new order
-//     and no other fill takes the day's capacity or the stock before the
-//     waiting backorders are offered both. The roll is a time effect, not
-//     the command's: it stands if the placement is rejected (doc.go);
+//     backorders took theirs), a reservation or any backorder fill, so that
+//     no new order, reservation or other fill takes the day's capacity or
+//     the stock before the waiting backorders are offered both. The roll is
+//     a time effect, not the command's: it stands if the placement or
+//     reservation is rejected (doc.go);
 //   - at once when the location's capacity is raised or removed (SetLocation).
 //
 // The retry is the ordinary fill: queue order, the same eligibility, and it

@@ -71,7 +71,8 @@
 //     (backorder.go). Stock that a location's daily capacity keeps from
 //     them is offered to them again, still in queue order, at the
 //     location's next capacity day or when its capacity is raised or
-//     removed, before any new order can take it (capwait.go).
+//     removed, before any new order or reservation can take it
+//     (capwait.go).
 //   - Sourcing is exact for small orders and explained on every allocation
 //     (see source.go for the ordering of plans, the bound and the fallback;
 //     geo.go for the integer distance approximation).

@@ -44,7 +44,8 @@ func (e *Engine) setLocation(c *Command) {
 	opened := nw.Active && (!old.Active || !old.shipEligible() && nw.shipEligible() || !old.Pickup && nw.Pickup)
 	if nw.Capacity != old.Capacity {
 		// A higher capacity, or none, frees today's capacity for the
-		// cells waiting for it (capwait.go).
+		// cells waiting for it (capwait.go); a lower one leaves nothing
+		// to retry, which retryCapacity finds.
 		e.retryCapacity()
 	}
 	if !activeChanged && !opened {
@@ -246,6 +247,10 @@ func (e *Engine) receive(c *Command) {
 // whether the location can serve an order (it does not know which kind):
 // the order that uses the reservation is checked (reservationServes).
 func (e *Engine) reserve(c *Command) {
+	// As for a placement: a new capacity day goes to the waiting backorders
+	// before a reservation can hold their stock (capwait.go). A time effect,
+	// it stands even if the reservation is refused.
+	e.rollCapacity()
 	_, sku, ci, ok := e.stockTarget(c, false)
 	if !ok {
 		return

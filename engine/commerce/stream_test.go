@@ -187,9 +187,9 @@ func TestRejectionsChangeNothing(t *testing.T) {
 			}
 			rejected++
 			want, wantEvents := before, []Event{}
-			if c.Kind == CmdPlaceOrder && (k > 0 || !bytes.Equal(before, snapshotBytes(e))) {
-				// A placement that got as far as checking the order
-				// rolled the capacity day first.
+			if (c.Kind == CmdPlaceOrder || c.Kind == CmdReserve) && (k > 0 || !bytes.Equal(before, snapshotBytes(e))) {
+				// A placement that got as far as checking the order, or
+				// a reservation, rolled the capacity day first.
 				want, wantEvents = timeEffects(t, before, g.now)
 				timed++
 			}
