@@ -160,7 +160,8 @@ func (e *Engine) restoreCapWait(r *wire.Reader) {
 // its backorders; its retry then fills nothing, as the fill it repeats did.
 // REQUIRES: the backorder queues are rebuilt; capWait is empty.
 func (e *Engine) deriveCapWait() {
-	for _, si := range e.sortedSKUs() {
+	for i := range e.skus { // capWait is kept sorted whatever the visiting order
+		si := int32(i)
 		q := e.backorderQueue(si)
 		if q == nil {
 			continue
@@ -176,9 +177,7 @@ func (e *Engine) deriveCapWait() {
 				waits = len(*p) > 0
 			}
 			if waits {
-				w := capWaiter{loc: c.loc, sku: si}
-				i, _ := slices.BinarySearchFunc(e.capWait, w, e.compareCapWaiters)
-				e.capWait = slices.Insert(e.capWait, i, w)
+				e.noteCapWait(c.loc, si)
 			}
 		}
 	}

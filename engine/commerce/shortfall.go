@@ -163,15 +163,14 @@ func (e *Engine) backorderWhole(oi, sku, loc int32, short Qty) Qty {
 // shipment at their location then; that command's time is the order's
 // last EvAllocated record there (every allocation records one, in
 // allocation order).
+//
+// REQUIRES: backorderWhole has just freed every allocation of the order,
+// none of them released.
 func (e *Engine) giveBackCapacity(oi int32) {
 	o := at(&e.orders, oi)
 	loc := int32(-1)
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
-		a := at(&e.allocs, ai)
-		if a.qty > 0 || a.released {
-			return // something is still open or went to the WMS
-		}
-		loc = a.loc // the latest allocation's location
+		loc = at(&e.allocs, ai).loc // the latest allocation's location
 	}
 	if loc < 0 {
 		return
