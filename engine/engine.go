@@ -86,6 +86,27 @@ func (e *Engine) Apply(c *Command, out *Output) {
 	// nothing, which keeps Apply total.
 }
 
+// RulesVersion numbers the engine's rules: what Apply makes of a command.
+// Two builds with the same RulesVersion give the same events and the same
+// state for the same commands from the same state. A change after which
+// some command stream would not (a fix, a new check, a changed order of
+// events) bumps it; a new command kind, a new field with a neutral zero, or
+// a faster data structure does not.
+//
+// The journal stores it with every command, and recovery refuses to replay
+// a command journaled under other rules (journal.ErrRules): applying
+// today's rules to yesterday's commands could reach a state the system
+// never had, and the digest of an older snapshot cannot tell. The way
+// across an upgrade is a snapshot taken by the old build (a graceful stop
+// takes one), from which the new build replays only its own commands.
+//
+// Version 0 is reserved for commands journaled before the version was
+// recorded. TestRulesPinned holds the digest a fixed command stream
+// reaches under this version, so that a change of behaviour fails it until
+// the version is bumped (or, for a change of the snapshot encoding alone,
+// the digest is regenerated).
+const RulesVersion uint32 = 1
+
 const snapshotVersion = 1
 
 // Snapshot appends the canonical encoding of the whole state to buf. Two

@@ -16,6 +16,7 @@ import (
 type auditCommand struct {
 	Seq      uint64      `json:"seq"`
 	Time     int64       `json:"time"`
+	Rules    uint32      `json:"rules"`
 	Kind     string      `json:"kind"`
 	Trade    *auditTrade `json:"trade,omitempty"`
 	Commerce any         `json:"commerce,omitempty"`
@@ -97,9 +98,10 @@ func newAuditTrade(c *book.Command) *auditTrade {
 	return a
 }
 
-// WriteJSON writes c as one line of JSON (JSON Lines) to w.
-func WriteJSON(w io.Writer, c *engine.Command) error {
-	a := auditCommand{Seq: c.Seq, Time: c.Time, Kind: c.Kind.String()}
+// WriteJSON writes c, journaled under engine rules version rules (see
+// ScanRecords), as one line of JSON (JSON Lines) to w.
+func WriteJSON(w io.Writer, c *engine.Command, rules uint32) error {
+	a := auditCommand{Seq: c.Seq, Time: c.Time, Rules: rules, Kind: c.Kind.String()}
 	switch c.Kind {
 	case engine.KindTrade:
 		a.Trade = newAuditTrade(&c.Trade)

@@ -12,8 +12,9 @@
 //
 // Layout: a command is stored under 'c' + its seq (8 bytes, big-endian), so
 // key order is seq order; its value is a record owned by this package:
-// version, seq, the engine.AppendCommand payload, and a CRC32C over all of
-// it. A snapshot is stored under 's' + seq with version, seq, the
+// version, seq, the engine rules version it was journaled under
+// (Options.Rules, engine.RulesVersion by default), the engine.AppendCommand
+// payload, and a CRC32C over all of it. A snapshot is stored under 's' + seq with version, seq, the
 // engine.Digest of the state, the engine.Snapshot bytes, and a CRC32C.
 // See record.go for the exact frames.
 //
@@ -59,6 +60,12 @@
 //     indistinguishable from a torn write and is dropped as one (Pebble
 //     makes the same judgement), logged at error level with the damage
 //     offset, the later chunks' offset and their highest synced offset.
+//   - Replay (Recover, Scan) refuses a command journaled under engine rules
+//     other than the journal's (ErrRules, naming the seq and both
+//     versions): this build's rules could take it to a state the system
+//     never had. A snapshot taken by the build that journaled it carries
+//     the state across; ReplayOptions.AnyRules replays it knowingly, and
+//     ScanRecords reads without the check (export, audit).
 //   - After a snapshot, commands older than RetainCommands below it, and
 //     snapshots beyond KeepSnapshots, are deleted; commands a kept snapshot
 //     needs are never deleted.

@@ -57,6 +57,12 @@ type Options struct {
 	ReadOnly bool
 	// MemTableSize is Pebble's memtable size in bytes; zero means 16 MiB.
 	MemTableSize uint64
+	// Rules is the engine rules version that Append records with every
+	// command and that Recover and Scan require of the commands they replay
+	// (see engine.RulesVersion and ErrRules); zero means
+	// engine.RulesVersion, the rules of this build. Tests set others to
+	// stand for other builds.
+	Rules uint32
 }
 
 func (o *Options) validate() error {
@@ -83,6 +89,9 @@ func (o *Options) withDefaults() Options {
 	if out.MemTableSize == 0 {
 		out.MemTableSize = 16 << 20
 	}
+	if out.Rules == 0 {
+		out.Rules = engine.RulesVersion
+	}
 	return out
 }
 
@@ -102,7 +111,7 @@ type Journal struct {
 	tab  *crc32.Table
 	// decode checks and decodes a command record (decodeCommandRecord; a
 	// test may wrap it).
-	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error
+	decode func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) (uint32, error)
 	// closeIter closes a scan's iterator (it.Close; a test may wrap it).
 	closeIter func(it *pebble.Iterator) error
 	// deleteRange is prune's db.DeleteRange (a test may wrap it).
@@ -272,6 +281,10 @@ func (j *Journal) commandBounds() (first, last uint64, err error) {
 // LastSeq returns the highest durable sequence number (0 for a new journal).
 func (j *Journal) LastSeq() uint64 { return j.last.Load() }
 
+// Rules returns the engine rules version this journal records with the
+// commands it appends and requires of those it replays (Options.Rules).
+func (j *Journal) Rules() uint32 { return j.opts.Rules }
+
 // FirstSeq returns the lowest command seq still stored (0 when none): lower
 // ones were pruned after a snapshot.
 func (j *Journal) FirstSeq() uint64 { return j.first.Load() }
@@ -313,7 +326,7 @@ func (j *Journal) Append(cmds []engine.Command) error {
 	defer func() { _ = b.Close() }()
 	var key [keyLen]byte
 	for i := range cmds {
-		j.val = appendCommandRecord(j.val[:0], &cmds[i], j.tab)
+		j.val = appendCommandRecord(j.val[:0], &cmds[i], j.opts.Rules, j.tab)
 		_ = appendKey(key[:0], prefixCommand, cmds[i].Seq)
 		if err := b.Set(key[:], j.val, nil); err != nil {
 			return j.fail(fmt.Errorf("journal: append seq %d: %w", cmds[i].Seq, err))

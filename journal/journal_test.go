@@ -90,21 +90,27 @@ func TestRecordRoundTripAndEveryByteChecked(t *testing.T) {
 	cmds := journaltest.NewGen(5).Batch(50)
 	journaltest.Stamp(cmds, 100, 7)
 	for i := range cmds {
-		rec := appendCommandRecord(nil, &cmds[i], tab)
+		// One-byte and multi-byte rules versions.
+		rules := []uint32{1, 300, 1<<32 - 1}[i%3]
+		rec := appendCommandRecord(nil, &cmds[i], rules, tab)
 		var got engine.Command
-		require.NoError(t, decodeCommandRecord(cmds[i].Seq, rec, &got, tab, nil))
+		gotRules, err := decodeCommandRecord(cmds[i].Seq, rec, &got, tab, nil)
+		require.NoError(t, err)
+		require.Equal(t, rules, gotRules)
 		require.Equal(t, engine.AppendCommand(nil, &cmds[i]), engine.AppendCommand(nil, &got))
 		// Any single flipped bit is caught, and the error names the seq.
 		for b := range rec {
 			bad := slices.Clone(rec)
 			bad[b] ^= 0x10
-			err := decodeCommandRecord(cmds[i].Seq, bad, &got, tab, nil)
+			_, err := decodeCommandRecord(cmds[i].Seq, bad, &got, tab, nil)
 			require.ErrorIs(t, err, ErrCorrupt, "byte %d", b)
 			require.Contains(t, err.Error(), fmt.Sprintf("seq %d", cmds[i].Seq))
 		}
 		// A record stored under the wrong key is caught too.
-		require.ErrorIs(t, decodeCommandRecord(cmds[i].Seq+1, rec, &got, tab, nil), ErrCorrupt)
-		require.ErrorIs(t, decodeCommandRecord(cmds[i].Seq, rec[:3], &got, tab, nil), ErrCorrupt)
+		_, err = decodeCommandRecord(cmds[i].Seq+1, rec, &got, tab, nil)
+		require.ErrorIs(t, err, ErrCorrupt)
+		_, err = decodeCommandRecord(cmds[i].Seq, rec[:3], &got, tab, nil)
+		require.ErrorIs(t, err, ErrCorrupt)
 	}
 	var d engine.Digest
 	d[0] = 9

@@ -26,7 +26,8 @@ const (
 // Record versions. A reader refuses versions it does not know rather than
 // guessing.
 const (
-	commandRecordV1  byte = 1
+	commandRecordV1  byte = 1 // no rules version: read as rules 0
+	commandRecordV2  byte = 2 // adds the engine rules version
 	snapshotRecordV1 byte = 1
 )
 
@@ -53,56 +54,73 @@ func parseKey(prefix byte, k []byte) (uint64, bool) {
 	return binary.BigEndian.Uint64(k[1:]), true
 }
 
-// Command record, version 1:
+// Command record, version 2:
 //
-//	[0]      record version (1)
+//	[0]      record version (2)
 //	[1:9]    seq, big-endian (must equal the key's seq and the payload's)
-//	[9:n-4]  payload: engine.AppendCommand
+//	[9:k]    the engine rules version it was journaled under
+//	         (engine.RulesVersion), uvarint, at most 5 bytes
+//	[k:n-4]  payload: engine.AppendCommand
 //	[n-4:n]  CRC32C of bytes [0:n-4], big-endian
+//
+// Version 1 is version 2 without the rules field; its commands read as
+// rules 0 (journaled before rules versions were recorded).
 const commandHeader = 1 + 8
 
-// appendCommandRecord appends the record for c to dst.
-func appendCommandRecord(dst []byte, c *engine.Command, tab *crc32.Table) []byte {
+// appendCommandRecord appends the record for c, journaled under rules, to
+// dst.
+func appendCommandRecord(dst []byte, c *engine.Command, rules uint32, tab *crc32.Table) []byte {
 	start := len(dst)
-	dst = append(dst, commandRecordV1)
+	dst = append(dst, commandRecordV2)
 	dst = binary.BigEndian.AppendUint64(dst, c.Seq)
+	dst = binary.AppendUvarint(dst, uint64(rules))
 	dst = engine.AppendCommand(dst, c)
 	sum := crc32.Checksum(dst[start:], tab)
 	return binary.BigEndian.AppendUint32(dst, sum)
 }
 
 // decodeCommandRecord checks and decodes one command record stored under
-// seq. The error names the seq and wraps ErrCorrupt.
-func decodeCommandRecord(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error {
-	payload, err := checkCommandRecord(seq, v, tab)
+// seq, and returns the rules version it was journaled under. The error
+// names the seq and wraps ErrCorrupt.
+func decodeCommandRecord(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) (uint32, error) {
+	payload, rules, err := checkCommandRecord(seq, v, tab)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := engine.DecodeCommandInterned(payload, c, names); err != nil {
-		return fmt.Errorf("%w: seq %d: %w", ErrCorrupt, seq, err)
+		return 0, fmt.Errorf("%w: seq %d: %w", ErrCorrupt, seq, err)
 	}
 	if c.Seq != seq {
-		return fmt.Errorf("%w: seq %d: payload carries seq %d", ErrCorrupt, seq, c.Seq)
+		return 0, fmt.Errorf("%w: seq %d: payload carries seq %d", ErrCorrupt, seq, c.Seq)
 	}
-	return nil
+	return rules, nil
 }
 
-// checkCommandRecord verifies framing and checksum and returns the payload.
-func checkCommandRecord(seq uint64, v []byte, tab *crc32.Table) ([]byte, error) {
+// checkCommandRecord verifies framing and checksum and returns the payload
+// and the rules version.
+func checkCommandRecord(seq uint64, v []byte, tab *crc32.Table) ([]byte, uint32, error) {
 	if len(v) < commandHeader+4 {
-		return nil, fmt.Errorf("%w: seq %d: record is %d bytes, shorter than its frame", ErrCorrupt, seq, len(v))
+		return nil, 0, fmt.Errorf("%w: seq %d: record is %d bytes, shorter than its frame", ErrCorrupt, seq, len(v))
 	}
 	body, tail := v[:len(v)-4], v[len(v)-4:]
 	if got, want := crc32.Checksum(body, tab), binary.BigEndian.Uint32(tail); got != want {
-		return nil, fmt.Errorf("%w: seq %d: checksum mismatch (stored %08x, computed %08x)", ErrCorrupt, seq, want, got)
+		return nil, 0, fmt.Errorf("%w: seq %d: checksum mismatch (stored %08x, computed %08x)", ErrCorrupt, seq, want, got)
 	}
-	if body[0] != commandRecordV1 {
-		return nil, fmt.Errorf("%w: seq %d: unknown record version %d", ErrCorrupt, seq, body[0])
+	if body[0] != commandRecordV1 && body[0] != commandRecordV2 {
+		return nil, 0, fmt.Errorf("%w: seq %d: unknown record version %d", ErrCorrupt, seq, body[0])
 	}
 	if s := binary.BigEndian.Uint64(body[1:9]); s != seq {
-		return nil, fmt.Errorf("%w: seq %d: record header carries seq %d", ErrCorrupt, seq, s)
+		return nil, 0, fmt.Errorf("%w: seq %d: record header carries seq %d", ErrCorrupt, seq, s)
 	}
-	return body[commandHeader:], nil
+	payload := body[commandHeader:]
+	if body[0] == commandRecordV1 {
+		return payload, 0, nil
+	}
+	rules, n := binary.Uvarint(payload)
+	if n <= 0 || n > 5 || rules > 1<<32-1 {
+		return nil, 0, fmt.Errorf("%w: seq %d: malformed rules version", ErrCorrupt, seq)
+	}
+	return payload[n:], uint32(rules), nil
 }
 
 // Snapshot record, version 1:

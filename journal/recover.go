@@ -13,6 +13,32 @@ import (
 // a seq is missing, or the commands after a snapshot were pruned.
 var ErrGap = errors.New("journal: sequence gap")
 
+// ErrRules is wrapped when a replay meets a command journaled under engine
+// rules other than the journal's (Options.Rules, by default this build's
+// engine.RulesVersion). Applying this build's rules to it could reach a
+// state the system never had, so Recover and Scan stop there, naming the
+// seq and both versions. The way across is a snapshot at or after that
+// command, taken by a build of its rules (a graceful stop takes one), or
+// ReplayOptions.AnyRules for an investigation.
+var ErrRules = errors.New("journal: command journaled under other engine rules")
+
+// rulesMismatch is the ErrRules error for seq, journaled under got, with
+// this journal's rules want.
+func rulesMismatch(seq uint64, got, want uint32) error {
+	return fmt.Errorf("%w: seq %d was journaled under engine rules %s; this build applies rules %d. "+
+		"Recover it with a build of rules %d and take a snapshot (a graceful stop takes one), "+
+		"or replay it with this build's rules knowingly (oms replay --any-rules, oms serve --replay-other-rules)",
+		ErrRules, seq, rulesName(got), want, got)
+}
+
+// rulesName is a rules version for messages: 0 says what it means.
+func rulesName(r uint32) string {
+	if r == 0 {
+		return "0 (unrecorded: journaled before rules versions were kept)"
+	}
+	return fmt.Sprint(r)
+}
+
 // ReplayOptions control Recover.
 type ReplayOptions struct {
 	// Until stops after the command with this seq (0: replay everything).
@@ -21,6 +47,11 @@ type ReplayOptions struct {
 	// NoSnapshot replays from seq 1, ignoring snapshots; it needs an
 	// unpruned journal.
 	NoSnapshot bool
+	// AnyRules replays commands journaled under other engine rules (see
+	// ErrRules) with this build's, counting them in ReplayStats.OtherRules
+	// and logging the first. For investigations, and for an operator who
+	// accepts that the state may differ from what was acknowledged.
+	AnyRules bool
 	// OnCommand, if set, sees every replayed command before it is applied
 	// (export, audit). Returning an error stops the replay with it.
 	OnCommand func(c *engine.Command) error
@@ -38,6 +69,10 @@ type ReplayStats struct {
 	Replayed uint64
 	// LastSeq is the engine's last seq after recovery.
 	LastSeq uint64
+	// OtherRules counts the replayed commands journaled under other engine
+	// rules (only with AnyRules; otherwise the first stops the replay), and
+	// FirstOtherRules is the seq of the first of them.
+	OtherRules, FirstOtherRules uint64
 	// SnapshotTime and ReplayTime split the elapsed time.
 	SnapshotTime, ReplayTime time.Duration
 }
@@ -69,7 +104,7 @@ func (j *Journal) Recover(e *engine.Engine, o ReplayOptions) (ReplayStats, error
 		return st, fmt.Errorf("%w: commands before seq %d were pruned; replay needs seq %d", ErrGap, first, st.SnapshotSeq+1)
 	}
 	t1 := time.Now()
-	n, err := j.replayFrom(e, st.SnapshotSeq+1, o)
+	n, err := j.replayFrom(e, st.SnapshotSeq+1, o, &st)
 	st.Replayed, st.LastSeq, st.ReplayTime = n, e.LastSeq(), time.Since(t1)
 	if err == nil && o.Until == 0 && st.LastSeq != j.last.Load() {
 		err = fmt.Errorf("%w: recovered through seq %d but the journal holds seq %d", ErrGap, st.LastSeq, j.last.Load())
@@ -137,7 +172,7 @@ func (j *Journal) restoreSnapshot(e *engine.Engine, seq uint64) error {
 }
 
 // replayFrom applies every command from seq from (through o.Until, if set).
-func (j *Journal) replayFrom(e *engine.Engine, from uint64, o ReplayOptions) (uint64, error) {
+func (j *Journal) replayFrom(e *engine.Engine, from uint64, o ReplayOptions, st *ReplayStats) (uint64, error) {
 	every := o.ProgressEvery
 	if every == 0 {
 		every = 1_000_000
@@ -151,7 +186,18 @@ func (j *Journal) replayFrom(e *engine.Engine, from uint64, o ReplayOptions) (ui
 	if end >= from {
 		e.Reserve(int(min(end-from+1, 1<<40))) // a hint: the engine caps it
 	}
-	err := j.scan(from, o.Until, func(c *engine.Command) error {
+	err := j.scan(from, o.Until, func(c *engine.Command, rules uint32) error {
+		if rules != j.opts.Rules {
+			if !o.AnyRules {
+				return rulesMismatch(c.Seq, rules, j.opts.Rules)
+			}
+			if st.OtherRules == 0 {
+				st.FirstOtherRules = c.Seq
+				j.log.Warn("journal: replaying commands journaled under other engine rules with this build's",
+					"seq", c.Seq, "journaled_rules", rules, "rules", j.opts.Rules)
+			}
+			st.OtherRules++
+		}
 		if o.OnCommand != nil {
 			if err := o.OnCommand(c); err != nil {
 				return err
@@ -170,9 +216,22 @@ func (j *Journal) replayFrom(e *engine.Engine, from uint64, o ReplayOptions) (ui
 
 // Scan calls fn for every stored command from seq from (0: the first
 // stored) through until (0: the last), in order, checking each record's
-// checksum and that seqs are contiguous, as recovery does. The command
-// passed to fn is reused between calls.
+// checksum and that seqs are contiguous, as recovery does, and, as it is
+// for re-applying them, that each was journaled under the journal's rules
+// (ErrRules). The command passed to fn is reused between calls.
 func (j *Journal) Scan(from, until uint64, fn func(c *engine.Command) error) error {
+	return j.ScanRecords(from, until, func(c *engine.Command, rules uint32) error {
+		if rules != j.opts.Rules {
+			return rulesMismatch(c.Seq, rules, j.opts.Rules)
+		}
+		return fn(c)
+	})
+}
+
+// ScanRecords is Scan for reading, not re-applying (export, audit): fn
+// sees every command with the rules version it was journaled under, and
+// none is refused for it.
+func (j *Journal) ScanRecords(from, until uint64, fn func(c *engine.Command, rules uint32) error) error {
 	if j.closed.Load() {
 		return ErrClosed
 	}

@@ -46,17 +46,18 @@ var ErrReader = errors.New("journal: reader failed")
 // to the caller. err is set on the last chunk the reader sends when it
 // stopped on an error; the commands before it are valid.
 type chunk struct {
-	cmds []engine.Command
-	n    int
-	err  error
+	cmds  []engine.Command
+	rules []uint32 // rules[i]: the rules version cmds[i] was journaled under
+	n     int
+	err   error
 }
 
 // scan calls fn for each command from seq from through until (0: the end),
-// in order, checking each record and that the seqs are contiguous. A
-// damaged or missing record is an error naming its seq, returned after fn
-// has seen every command before it. The command passed to fn is reused
-// once fn returns.
-func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) error {
+// in order, with the rules version it was journaled under, checking each
+// record and that the seqs are contiguous. A damaged or missing record is
+// an error naming its seq, returned after fn has seen every command before
+// it. The command passed to fn is reused once fn returns.
+func (j *Journal) scan(from, until uint64, fn func(c *engine.Command, rules uint32) error) error {
 	upper := []byte{prefixCommand + 1}
 	if until != 0 {
 		upper = makeKey(prefixCommand, until+1)
@@ -100,7 +101,7 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command) error) err
 	defer func() { close(r.quit); <-done }()
 	for c := range r.full {
 		for i := range c.cmds[:c.n] {
-			if err := fn(&c.cmds[i]); err != nil {
+			if err := fn(&c.cmds[i], c.rules[i]); err != nil {
 				return fmt.Errorf("journal: seq %d: %w", c.cmds[i].Seq, err)
 			}
 		}
@@ -135,11 +136,13 @@ func (r *reader) run() {
 		return
 	}
 	for ok := r.it.First(); ok; ok = r.it.Next() {
-		if err := r.decode(&c.cmds[c.n]); err != nil {
+		rules, err := r.decode(&c.cmds[c.n])
+		if err != nil {
 			c.err = err
 			r.send(c)
 			return
 		}
+		c.rules[c.n] = rules
 		c.n++
 		r.want++
 		if c.n == len(c.cmds) {
@@ -156,18 +159,18 @@ func (r *reader) run() {
 }
 
 // decode checks the iterator's current record, which must hold seq want,
-// and decodes it into cmd.
-func (r *reader) decode(cmd *engine.Command) error {
+// decodes it into cmd, and returns its rules version.
+func (r *reader) decode(cmd *engine.Command) (uint32, error) {
 	seq, ok := parseKey(prefixCommand, r.it.Key())
 	if !ok {
-		return fmt.Errorf("%w: malformed command key %x after seq %d", ErrCorrupt, r.it.Key(), r.want-1)
+		return 0, fmt.Errorf("%w: malformed command key %x after seq %d", ErrCorrupt, r.it.Key(), r.want-1)
 	}
 	if seq != r.want {
-		return fmt.Errorf("%w: expected seq %d, found seq %d", ErrGap, r.want, seq)
+		return 0, fmt.Errorf("%w: expected seq %d, found seq %d", ErrGap, r.want, seq)
 	}
 	v, err := r.it.ValueAndErr()
 	if err != nil {
-		return fmt.Errorf("journal: read seq %d: %w", seq, err)
+		return 0, fmt.Errorf("journal: read seq %d: %w", seq, err)
 	}
 	return r.j.decode(seq, v, cmd, r.j.tab, r.names)
 }
@@ -193,7 +196,7 @@ func (r *reader) chunk() *chunk {
 	default:
 		if r.made < scanChunks {
 			r.made++
-			return &chunk{cmds: make([]engine.Command, scanChunk)}
+			return &chunk{cmds: make([]engine.Command, scanChunk), rules: make([]uint32, scanChunk)}
 		}
 		select {
 		case c = <-r.free:

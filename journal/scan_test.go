@@ -92,7 +92,7 @@ func TestScanReaderPanicIsAnError(t *testing.T) {
 	j := openT(t, vfs.NewMem(), Options{})
 	defer j.Close()
 	fill(t, j, engine.New(), journaltest.NewGen(5), 3*scanChunk, 500)
-	j.decode = func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) error {
+	j.decode = func(seq uint64, v []byte, c *engine.Command, tab *crc32.Table, names *wire.Interner) (uint32, error) {
 		if seq == bad {
 			var m map[string]int
 			m["boom"]++ // a nil-map write: a runtime panic

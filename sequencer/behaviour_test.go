@@ -282,6 +282,33 @@ func TestResumeTooOldWhenPruned(t *testing.T) {
 	sub.Close()
 }
 
+// TestResumeRefusesOtherRules: results of commands a build of other engine
+// rules journaled are not rebuilt under this build's rules (they could
+// differ from what was published); a stream from the snapshot that carried
+// the state across resumes as usual.
+func TestResumeRefusesOtherRules(t *testing.T) {
+	fs := vfs.NewMem()
+	v := open(t, fs, "db", journal.Options{Rules: 7}, sequencer.Options{})
+	submitN(t, v.s, 100)
+	_, err := v.s.Snapshot(context.Background())
+	require.NoError(t, err)
+	v.close(t)
+
+	v = open(t, fs, "db", journal.Options{Rules: 8}, sequencer.Options{RingSize: 16, ResumeFromJournal: true})
+	defer v.close(t)
+	submitN(t, v.s, 50)
+	sub, err := v.s.Subscribe(5, 10)
+	require.NoError(t, err)
+	drainClosed(t, sub)
+	require.ErrorIs(t, sub.Err(), sequencer.ErrTooOld)
+	require.ErrorIs(t, sub.Err(), journal.ErrRules)
+	require.ErrorContains(t, sub.Err(), "seq 1 was journaled under engine rules 7; this build applies rules 8")
+	sub, err = v.s.Subscribe(101, 10)
+	require.NoError(t, err)
+	expectSeqs(t, sub, 101, 150)
+	sub.Close()
+}
+
 func TestCatchUpEndsOnClose(t *testing.T) {
 	v := open(t, vfs.NewMem(), "db", journal.Options{}, sequencer.Options{RingSize: 16, ResumeFromJournal: true})
 	submitN(t, v.s, 100)

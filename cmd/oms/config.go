@@ -113,6 +113,14 @@ type Config struct {
 	// idempotent; 0 is the engine's default (30 days). Unset, as for
 	// ArchiveAfter.
 	DedupWindow *Duration `json:"dedup_window,omitempty"`
+	// ReplayOtherRules lets recovery replay commands journaled by a build
+	// of other engine rules (engine.RulesVersion) with this build's rules.
+	// Without it such a journal is refused at start, naming the seq: the
+	// state it would reach may differ from what was acknowledged. The safe
+	// way across an upgrade is a snapshot taken by the old build (a
+	// graceful stop takes one). Meant for a one-off start, not a config
+	// file. Default false.
+	ReplayOtherRules bool `json:"replay_other_rules"`
 }
 
 // Duration is a time.Duration written as "5m" in JSON.
@@ -240,6 +248,7 @@ func configKeys() []configKey {
 		{name: "shutdown_timeout", usage: "time allowed to drain calls at shutdown", set: duration(func(c *Config) *Duration { return &c.ShutdownTimeout })},
 		{name: "archive_after", usage: "how long closed commerce orders stay in memory after their return window (0: 7 days; negative: never archive)", set: durationPtr(func(c *Config) **Duration { return &c.ArchiveAfter })},
 		{name: "dedup_window", usage: "how long an archived order's channel order id stays idempotent (0: 30 days)", set: durationPtr(func(c *Config) **Duration { return &c.DedupWindow })},
+		{name: "replay_other_rules", usage: "at start, replay commands journaled under other engine rules with this build's (the state may differ from what was acknowledged)", bool: true, set: boolean(func(c *Config) *bool { return &c.ReplayOtherRules })},
 		{name: "retain_commands", usage: "journaled commands kept below each snapshot (0 keeps all, for audit and replay)", set: integer(func(c *Config) *int { return &c.RetainCommands })},
 		{name: "keep_snapshots", usage: "newest snapshots kept (at least 1)", set: integer(func(c *Config) *int { return &c.KeepSnapshots })},
 		{name: "gc_percent", usage: "garbage collector target, as GOGC (25 to 10000; overrides GOGC; default GOGC, else 400, or none with memory_limit)", set: intPtr(func(c *Config) **int { return &c.GCPercent })},

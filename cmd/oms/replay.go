@@ -23,6 +23,7 @@ type replayFlags struct {
 	verify     string
 	export     string
 	noSnapshot bool
+	anyRules   bool
 	every      uint64
 }
 
@@ -32,12 +33,13 @@ type replayFlags struct {
 // verify the digest and export the journal as JSON lines.
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f replayFlags
-	fs := newFlagSet("replay", "--dir DIR [--until SEQ] [--verify-digest HEX] [--export-jsonl FILE|-] [--no-snapshot]", stderr)
+	fs := newFlagSet("replay", "--dir DIR [--until SEQ] [--verify-digest HEX] [--export-jsonl FILE|-] [--no-snapshot] [--any-rules]", stderr)
 	fs.StringVar(&f.dir, "dir", "", "the journal directory, or a data directory holding journal/ (required)")
 	fs.Uint64Var(&f.until, "until", 0, "stop after this seq (0: replay everything)")
 	fs.StringVar(&f.verify, "verify-digest", "", "fail unless the final state has this digest (64 hex digits)")
 	fs.StringVar(&f.export, "export-jsonl", "", "write every stored command (through --until) as JSON lines to FILE, or - for stdout")
 	fs.BoolVar(&f.noSnapshot, "no-snapshot", false, "ignore snapshots and replay from seq 1")
+	fs.BoolVar(&f.anyRules, "any-rules", false, "replay commands journaled under other engine rules with this build's (see engine.RulesVersion), and count them")
 	fs.Uint64Var(&f.every, "progress-every", 1_000_000, "report progress every this many commands")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -63,7 +65,8 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer func() { _ = j.Close() }()
-	fmt.Fprintf(report, "journal %s: commands %d..%d, last seq %d\n", f.dir, j.FirstSeq(), lastCommand(j), j.LastSeq())
+	fmt.Fprintf(report, "journal %s: commands %d..%d, last seq %d; this build applies engine rules %d\n",
+		f.dir, j.FirstSeq(), lastCommand(j), j.LastSeq(), j.Rules())
 	if f.export != "" {
 		if err := exportJSONL(ctx, j, f, stdout, report); err != nil {
 			return err
@@ -109,6 +112,7 @@ func replayAndReport(ctx context.Context, j *journal.Journal, f replayFlags, wan
 	st, err := j.Recover(e, journal.ReplayOptions{
 		Until:         f.until,
 		NoSnapshot:    f.noSnapshot,
+		AnyRules:      f.anyRules,
 		ProgressEvery: f.every,
 		OnCommand:     func(*engine.Command) error { return ctx.Err() },
 		Progress: func(seq uint64) {
@@ -128,6 +132,10 @@ func replayAndReport(ctx context.Context, j *journal.Journal, f replayFlags, wan
 	}
 	fmt.Fprintf(w, "replayed:  %d commands in %s (%.0f commands/s)\n", st.Replayed, st.ReplayTime.Round(time.Microsecond), rate)
 	fmt.Fprintf(w, "last seq:  %d\n", st.LastSeq)
+	if st.OtherRules != 0 {
+		fmt.Fprintf(w, "rules:     %d replayed commands, from seq %d, were journaled under other engine rules and replayed with rules %d\n",
+			st.OtherRules, st.FirstOtherRules, j.Rules())
+	}
 	bs := e.Book().Stats()
 	fmt.Fprintf(w, "trading:   %d instruments, %d accounts, %d live orders, %d pending stops, %d price levels\n",
 		len(e.Book().Instruments()), len(e.Book().Accounts()), bs.LiveOrders, bs.PendingStops, bs.Levels)
@@ -158,12 +166,12 @@ func exportJSONL(ctx context.Context, j *journal.Journal, f replayFlags, stdout,
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
 	var n uint64
-	err = j.Scan(0, f.until, func(c *engine.Command) error {
+	err = j.ScanRecords(0, f.until, func(c *engine.Command, rules uint32) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		n++
-		return journal.WriteJSON(bw, c)
+		return journal.WriteJSON(bw, c, rules)
 	})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -23,7 +24,14 @@ import (
 // the end.
 func writeJournal(t *testing.T, dir string, n, snapAt int) (atSnap, final engine.Digest) {
 	t.Helper()
-	j, err := journal.Open(dir, journal.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return writeJournalRules(t, dir, n, snapAt, 0)
+}
+
+// writeJournalRules is writeJournal by a build of engine rules version
+// rules (0: this build's).
+func writeJournalRules(t *testing.T, dir string, n, snapAt int, rules uint32) (atSnap, final engine.Digest) {
+	t.Helper()
+	j, err := journal.Open(dir, journal.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Rules: rules})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, j.Close()) }()
 	e := engine.New()
@@ -101,6 +109,7 @@ func TestReplayExport(t *testing.T) {
 		var rec map[string]any
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "line %d", n)
 		require.Equal(t, float64(n), rec["seq"], "line %d", n)
+		require.Equal(t, float64(engine.RulesVersion), rec["rules"], "line %d", n)
 		require.Contains(t, []string{"trade", "tick"}, rec["kind"])
 		if rec["kind"] == "trade" {
 			tr := rec["trade"].(map[string]any)
@@ -115,6 +124,30 @@ func TestReplayExport(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, 10, bytes.Count([]byte(out), []byte("\n")))
 	require.Contains(t, errOut, "last seq:  10")
+}
+
+// TestReplayOtherRules: a journal written by a build of other engine rules
+// is refused, naming the seq and both versions, unless --any-rules, which
+// says how many commands it replayed under this build's rules; the export
+// shows each command's version.
+func TestReplayOtherRules(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	other := engine.RulesVersion + 1
+	_, final := writeJournalRules(t, dir, 300, 0, other)
+	code, out, errOut := runOMS(t, "replay", "--dir", dir)
+	require.Equal(t, 1, code)
+	require.Contains(t, out, fmt.Sprintf("this build applies engine rules %d", engine.RulesVersion))
+	require.Contains(t, errOut, fmt.Sprintf("seq 1 was journaled under engine rules %d; this build applies rules %d", other, engine.RulesVersion))
+
+	code, out, errOut = runOMS(t, "replay", "--dir", dir, "--any-rules", "--verify-digest", final.String(), "--export-jsonl", "-", "--until", "5")
+	require.Equal(t, 1, code, "the digest at seq 5 is not the final one")
+	require.Contains(t, out, fmt.Sprintf(`"rules":%d`, other))
+	require.Contains(t, errOut, "rules:     5 replayed commands, from seq 1, were journaled under other engine rules")
+
+	code, out, errOut = runOMS(t, "replay", "--dir", dir, "--any-rules", "--verify-digest", final.String())
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, fmt.Sprintf("rules:     300 replayed commands, from seq 1, were journaled under other engine rules and replayed with rules %d", engine.RulesVersion))
+	require.Contains(t, out, "verify:    ok")
 }
 
 func TestReplayUsage(t *testing.T) {

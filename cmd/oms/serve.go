@@ -178,9 +178,13 @@ func (s *server) openStorage() (*engine.Engine, error) {
 	}
 	s.j = j
 	e := engine.New()
-	st, err := j.Recover(e, journal.ReplayOptions{})
+	st, err := j.Recover(e, journal.ReplayOptions{AnyRules: s.cfg.ReplayOtherRules})
 	if err != nil {
 		return nil, err
+	}
+	if st.OtherRules != 0 {
+		s.log.Warn("recovered commands journaled under other engine rules with this build's (replay_other_rules)",
+			"commands", st.OtherRules, "first_seq", st.FirstOtherRules, "rules", j.Rules())
 	}
 	s.log.Info("recovered", "snapshot_seq", st.SnapshotSeq, "replayed", st.Replayed, "last_seq", st.LastSeq,
 		"snapshot_time", st.SnapshotTime, "replay_time", st.ReplayTime)

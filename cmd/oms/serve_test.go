@@ -25,6 +25,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/journal"
 )
 
 // testConfig is a server on loopback port 0 with data in a temp dir.
@@ -400,4 +403,32 @@ func TestServeRetention(t *testing.T) {
 	out, err := cli(t, s, demoWebToken, "order", "get", "--channel", "web", "--channel-order-id", "R-1")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "R-1", "the state after the pruned commands is intact")
+}
+
+// TestServeRefusesOtherRules: a journal whose commands a build of other
+// engine rules wrote is refused at start, naming the seq and the way out;
+// replay_other_rules starts it knowingly, and the snapshot its graceful
+// stop takes carries the state across, so the next plain start replays
+// nothing of the other build's.
+func TestServeRefusesOtherRules(t *testing.T) {
+	dir := t.TempDir()
+	_, final := writeJournalRules(t, filepath.Join(dir, "journal"), 250, 0, engine.RulesVersion+1)
+	cfg := testConfig(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := startServer(ctx, cfg, slog.New(slog.DiscardHandler))
+	require.ErrorIs(t, err, journal.ErrRules)
+	require.ErrorContains(t, err, "seq 1 was journaled under engine rules")
+	require.ErrorContains(t, err, "--replay-other-rules")
+
+	cfg.ReplayOtherRules = true
+	s := startTest(t, cfg)
+	require.Equal(t, uint64(250), s.j.LastSeq())
+	require.NoError(t, s.Shutdown())
+
+	cfg.ReplayOtherRules = false
+	s = startTest(t, cfg)
+	var d engine.Digest
+	require.NoError(t, s.seq.Query(context.Background(), func(e *engine.Engine) { d = e.Digest() }))
+	require.Equal(t, final, d)
 }
