@@ -101,11 +101,17 @@ func (e *Engine) Apply(c *Command, out *Output) {
 // takes one), from which the new build replays only its own commands.
 //
 // Version 0 is reserved for commands journaled before the version was
-// recorded. TestRulesPinned holds the digest a fixed command stream
+// recorded. History:
+//   - 1: the rules when versions were first recorded.
+//   - 2: a PlaceOrder reusing a channel order id for a different order is
+//     rejected (commerce.ReasonChannelOrderIDConflict) instead of answered
+//     with the first order's result.
+//
+// TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
 // the version is bumped (or, for a change of the snapshot encoding alone,
 // the digest is regenerated).
-const RulesVersion uint32 = 1
+const RulesVersion uint32 = 2
 
 const snapshotVersion = 1
 

@@ -27,6 +27,9 @@ func commerceReasonCode(r commerce.Reason) codes.Code {
 		commerce.ReasonInvalidRules, commerce.ReasonOverflow, commerce.ReasonInvalidRetention,
 		commerce.ReasonChannelOrderIDTooLong:
 		return codes.InvalidArgument
+	case commerce.ReasonChannelOrderIDConflict:
+		// The key names an existing order, which this request is not.
+		return codes.AlreadyExists
 	}
 	return codes.FailedPrecondition
 }
@@ -83,7 +86,11 @@ func commerceField(e *commerce.Event) string {
 }
 
 func commerceReject(e *commerce.Event, seq uint64) error {
-	return reasonErr(commerceReasonCode(e.Reason), domainCommerce, e.Reason.String(), commerceField(e), seq)
+	var order uint64
+	if e.Reason == commerce.ReasonChannelOrderIDConflict {
+		order = uint64(e.Order) // the order holding the key: the channel's own
+	}
+	return reasonErr(commerceReasonCode(e.Reason), domainCommerce, e.Reason.String(), commerceField(e), seq, order)
 }
 
 func stockToPB(s *commerce.StockLevel) *pb.StockLevel {

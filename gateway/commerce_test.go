@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -61,6 +63,20 @@ func TestCommerceOrderLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, again.GetDuplicate())
 	require.Equal(t, placed.GetOrderId(), again.GetOrderId())
+
+	// The same key for a different order is refused, naming the holder.
+	_, err = cc.PlaceOrder(web, webOrder("w-1", line("A", 5)))
+	st := requireCode(t, err, codes.AlreadyExists)
+	require.Equal(t, "channel_order_id_conflict", reasonOf(t, st))
+	require.Equal(t, strconv.FormatUint(placed.GetOrderId(), 10), metadataOf(t, st)["order_id"])
+	require.Equal(t, "channel_order_id", metadataOf(t, st)["field"])
+	require.Contains(t, st.Message(), fmt.Sprintf("held by order %d", placed.GetOrderId()))
+
+	// A rejection that is not InvalidArgument names its field too.
+	_, err = cc.PlaceOrder(web, webOrder("w-2", line("A", 1), line("NOPE", 1)))
+	st = requireCode(t, err, codes.NotFound)
+	require.Equal(t, "lines[1].sku", metadataOf(t, st)["field"])
+	require.Equal(t, "rejected: unknown_sku (lines[1].sku)", st.Message())
 
 	got, err := cc.GetOrder(web, &pb.GetOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: "w-1"})
 	require.NoError(t, err)

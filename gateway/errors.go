@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/ordercore/oms/engine/book"
@@ -156,28 +157,37 @@ func tradeReasonField(r book.Reason) string {
 
 // reasonErr builds the status for a rejection by the engine: the code from
 // code, the engine's reason in a google.rpc.ErrorInfo, the sequence number
-// of the journaled command in its metadata, and a field violation when the
-// reason is about one field.
-func reasonErr(c codes.Code, domain, reason, field string, seq uint64) error {
-	st := status.New(c, "rejected: "+reason)
-	details := []*errdetails.ErrorInfo{{
-		Reason:   reason,
-		Domain:   domain,
-		Metadata: map[string]string{"seq": strconv.FormatUint(seq, 10)},
-	}}
+// of the journaled command in its metadata, and, when the reason is about
+// one field, the field in the message and the metadata ("field") and, for
+// InvalidArgument, a google.rpc.BadRequest field violation. order, when
+// not 0, is an order the reason names (metadata "order_id": the order
+// holding a conflicting channel order id).
+func reasonErr(c codes.Code, domain, reason, field string, seq, order uint64) error {
+	msg := "rejected: " + reason
+	md := map[string]string{"seq": strconv.FormatUint(seq, 10)}
+	if field != "" {
+		msg += " (" + field + ")"
+		md["field"] = field
+	}
+	if order != 0 {
+		md["order_id"] = strconv.FormatUint(order, 10)
+		msg += fmt.Sprintf(", held by order %d", order)
+	}
+	st := status.New(c, msg)
+	info := &errdetails.ErrorInfo{Reason: reason, Domain: domain, Metadata: md}
 	var err error
 	if c == codes.InvalidArgument && field != "" {
-		st, err = st.WithDetails(details[0], &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: reason}}})
+		st, err = st.WithDetails(info, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: reason}}})
 	} else {
-		st, err = st.WithDetails(details[0])
+		st, err = st.WithDetails(info)
 	}
 	if err != nil {
-		return status.Error(c, "rejected: "+reason)
+		return status.Error(c, msg)
 	}
 	return st.Err()
 }
 
 func tradeReject(r book.Reason, seq uint64) error {
 	c := tradeReasonCode(r)
-	return reasonErr(c, domainTrading, r.String(), tradeReasonField(r), seq)
+	return reasonErr(c, domainTrading, r.String(), tradeReasonField(r), seq, 0)
 }

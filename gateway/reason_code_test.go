@@ -65,6 +65,7 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"ship_complete_backordered": codes.FailedPrecondition,
 		"reservation_ineligible":    codes.FailedPrecondition,
 		"payment_not_authorised":    codes.FailedPrecondition,
+		"channel_order_id_conflict": codes.AlreadyExists,
 	}
 	requireReasonCodes(t, want, commerceReasonCode)
 }

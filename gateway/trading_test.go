@@ -34,6 +34,18 @@ func reasonOf(t *testing.T, st *status.Status) string {
 	return ""
 }
 
+// metadataOf returns the metadata of a status's ErrorInfo.
+func metadataOf(t *testing.T, st *status.Status) map[string]string {
+	t.Helper()
+	for _, d := range st.Details() {
+		if ei, ok := d.(*errdetails.ErrorInfo); ok {
+			return ei.GetMetadata()
+		}
+	}
+	t.Fatalf("no ErrorInfo in %v", st.Details())
+	return nil
+}
+
 // fieldsOf returns the fields of a status's BadRequest violations.
 func fieldsOf(st *status.Status) []string {
 	var out []string

@@ -60,8 +60,11 @@
 //     units, and the remainder is filled only at the location the order
 //     was released from.
 //   - Placing an order is idempotent by (channel, channel order id): a
-//     re-submit replays the first result's order events with Duplicate set
-//     and never creates a second order. A rejected placement records nothing,
+//     re-submit of the same order replays the first result's order events
+//     with Duplicate set and never creates a second order; one asking for a
+//     different order under the same key (placeHash: customer, destination,
+//     flags, lines) is rejected with ReasonChannelOrderIDConflict, the
+//     event's Order naming the holder. A rejected placement records nothing,
 //     so it may be re-submitted. A channel order id is at most
 //     MaxChannelOrderID (64) bytes.
 //   - Order records, tombstones and the idempotency index hold no pointers

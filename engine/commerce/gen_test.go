@@ -34,6 +34,7 @@ type gen struct {
 	now    int64
 	orders int
 	nextID int
+	placed map[int]Command // by channel order id number: what was placed first
 }
 
 var genSKUs = [...]SKU{"A", "B", "C", "D", "Z"}
@@ -116,16 +117,26 @@ func (g *gen) next(c *Command) (tick bool) {
 }
 
 func (g *gen) place(c *Command) {
+	first := -1 // the id number of a new key
 	c.Kind = CmdPlaceOrder
 	c.Channel = Channel(1 + g.src.n(5))
 	if g.src.n(6) == 0 && g.nextID > 0 {
-		// A re-submit, mostly on the first placement's channel.
+		// A re-submit, mostly of the same order (a retry), sometimes of
+		// another one under the same key (a conflict), or on another
+		// channel (another key).
 		id := g.src.n(g.nextID)
+		if prev, ok := g.placed[id]; ok && g.src.n(4) > 0 {
+			*c = prev
+			c.Lines = append([]LineInput(nil), prev.Lines...)
+			g.orders++
+			return
+		}
 		c.ChannelOrderID = fmt.Sprint("o", id)
 		if g.src.n(4) > 0 {
 			c.Channel = Channel(1 + id%5)
 		}
 	} else {
+		first = g.nextID
 		c.Channel = Channel(1 + g.nextID%5)
 		c.ChannelOrderID = fmt.Sprint("o", g.nextID)
 		g.nextID++
@@ -147,6 +158,14 @@ func (g *gen) place(c *Command) {
 		c.Lines = append(c.Lines, l)
 	}
 	g.orders++
+	if first >= 0 {
+		if g.placed == nil {
+			g.placed = map[int]Command{}
+		}
+		keep := *c
+		keep.Lines = append([]LineInput(nil), c.Lines...)
+		g.placed[first] = keep
+	}
 }
 
 func (g *gen) refLines(cond bool) []LineInput {

@@ -35,6 +35,7 @@ type order struct {
 	statusAtPlace Status
 	plan          PlanScore // the placement plan's score
 	credit        bool      // the order's value counts against its B2B customer's credit
+	placeHash     uint64    // what the placement asked for (placeHash); 0: not recorded
 }
 
 // line is one order line.
@@ -308,11 +309,7 @@ func (e *Engine) placeOrder(c *Command) {
 	}
 	oi, dup, key := e.idemFind(c.Channel, c.ChannelOrderID)
 	if dup {
-		if oi < 0 {
-			e.replayTombstone(-oi-1, c.ChannelOrderID)
-		} else {
-			e.replayPlacement(oi, c.ChannelOrderID)
-		}
+		e.resubmitted(c, oi)
 		return
 	}
 	// A new capacity day goes to the waiting backorders before the new
@@ -372,7 +369,7 @@ func (e *Engine) newOrder(c *Command, key idemSlot, pickup int32, value Money, u
 		placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
 		priority: c.Priority, payment: c.Payment, cur: cur, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated})
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated, placeHash: placeHash(c)})
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
@@ -549,6 +546,32 @@ func (e *Engine) applyHolds(oi int32, c *Command) {
 	if h != 0 {
 		o.holds = h
 		e.emit(&Event{Kind: EvHeld, Order: o.id, Hold: h})
+	}
+}
+
+// resubmitted answers a PlaceOrder whose key is already taken, by the order
+// at index oi (a tombstone's -index-1 once archived): a re-submit of the
+// same order gets the first result again; one that asks for something else
+// (placeHash) is refused, naming the order that holds the key.
+func (e *Engine) resubmitted(c *Command, oi int32) {
+	var id OrderID
+	var h uint64
+	if oi < 0 {
+		t := at(&e.tombs, -oi-1)
+		id, h = t.id, t.placeHash
+	} else {
+		o := at(&e.orders, oi)
+		id, h = o.id, o.placeHash
+	}
+	if h != 0 && h != placeHash(c) {
+		e.reject(c.Kind, ReasonChannelOrderIDConflict, "channel_order_id", 0)
+		e.out[len(e.out)-1].Order = id
+		return
+	}
+	if oi < 0 {
+		e.replayTombstone(-oi-1, c.ChannelOrderID)
+	} else {
+		e.replayPlacement(oi, c.ChannelOrderID)
 	}
 }
 

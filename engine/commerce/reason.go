@@ -60,6 +60,7 @@ const (
 	ReasonShipCompleteBackordered // releasing a ship-complete order with units still backordered
 	ReasonReservationIneligible   // the reservation's location cannot serve the order now (see reservationServes)
 	ReasonPaymentNotAuthorised    // releasing an order whose only hold is its payment's: it ends when the payment is authorised
+	ReasonChannelOrderIDConflict  // a PlaceOrder reusing a channel order id for a different order (placeHash); Order names the holder
 	reasonCount
 )
 
@@ -118,6 +119,7 @@ var reasonNames = [...]string{
 	ReasonShipCompleteBackordered: "ship_complete_backordered",
 	ReasonReservationIneligible:   "reservation_ineligible",
 	ReasonPaymentNotAuthorised:    "payment_not_authorised",
+	ReasonChannelOrderIDConflict:  "channel_order_id_conflict",
 }
 
 func (r Reason) String() string {

@@ -87,7 +87,7 @@ func (e *Engine) restore(r *wire.Reader) {
 	}
 	e.restoreIssued(r)
 	if version >= 2 {
-		e.restoreTombstones(r)
+		e.restoreTombstones(r, version)
 	}
 	if version >= 3 {
 		e.restoreCapWait(r)
@@ -407,6 +407,9 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 		o := at(&e.orders, oi)
 		if version >= 2 {
 			o.closed, o.closedAt, o.archiveAt = r.Bool(), r.Varint(), r.Varint()
+			if version >= 4 {
+				o.placeHash = r.Uvarint()
+			}
 		} else if o.status == StatusDelivered || o.status == StatusCancelled {
 			// Version 1 kept no closing time: the order's last event is it.
 			o.closed = true
@@ -453,7 +456,7 @@ func (e *Engine) restoreKeys(cid, cust, cur string) (idKey, int32, uint16, bool)
 
 // restoreTombstones reads the idempotency keys of archived orders, in
 // archiving order.
-func (e *Engine) restoreTombstones(r *wire.Reader) {
+func (e *Engine) restoreTombstones(r *wire.Reader, version byte) {
 	n := r.Count()
 	prevAt := int64(-1 << 63)
 	for range n {
@@ -461,6 +464,9 @@ func (e *Engine) restoreTombstones(r *wire.Reader) {
 		cid, cust, cur := r.String(), r.String(), r.String()
 		t.units, t.value = Qty(r.Varint()), Money(r.Varint())
 		t.holds, t.status, t.archivedAt = Hold(r.Byte()), Status(r.Byte()), r.Varint()
+		if version >= 4 {
+			t.placeHash = r.Uvarint()
+		}
 		if r.Err() != nil {
 			return
 		}

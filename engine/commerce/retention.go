@@ -83,6 +83,7 @@ type tombstone struct {
 	holds      Hold   // holds at placement
 	status     Status // status at placement
 	archivedAt int64
+	placeHash  uint64 // the order's (placeHash)
 }
 
 // satAdd adds a duration d >= 0 to a time without overflowing: a sum past
@@ -263,7 +264,7 @@ func (e *Engine) archive(oi int32) {
 		ChannelOrderID: key, Status: o.status})
 	ti := e.tombs.push(tombstone{id: o.id, channel: o.channel, cid: o.cid,
 		cust: o.cust, cur: o.cur, units: o.units, value: o.value, holds: o.holdsAtPlace,
-		status: o.statusAtPlace, archivedAt: e.now})
+		status: o.statusAtPlace, archivedAt: e.now, placeHash: o.placeHash})
 	e.idemPut(o.channel, key, -ti-1)
 	e.unlinkOrder(oi)
 	for i := int32(0); i < o.nLines; i++ {

@@ -97,9 +97,10 @@ func TestArchiveFreesMemory(t *testing.T) {
 
 // TestRandomStreamsArchive requires the random streams to archive orders,
 // replay archived orders' results and forget keys, so the stream and
-// snapshot tests cover retention.
+// snapshot tests cover retention; and to re-submit placements both as
+// retries and as conflicts (placeHash).
 func TestRandomStreamsArchive(t *testing.T) {
-	var archived, replayed int
+	var archived, replayed, retried, conflicts int
 	for seed := uint64(1); seed <= 60; seed++ {
 		e := New()
 		g := &gen{src: &byteSource{b: seededBytes(seed, 6000)}}
@@ -117,15 +118,21 @@ func TestRandomStreamsArchive(t *testing.T) {
 					archived++
 				case out[i].Duplicate && out[i].Kind == EvOrderCreated && e.Archived(out[i].Order):
 					replayed++
+				case out[i].Duplicate && out[i].Kind == EvOrderCreated:
+					retried++
+				case out[i].Reason == ReasonChannelOrderIDConflict:
+					conflicts++
 				}
 			}
 		}
 		require.NoError(t, e.CheckInvariants())
 		checkRoundTrip(t, e)
 	}
-	t.Logf("archived %d, replayed %d", archived, replayed)
+	t.Logf("archived %d, replayed %d, retried %d, conflicts %d", archived, replayed, retried, conflicts)
 	require.Positive(t, archived)
 	require.Positive(t, replayed)
+	require.Positive(t, retried)
+	require.Positive(t, conflicts)
 }
 
 // TestRestoreVersion1 writes a version 1 snapshot (no retention) and
@@ -146,7 +153,20 @@ func TestRestoreVersion1(t *testing.T) {
 	require.NoError(t, f.Restore(wire.NewReader(w.Bytes())))
 	require.Equal(t, ArchiveStats{Live: 2, Closed: 1, OrderChunks: 1, LineChunks: 1}, f.ArchiveStats())
 	require.Equal(t, 3*Hour, at(&f.orders, 0).closedAt)
+	forgetPlaceHashes(e)
 	require.Equal(t, snapshotBytes(e), snapshotBytes(f))
+}
+
+// forgetPlaceHashes clears every order's and tombstone's placement
+// fingerprint, as a restore from a snapshot older than version 4 leaves
+// them.
+func forgetPlaceHashes(e *Engine) {
+	for _, o := range e.liveOrders {
+		o.placeHash = 0
+	}
+	for ti := e.tombHead; int(ti) < e.tombs.len(); ti++ {
+		at(&e.tombs, ti).placeHash = 0
+	}
 }
 
 // snapshotV1 writes the version 1 layout, as engines before retention did.

@@ -12,8 +12,8 @@ import (
 // was taken under, and engine's TestRulesPinned requires it to equal
 // engine.RulesVersion.
 const (
-	pinnedRules  = 1
-	pinnedDigest = "10a0071ea00d13a5b1846c5a02040e987a2aad8cbdf8f4ace0036ffc8bfdf528"
+	pinnedRules  = 2
+	pinnedDigest = "0fbe963caae348e148b9a71857ac3e40976024730f2f9b08621baace0e17ddbd"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

@@ -14,10 +14,11 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // snapshotVersion 2 adds retention (the config, the closed state of each
 // order, explicit order ids with archived ones absent, the issued id
 // counts, the tombstones); 3 adds the cells waiting for capacity
-// (capwait.go) and each reservation's channel. Restore still reads versions
-// 1 and 2 (reservations without an owner; the waiting cells derived,
-// deriveCapWait).
-const snapshotVersion = 3
+// (capwait.go) and each reservation's channel; 4 adds each order's and
+// tombstone's placement fingerprint (placeHash). Restore still reads
+// versions 1 to 3 (reservations without an owner; the waiting cells
+// derived, deriveCapWait; fingerprints not recorded, 0).
+const snapshotVersion = 4
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -84,6 +85,7 @@ func (e *Engine) snapOrders(w *wire.Writer) {
 		w.Bool(o.closed)
 		w.Varint(o.closedAt)
 		w.Varint(o.archiveAt)
+		w.Uvarint(o.placeHash)
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))
@@ -100,6 +102,7 @@ func (e *Engine) snapOrders(w *wire.Writer) {
 		w.Byte(byte(t.holds))
 		w.Byte(byte(t.status))
 		w.Varint(t.archivedAt)
+		w.Uvarint(t.placeHash)
 	}
 }
 
