@@ -35,6 +35,8 @@ type clientFlags struct {
 	ca        string
 	json      bool
 	timeout   time.Duration
+	// getenv reads OMS_TOKEN once the flags are parsed (see token).
+	getenv func(string) string
 }
 
 func (c *clientFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -43,8 +45,11 @@ func (c *clientFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		addr = "127.0.0.1:50051"
 	}
 	fs.StringVar(&c.addr, "addr", addr, "server address (env OMS_ADDR)")
-	fs.StringVar(&c.token, "token", getenv("OMS_TOKEN"), "bearer token (env OMS_TOKEN)")
-	fs.StringVar(&c.tokenFile, "token-file", filepath.Join("data", "admin.token"), "read the token from this file when --token is not set")
+	// NB: the token's default is never the environment's value, which
+	// -h would print; token reads OMS_TOKEN after parsing.
+	c.getenv = getenv
+	fs.StringVar(&c.token, "token", "", "bearer token (default: env OMS_TOKEN)")
+	fs.StringVar(&c.tokenFile, "token-file", filepath.Join("data", "admin.token"), "read the token from this file when neither --token nor OMS_TOKEN is set (oms serve writes <data_dir>/admin.token)")
 	fs.BoolVar(&c.tls, "tls", false, "connect with TLS")
 	fs.StringVar(&c.ca, "ca", "", "CA certificate (PEM) to verify the server with TLS (default: system roots)")
 	fs.BoolVar(&c.json, "json", false, "print JSON (one object per line) instead of a table")
@@ -64,14 +69,40 @@ type client struct {
 	out   io.Writer
 }
 
-func (c *clientFlags) dial(out io.Writer, opts ...grpc.DialOption) (*client, error) {
-	tok := c.token
-	if tok == "" {
-		b, err := os.ReadFile(c.tokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("no token: set --token or OMS_TOKEN (or --token-file): %w", err)
+// bearer returns the bearer token: --token, else OMS_TOKEN, else the
+// contents of --token-file.
+func (c *clientFlags) bearer() (string, error) {
+	if c.token != "" {
+		return c.token, nil
+	}
+	if c.getenv != nil {
+		if tok := c.getenv("OMS_TOKEN"); tok != "" {
+			return tok, nil
 		}
-		tok = strings.TrimSpace(string(b))
+	}
+	path := c.tokenFile
+	if abs, err := filepath.Abs(path); err == nil && abs != path {
+		path = fmt.Sprintf("%s (%s)", c.tokenFile, abs)
+	}
+	hint := "set --token or OMS_TOKEN, or --token-file <data_dir>/admin.token (oms serve writes it when no tokens are configured)"
+	b, err := os.ReadFile(c.tokenFile)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("no token: --token-file %s does not exist; %s", path, hint)
+		}
+		return "", fmt.Errorf("no token: --token-file: %w; %s", err, hint)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("no token: --token-file %s is empty; %s", path, hint)
+	}
+	return tok, nil
+}
+
+func (c *clientFlags) dial(out io.Writer, opts ...grpc.DialOption) (*client, error) {
+	tok, err := c.bearer()
+	if err != nil {
+		return nil, err
 	}
 	creds := insecure.NewCredentials()
 	if c.tls {
