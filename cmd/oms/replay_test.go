@@ -247,3 +247,13 @@ func keys(m map[string]any) []string {
 	}
 	return sortStrings(ks)
 }
+
+// TestReplayCommerceCounts: the summary counts the commerce state too.
+func TestReplayCommerceCounts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	final := writeCommerceJournal(t, dir)
+	code, out, errOut := runOMS(t, "replay", "--dir", dir, "--verify-digest", final.String())
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "trading:   2 instruments, 2 accounts, 0 live orders")
+	require.Contains(t, out, "commerce:  3 locations, 5 SKUs, 2 orders in memory (2 open), 0 archived, 1 backordered lines, 1 active reservations\n")
+}
