@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -151,14 +152,64 @@ func (c *client) printJSON(m proto.Message) error {
 	return err
 }
 
-// table writes rows under a header, aligned.
+// table writes rows under a header, aligned, without trailing blanks.
 func (c *client) table(header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var out []byte
+	for line := range bytes.Lines(buf.Bytes()) {
+		out = append(append(out, bytes.TrimRight(line, " \n")...), '\n')
+	}
+	_, err := c.out.Write(out)
+	return err
+}
+
+// streamTable prints the rows of a stream as they come: the header before
+// the first row (so an error has none above it), columns padded to widths
+// that only grow, so rows line up without waiting for the stream's end.
+type streamTable struct {
+	out    io.Writer
+	header []string
+	widths []int
+}
+
+// streamMinWidth keeps short columns (SEQ, QTY) steady as numbers grow.
+const streamMinWidth = 8
+
+func (s *streamTable) row(cells []string) error {
+	var b strings.Builder
+	if s.widths == nil {
+		s.widths = make([]int, len(s.header))
+		for i, h := range s.header {
+			s.widths[i] = max(len(h), streamMinWidth)
+		}
+		s.line(&b, s.header)
+	}
+	s.line(&b, cells)
+	_, err := io.WriteString(s.out, b.String())
+	return err
+}
+
+func (s *streamTable) line(b *strings.Builder, cells []string) {
+	var ln strings.Builder
+	for i, v := range cells {
+		if i < len(s.widths) {
+			s.widths[i] = max(s.widths[i], len(v))
+		}
+		ln.WriteString(v)
+		if i < len(cells)-1 && i < len(s.widths) {
+			ln.WriteString(strings.Repeat(" ", s.widths[i]-len(v)+2))
+		}
+	}
+	b.WriteString(strings.TrimRight(ln.String(), " "))
+	b.WriteByte('\n')
 }
 
 // show prints m as JSON with --json, else as the rows rows gives.
