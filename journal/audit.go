@@ -14,12 +14,12 @@ import (
 // and audit tools, not a second journal format: the binary record is the
 // source of truth.
 type auditCommand struct {
-	Seq      uint64      `json:"seq"`
-	Time     int64       `json:"time"`
-	Rules    uint32      `json:"rules"`
-	Kind     string      `json:"kind"`
-	Trade    *auditTrade `json:"trade,omitempty"`
-	Commerce any         `json:"commerce,omitempty"`
+	Seq      uint64         `json:"seq"`
+	Time     int64          `json:"time"`
+	Rules    uint32         `json:"rules"`
+	Kind     string         `json:"kind"`
+	Trade    *auditTrade    `json:"trade,omitempty"`
+	Commerce *auditCommerce `json:"commerce,omitempty"`
 }
 
 type auditTrade struct {
@@ -106,7 +106,7 @@ func WriteJSON(w io.Writer, c *engine.Command, rules uint32) error {
 	case engine.KindTrade:
 		a.Trade = newAuditTrade(&c.Trade)
 	case engine.KindCommerce:
-		a.Commerce = c.Commerce
+		a.Commerce = newAuditCommerce(&c.Commerce)
 	}
 	b, err := json.Marshal(&a)
 	if err != nil {

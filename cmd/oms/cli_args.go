@@ -92,3 +92,11 @@ func lineQtys(flagName string, in []string) ([][2]int64, error) {
 
 func itoa(v int64) string  { return strconv.FormatInt(v, 10) }
 func utoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// nz is v in decimal, blank for 0 (an id or line number the row has none of).
+func nz(v uint64) string {
+	if v == 0 {
+		return ""
+	}
+	return utoa(v)
+}

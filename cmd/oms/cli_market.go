@@ -61,11 +61,7 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // follow prints a stream until it ends or ctx is cancelled (Ctrl-C).
 func follow[T proto.Message](ctx context.Context, c *client, recv func() (T, error), row func(T) []string, header []string) error {
-	if !c.json {
-		if err := c.table(header, nil); err != nil {
-			return err
-		}
-	}
+	tab := streamTable{out: c.out, header: header}
 	for {
 		m, err := recv()
 		if err != nil {
@@ -77,7 +73,7 @@ func follow[T proto.Message](ctx context.Context, c *client, recv func() (T, err
 		if c.json {
 			err = c.printJSON(m)
 		} else {
-			err = c.table(nil, [][]string{row(m)})
+			err = tab.row(row(m))
 		}
 		if err != nil {
 			return err
@@ -144,7 +140,7 @@ func tailMarket(fs *flag.FlagSet) func(context.Context, *client) error {
 		}
 		return follow(ctx, c, st.Recv, func(m *pb.MarketDataMessage) []string {
 			e := m.GetEvent()
-			return []string{utoa(m.GetSeq()), e.GetKind(), e.GetSymbol(), enumName(e.GetSide(), "SIDE"), itoa(e.GetLastPx()),
+			return []string{utoa(m.GetSeq()), e.GetKind(), e.GetSymbol(), sideName(e.GetSide()), itoa(e.GetLastPx()),
 				itoa(e.GetLastQty()), itoa(e.GetCount())}
 		}, []string{"SEQ", "EVENT", "SYMBOL", "SIDE", "PRICE", "QTY", "ORDERS"})
 	}
@@ -173,4 +169,12 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	_, err = fmt.Fprintf(stdout, "version   %s\nlast_seq  %d\ndigest    %s\n", st.GetVersion(), st.GetLastSeq(), st.GetDigest())
 	return err
+}
+
+// sideName is a side's name, blank for none (an instrument event).
+func sideName(s pb.Side) string {
+	if s == pb.Side_SIDE_UNSPECIFIED {
+		return ""
+	}
+	return enumName(s, "SIDE")
 }

@@ -97,8 +97,14 @@ func (c *client) showCommerceResult(res *pb.CommerceCommandResult) error {
 			if e.GetStatus() != 0 {
 				detail = strings.TrimSpace(detail + " " + statusName(e.GetStatus()))
 			}
-			rows = append(rows, []string{utoa(res.GetSeq()), utoa(e.GetOrderId()), e.GetKind(), itoa(int64(e.GetLine())),
-				e.GetSku(), itoa(int64(e.GetLocationId())), itoa(e.GetQty()), detail})
+			qty := itoa(e.GetQty())
+			if st := e.GetStock(); st != nil {
+				// A stock event's news is the level, not a quantity.
+				qty = ""
+				detail = strings.TrimSpace(detail + " atp=" + itoa(st.GetAtp()) + " network_atp=" + itoa(st.GetNetworkAtp()))
+			}
+			rows = append(rows, []string{utoa(res.GetSeq()), nz(e.GetOrderId()), e.GetKind(), nz(uint64(e.GetLine())),
+				e.GetSku(), nz(uint64(e.GetLocationId())), qty, detail})
 		}
 		return rows
 	})

@@ -88,7 +88,7 @@ func stockAvail(fs *flag.FlagSet) func(context.Context, *client) error {
 			var rows [][]string
 			for _, s := range res.GetSkus() {
 				if !s.GetKnown() {
-					rows = append(rows, []string{s.GetSku(), "unknown", "", "", "", ""})
+					rows = append(rows, []string{s.GetSku(), "unknown"})
 					continue
 				}
 				rows = append(rows, []string{s.GetSku(), "all", itoa(s.GetOnHand()), itoa(s.GetAllocated()), itoa(s.GetReserved()), itoa(s.GetNetworkAtp())})

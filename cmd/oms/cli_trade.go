@@ -67,6 +67,13 @@ func (c *client) showTradeResult(res *pb.TradeCommandResult) error {
 		var rows [][]string
 		for _, e := range res.GetEvents() {
 			o := e.GetOrder()
+			if o.GetOrderId() == 0 {
+				// A depth change (level) names no order: LAST_QTY and
+				// LAST_PX are the level's quantity and price.
+				rows = append(rows, []string{utoa(res.GetSeq()), e.GetKind(), "", "", "", itoa(e.GetLastQty()),
+					itoa(e.GetLastPx()), "", "", e.GetReason()})
+				continue
+			}
 			rows = append(rows, []string{utoa(res.GetSeq()), e.GetKind(), utoa(o.GetOrderId()), o.GetClOrdId(),
 				enumName(o.GetStatus(), "ORD_STATUS"), itoa(e.GetLastQty()), itoa(e.GetLastPx()), itoa(o.GetCumQty()),
 				itoa(o.GetLeavesQty()), e.GetReason()})

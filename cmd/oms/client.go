@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -35,6 +36,8 @@ type clientFlags struct {
 	ca        string
 	json      bool
 	timeout   time.Duration
+	// getenv reads OMS_TOKEN once the flags are parsed (see token).
+	getenv func(string) string
 }
 
 func (c *clientFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -43,8 +46,11 @@ func (c *clientFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		addr = "127.0.0.1:50051"
 	}
 	fs.StringVar(&c.addr, "addr", addr, "server address (env OMS_ADDR)")
-	fs.StringVar(&c.token, "token", getenv("OMS_TOKEN"), "bearer token (env OMS_TOKEN)")
-	fs.StringVar(&c.tokenFile, "token-file", filepath.Join("data", "admin.token"), "read the token from this file when --token is not set")
+	// NB: the token's default is never the environment's value, which
+	// -h would print; token reads OMS_TOKEN after parsing.
+	c.getenv = getenv
+	fs.StringVar(&c.token, "token", "", "bearer token (default: env OMS_TOKEN)")
+	fs.StringVar(&c.tokenFile, "token-file", filepath.Join("data", "admin.token"), "read the token from this file when neither --token nor OMS_TOKEN is set (oms serve writes <data_dir>/admin.token)")
 	fs.BoolVar(&c.tls, "tls", false, "connect with TLS")
 	fs.StringVar(&c.ca, "ca", "", "CA certificate (PEM) to verify the server with TLS (default: system roots)")
 	fs.BoolVar(&c.json, "json", false, "print JSON (one object per line) instead of a table")
@@ -64,14 +70,40 @@ type client struct {
 	out   io.Writer
 }
 
-func (c *clientFlags) dial(out io.Writer, opts ...grpc.DialOption) (*client, error) {
-	tok := c.token
-	if tok == "" {
-		b, err := os.ReadFile(c.tokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("no token: set --token or OMS_TOKEN (or --token-file): %w", err)
+// bearer returns the bearer token: --token, else OMS_TOKEN, else the
+// contents of --token-file.
+func (c *clientFlags) bearer() (string, error) {
+	if c.token != "" {
+		return c.token, nil
+	}
+	if c.getenv != nil {
+		if tok := c.getenv("OMS_TOKEN"); tok != "" {
+			return tok, nil
 		}
-		tok = strings.TrimSpace(string(b))
+	}
+	path := c.tokenFile
+	if abs, err := filepath.Abs(path); err == nil && abs != path {
+		path = fmt.Sprintf("%s (%s)", c.tokenFile, abs)
+	}
+	hint := "set --token or OMS_TOKEN, or --token-file <data_dir>/admin.token (oms serve writes it when no tokens are configured)"
+	b, err := os.ReadFile(c.tokenFile)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("no token: --token-file %s does not exist; %s", path, hint)
+		}
+		return "", fmt.Errorf("no token: --token-file: %w; %s", err, hint)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("no token: --token-file %s is empty; %s", path, hint)
+	}
+	return tok, nil
+}
+
+func (c *clientFlags) dial(out io.Writer, opts ...grpc.DialOption) (*client, error) {
+	tok, err := c.bearer()
+	if err != nil {
+		return nil, err
 	}
 	creds := insecure.NewCredentials()
 	if c.tls {
@@ -120,14 +152,64 @@ func (c *client) printJSON(m proto.Message) error {
 	return err
 }
 
-// table writes rows under a header, aligned.
+// table writes rows under a header, aligned, without trailing blanks.
 func (c *client) table(header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var out []byte
+	for line := range bytes.Lines(buf.Bytes()) {
+		out = append(append(out, bytes.TrimRight(line, " \n")...), '\n')
+	}
+	_, err := c.out.Write(out)
+	return err
+}
+
+// streamTable prints the rows of a stream as they come: the header before
+// the first row (so an error has none above it), columns padded to widths
+// that only grow, so rows line up without waiting for the stream's end.
+type streamTable struct {
+	out    io.Writer
+	header []string
+	widths []int
+}
+
+// streamMinWidth keeps short columns (SEQ, QTY) steady as numbers grow.
+const streamMinWidth = 8
+
+func (s *streamTable) row(cells []string) error {
+	var b strings.Builder
+	if s.widths == nil {
+		s.widths = make([]int, len(s.header))
+		for i, h := range s.header {
+			s.widths[i] = max(len(h), streamMinWidth)
+		}
+		s.line(&b, s.header)
+	}
+	s.line(&b, cells)
+	_, err := io.WriteString(s.out, b.String())
+	return err
+}
+
+func (s *streamTable) line(b *strings.Builder, cells []string) {
+	var ln strings.Builder
+	for i, v := range cells {
+		if i < len(s.widths) {
+			s.widths[i] = max(s.widths[i], len(v))
+		}
+		ln.WriteString(v)
+		if i < len(cells)-1 && i < len(s.widths) {
+			ln.WriteString(strings.Repeat(" ", s.widths[i]-len(v)+2))
+		}
+	}
+	b.WriteString(strings.TrimRight(ln.String(), " "))
+	b.WriteByte('\n')
 }
 
 // show prints m as JSON with --json, else as the rows rows gives.

@@ -139,6 +139,9 @@ func replayAndReport(ctx context.Context, j *journal.Journal, f replayFlags, wan
 	bs := e.Book().Stats()
 	fmt.Fprintf(w, "trading:   %d instruments, %d accounts, %d live orders, %d pending stops, %d price levels\n",
 		len(e.Book().Instruments()), len(e.Book().Accounts()), bs.LiveOrders, bs.PendingStops, bs.Levels)
+	cc, as := e.Commerce().Counts(), e.Commerce().ArchiveStats()
+	fmt.Fprintf(w, "commerce:  %d locations, %d SKUs, %d orders in memory (%d open), %d archived, %d backordered lines, %d active reservations\n",
+		cc.Locations, cc.SKUs, as.Live, as.Live-as.Closed, as.Archived, cc.Backorders, cc.Reservations)
 	fmt.Fprintf(w, "digest:    %s\n", d)
 	if want != nil {
 		if d != *want {

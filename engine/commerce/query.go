@@ -361,3 +361,32 @@ func (e *Engine) ReservationByID(id ReservationID) (Reservation, bool) {
 	return Reservation{ID: id, SKU: e.skus[r.sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty,
 		Expires: r.expires, Active: r.state == resActive, Channel: r.channel}, true
 }
+
+// Counts are sizes of the commerce state, for reports such as oms replay's.
+// Orders live and closed are in ArchiveStats.
+type Counts struct {
+	Locations, SKUs int
+	// Backorders is the number of backordered lines queued, over every SKU.
+	Backorders int
+	// Reservations is the number of active reservations.
+	Reservations int
+}
+
+// Counts returns the sizes of the state. It walks the backorder queues and
+// every reservation taken: a report's query, not a hot path's.
+func (e *Engine) Counts() Counts {
+	c := Counts{Locations: len(e.locs), SKUs: len(e.skus)}
+	for i := range e.boQueues {
+		q := &e.boQueues[i]
+		c.Backorders += len(q.ship)
+		for j := range q.stores {
+			c.Backorders += len(q.stores[j].q)
+		}
+	}
+	for i := range e.res {
+		if e.res[i].state == resActive {
+			c.Reservations++
+		}
+	}
+	return c
+}
