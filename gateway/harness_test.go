@@ -55,6 +55,7 @@ type serverOpts struct {
 	buffer    int
 	noCatchUp bool // no journal resume for streams: old resume points fail
 	journal   journal.Options
+	log       *slog.Logger // the gateway's (nil: discarded)
 }
 
 func startTestServer(t *testing.T, dir string, o serverOpts) *testServer {
@@ -75,7 +76,10 @@ func startTestServer(t *testing.T, dir string, o serverOpts) *testServer {
 	ts.seq.Start()
 	auth, err := NewAuthenticator(testTokens())
 	require.NoError(t, err)
-	ts.gw, err = New(Options{Sequencer: ts.seq, Auth: auth, StreamBuffer: o.buffer})
+	if o.log == nil {
+		o.log = quiet
+	}
+	ts.gw, err = New(Options{Sequencer: ts.seq, Auth: auth, StreamBuffer: o.buffer, Log: o.log})
 	require.NoError(t, err)
 	ts.srv = grpc.NewServer(ts.gw.ServerOptions()...)
 	ts.gw.Register(ts.srv)

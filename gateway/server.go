@@ -194,14 +194,16 @@ func (w *wrappedStream) Context() context.Context { return w.ctx }
 
 func (g *Gateway) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
 	start := time.Now()
+	ctx := ss.Context()
 	defer func() {
 		if r := recover(); r != nil {
 			g.log.Error("panic in stream handler", "method", info.FullMethod, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = status.Error(codes.Internal, "internal error")
 		}
-		g.observe(ss.Context(), info.FullMethod, start, err)
+		// ctx: the admitted one, with the principal, once admit ran.
+		g.observe(ctx, info.FullMethod, start, err)
 	}()
-	ctx, err := g.admit(ss.Context(), info.FullMethod)
+	ctx, err = g.admit(ctx, info.FullMethod)
 	if err != nil {
 		return err
 	}
