@@ -218,14 +218,18 @@ func TestRejects(t *testing.T) {
 			require.Contains(t, f[tag.Text], "not a multiple of the tick 0.05")
 			// Off lot.
 			d.limit("r3", "1", "15", "100.00")
-			f = expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r3", tag.OrdRejReason, d.execType("13", "0"))
+			// A reject echoes the order's terms as sent, the quantity the
+			// gateway refused among them (never 38=0).
+			f = expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r3", tag.OrdRejReason, d.execType("13", "0"),
+				tag.OrderQty, "15", tag.Price, "100.00", tag.Side, "1", tag.Symbol, testSymbol, tag.CumQty, "0", tag.LeavesQty, "0")
 			require.Contains(t, f[tag.Text], "lot size 10")
 			d.limit("r4", "1", "10.5", "100.00")
-			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r4")
+			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r4", tag.OrderQty, "10.5", tag.Price, "100.00")
 			// Unknown symbol.
 			d.send("D", tag.ClOrdID, "r5", tag.Account, d.acct, tag.Symbol, "NOPE", tag.Side, "1",
 				tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "1")
-			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r5", tag.OrdRejReason, "1")
+			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r5", tag.OrdRejReason, "1",
+				tag.Symbol, "NOPE", tag.OrderQty, "10", tag.Price, "1", tag.OrdType, "2")
 			// Unsupported side.
 			d.send("D", tag.ClOrdID, "r6", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "5",
 				tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100")
@@ -265,7 +269,7 @@ func TestAccountNotPermitted(t *testing.T) {
 	d1.send("D", tag.ClOrdID, "x", tag.Account, "OTHER", tag.Symbol, testSymbol, tag.Side, "1",
 		tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100")
 	f := expect(t, d1.next(), "8", tag.ExecType, "8", tag.OrdStatus, "8", tag.ClOrdID, "x", tag.Account, "OTHER",
-		tag.OrdRejReason, "15")
+		tag.OrdRejReason, "15", tag.OrderQty, "10", tag.Price, "100", tag.Side, "1", tag.Symbol, testSymbol, tag.OrdType, "2")
 	require.Contains(t, f[tag.Text], "not permitted")
 	d1.send("F", tag.ClOrdID, "y", tag.OrigClOrdID, "x", tag.Account, "OTHER", tag.Symbol, testSymbol, tag.Side, "1")
 	expect(t, d1.next(), "9", tag.ClOrdID, "y", tag.OrdStatus, "8")
@@ -276,7 +280,8 @@ func TestAccountNotPermitted(t *testing.T) {
 	// DESK2 (4.2) trades two accounts, so an order without Account is refused.
 	d2.send("D", tag.ClOrdID, "w", tag.Symbol, testSymbol, tag.Side, "1",
 		tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100", tag.HandlInst, "1")
-	f = expect(t, d2.next(), "8", tag.ExecType, "8", tag.ClOrdID, "w", tag.OrdRejReason, "0")
+	f = expect(t, d2.next(), "8", tag.ExecType, "8", tag.ClOrdID, "w", tag.OrdRejReason, "0",
+		tag.OrderQty, "10", tag.Price, "100", tag.Side, "1", tag.Symbol, testSymbol)
 	require.Contains(t, f[tag.Text], "Account (1) is required")
 	require.Equal(t, before, v.core.digest(t), "refused requests never reach the engine")
 	// DESK2 may trade DESK2B.

@@ -114,10 +114,9 @@ func (g *Gateway) refuse(s *session, m *quickfix.Message, c *book.Command, massT
 			kind: execRejected, st: &st, inst: g.format(c.Symbol), execID: g.ids.next("R"), orderID: "NONE",
 			rejReason: ordRejReason(s.v, why.reason), hasRej: true, text: why.text, time: now,
 		}
-		if c.Side == 0 {
-			r.rawSide, _ = optional(m, tag.Side)
-		}
-		g.send(s, r.message(s.v))
+		out := r.message(s.v)
+		echoOrderTerms(&out.Body, m)
+		g.send(s, out)
 	case book.CmdCancel, book.CmdReplace:
 		r := cancelReject{
 			orderID: orderIDString(c.OrderID), clOrdID: c.ClOrdID, origClOrdID: c.OrigClOrdID, account: c.Account,
@@ -131,6 +130,22 @@ func (g *Gateway) refuse(s *session, m *quickfix.Message, c *book.Command, massT
 			rejectReason: massRejectReason(why.reason), symbol: c.Symbol, account: c.Account, text: why.text, time: now,
 		}
 		g.send(s, r.message(s.v))
+	}
+}
+
+// echoOrderTerms copies the order terms of a refused NewOrderSingle into
+// its reject as the client sent them. A refusal can come before the gateway
+// has converted them (an account not permitted, an unknown symbol) or
+// because it cannot (a quantity off the lot), so c does not hold them; the
+// reject must still echo OrderQty, Price, Side and the rest, never 38=0.
+// The values passed the session's dictionary on the way in, so they are
+// valid on the way out.
+func echoOrderTerms(out *quickfix.Body, in *quickfix.Message) {
+	for _, t := range [...]quickfix.Tag{tag.Symbol, tag.Side, tag.OrderQty, tag.OrdType, tag.Price, tag.StopPx,
+		tag.TimeInForce, tag.MaxFloor} {
+		if v, ok := optional(in, t); ok {
+			out.SetString(t, v)
+		}
 	}
 }
 
