@@ -54,6 +54,19 @@
 // otherwise, Text saying why. A desk that needs a completion report for
 // every mass cancel uses FIX 4.4.
 //
+// # Ids on mass-cancelled orders
+//
+// In both versions the ExecutionReport of each order a mass cancel
+// cancelled carries, as for an OrderCancelRequest, ClOrdID (11) = the mass
+// cancel's ClOrdID and OrigClOrdID (41) = the order's ClOrdID, so a desk
+// ties it to its order and to its q (on 4.2, where no r follows, to nothing
+// else). The mass cancel's ClOrdID is the q's for a FIX request, the
+// cl_ord_id of a gRPC MassCancel (a drop copy, see Routing), and a
+// gateway-made "COD-..." id for a cancel on disconnect; a gRPC mass cancel
+// without one keeps the order's ClOrdID in 11. The engine's events keep the
+// order's own ids (the engine cannot give one ClOrdID to many orders); the
+// gateway maps them when it writes the reports, including regenerated ones.
+//
 // # Configuration
 //
 // Sessions are configured in the QuickFIX settings format; testdata/sample.cfg

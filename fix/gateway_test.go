@@ -108,8 +108,10 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			// FIX 4.2 has no OrderMassCancelReport (r): the cancels' reports
 			// are the answer, and a rejection is a BusinessMessageReject (j).
 			d.send("q", tag.ClOrdID, "mc1", tag.Account, d.acct, tag.MassCancelRequestType, "7")
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m1", tag.Text, "mass_cancel")
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m2")
+			// Each cancelled order's report carries the q's ClOrdID and,
+			// as OrigClOrdID, the order's: on 4.2 they are the only answer.
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "mc1", tag.OrigClOrdID, "m1", tag.Text, "mass_cancel")
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "mc1", tag.OrigClOrdID, "m2")
 			if d.v44 {
 				f = expect(t, d.next(), "r", tag.ClOrdID, "mc1", tag.MassCancelRequestType, "7",
 					tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "2", tag.Text, "account "+d.acct)
@@ -119,7 +121,7 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			d.limit("m3", "1", "10", "99.00")
 			d.expectNew("m3")
 			d.send("q", tag.ClOrdID, "mc2", tag.Account, d.acct, tag.MassCancelRequestType, "1", tag.Symbol, testSymbol)
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m3")
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "mc2", tag.OrigClOrdID, "m3")
 			if d.v44 {
 				expect(t, d.next(), "r", tag.ClOrdID, "mc2", tag.MassCancelResponse, "1", tag.TotalAffectedOrders, "1",
 					tag.Symbol, testSymbol)
