@@ -328,6 +328,28 @@ func TestOrdersFromOtherGatewaysReachTheAccountSession(t *testing.T) {
 	expect(t, d1.next(), "8", tag.ExecType, "F", tag.ClOrdID, "s", tag.LastQty, "10")
 }
 
+// The routing rule the README and doc.go state: an order entered elsewhere
+// (the gRPC gateway) for DESK1 is reported to DESK1's session, a drop copy
+// of its acceptance, fills, cancel and even its reject; a refused cancel
+// from elsewhere answers no request of this gateway and is not sent.
+func TestOrdersEnteredElsewhereAreDropCopied(t *testing.T) {
+	v := newEnv(t, "", "")
+	d1, d2 := v.desks()[0], v.desks()[1]
+	order := func(id string, qty book.Qty) book.Command {
+		return book.Command{Kind: book.CmdNewOrder, Account: "DESK1", Symbol: testSymbol, ClOrdID: id,
+			Side: book.Buy, Type: book.Limit, TIF: book.Day, Price: 10000, Qty: qty}
+	}
+	v.core.submit(t, order("g1", 10))
+	expect(t, d1.next(), "8", tag.ExecType, "0", tag.ClOrdID, "g1", tag.OrderQty, "10")
+	v.core.submit(t, order("g1", 10)) // duplicate ClOrdID: rejected by the engine
+	expect(t, d1.next(), "8", tag.ExecType, "8", tag.ClOrdID, "g1", tag.Text, "duplicate_clordid")
+	v.core.submit(t, book.Command{Kind: book.CmdCancel, Account: "DESK1", OrigClOrdID: "ghost", ClOrdID: "gx"})
+	v.core.submit(t, book.Command{Kind: book.CmdCancel, Account: "DESK1", OrigClOrdID: "g1", ClOrdID: "g2"})
+	expect(t, d1.next(), "8", tag.ExecType, "4", tag.ClOrdID, "g2", tag.OrigClOrdID, "g1")
+	d1.none(100 * time.Millisecond)
+	d2.none(10 * time.Millisecond)
+}
+
 func TestStopOrderTriggers(t *testing.T) {
 	v := newEnv(t, "", "")
 	d1, d2 := v.desks()[0], v.desks()[1]
