@@ -411,8 +411,8 @@ func TestOutgoingMessagesMatchDictionaries(t *testing.T) {
 			d.limit("m1", "2", "10", "105.00")
 			d.expectNew("m1")
 			d.send("q", tag.ClOrdID, "q1", tag.Account, d.acct, tag.MassCancelRequestType, "7")
-			expect(t, d.recv(), "8", tag.ExecType, "4", tag.ClOrdID, "k1")
-			expect(t, d.recv(), "8", tag.ExecType, "4", tag.ClOrdID, "m1")
+			expect(t, d.recv(), "8", tag.ExecType, "4", tag.ClOrdID, "q1", tag.OrigClOrdID, "k1")
+			expect(t, d.recv(), "8", tag.ExecType, "4", tag.ClOrdID, "q1", tag.OrigClOrdID, "m1")
 			if d.v44 {
 				expect(t, d.recv(), "r", tag.ClOrdID, "q1", tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "2")
 			}

@@ -54,6 +54,20 @@
 // otherwise, Text saying why. A desk that needs a completion report for
 // every mass cancel uses FIX 4.4.
 //
+// # Ids on mass-cancelled orders
+//
+// In both versions the ExecutionReport of each order a mass cancel
+// cancelled carries, as for an OrderCancelRequest, ClOrdID (11) = the mass
+// cancel's ClOrdID and OrigClOrdID (41) = the order's ClOrdID, so a desk
+// ties it to its order and to its q (on 4.2, where no r follows, to nothing
+// else). The mass cancel's ClOrdID is the q's for a FIX request, the
+// cl_ord_id of a gRPC MassCancel (a drop copy, see Routing under
+// Guarantees), and a
+// gateway-made "COD-..." id for a cancel on disconnect; a gRPC mass cancel
+// without one keeps the order's ClOrdID in 11. The engine's events keep the
+// order's own ids (the engine cannot give one ClOrdID to many orders); the
+// gateway maps them when it writes the reports, including regenerated ones.
+//
 // # Configuration
 //
 // Sessions are configured in the QuickFIX settings format; testdata/sample.cfg
@@ -135,12 +149,21 @@
 //     integers (exact when it terminates within the price decimals + 8).
 //   - A session trades only its accounts; anything it sends for another
 //     account is refused before the engine.
-//   - A report about a request goes to the session that sent it; every other
-//     report about an order (fills as maker, expiries on ticks, cancels on
-//     disconnect) goes to the session that entered it, or after a restart to
-//     the first session configured for the order's account. Reports are
-//     handed to QuickFIX, which stores them with their sequence numbers, so a
-//     session that was down receives what it missed by resend on logon.
+//   - Routing (router.go). A report that answers a request goes to the
+//     session that sent it. Every other report about an order (fills as
+//     maker, expiries on ticks, triggered stops, the cancels of a mass cancel
+//     or of a cancel on disconnect) goes to the session that entered the
+//     order, while it is live; when no session of this gateway entered it —
+//     an order entered over gRPC or by another gateway, or before a restart —
+//     it goes to the account's default session: the first, in SessionID
+//     order, whose Accounts lists the account. That is a drop copy: a desk's
+//     session sees the acceptance, fills, cancel, replace and reject of
+//     every order of its account, wherever it was entered. A refused cancel,
+//     replace or mass cancel from elsewhere is not sent (it answers no
+//     request of this gateway), and an account no session lists gets no
+//     report. Reports are handed to QuickFIX, which stores them with their
+//     sequence numbers, so a session that was down receives what it missed
+//     by resend on logon.
 //   - One session's messages are handled in order: each is submitted and
 //     applied before the next is read.
 //
@@ -151,9 +174,9 @@
 //     PossResend=Y, same ExecIDs). With FileStoreSync=N a power failure can
 //     also lose stored messages the checkpoint already covers; a process
 //     crash cannot.
-//   - Regenerated reports go to the order's owner by account (the first
-//     session configured for it), as the requests in flight at the crash are
-//     forgotten. For the same reason, the answers that exist only for a
+//   - Regenerated reports go to the order's account's default session (the
+//     first, in SessionID order, that lists it), as the requests in flight
+//     at the crash are forgotten. For the same reason, the answers that exist only for a
 //     request, OrderCancelReject (9) and OrderMassCancelReport (r), are not
 //     regenerated; the ExecutionReports of the orders they touched are, and
 //     an OrderStatusRequest answers from the engine.

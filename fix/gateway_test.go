@@ -108,8 +108,10 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			// FIX 4.2 has no OrderMassCancelReport (r): the cancels' reports
 			// are the answer, and a rejection is a BusinessMessageReject (j).
 			d.send("q", tag.ClOrdID, "mc1", tag.Account, d.acct, tag.MassCancelRequestType, "7")
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m1", tag.Text, "mass_cancel")
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m2")
+			// Each cancelled order's report carries the q's ClOrdID and,
+			// as OrigClOrdID, the order's: on 4.2 they are the only answer.
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "mc1", tag.OrigClOrdID, "m1", tag.Text, "mass_cancel")
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "mc1", tag.OrigClOrdID, "m2")
 			if d.v44 {
 				f = expect(t, d.next(), "r", tag.ClOrdID, "mc1", tag.MassCancelRequestType, "7",
 					tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "2", tag.Text, "account "+d.acct)
@@ -119,7 +121,7 @@ func TestEachMessageTypeBothVersions(t *testing.T) {
 			d.limit("m3", "1", "10", "99.00")
 			d.expectNew("m3")
 			d.send("q", tag.ClOrdID, "mc2", tag.Account, d.acct, tag.MassCancelRequestType, "1", tag.Symbol, testSymbol)
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "m3")
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, "mc2", tag.OrigClOrdID, "m3")
 			if d.v44 {
 				expect(t, d.next(), "r", tag.ClOrdID, "mc2", tag.MassCancelResponse, "1", tag.TotalAffectedOrders, "1",
 					tag.Symbol, testSymbol)
@@ -218,14 +220,18 @@ func TestRejects(t *testing.T) {
 			require.Contains(t, f[tag.Text], "not a multiple of the tick 0.05")
 			// Off lot.
 			d.limit("r3", "1", "15", "100.00")
-			f = expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r3", tag.OrdRejReason, d.execType("13", "0"))
+			// A reject echoes the order's terms as sent, the quantity the
+			// gateway refused among them (never 38=0).
+			f = expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r3", tag.OrdRejReason, d.execType("13", "0"),
+				tag.OrderQty, "15", tag.Price, "100.00", tag.Side, "1", tag.Symbol, testSymbol, tag.CumQty, "0", tag.LeavesQty, "0")
 			require.Contains(t, f[tag.Text], "lot size 10")
 			d.limit("r4", "1", "10.5", "100.00")
-			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r4")
+			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r4", tag.OrderQty, "10.5", tag.Price, "100.00")
 			// Unknown symbol.
 			d.send("D", tag.ClOrdID, "r5", tag.Account, d.acct, tag.Symbol, "NOPE", tag.Side, "1",
 				tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "1")
-			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r5", tag.OrdRejReason, "1")
+			expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "r5", tag.OrdRejReason, "1",
+				tag.Symbol, "NOPE", tag.OrderQty, "10", tag.Price, "1", tag.OrdType, "2")
 			// Unsupported side.
 			d.send("D", tag.ClOrdID, "r6", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "5",
 				tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100")
@@ -265,7 +271,7 @@ func TestAccountNotPermitted(t *testing.T) {
 	d1.send("D", tag.ClOrdID, "x", tag.Account, "OTHER", tag.Symbol, testSymbol, tag.Side, "1",
 		tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100")
 	f := expect(t, d1.next(), "8", tag.ExecType, "8", tag.OrdStatus, "8", tag.ClOrdID, "x", tag.Account, "OTHER",
-		tag.OrdRejReason, "15")
+		tag.OrdRejReason, "15", tag.OrderQty, "10", tag.Price, "100", tag.Side, "1", tag.Symbol, testSymbol, tag.OrdType, "2")
 	require.Contains(t, f[tag.Text], "not permitted")
 	d1.send("F", tag.ClOrdID, "y", tag.OrigClOrdID, "x", tag.Account, "OTHER", tag.Symbol, testSymbol, tag.Side, "1")
 	expect(t, d1.next(), "9", tag.ClOrdID, "y", tag.OrdStatus, "8")
@@ -276,7 +282,8 @@ func TestAccountNotPermitted(t *testing.T) {
 	// DESK2 (4.2) trades two accounts, so an order without Account is refused.
 	d2.send("D", tag.ClOrdID, "w", tag.Symbol, testSymbol, tag.Side, "1",
 		tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100", tag.HandlInst, "1")
-	f = expect(t, d2.next(), "8", tag.ExecType, "8", tag.ClOrdID, "w", tag.OrdRejReason, "0")
+	f = expect(t, d2.next(), "8", tag.ExecType, "8", tag.ClOrdID, "w", tag.OrdRejReason, "0",
+		tag.OrderQty, "10", tag.Price, "100", tag.Side, "1", tag.Symbol, testSymbol)
 	require.Contains(t, f[tag.Text], "Account (1) is required")
 	require.Equal(t, before, v.core.digest(t), "refused requests never reach the engine")
 	// DESK2 may trade DESK2B.
@@ -319,6 +326,28 @@ func TestOrdersFromOtherGatewaysReachTheAccountSession(t *testing.T) {
 		Side: book.Buy, Type: book.Limit, TIF: book.Day, Price: 10000, Qty: 10})
 	require.Equal(t, book.EvAccepted, res.Trade[0].Kind)
 	expect(t, d1.next(), "8", tag.ExecType, "F", tag.ClOrdID, "s", tag.LastQty, "10")
+}
+
+// The routing rule the README and doc.go state: an order entered elsewhere
+// (the gRPC gateway) for DESK1 is reported to DESK1's session, a drop copy
+// of its acceptance, fills, cancel and even its reject; a refused cancel
+// from elsewhere answers no request of this gateway and is not sent.
+func TestOrdersEnteredElsewhereAreDropCopied(t *testing.T) {
+	v := newEnv(t, "", "")
+	d1, d2 := v.desks()[0], v.desks()[1]
+	order := func(id string, qty book.Qty) book.Command {
+		return book.Command{Kind: book.CmdNewOrder, Account: "DESK1", Symbol: testSymbol, ClOrdID: id,
+			Side: book.Buy, Type: book.Limit, TIF: book.Day, Price: 10000, Qty: qty}
+	}
+	v.core.submit(t, order("g1", 10))
+	expect(t, d1.next(), "8", tag.ExecType, "0", tag.ClOrdID, "g1", tag.OrderQty, "10")
+	v.core.submit(t, order("g1", 10)) // duplicate ClOrdID: rejected by the engine
+	expect(t, d1.next(), "8", tag.ExecType, "8", tag.ClOrdID, "g1", tag.Text, "duplicate_clordid")
+	v.core.submit(t, book.Command{Kind: book.CmdCancel, Account: "DESK1", OrigClOrdID: "ghost", ClOrdID: "gx"})
+	v.core.submit(t, book.Command{Kind: book.CmdCancel, Account: "DESK1", OrigClOrdID: "g1", ClOrdID: "g2"})
+	expect(t, d1.next(), "8", tag.ExecType, "4", tag.ClOrdID, "g2", tag.OrigClOrdID, "g1")
+	d1.none(100 * time.Millisecond)
+	d2.none(10 * time.Millisecond)
 }
 
 func TestStopOrderTriggers(t *testing.T) {

@@ -117,7 +117,13 @@ func (g *Gateway) refuse(s *session, m *quickfix.Message, c *book.Command, massT
 		if c.Side == 0 {
 			r.rawSide, _ = optional(m, tag.Side)
 		}
-		g.send(s, r.message(s.v))
+		if c.TIF == 0 { // refused before TimeInForce was read
+			tif, _ := optional(m, tag.TimeInForce)
+			st.TIF, _ = parseTIF(tif)
+		}
+		out := r.message(s.v)
+		echoOrderTerms(&out.Body, m)
+		g.send(s, out)
 	case book.CmdCancel, book.CmdReplace:
 		r := cancelReject{
 			orderID: orderIDString(c.OrderID), clOrdID: c.ClOrdID, origClOrdID: c.OrigClOrdID, account: c.Account,
@@ -132,6 +138,31 @@ func (g *Gateway) refuse(s *session, m *quickfix.Message, c *book.Command, massT
 		}
 		g.send(s, r.message(s.v))
 	}
+}
+
+// echoOrderTerms copies the order terms of a refused NewOrderSingle into
+// its reject as the client sent them. A refusal can come before the gateway
+// has converted them (an account not permitted, an unknown symbol) or
+// because it cannot (a quantity off the lot), so c does not hold them; the
+// reject must still echo OrderQty, Price and the rest, never 38=0. Sessions
+// do not validate against a dictionary, so only well-formed values are
+// echoed: every value sent stays valid in the stock dictionary.
+func echoOrderTerms(out *quickfix.Body, in *quickfix.Message) {
+	if v, ok := optional(in, tag.Symbol); ok {
+		out.SetString(tag.Symbol, v)
+	}
+	for _, t := range [...]quickfix.Tag{tag.OrderQty, tag.Price, tag.StopPx, tag.MaxFloor} {
+		if v, ok := optional(in, t); ok && wellFormedDecimal(v) {
+			out.SetString(t, v)
+		}
+	}
+}
+
+// wellFormedDecimal reports whether s is a FIX decimal the gateway can
+// read, whatever its precision.
+func wellFormedDecimal(s string) bool {
+	_, err := parseScaled(s, 0)
+	return err == nil || errors.Is(err, errDecimalPrecision)
 }
 
 // onNewOrder handles NewOrderSingle (D).

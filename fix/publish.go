@@ -68,6 +68,34 @@ type batch struct {
 	resend bool
 	// settled collects the requests the result answered.
 	settled []reqKey
+	// massClOrdID is the ClOrdID of the mass cancel the result reports, if
+	// any: the ClOrdID of each cancelled order's report (see massIDs).
+	massClOrdID string
+}
+
+// massCancelClOrdID returns the ClOrdID of the mass cancel among evs. The
+// engine emits EvMassCanceled after the cancels, so it is found first.
+func massCancelClOrdID(evs []book.Event) string {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind == book.EvMassCanceled {
+			return evs[i].Order.ClOrdID
+		}
+	}
+	return ""
+}
+
+// massIDs returns the state a mass-cancelled order is reported with: as
+// for a cancel, ClOrdID is the request's (the mass cancel's, when it has
+// one) and OrigClOrdID the order's, so a desk can tie the report both to
+// its order and to its OrderMassCancelRequest (or to the gateway's cancel
+// on disconnect). The engine's event keeps the order's own ids: the mass
+// cancel's ClOrdID is not claimed by each order.
+func massIDs(st book.OrderState, massClOrdID string) book.OrderState {
+	st.OrigClOrdID = st.ClOrdID
+	if massClOrdID != "" {
+		st.ClOrdID = massClOrdID
+	}
+	return st
 }
 
 // sendReport hands a report of b to s's QuickFIX queue, marked
@@ -86,7 +114,8 @@ func (g *Gateway) sendReport(b *batch, s *session, m *quickfix.Message) {
 // are settled at its end, so that every event of the command (an order's
 // acceptance, its fills, its cancel) reaches the requester.
 func (g *Gateway) handle(res *sequencer.Result) {
-	b := &batch{seq: res.Seq, t: time.Unix(0, res.Time), resend: res.Seq <= g.resumeUntil}
+	b := &batch{seq: res.Seq, t: time.Unix(0, res.Time), resend: res.Seq <= g.resumeUntil,
+		massClOrdID: massCancelClOrdID(res.Trade)}
 	for i := range res.Trade {
 		ev := &res.Trade[i]
 		switch ev.Kind {
@@ -145,6 +174,10 @@ func (g *Gateway) orderReport(ev *book.Event, kind execKind, b *batch) {
 	}
 	if kind == execCanceled || kind == execExpired {
 		r.text = ev.Reason.String()
+	}
+	if kind == execCanceled && ev.Reason == book.ReasonMassCancel {
+		st := massIDs(ev.Order, b.massClOrdID)
+		r.st = &st
 	}
 	g.sendReport(b, s, r.message(s.v))
 }

@@ -36,8 +36,9 @@ type pendingReq struct {
 //
 // A report about a request goes to the session that sent the request
 // (pending). Any other report about an order goes to the session that
-// entered it (owner), and when that is unknown — an order entered before a
-// restart — to the first session configured for the order's account
+// entered it (owner), and when that is unknown — an order entered over gRPC
+// or by another gateway (a drop copy), or before a restart — to the first
+// session, in SessionID order, whose Accounts list the order's account
 // (byAccount). A report with no session is dropped.
 //
 // INVARIANT: owner holds only live orders; the entry is removed when a

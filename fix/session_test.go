@@ -166,8 +166,11 @@ func TestCancelOnDisconnect(t *testing.T) {
 	back := newClient(t, v.dir, "FIX.4.4", "DESK1", v.port, "")
 	v.desk1 = back
 	back.waitLogon()
-	expect(t, back.next(), "8", tag.ExecType, "4", tag.ClOrdID, "c1", tag.Text, "mass_cancel")
-	expect(t, back.next(), "8", tag.ExecType, "4", tag.ClOrdID, "c2", tag.Text, "mass_cancel")
+	// The gateway's mass cancel is the request: its ClOrdID (COD-...) is
+	// the reports' ClOrdID, the orders' are their OrigClOrdID.
+	f := expect(t, back.next(), "8", tag.ExecType, "4", tag.OrigClOrdID, "c1", tag.Text, "mass_cancel")
+	require.True(t, strings.HasPrefix(f[tag.ClOrdID], "COD-"), f[tag.ClOrdID])
+	expect(t, back.next(), "8", tag.ExecType, "4", tag.ClOrdID, f[tag.ClOrdID], tag.OrigClOrdID, "c2", tag.Text, "mass_cancel")
 	back.none(200 * time.Millisecond)
 	d2.stop()
 	require.NoError(t, v.core.seq.Query(context.Background(), func(e *engine.Engine) {
@@ -188,6 +191,6 @@ func TestShutdownCancelsForCancelOnDisconnect(t *testing.T) {
 	require.Equal(t, 0, openOrders(t, v.core, "DESK1"))
 	require.Equal(t, 1, openOrders(t, v.core, "DESK2"))
 	// The cancel report was handed over before the session was logged out.
-	expect(t, d1.next(), "8", tag.ExecType, "4", tag.ClOrdID, "c1", tag.Text, "mass_cancel")
+	expect(t, d1.next(), "8", tag.ExecType, "4", tag.OrigClOrdID, "c1", tag.Text, "mass_cancel")
 	d2.none(100 * time.Millisecond)
 }

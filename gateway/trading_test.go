@@ -189,7 +189,7 @@ func TestTradingRejectionsCarryReason(t *testing.T) {
 	st = requireCode(t, errOf(tc.NewOrder(desk, limit("A", "dup", pb.Side_SIDE_BUY, 10_000, 1))), codes.AlreadyExists)
 	require.Equal(t, "duplicate_clordid", reasonOf(t, st))
 
-	st = requireCode(t, errOf(tc.CancelOrder(desk, &pb.CancelOrderRequest{Account: "A", OrderId: 999})), codes.NotFound)
+	st = requireCode(t, errOf(tc.CancelOrder(desk, &pb.CancelOrderRequest{Account: "A", OrderId: 999, ClOrdId: "x9"})), codes.NotFound)
 	require.Equal(t, "unknown_order", reasonOf(t, st))
 
 	st = requireCode(t, errOf(tc.AddAccount(ctxAs(t, adminTok), &pb.AddAccountRequest{Account: &pb.Account{Id: "A"}})), codes.AlreadyExists)
@@ -228,7 +228,34 @@ func TestMalformedRequestsNameFields(t *testing.T) {
 	require.ElementsMatch(t, []string{"instrument.symbol", "instrument.price_decimals", "instrument.tick_size", "instrument.lot_size"}, fieldsOf(st))
 
 	st = requireCode(t, errOf(tc.CancelOrder(desk, &pb.CancelOrderRequest{Account: "A"})), codes.InvalidArgument)
-	require.Equal(t, []string{"order_id"}, fieldsOf(st))
+	require.ElementsMatch(t, []string{"order_id", "cl_ord_id"}, fieldsOf(st))
+}
+
+// A cancel, replace or new order without its client order id is refused by
+// the translation, before the sequencer: no sequence number is used up.
+func TestMissingClOrdIDRefusedBeforeJournal(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupTrading(t, ts)
+	tc := ts.trading()
+	desk := ctxAs(t, deskTok)
+	_, err := tc.NewOrder(desk, limit("A", "c2", pb.Side_SIDE_SELL, 10_000, 5))
+	require.NoError(t, err)
+	next := ts.nextSeq()
+
+	noID := limit("A", "", pb.Side_SIDE_SELL, 10_000, 5)
+	for name, call := range map[string]func() error{
+		"new": func() error { return errOf(tc.NewOrder(desk, noID)) },
+		"cancel": func() error {
+			return errOf(tc.CancelOrder(desk, &pb.CancelOrderRequest{Account: "A", OrigClOrdId: "c2"}))
+		},
+		"replace": func() error {
+			return errOf(tc.ReplaceOrder(desk, &pb.ReplaceOrderRequest{Account: "A", OrigClOrdId: "c2", Qty: 4}))
+		},
+	} {
+		st := requireCode(t, call(), codes.InvalidArgument)
+		require.Equal(t, []string{"cl_ord_id"}, fieldsOf(st), name)
+		require.Equal(t, next, ts.nextSeq(), "%s: refused before the sequencer", name)
+	}
 }
 
 func TestAuthDenials(t *testing.T) {

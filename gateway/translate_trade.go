@@ -114,10 +114,13 @@ func checkTarget(v *violations, id uint64, orig string) {
 	}
 }
 
+// cancelCommand translates a cancel. Its cl_ord_id is required, as for a
+// new order or a replace: the engine refuses a cancel without one
+// (missing_clordid), and refusing it here keeps it out of the journal.
 func cancelCommand(r *pb.CancelOrderRequest) (book.Command, error) {
 	var v violations
 	checkID(&v, "account", r.GetAccount(), true)
-	checkID(&v, "cl_ord_id", r.GetClOrdId(), false)
+	checkID(&v, "cl_ord_id", r.GetClOrdId(), true)
 	checkTarget(&v, r.GetOrderId(), r.GetOrigClOrdId())
 	if err := v.err(); err != nil {
 		return book.Command{}, err

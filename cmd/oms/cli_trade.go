@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"strings"
@@ -12,7 +13,7 @@ import (
 func runTrade(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runVerbs(ctx, "trade", []verb{
 		{"new", "--account A --symbol S --clordid ID --side buy|sell --qty N [--price P] [--type limit] [--tif day]", "enter a trading order", tradeNew},
-		{"cancel", "--account A (--order-id N | --orig-clordid ID) [--clordid ID]", "cancel a trading order", tradeCancel},
+		{"cancel", "--account A (--order-id N | --orig-clordid ID) --clordid ID", "cancel a trading order", tradeCancel},
 		{"get", "(--order-id N | --account A --clordid ID)", "show a trading order", tradeGet},
 		{"open", "--account A [--symbol S]", "list an account's open orders", tradeOpen},
 	}, args, stdout, stderr)
@@ -87,8 +88,11 @@ func tradeCancel(fs *flag.FlagSet) func(context.Context, *client) error {
 	fs.StringVar(&r.Account, "account", "", "trading account")
 	fs.Uint64Var(&r.OrderId, "order-id", 0, "the order's id")
 	fs.StringVar(&r.OrigClOrdId, "orig-clordid", "", "or its client order id")
-	fs.StringVar(&r.ClOrdId, "clordid", "", "the cancel's client order id")
+	fs.StringVar(&r.ClOrdId, "clordid", "", "the cancel's client order id (required, as for trade new)")
 	return func(ctx context.Context, c *client) error {
+		if r.ClOrdId == "" {
+			return errors.New("--clordid: required (the cancel's own client order id)")
+		}
 		cctx, cancel := c.call(ctx)
 		defer cancel()
 		res, err := pb.NewTradingServiceClient(c.conn).CancelOrder(cctx, &r)

@@ -127,6 +127,8 @@ func TestServeDemoAndCLI(t *testing.T) {
 	out, err = cli(t, s, demoDeskToken, "trade", "open", "--account", demoDesk1)
 	require.NoError(t, err, out)
 	require.Contains(t, out, "c1")
+	_, err = cli(t, s, demoDeskToken, "trade", "cancel", "--account", demoDesk1, "--orig-clordid", "c1")
+	require.ErrorContains(t, err, "--clordid: required")
 	out, err = cli(t, s, demoDeskToken, "trade", "cancel", "--account", demoDesk1, "--orig-clordid", "c1", "--clordid", "x1")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "canceled")

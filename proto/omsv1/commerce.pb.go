@@ -422,11 +422,11 @@ type Location struct {
 	Id              uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"` // > 0, chosen by the caller
 	Kind            LocationKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=oms.v1.LocationKind" json:"kind,omitempty"`
 	At              *Coord                 `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
-	LeadHours       int32                  `protobuf:"varint,4,opt,name=lead_hours,json=leadHours,proto3" json:"lead_hours,omitempty"` // hours from allocation to ship
-	Capacity        int32                  `protobuf:"varint,5,opt,name=capacity,proto3" json:"capacity,omitempty"`                    // shipments a day; 0 = no limit
-	CostPerShipment int64                  `protobuf:"varint,6,opt,name=cost_per_shipment,json=costPerShipment,proto3" json:"cost_per_shipment,omitempty"`
-	CostPerKm       int64                  `protobuf:"varint,7,opt,name=cost_per_km,json=costPerKm,proto3" json:"cost_per_km,omitempty"`
-	Priority        int32                  `protobuf:"varint,8,opt,name=priority,proto3" json:"priority,omitempty"` // breaks cost ties: lower is preferred
+	LeadHours       int32                  `protobuf:"varint,4,opt,name=lead_hours,json=leadHours,proto3" json:"lead_hours,omitempty"`                     // hours from allocation to ship
+	Capacity        int32                  `protobuf:"varint,5,opt,name=capacity,proto3" json:"capacity,omitempty"`                                        // shipments a day; 0 = no limit
+	CostPerShipment int64                  `protobuf:"varint,6,opt,name=cost_per_shipment,json=costPerShipment,proto3" json:"cost_per_shipment,omitempty"` // money (minor units): sourcing cost of one shipment
+	CostPerKm       int64                  `protobuf:"varint,7,opt,name=cost_per_km,json=costPerKm,proto3" json:"cost_per_km,omitempty"`                   // money (minor units) per km to the ship-to address
+	Priority        int32                  `protobuf:"varint,8,opt,name=priority,proto3" json:"priority,omitempty"`                                        // breaks cost ties: lower is preferred
 	Ships           bool                   `protobuf:"varint,9,opt,name=ships,proto3" json:"ships,omitempty"`
 	Pickup          bool                   `protobuf:"varint,10,opt,name=pickup,proto3" json:"pickup,omitempty"`
 	ShipFromStore   bool                   `protobuf:"varint,11,opt,name=ship_from_store,json=shipFromStore,proto3" json:"ship_from_store,omitempty"`
@@ -552,8 +552,8 @@ func (x *Location) GetActive() bool {
 type OrderLineInput struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Qty           int64                  `protobuf:"varint,2,opt,name=qty,proto3" json:"qty,omitempty"`
-	UnitPrice     int64                  `protobuf:"varint,3,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	Qty           int64                  `protobuf:"varint,2,opt,name=qty,proto3" json:"qty,omitempty"`                                          // units
+	UnitPrice     int64                  `protobuf:"varint,3,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`             // money (minor units of currency)
 	Currency      string                 `protobuf:"bytes,4,opt,name=currency,proto3" json:"currency,omitempty"`                                 // ISO 4217, e.g. EUR
 	ReservationId uint64                 `protobuf:"varint,5,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"` // allocate this line from a reservation
 	unknownFields protoimpl.UnknownFields
@@ -688,7 +688,7 @@ func (x *LineQty) GetCondition() Condition {
 type SourcingPlan struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Shipments     int32                  `protobuf:"varint,1,opt,name=shipments,proto3" json:"shipments,omitempty"`
-	Cost          int64                  `protobuf:"varint,2,opt,name=cost,proto3" json:"cost,omitempty"`
+	Cost          int64                  `protobuf:"varint,2,opt,name=cost,proto3" json:"cost,omitempty"` // money (minor units): the plan's shipping cost
 	Priority      int64                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
 	Candidates    int32                  `protobuf:"varint,4,opt,name=candidates,proto3" json:"candidates,omitempty"`
 	Why           string                 `protobuf:"bytes,5,opt,name=why,proto3" json:"why,omitempty"`
@@ -793,8 +793,8 @@ type CommerceEvent struct {
 	Line              uint32                 `protobuf:"varint,10,opt,name=line,proto3" json:"line,omitempty"`
 	Sku               string                 `protobuf:"bytes,11,opt,name=sku,proto3" json:"sku,omitempty"`
 	LocationId        uint32                 `protobuf:"varint,12,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Qty               int64                  `protobuf:"varint,13,opt,name=qty,proto3" json:"qty,omitempty"`
-	Amount            int64                  `protobuf:"varint,14,opt,name=amount,proto3" json:"amount,omitempty"`
+	Qty               int64                  `protobuf:"varint,13,opt,name=qty,proto3" json:"qty,omitempty"`       // units
+	Amount            int64                  `protobuf:"varint,14,opt,name=amount,proto3" json:"amount,omitempty"` // money (minor units of currency)
 	Currency          string                 `protobuf:"bytes,15,opt,name=currency,proto3" json:"currency,omitempty"`
 	DateUnixNano      int64                  `protobuf:"varint,16,opt,name=date_unix_nano,json=dateUnixNano,proto3" json:"date_unix_nano,omitempty"`
 	Stock             *StockLevel            `protobuf:"bytes,17,opt,name=stock,proto3" json:"stock,omitempty"`
@@ -1197,8 +1197,8 @@ func (x *StockLevel) GetNetworkAtp() int64 {
 
 type HoldRules struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
-	MaxValue          int64                  `protobuf:"varint,1,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"`
-	MaxQty            int64                  `protobuf:"varint,2,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`
+	MaxValue          int64                  `protobuf:"varint,1,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"` // money (minor units): hold an order worth more
+	MaxQty            int64                  `protobuf:"varint,2,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`       // units: hold an order with more
 	CheckCredit       bool                   `protobuf:"varint,3,opt,name=check_credit,json=checkCredit,proto3" json:"check_credit,omitempty"`
 	CheckPayment      bool                   `protobuf:"varint,4,opt,name=check_payment,json=checkPayment,proto3" json:"check_payment,omitempty"`
 	ReturnWindowNanos int64                  `protobuf:"varint,5,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
@@ -1544,8 +1544,8 @@ type CommerceOrderLine struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Line          uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
 	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
-	UnitPrice     int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`                              // units
+	UnitPrice     int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"` // money (minor units of currency)
 	Currency      string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
 	Allocated     int64                  `protobuf:"varint,6,opt,name=allocated,proto3" json:"allocated,omitempty"`
 	Backordered   int64                  `protobuf:"varint,7,opt,name=backordered,proto3" json:"backordered,omitempty"`
@@ -1694,7 +1694,7 @@ type CommerceOrder struct {
 	ShipComplete    bool                   `protobuf:"varint,10,opt,name=ship_complete,json=shipComplete,proto3" json:"ship_complete,omitempty"`
 	Priority        uint32                 `protobuf:"varint,11,opt,name=priority,proto3" json:"priority,omitempty"`
 	CreatedUnixNano int64                  `protobuf:"varint,12,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
-	Amount          int64                  `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"`
+	Amount          int64                  `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"` // money (minor units): the order's value
 	Lines           []*CommerceOrderLine   `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
@@ -3456,7 +3456,7 @@ type SetCustomerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Customer      string                 `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
 	B2B           bool                   `protobuf:"varint,2,opt,name=b2b,proto3" json:"b2b,omitempty"`
-	CreditLimit   int64                  `protobuf:"varint,3,opt,name=credit_limit,json=creditLimit,proto3" json:"credit_limit,omitempty"`
+	CreditLimit   int64                  `protobuf:"varint,3,opt,name=credit_limit,json=creditLimit,proto3" json:"credit_limit,omitempty"` // money (minor units)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
