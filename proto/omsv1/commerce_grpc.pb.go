@@ -61,6 +61,12 @@ const (
 // operators. A channel token sees and changes only its own channel's
 // orders; stock, locations and rules need an administrator token.
 type CommerceServiceClient interface {
+	// PlaceOrder is idempotent by (channel, channel_order_id): a retry of
+	// the same order returns the first result with duplicate set; the same
+	// key for a different order (customer, ship_to, pickup_store,
+	// ship_complete, priority or lines differ; payment may) is
+	// ALREADY_EXISTS, reason channel_order_id_conflict, with the holding
+	// order's id in the ErrorInfo metadata (order_id).
 	PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*CommerceOrder, error)
 	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
@@ -376,6 +382,12 @@ func (c *commerceServiceClient) GetRetention(ctx context.Context, in *GetRetenti
 // operators. A channel token sees and changes only its own channel's
 // orders; stock, locations and rules need an administrator token.
 type CommerceServiceServer interface {
+	// PlaceOrder is idempotent by (channel, channel_order_id): a retry of
+	// the same order returns the first result with duplicate set; the same
+	// key for a different order (customer, ship_to, pickup_store,
+	// ship_complete, priority or lines differ; payment may) is
+	// ALREADY_EXISTS, reason channel_order_id_conflict, with the holding
+	// order's id in the ErrorInfo metadata (order_id).
 	PlaceOrder(context.Context, *PlaceOrderRequest) (*CommerceCommandResult, error)
 	GetOrder(context.Context, *GetOrderRequest) (*CommerceOrder, error)
 	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
