@@ -25,6 +25,12 @@
 // submitter's result, and publishes the results to subscribers. The journal
 // write of the next batch overlaps the apply of the previous one.
 //
+// Time: the sequencer's clock (Options.Now) is the only one the engine
+// sees, through the times it stamps. With Options.TickEvery it also
+// submits a tick command of its own at that interval, journaled like any
+// other, so that what falls due by time (good-till-date orders,
+// reservations, archiving) happens when no other command comes.
+//
 // Guarantees:
 //   - No result is released, and nothing is applied, before its command is
 //     durable. Results are released in seq order.

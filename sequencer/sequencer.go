@@ -96,6 +96,16 @@ type Options struct {
 	// block or call the sequencer: it delays the next batch. Metrics use
 	// it. Without it the writer does not read the clock.
 	OnBatch func(batchSize int, appendDuration time.Duration)
+	// TickEvery is how often the sequencer submits a tick command
+	// (engine.KindTick) of its own, journaled like any other, so that what
+	// falls due with time happens without other traffic: good-till-date
+	// orders and reservations expire, closed orders are archived. The
+	// engine has no clock: without ticks nothing expires until some
+	// command carries a later time, and some things only on a tick. 0
+	// means no ticks (tests and tools that drive time themselves); `oms
+	// serve` ticks every second by default. A tick refused because the
+	// inbox is full is skipped: the next one does its work.
+	TickEvery time.Duration
 }
 
 func (o *Options) validate() error {
@@ -107,6 +117,9 @@ func (o *Options) validate() error {
 		if f.v < 0 {
 			return fmt.Errorf("sequencer: option %s is %d: want 0 (default) or more", f.name, f.v)
 		}
+	}
+	if o.TickEvery < 0 {
+		return fmt.Errorf("sequencer: option TickEvery is %s: want 0 (no ticks) or more", o.TickEvery)
 	}
 	return nil
 }
@@ -268,6 +281,32 @@ func (s *Sequencer) Start() {
 	s.wg.Go(func() { s.tradeSlab.prefault(s.stopped) })
 	s.wg.Go(func() { s.commSlab.prefault(s.stopped) })
 	s.wg.Go(func() { s.resultSlab.prefault(s.stopped) })
+	if s.opts.TickEvery > 0 {
+		s.wg.Go(s.tickLoop)
+	}
+}
+
+// tickLoop submits a tick every TickEvery until the sequencer stops (Close
+// or a fail-stop closes stopped, and Submit then fails with ErrClosed).
+func (s *Sequencer) tickLoop() {
+	t := time.NewTicker(s.opts.TickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-t.C:
+		}
+		_, err := s.Submit(context.Background(), engine.Command{Kind: engine.KindTick})
+		switch {
+		case err == nil, errors.Is(err, ErrOverloaded):
+			// Overloaded: the next tick does this one's work.
+		case errors.Is(err, ErrClosed):
+			return
+		default:
+			s.log.Error("sequencer: tick failed", "err", err)
+		}
+	}
 }
 
 // Stats returns the cumulative counters.

@@ -67,6 +67,12 @@ type Config struct {
 	// SnapshotInterval is how often a snapshot is taken; 0 disables
 	// periodic snapshots (one is still taken at shutdown). Default 5m.
 	SnapshotInterval Duration `json:"snapshot_interval"`
+	// TickInterval is how often the sequencer journals a tick, the command
+	// that makes what is due by time happen: good-till-date orders and
+	// reservations expire, closed orders are archived (the engine has no
+	// clock of its own). 0 disables ticks, so nothing expires until some
+	// command carries a later time. Default 1s.
+	TickInterval Duration `json:"tick_interval"`
 	// ShutdownTimeout bounds the drain of calls in flight. Default 30s.
 	ShutdownTimeout Duration `json:"shutdown_timeout"`
 	// RetainCommands is how many journaled commands at and below each new
@@ -152,7 +158,7 @@ func defaultConfig() Config {
 	return Config{
 		DataDir: "./data", GRPCAddr: "127.0.0.1:50051", FIXAddr: "127.0.0.1:9878", MetricsAddr: "127.0.0.1:9090",
 		LogLevel: "info", LogFormat: "text", InboxSize: 8192, MaxBatch: 2048, RingSize: 65536, StreamBuffer: 4096,
-		SnapshotInterval: Duration(5 * time.Minute), ShutdownTimeout: Duration(30 * time.Second),
+		SnapshotInterval: Duration(5 * time.Minute), ShutdownTimeout: Duration(30 * time.Second), TickInterval: Duration(time.Second),
 		RetainCommands: 0, KeepSnapshots: 2,
 	}
 }
@@ -244,6 +250,7 @@ func configKeys() []configKey {
 		{name: "max_batch", usage: "commands in one journal write", set: integer(func(c *Config) *int { return &c.MaxBatch })},
 		{name: "ring_size", usage: "recent results that streams can resume from", set: integer(func(c *Config) *int { return &c.RingSize })},
 		{name: "stream_buffer", usage: "results a stream may lag before it is cut off", set: integer(func(c *Config) *int { return &c.StreamBuffer })},
+		{name: "tick_interval", usage: "time between ticks, which expire GTD orders and reservations and archive closed orders (0 disables)", set: duration(func(c *Config) *Duration { return &c.TickInterval })},
 		{name: "snapshot_interval", usage: "time between snapshots (0 disables)", set: duration(func(c *Config) *Duration { return &c.SnapshotInterval })},
 		{name: "shutdown_timeout", usage: "time allowed to drain calls at shutdown", set: duration(func(c *Config) *Duration { return &c.ShutdownTimeout })},
 		{name: "archive_after", usage: "how long closed commerce orders stay in memory after their return window (0: 7 days; negative: never archive)", set: durationPtr(func(c *Config) **Duration { return &c.ArchiveAfter })},
@@ -427,6 +434,9 @@ func (c *Config) validate() error {
 		bad("prefault", "want at most %d%% of memory_limit (%s), got %s", maxPrefaultShare, c.MemoryLimit, c.Prefault)
 	case c.GCPercent != nil:
 		bad("prefault", "needs the collector to run by memory_limit alone: leave gc_percent unset")
+	}
+	if c.TickInterval < 0 {
+		bad("tick_interval", "must not be negative")
 	}
 	if c.SnapshotInterval < 0 {
 		bad("snapshot_interval", "must not be negative")

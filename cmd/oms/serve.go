@@ -191,7 +191,7 @@ func (s *server) openStorage() (*engine.Engine, error) {
 	// ResumeFromJournal: a stream may resume from any seq the journal can
 	// rebuild, not only from the ring (which a restart empties).
 	so := sequencer.Options{InboxSize: s.cfg.InboxSize, MaxBatch: s.cfg.MaxBatch, RingSize: s.cfg.RingSize, Logger: s.log,
-		ResumeFromJournal: true}
+		ResumeFromJournal: true, TickEvery: time.Duration(s.cfg.TickInterval)}
 	if s.batches != nil {
 		so.OnBatch = s.batches.observe
 	}

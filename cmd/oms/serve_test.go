@@ -25,9 +25,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/journal"
+	pb "github.com/ordercore/oms/proto/omsv1"
 )
 
 // testConfig is a server on loopback port 0 with data in a temp dir.
@@ -37,6 +41,9 @@ func testConfig(t *testing.T, dir string) Config {
 	cfg.GRPCAddr = "127.0.0.1:0"
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.FIXAddr = ""
+	// No ticks: the tests count sequence numbers (TestServeTicksExpireReservations
+	// turns them on).
+	cfg.TickInterval = 0
 	return cfg
 }
 
@@ -433,4 +440,34 @@ func TestServeRefusesOtherRules(t *testing.T) {
 	var d engine.Digest
 	require.NoError(t, s.seq.Query(context.Background(), func(e *engine.Engine) { d = e.Digest() }))
 	require.Equal(t, final, d)
+}
+
+// TestServeTicksExpireReservations: the server ticks by itself
+// (tick_interval), so a cart hold goes back to available stock when its
+// time is up, with no other command to carry the time.
+func TestServeTicksExpireReservations(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Demo = true
+	cfg.TickInterval = Duration(20 * time.Millisecond)
+	s := startTest(t, cfg)
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	cc := pb.NewCommerceServiceClient(conn)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+demoWebToken)
+	reserved := func() int64 {
+		av, err := cc.GetAvailability(ctx, &pb.GetAvailabilityRequest{Skus: []string{"MUG"}, PerLocation: true})
+		require.NoError(t, err)
+		var n int64
+		for _, l := range av.GetSkus()[0].GetLocations() {
+			n += l.GetLevel().GetReserved()
+		}
+		return n
+	}
+	before := reserved()
+	_, err = cc.Reserve(ctx, &pb.ReserveRequest{Sku: "MUG", LocationId: 1, Qty: 2, TtlNanos: int64(50 * time.Millisecond)})
+	require.NoError(t, err)
+	require.Equal(t, before+2, reserved())
+	require.Eventually(t, func() bool { return reserved() == before }, 10*time.Second, 10*time.Millisecond,
+		"the reservation should expire on a tick")
 }
