@@ -95,6 +95,13 @@ type orderFilter struct {
 // result. It fails, rather than drop the event, when a channel stream
 // cannot tell the order's channel.
 func (f *orderFilter) commerce(e *commerce.Event) (bool, error) {
+	if e.Duplicate {
+		// The replayed first result of a re-submitted placement: its
+		// caller gets it in the reply; on a stream it would show a state
+		// the order has since left (backordered when it is now allocated),
+		// and a mirror following the latest state would go backwards.
+		return false, nil
+	}
 	switch e.Kind {
 	case commerce.EvRejected, commerce.EvLocation, commerce.EvStock, commerce.EvInbound, commerce.EvRules,
 		commerce.EvCustomer, commerce.EvReserved, commerce.EvReservationExpired:

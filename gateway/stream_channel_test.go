@@ -75,8 +75,11 @@ func TestChannelStreamCarriesEventsOfArchivedOrders(t *testing.T) {
 	require.Equal(t, 1, archived, "the tick archived the order")
 	nCancel := ofOrder(cancelled.GetEvents())
 	require.GreaterOrEqual(t, nCancel, 3)
-	want := nCancel + archived + ofOrder(dup.GetEvents())
-	require.Len(t, got, want, "the cancel's events, the archive and the replayed placement")
+	// The re-submit's reply replays the placement; the stream does not,
+	// as those events are not changes (they show the order as placed).
+	require.NotZero(t, ofOrder(dup.GetEvents()))
+	require.True(t, dup.GetDuplicate())
+	require.Len(t, got, nCancel+archived, "the cancel's events and the archive, not the replayed placement")
 	for _, m := range got {
 		e := m.GetCommerce()
 		require.Equal(t, id, e.GetOrderId())

@@ -32,6 +32,9 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type StreamServiceClient interface {
+	// SubscribeOrders streams order changes. The replayed first result of a
+	// re-submitted placement (duplicate) is not a change and is not on the
+	// stream: only the re-submitter's reply carries it.
 	SubscribeOrders(ctx context.Context, in *SubscribeOrdersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[OrderEventMessage], error)
 	SubscribeInventory(ctx context.Context, in *SubscribeInventoryRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[InventoryEventMessage], error)
 	SubscribeMarketData(ctx context.Context, in *SubscribeMarketDataRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[MarketDataMessage], error)
@@ -106,6 +109,9 @@ type StreamService_SubscribeMarketDataClient = grpc.ServerStreamingClient[Market
 // All implementations must embed UnimplementedStreamServiceServer
 // for forward compatibility.
 type StreamServiceServer interface {
+	// SubscribeOrders streams order changes. The replayed first result of a
+	// re-submitted placement (duplicate) is not a change and is not on the
+	// stream: only the re-submitter's reply carries it.
 	SubscribeOrders(*SubscribeOrdersRequest, grpc.ServerStreamingServer[OrderEventMessage]) error
 	SubscribeInventory(*SubscribeInventoryRequest, grpc.ServerStreamingServer[InventoryEventMessage]) error
 	SubscribeMarketData(*SubscribeMarketDataRequest, grpc.ServerStreamingServer[MarketDataMessage]) error
