@@ -106,12 +106,15 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //   - 2: a PlaceOrder reusing a channel order id for a different order is
 //     rejected (commerce.ReasonChannelOrderIDConflict) instead of answered
 //     with the first order's result.
+//   - 3: an AdjustStock whose delta contradicts its reason is rejected
+//     (adjust_sign), and one that would take stock below zero says so
+//     (negative_stock, was invalid_qty).
 //
 // TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
 // the version is bumped (or, for a change of the snapshot encoding alone,
 // the digest is regenerated).
-const RulesVersion uint32 = 2
+const RulesVersion uint32 = 3
 
 const snapshotVersion = 1
 

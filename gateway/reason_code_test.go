@@ -66,6 +66,8 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"reservation_ineligible":    codes.FailedPrecondition,
 		"payment_not_authorised":    codes.FailedPrecondition,
 		"channel_order_id_conflict": codes.AlreadyExists,
+		"adjust_sign":               codes.InvalidArgument,
+		"negative_stock":            codes.FailedPrecondition,
 	}
 	requireReasonCodes(t, want, commerceReasonCode)
 }

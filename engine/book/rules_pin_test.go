@@ -17,7 +17,7 @@ import (
 // reaches a different state, update pinnedDigest alone, and say so in the
 // commit.)
 const (
-	pinnedRules  = 2
+	pinnedRules  = 3
 	pinnedDigest = "702aa0a77550d4873db14a0edc14050071d8c33ec902654c439e9122961cc8a1"
 )
 

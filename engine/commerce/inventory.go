@@ -135,13 +135,24 @@ func (e *Engine) adjustStock(c *Command) {
 		e.reject(c.Kind, ReasonInvalidAdjustReason, "adjust", 0)
 		return
 	}
+	// Damage and shrink take stock away, found stock adds some; only a
+	// correction goes either way. A delta against its reason is a mistake
+	// in the feed, and booking it would corrupt the write-off figures.
+	if (c.Adjust == AdjustDamage || c.Adjust == AdjustShrink) && c.Qty > 0 || c.Adjust == AdjustFound && c.Qty < 0 {
+		e.reject(c.Kind, ReasonAdjustSign, "qty", 0)
+		return
+	}
 	var onHand Qty
 	if ci >= 0 {
 		onHand = e.skus[sku].cells[ci].onHand
 	}
-	if onHand+c.Qty > MaxQty || onHand+c.Qty < 0 {
-		// Nothing can be counted below zero.
+	if onHand+c.Qty > MaxQty {
 		e.reject(c.Kind, ReasonInvalidQty, "qty", 0)
+		return
+	}
+	if onHand+c.Qty < 0 {
+		// Nothing can be counted below zero.
+		e.reject(c.Kind, ReasonNegativeStock, "qty", 0)
 		return
 	}
 	sku, ci = e.ensureCellOf(c.SKU, sku, ci, loc)

@@ -61,6 +61,8 @@ const (
 	ReasonReservationIneligible   // the reservation's location cannot serve the order now (see reservationServes)
 	ReasonPaymentNotAuthorised    // releasing an order whose only hold is its payment's: it ends when the payment is authorised
 	ReasonChannelOrderIDConflict  // a PlaceOrder reusing a channel order id for a different order (placeHash); Order names the holder
+	ReasonAdjustSign              // an AdjustStock whose delta contradicts its reason (damage or shrink adding stock, found removing it)
+	ReasonNegativeStock           // an AdjustStock that would take on hand below zero
 	reasonCount
 )
 
@@ -120,6 +122,8 @@ var reasonNames = [...]string{
 	ReasonReservationIneligible:   "reservation_ineligible",
 	ReasonPaymentNotAuthorised:    "payment_not_authorised",
 	ReasonChannelOrderIDConflict:  "channel_order_id_conflict",
+	ReasonAdjustSign:              "adjust_sign",
+	ReasonNegativeStock:           "negative_stock",
 }
 
 func (r Reason) String() string {

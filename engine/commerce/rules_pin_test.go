@@ -12,8 +12,8 @@ import (
 // was taken under, and engine's TestRulesPinned requires it to equal
 // engine.RulesVersion.
 const (
-	pinnedRules  = 2
-	pinnedDigest = "0fbe963caae348e148b9a71857ac3e40976024730f2f9b08621baace0e17ddbd"
+	pinnedRules  = 3
+	pinnedDigest = "a58564a0133dd6180a13d79c898d5df4bc8a8fb4af0cc09ac57d24e122101472"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)
