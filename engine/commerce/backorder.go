@@ -134,6 +134,31 @@ func (e *Engine) dequeueBackorder(li int32) {
 	panic(fmt.Sprintf("commerce: backordered line %d is not in its queue", li))
 }
 
+// noteNewBackorder records that the command backordered units of sku that
+// stock elsewhere may fill at once (offerNewBackorders).
+func (e *Engine) noteNewBackorder(sku int32) {
+	if !slices.Contains(e.boNew, sku) {
+		e.boNew = append(e.boNew, sku)
+	}
+}
+
+// offerNewBackorders offers the ATP of every cell, in location id order, of
+// each SKU noted by noteNewBackorder to its backorder queue, as an arrival
+// there would be: a backorder created while some location it may be filled
+// from has stock must not wait for the next arrival, and no later order may
+// take that stock first. The fills are the ordinary ones (queue order, the
+// same eligibility, capacity waits noted).
+func (e *Engine) offerNewBackorders() {
+	for _, sku := range e.boNew {
+		for ci := range e.skus[sku].cells {
+			if e.skus[sku].hot[ci].atp > 0 {
+				e.fillBackorders(sku, ci)
+			}
+		}
+	}
+	e.boNew = e.boNew[:0]
+}
+
 // fillEligible reports whether a location may serve order oi's backorders.
 // newShipment says the order has no unreleased open allocation there, so
 // the fill is one more shipment against today's capacity: units already

@@ -68,6 +68,17 @@ func (e *Engine) cancel(c *Command) {
 		e.fillBackorders(t.sku, t.ci)
 	}
 	e.touched = touched[:0]
+	if o.shipComplete {
+		// Fewer units to fill may let a location that could not fill all
+		// of the order's backorders fill them now: its stock is offered
+		// to them, not kept for the next arrival.
+		for i := int32(0); i < o.nLines; i++ {
+			if l := at(&e.lines, o.line0+i); l.backordered > 0 {
+				e.noteNewBackorder(l.sku)
+			}
+		}
+		e.offerNewBackorders()
+	}
 }
 
 func (e *Engine) hasOpen(o *order) bool {

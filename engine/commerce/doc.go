@@ -71,7 +71,12 @@
 //     (keys inline, customers and currencies by index, idem.go), so the
 //     garbage collector never scans a retention period's worth of orders.
 //   - Backorders are filled in queue order as stock becomes usable
-//     (backorder.go). Stock that a location's daily capacity keeps from
+//     (backorder.go). A backorder is never created to wait while a
+//     location it may be filled from has stock: units a shortfall takes
+//     away, a ship-complete order its reservations' location cannot fill,
+//     and a ship-complete order a cancel made fillable are offered the
+//     SKU's ATP at every location at once, in queue order, before any later
+//     order can take it (offerNewBackorders). Stock that a location's daily capacity keeps from
 //     them is offered to them again, still in queue order, at the
 //     location's next capacity day or when its capacity is raised or
 //     removed, before any new order or reservation can take it

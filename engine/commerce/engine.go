@@ -264,6 +264,9 @@ type Engine struct {
 	touched []cellRef
 	// allocScratch is coverShortfall's list of one order's allocations.
 	allocScratch []int32
+	// boNew lists the SKUs the command gave new backorders that stock at
+	// another location may fill (offerNewBackorders), in the order noted.
+	boNew []int32
 }
 
 // New returns an empty commerce engine.

@@ -1,6 +1,9 @@
 package commerce
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // CheckInvariants verifies the ledger end to end and returns the first
 // broken invariant. It walks the whole state: tests call it, and builds with
@@ -97,8 +100,75 @@ func (e *Engine) checkSKU(si int32, allocated, reserved map[cellKey]Qty) error {
 		if j > 0 && !queue[j-1].less(b) {
 			return fmt.Errorf("sku %s: backorder queue out of order at %d", s.name, j)
 		}
+		if err := e.checkBackorderWaits(si, b); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// checkBackorderWaits checks that a backorder waits for stock: no cell of
+// its SKU has ATP that a fill would give it, unless the cell waits for its
+// location's capacity (capwait.go), which the next capacity day offers.
+func (e *Engine) checkBackorderWaits(si int32, b boEntry) error {
+	s := &e.skus[si]
+	for ci := range s.cells {
+		c := &s.cells[ci]
+		if c.atp() <= 0 {
+			continue
+		}
+		if ok, _ := e.fillEligible(b.order, c.loc); !ok || !e.canComplete(b.order, c.loc) || e.capWaits(b.order, si, c.loc) {
+			continue
+		}
+		o := at(&e.orders, b.order)
+		return fmt.Errorf("sku %s: order %d line %d waits while location %d has %d it may be filled from",
+			s.name, o.id, at(&e.lines, b.line).num, c.locID, c.atp())
+	}
+	return nil
+}
+
+// capWaits reports whether a cell at loc that may fill order oi's backorder
+// of si waits for the location's capacity: si's, or for a ship-complete
+// order, that of any SKU it has backordered (whose retry fills it whole).
+func (e *Engine) capWaits(oi, si, loc int32) bool {
+	waits := func(sku int32) bool {
+		_, found := slices.BinarySearchFunc(e.capWait, capWaiter{loc: loc, sku: sku}, e.compareCapWaiters)
+		return found
+	}
+	if waits(si) {
+		return true
+	}
+	o := at(&e.orders, oi)
+	if !o.shipComplete {
+		return false
+	}
+	for i := int32(0); i < o.nLines; i++ {
+		if l := at(&e.lines, o.line0+i); l.backordered > 0 && waits(l.sku) {
+			return true
+		}
+	}
+	return false
+}
+
+// canComplete reports whether a ship-complete order's backorders could all
+// be filled at loc, as fillComplete would; any other order can always be
+// served in part.
+func (e *Engine) canComplete(oi, loc int32) bool {
+	o := at(&e.orders, oi)
+	if !o.shipComplete {
+		return true
+	}
+	id := e.locs[loc].def.ID
+	for i := int32(0); i < o.nLines; i++ {
+		l := at(&e.lines, o.line0+i)
+		if l.backordered == 0 {
+			continue
+		}
+		if ci := e.cellIndex(l.sku, id); ci < 0 || e.skus[l.sku].cells[ci].atp() < l.backordered {
+			return false
+		}
+	}
+	return true
 }
 
 // checkBackorderQueue checks the split of a SKU's backorder queue: each

@@ -353,6 +353,7 @@ func (e *Engine) placeOrder(c *Command) {
 			e.fillBackorders(r.sku, ci)
 		}
 	}
+	e.offerNewBackorders()
 }
 
 // newOrder stores the order and its lines and links it into the indexes.
@@ -467,6 +468,11 @@ func (e *Engine) applyPlan(oi int32) {
 		plan.Why, plan.DistanceKm = a.why, a.km
 		e.allocate(oi, o.line0+a.line, a.loc, int(a.ci), a.qty, plan, true)
 	}
+	// A ship-complete order with reservations was sourced only at their
+	// location; backordered, it may be filled at any location that can
+	// fill all of it (fillEligible), so the stock elsewhere is offered to
+	// it at once (placeOrder). Other backorders took every eligible unit.
+	forced := o.shipComplete && s.forced()
 	for i := range s.req {
 		li := o.line0 + int32(i)
 		if b := s.back[i]; b > 0 {
@@ -474,8 +480,22 @@ func (e *Engine) applyPlan(oi int32) {
 			e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: uint32(i + 1), SKU: e.skus[s.req[i].sku].name, Qty: b})
 			e.enqueueBackorder(oi, li)
 			e.noteCapWaitCells(s.req[i].sku)
+			if forced {
+				e.noteNewBackorder(s.req[i].sku)
+			}
 		}
 	}
+}
+
+// forced reports whether some line of the order being sourced has a
+// reservation, which forces its location into the plan.
+func (s *sourcer) forced() bool {
+	for i := range s.req {
+		if s.req[i].resLoc >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // planUses reports whether some assignment ships from loc.

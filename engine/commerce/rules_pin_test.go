@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 3
-	pinnedDigest = "a58564a0133dd6180a13d79c898d5df4bc8a8fb4af0cc09ac57d24e122101472"
+	pinnedDigest = "d125ba6a2245bd188f2618b55605aa156a0e64840d90f07a81d18028ba4d2104"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

@@ -20,7 +20,11 @@ package commerce
 //
 // Every step is an event carrying ReasonStockShortage. The backorder queue
 // then fills from whatever ATP is left, as for any arrival, the counted
-// cell first, then the cells a whole order freed (fillFreed). Both walks go
+// cell first, then the cells a whole order freed, then every other cell of
+// each SKU the shortfall backordered, in location id order (fillFreed):
+// units a count takes away are re-sourced at once wherever the fill rules
+// allow, never left waiting for the next arrival while another location has
+// stock, and no later order can take that stock first. Both walks go
 // in canonical order (reservation id, order id and each order's allocation
 // list), never in arena order, so replays after a restore agree. They scan
 // all reservations and allocations: shortfalls are rare.
@@ -87,6 +91,7 @@ func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Q
 			e.enqueueBackorder(oi, a.line)
 		}
 		l.backordered += x
+		e.noteNewBackorder(sku)
 		e.emit(&Event{Kind: EvBackordered, Reason: ReasonStockShortage, Order: o.id, Line: l.num,
 			SKU: e.skus[sku].name, Loc: e.locs[loc].def.ID, Qty: x})
 	}
@@ -142,6 +147,7 @@ func (e *Engine) backorderWhole(oi, sku, loc int32, short Qty) Qty {
 			e.enqueueBackorder(oi, a.line)
 		}
 		l.backordered += x
+		e.noteNewBackorder(l.sku)
 		e.emit(&Event{Kind: EvBackordered, Reason: ReasonStockShortage, Order: o.id, Line: l.num,
 			SKU: e.skus[l.sku].name, Loc: id, Qty: x})
 	}
@@ -198,7 +204,8 @@ func (e *Engine) giveBackCapacity(oi int32) {
 
 // fillFreed follows a count or adjustment of cell ci of sku, after its
 // stock event: it reports the other cells the shortfall freed, then offers
-// the counted cell's ATP and theirs to the backorders.
+// the counted cell's ATP and theirs to the backorders, then the ATP at
+// every location of the SKUs it backordered (offerNewBackorders).
 func (e *Engine) fillFreed(sku int32, ci int) {
 	t := e.touched
 	for _, r := range t {
@@ -209,4 +216,5 @@ func (e *Engine) fillFreed(sku int32, ci int) {
 		e.fillBackorders(r.sku, r.ci)
 	}
 	e.touched = t[:0]
+	e.offerNewBackorders()
 }
