@@ -108,7 +108,10 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //     with the first order's result.
 //   - 3: an AdjustStock whose delta contradicts its reason is rejected
 //     (adjust_sign), and one that would take stock below zero says so
-//     (negative_stock, was invalid_qty).
+//     (negative_stock, was invalid_qty). A backorder created while
+//     another eligible location has stock (a count below committed stock,
+//     a ship-complete order its reservation's location cannot fill, a
+//     cancel that unblocks one) is filled from it at once.
 //
 // TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
