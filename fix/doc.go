@@ -37,6 +37,30 @@
 // account instead ("account DESK1", then the reason of a rejection), which
 // tells apart the reports of a session trading several accounts.
 //
+// # Re-sent requests (PossDupFlag, PossResend)
+//
+// A NewOrderSingle (D), OrderCancelRequest (F) or OrderCancelReplaceRequest
+// (G) flagged PossDupFlag (43) = Y or PossResend (97) = Y whose ClOrdID the
+// engine has already taken for the account (an order, cancel or replace
+// it accepted today, live or finished) is not processed again and not
+// rejected: the gateway answers it with the order's current status, the
+// ExecutionReport an OrderStatusRequest gets (ExecType I, Order Status, on
+// 4.4; ExecTransType 3, Status, with ExecType = OrdStatus on 4.2), looked
+// up by a sequencer query. A flagged request whose ClOrdID the engine does
+// not know is processed as new; one without either flag whose ClOrdID is
+// taken is refused as before (Text duplicate_clordid). A desk therefore
+// never sees a Rejected report under the ClOrdID of an order that lives
+// or filled. QuickFIX itself drops a PossDupFlag=Y message that reuses a
+// MsgSeqNum already received; this rule is for a re-send under a new one.
+// If the look-up fails (sequencer stopped or overloaded), the request gets
+// a BusinessMessageReject (j) "status unavailable, retry". Limits: the
+// look-up and the submit of a request found unknown are two steps, so a
+// request with the same ClOrdID for the same account applied in between
+// from another session or gateway makes the re-send a plain duplicate
+// (one session's requests never race: each is applied before the next is
+// read); OrderMassCancelRequest (q) is not covered (its ClOrdID is not
+// kept by the engine).
+//
 // # Mass cancel on FIX 4.2
 //
 // OrderMassCancelRequest (q) and OrderMassCancelReport (r) do not exist
