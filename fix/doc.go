@@ -92,6 +92,19 @@
 // order's own ids (the engine cannot give one ClOrdID to many orders); the
 // gateway maps them when it writes the reports, including regenerated ones.
 //
+// # Cancel on disconnect and shutdown
+//
+// A session with CancelOnDisconnect=Y has its accounts' open orders
+// cancelled when it logs out or drops, and when the gateway closes. Each
+// cancel's ExecutionReport (ExecType 4) carries Text "cancel_on_disconnect"
+// (the engine's reason is mass_cancel, which a desk's own mass cancel keeps
+// in its reports), ClOrdID the gateway-made "COD-..." id and OrigClOrdID the
+// order's; it is sent to the session's store, so the desk gets it by resend
+// when it logs on again. A regenerated report is told by its "COD-" id, so a
+// gRPC mass cancel whose cl_ord_id starts with "COD-" reads as one after a
+// restart. When the gateway closes, every session gets a Logout with Text
+// "server shutting down".
+//
 // # Configuration
 //
 // Sessions are configured in the QuickFIX settings format; testdata/sample.cfg
