@@ -36,7 +36,19 @@ func (a *application) OnLogout(id quickfix.SessionID) {
 	}
 }
 
-func (a *application) ToAdmin(*quickfix.Message, quickfix.SessionID) {}
+// shutdownText is the Text (58) of the Logout a session gets when the
+// gateway closes, so that a desk tells a shutdown from a session problem.
+const shutdownText = "server shutting down"
+
+// ToAdmin gives the Logouts of a shutdown their Text. QuickFIX's
+// Acceptor.Stop logs every session out with no Text, and calls ToAdmin with
+// each Logout before it stores and sends it; one that already has a Text
+// (an answer to a protocol error) keeps it.
+func (a *application) ToAdmin(m *quickfix.Message, _ quickfix.SessionID) {
+	if a.g.loggingOut.Load() && m.IsMsgTypeOf("5") && !m.Body.Has(tag.Text) {
+		m.Body.SetString(tag.Text, shutdownText)
+	}
+}
 
 func (a *application) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil }
 

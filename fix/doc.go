@@ -37,6 +37,30 @@
 // account instead ("account DESK1", then the reason of a rejection), which
 // tells apart the reports of a session trading several accounts.
 //
+// # Re-sent requests (PossDupFlag, PossResend)
+//
+// A NewOrderSingle (D), OrderCancelRequest (F) or OrderCancelReplaceRequest
+// (G) flagged PossDupFlag (43) = Y or PossResend (97) = Y whose ClOrdID the
+// engine has already taken for the account (an order, cancel or replace
+// it accepted today, live or finished) is not processed again and not
+// rejected: the gateway answers it with the order's current status, the
+// ExecutionReport an OrderStatusRequest gets (ExecType I, Order Status, on
+// 4.4; ExecTransType 3, Status, with ExecType = OrdStatus on 4.2), looked
+// up by a sequencer query. A flagged request whose ClOrdID the engine does
+// not know is processed as new; one without either flag whose ClOrdID is
+// taken is refused as before (Text duplicate_clordid). A desk therefore
+// never sees a Rejected report under the ClOrdID of an order that lives
+// or filled. QuickFIX itself drops a PossDupFlag=Y message that reuses a
+// MsgSeqNum already received; this rule is for a re-send under a new one.
+// If the look-up fails (sequencer stopped or overloaded), the request gets
+// a BusinessMessageReject (j) "status unavailable, retry". Limits: the
+// look-up and the submit of a request found unknown are two steps, so a
+// request with the same ClOrdID for the same account applied in between
+// from another session or gateway makes the re-send a plain duplicate
+// (one session's requests never race: each is applied before the next is
+// read); OrderMassCancelRequest (q) is not covered (its ClOrdID is not
+// kept by the engine).
+//
 // # Mass cancel on FIX 4.2
 //
 // OrderMassCancelRequest (q) and OrderMassCancelReport (r) do not exist
@@ -67,6 +91,19 @@
 // without one keeps the order's ClOrdID in 11. The engine's events keep the
 // order's own ids (the engine cannot give one ClOrdID to many orders); the
 // gateway maps them when it writes the reports, including regenerated ones.
+//
+// # Cancel on disconnect and shutdown
+//
+// A session with CancelOnDisconnect=Y has its accounts' open orders
+// cancelled when it logs out or drops, and when the gateway closes. Each
+// cancel's ExecutionReport (ExecType 4) carries Text "cancel_on_disconnect"
+// (the engine's reason is mass_cancel, which a desk's own mass cancel keeps
+// in its reports), ClOrdID the gateway-made "COD-..." id and OrigClOrdID the
+// order's; it is sent to the session's store, so the desk gets it by resend
+// when it logs on again. A regenerated report is told by its "COD-" id, so a
+// gRPC mass cancel whose cl_ord_id starts with "COD-" reads as one after a
+// restart. When the gateway closes, every session gets a Logout with Text
+// "server shutting down".
 //
 // # Configuration
 //

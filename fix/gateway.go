@@ -56,10 +56,13 @@ type Gateway struct {
 	started bool
 	closed  bool
 
-	stopping  atomic.Bool
-	published atomic.Uint64 // last seq whose reports were handed to QuickFIX
-	quit      chan struct{}
-	wg        sync.WaitGroup
+	stopping atomic.Bool
+	// loggingOut is set when Close logs the sessions out: their Logouts
+	// carry shutdownText.
+	loggingOut atomic.Bool
+	published  atomic.Uint64 // last seq whose reports were handed to QuickFIX
+	quit       chan struct{}
+	wg         sync.WaitGroup
 
 	cp *checkpoint
 	// saved is the seq last written to cp. Owned by the checkpoint loop
@@ -219,6 +222,7 @@ func (g *Gateway) Close() error {
 	if last > 0 {
 		g.waitPublished(last, g.cfg.SubmitTimeout)
 	}
+	g.loggingOut.Store(true)
 	g.acceptor.Stop()
 	close(g.quit)
 	g.wg.Wait()
@@ -258,7 +262,7 @@ func (g *Gateway) waitPublished(seq uint64, timeout time.Duration) bool {
 func (g *Gateway) cancelAll(s *session, why string) uint64 {
 	var last uint64
 	for _, acct := range s.rules.accounts {
-		c := book.Command{Kind: book.CmdMassCancel, Account: acct, ClOrdID: g.ids.next("COD")}
+		c := book.Command{Kind: book.CmdMassCancel, Account: acct, ClOrdID: g.ids.next(codPrefix)}
 		k := reqKey{acct, c.ClOrdID}
 		g.router.expect(k, pendingReq{s: s, kind: reqCancelOnDisconnect})
 		res, err := g.submit(c)

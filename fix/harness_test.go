@@ -236,6 +236,11 @@ func (c *client) waitLogon() {
 // send sends an application message with the given body fields, in order.
 func (c *client) send(msgType string, fields ...any) {
 	c.t.Helper()
+	require.NoError(c.t, quickfix.SendToTarget(c.message(msgType, fields...), c.id))
+}
+
+// message builds what send sends.
+func (c *client) message(msgType string, fields ...any) *quickfix.Message {
 	m := quickfix.NewMessage()
 	m.Header.SetString(tag.MsgType, msgType)
 	for i := 0; i < len(fields); i += 2 {
@@ -246,7 +251,7 @@ func (c *client) send(msgType string, fields ...any) {
 			m.Body.SetField(tag.TransactTime, quickfix.FIXUTCTimestamp{Time: time.Now()})
 		}
 	}
-	require.NoError(c.t, quickfix.SendToTarget(m, c.id))
+	return m
 }
 
 // next returns the next application message.

@@ -176,6 +176,9 @@ func (g *Gateway) onNewOrder(s *session, m *quickfix.Message) quickfix.MessageRe
 		g.refuse(s, m, &c, 0, why)
 		return nil
 	}
+	if done, rerr := g.answerPossDup(s, m, c.Account, c.ClOrdID); done {
+		return rerr
+	}
 	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqNew})
 	return nil
 }
@@ -341,6 +344,9 @@ func (g *Gateway) onCancel(s *session, m *quickfix.Message) quickfix.MessageReje
 		g.refuse(s, m, &c, 0, why)
 		return nil
 	}
+	if done, rerr := g.answerPossDup(s, m, c.Account, c.ClOrdID); done {
+		return rerr
+	}
 	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqCancel})
 	return nil
 }
@@ -362,6 +368,9 @@ func (g *Gateway) onReplace(s *session, m *quickfix.Message) quickfix.MessageRej
 	if why != nil {
 		g.refuse(s, m, &c, 0, why)
 		return nil
+	}
+	if done, rerr := g.answerPossDup(s, m, c.Account, c.ClOrdID); done {
+		return rerr
 	}
 	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqReplace})
 	return nil
@@ -493,12 +502,35 @@ func (g *Gateway) onStatus(s *session, m *quickfix.Message) quickfix.MessageReje
 	if a, ok := optional(m, tag.Account); ok {
 		accounts = []string{a}
 	}
-	id := orderIDField(m)
+	st, found, qerr := g.findOrder(accounts, orderIDField(m), clOrdID)
+	if qerr != nil {
+		return quickfix.NewBusinessMessageRejectErrorWithRefID("status unavailable, retry: "+qerr.Error(), bizRejOther, clOrdID, nil)
+	}
+	if found && s.rules.allows(st.Account) {
+		g.send(s, g.statusReport(s, &st))
+		return nil
+	}
+	sym, _ := optional(m, tag.Symbol)
+	side, _ := parseSide(rawSide)
+	st = book.OrderState{ClOrdID: clOrdID, Symbol: sym, Side: side, Status: book.StatusRejected}
+	r := execReport{kind: execStatus, st: &st, inst: g.format(sym), execID: g.ids.next("S"), orderID: "NONE",
+		hasRej: true, rejReason: rejUnknownOrder, text: "unknown order", time: time.Now()}
+	r.rawSide = rawSide // a Side the engine has no value for (sell short, say) goes back as sent
+	g.send(s, r.message(s.v))
+	return nil
+}
+
+// findOrder looks an order up in the engine: by id when non-zero (in one of
+// accounts), else by ClOrdID in each of accounts in turn. It runs as a
+// sequencer query, on the sequencer's goroutine: the gateway never touches
+// the engine itself. The state is the order's current one, whether it is
+// live or finished today.
+func (g *Gateway) findOrder(accounts []string, id book.OrderID, clOrdID string) (book.OrderState, bool, error) {
 	var st book.OrderState
 	var found bool
 	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.SubmitTimeout)
 	defer cancel()
-	qerr := g.seq.Query(ctx, func(e *engine.Engine) {
+	err := g.seq.Query(ctx, func(e *engine.Engine) {
 		for _, a := range accounts {
 			if id != 0 {
 				st, found = e.Book().Order(id)
@@ -511,18 +543,16 @@ func (g *Gateway) onStatus(s *session, m *quickfix.Message) quickfix.MessageReje
 			}
 		}
 	})
-	if qerr != nil {
-		return quickfix.NewBusinessMessageRejectErrorWithRefID("status unavailable, retry: "+qerr.Error(), bizRejOther, clOrdID, nil)
+	if err != nil {
+		return book.OrderState{}, false, err
 	}
-	r := execReport{kind: execStatus, st: &st, execID: g.ids.next("S"), orderID: orderIDString(st.ID), time: time.Now()}
-	if !found || !s.rules.allows(st.Account) {
-		sym, _ := optional(m, tag.Symbol)
-		side, _ := parseSide(rawSide)
-		st = book.OrderState{ClOrdID: clOrdID, Symbol: sym, Side: side, Status: book.StatusRejected}
-		r.orderID, r.hasRej, r.rejReason, r.text = "NONE", true, rejUnknownOrder, "unknown order"
-		r.rawSide = rawSide // a Side the engine has no value for (sell short, say) goes back as sent
-	}
-	r.inst = g.format(st.Symbol)
-	g.send(s, r.message(s.v))
-	return nil
+	return st, found, nil
+}
+
+// statusReport is the status answer (ExecType I on 4.4; ExecTransType 3
+// and ExecType the OrdStatus on 4.2) for an order the engine knows.
+func (g *Gateway) statusReport(s *session, st *book.OrderState) *quickfix.Message {
+	r := execReport{kind: execStatus, st: st, inst: g.format(st.Symbol), execID: g.ids.next("S"),
+		orderID: orderIDString(st.ID), time: time.Now()}
+	return r.message(s.v)
 }

@@ -3,6 +3,7 @@ package fix
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordercore/oms/engine/book"
@@ -71,17 +72,42 @@ type batch struct {
 	// massClOrdID is the ClOrdID of the mass cancel the result reports, if
 	// any: the ClOrdID of each cancelled order's report (see massIDs).
 	massClOrdID string
+	// cancelOnDisconnect marks the mass cancel as the gateway's cancel on
+	// disconnect: its cancels' Text is cancelOnDisconnectText.
+	cancelOnDisconnect bool
 }
 
-// massCancelClOrdID returns the ClOrdID of the mass cancel among evs. The
-// engine emits EvMassCanceled after the cancels, so it is found first.
-func massCancelClOrdID(evs []book.Event) string {
+// massCancelOf returns the mass cancel event among evs, or nil. The engine
+// emits EvMassCanceled after the cancels, so it is found first.
+func massCancelOf(evs []book.Event) *book.Event {
 	for i := len(evs) - 1; i >= 0; i-- {
 		if evs[i].Kind == book.EvMassCanceled {
-			return evs[i].Order.ClOrdID
+			return &evs[i]
 		}
 	}
-	return ""
+	return nil
+}
+
+// Text of the cancels of a cancel on disconnect (and on shutdown). The
+// engine's reason is mass_cancel, as for any mass cancel; the reports say
+// what happened, so that a desk tells them from those of its own
+// OrderMassCancelRequest without parsing ClOrdIDs.
+const cancelOnDisconnectText = "cancel_on_disconnect"
+
+// codPrefix starts the ClOrdIDs the gateway makes for its cancels on
+// disconnect (localIDs: "COD-<start>-<n>").
+const codPrefix = "COD"
+
+// isCancelOnDisconnect reports whether the mass cancel mc is one of the
+// gateway's cancels on disconnect: the pending request says so while it is
+// in flight; a report regenerated after a restart, whose request is
+// forgotten, is told by the gateway-made ClOrdID. A FIX or gRPC mass cancel
+// in flight is never one, whatever its ClOrdID.
+func (g *Gateway) isCancelOnDisconnect(mc *book.Event) bool {
+	if p, ok := g.router.request(reqKey{mc.Order.Account, mc.Order.ClOrdID}); ok {
+		return p.kind == reqCancelOnDisconnect
+	}
+	return strings.HasPrefix(mc.Order.ClOrdID, codPrefix+"-")
 }
 
 // massIDs returns the state a mass-cancelled order is reported with: as
@@ -114,8 +140,10 @@ func (g *Gateway) sendReport(b *batch, s *session, m *quickfix.Message) {
 // are settled at its end, so that every event of the command (an order's
 // acceptance, its fills, its cancel) reaches the requester.
 func (g *Gateway) handle(res *sequencer.Result) {
-	b := &batch{seq: res.Seq, t: time.Unix(0, res.Time), resend: res.Seq <= g.resumeUntil,
-		massClOrdID: massCancelClOrdID(res.Trade)}
+	b := &batch{seq: res.Seq, t: time.Unix(0, res.Time), resend: res.Seq <= g.resumeUntil}
+	if mc := massCancelOf(res.Trade); mc != nil {
+		b.massClOrdID, b.cancelOnDisconnect = mc.Order.ClOrdID, g.isCancelOnDisconnect(mc)
+	}
 	for i := range res.Trade {
 		ev := &res.Trade[i]
 		switch ev.Kind {
@@ -178,6 +206,9 @@ func (g *Gateway) orderReport(ev *book.Event, kind execKind, b *batch) {
 	if kind == execCanceled && ev.Reason == book.ReasonMassCancel {
 		st := massIDs(ev.Order, b.massClOrdID)
 		r.st = &st
+		if b.cancelOnDisconnect {
+			r.text = cancelOnDisconnectText
+		}
 	}
 	g.sendReport(b, s, r.message(s.v))
 }

@@ -168,9 +168,10 @@ func TestCancelOnDisconnect(t *testing.T) {
 	back.waitLogon()
 	// The gateway's mass cancel is the request: its ClOrdID (COD-...) is
 	// the reports' ClOrdID, the orders' are their OrigClOrdID.
-	f := expect(t, back.next(), "8", tag.ExecType, "4", tag.OrigClOrdID, "c1", tag.Text, "mass_cancel")
+	// Their Text says why, unlike a desk's own mass cancel (mass_cancel).
+	f := expect(t, back.next(), "8", tag.ExecType, "4", tag.OrigClOrdID, "c1", tag.Text, "cancel_on_disconnect")
 	require.True(t, strings.HasPrefix(f[tag.ClOrdID], "COD-"), f[tag.ClOrdID])
-	expect(t, back.next(), "8", tag.ExecType, "4", tag.ClOrdID, f[tag.ClOrdID], tag.OrigClOrdID, "c2", tag.Text, "mass_cancel")
+	expect(t, back.next(), "8", tag.ExecType, "4", tag.ClOrdID, f[tag.ClOrdID], tag.OrigClOrdID, "c2", tag.Text, "cancel_on_disconnect")
 	back.none(200 * time.Millisecond)
 	d2.stop()
 	require.NoError(t, v.core.seq.Query(context.Background(), func(e *engine.Engine) {
@@ -191,6 +192,10 @@ func TestShutdownCancelsForCancelOnDisconnect(t *testing.T) {
 	require.Equal(t, 0, openOrders(t, v.core, "DESK1"))
 	require.Equal(t, 1, openOrders(t, v.core, "DESK2"))
 	// The cancel report was handed over before the session was logged out.
-	expect(t, d1.next(), "8", tag.ExecType, "4", tag.OrigClOrdID, "c1", tag.Text, "mass_cancel")
+	expect(t, d1.next(), "8", tag.ExecType, "4", tag.OrigClOrdID, "c1", tag.Text, "cancel_on_disconnect")
 	d2.none(100 * time.Millisecond)
+	// Both sessions were logged out with a Logout that says why.
+	for _, d := range []desk{d1, d2} {
+		expect(t, d.nextAdmin(), "5", tag.Text, "server shutting down")
+	}
 }

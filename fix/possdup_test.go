@@ -1,0 +1,103 @@
+package fix
+
+import (
+	"testing"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/tag"
+	"github.com/stretchr/testify/require"
+)
+
+// resend sends a request again as a desk's engine or application does after
+// a doubt: under a new MsgSeqNum, flagged PossDupFlag (43) = Y with its
+// OrigSendingTime (122), or PossResend (97) = Y.
+func (c *client) resend(flag quickfix.Tag, msgType string, fields ...any) {
+	c.t.Helper()
+	m := c.message(msgType, fields...)
+	m.Header.SetBool(flag, true)
+	if flag == tag.PossDupFlag {
+		m.Header.SetField(tag.OrigSendingTime, quickfix.FIXUTCTimestamp{Time: time.Now().Add(-time.Second)})
+	}
+	require.NoError(c.t, quickfix.SendToTarget(m, c.id))
+}
+
+// expectStatus checks a status answer (ExecType I on 4.4; ExecTransType 3
+// and ExecType = OrdStatus on 4.2) with OrdStatus ordStatus and the pairs
+// in want, and that it is no reject.
+func (d desk) expectStatus(ordStatus string, want ...any) map[quickfix.Tag]string {
+	d.t.Helper()
+	want = append([]any{tag.ExecType, d.execType("I", ordStatus), tag.OrdStatus, ordStatus, tag.Account, d.acct}, want...)
+	f := expect(d.t, d.next(), "8", want...)
+	if !d.v44 {
+		require.Equal(d.t, "3", f[tag.ExecTransType])
+	}
+	require.NotContains(d.t, f, tag.OrdRejReason)
+	require.NotContains(d.t, f, tag.Text)
+	return f
+}
+
+// A re-sent NewOrderSingle, OrderCancelRequest or OrderCancelReplaceRequest
+// flagged PossDupFlag or PossResend whose ClOrdID was already taken is
+// answered with the order's status, not rejected as a duplicate (which
+// would tell the desk a live or filled order was rejected), and does not
+// reach the engine. One never taken is processed as new; one without a
+// flag is still a duplicate.
+func TestPossDupResendAnsweredWithStatus(t *testing.T) {
+	v := newEnv(t, "", "")
+	ds := v.desks()
+	for i, d := range ds {
+		other := ds[1-i]
+		t.Run(d.id.BeginString, func(t *testing.T) {
+			d.t, other.t = t, t
+			p := d.acct + "-"
+			order := []any{tag.ClOrdID, p + "L5", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "1",
+				tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "100.00", tag.HandlInst, "1"}
+			d.send("D", order...)
+			orderID := d.expectNew(p + "L5")[tag.OrderID]
+			other.limit(p+"S5", "2", "10", "100.00")
+			other.expectNew(p + "S5")
+			expect(t, other.next(), "8", tag.ClOrdID, p+"S5", tag.OrdStatus, "2")
+			expect(t, d.next(), "8", tag.ClOrdID, p+"L5", tag.OrdStatus, "2")
+
+			before := v.core.digest(t)
+			for _, flag := range []quickfix.Tag{tag.PossDupFlag, tag.PossResend} {
+				d.resend(flag, "D", order...)
+				d.expectStatus("2", tag.ClOrdID, p+"L5", tag.OrderID, orderID, tag.CumQty, "10", tag.LeavesQty, "0",
+					tag.AvgPx, "100.00", tag.OrderQty, "10", tag.Side, "1")
+			}
+			require.Equal(t, before, v.core.digest(t), "an answered re-send does not reach the engine")
+
+			// Without a flag, a duplicate is refused as before.
+			d.send("D", order...)
+			expect(t, d.next(), "8", tag.ExecType, "8", tag.OrdStatus, "8", tag.ClOrdID, p+"L5",
+				tag.OrderID, "NONE", tag.Text, "duplicate_clordid")
+
+			// A flagged re-send of an order never taken is a new order.
+			d.resend(tag.PossDupFlag, "D", tag.ClOrdID, p+"L7", tag.Account, d.acct, tag.Symbol, testSymbol,
+				tag.Side, "1", tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "90.00", tag.HandlInst, "1")
+			d.expectNew(p + "L7")
+
+			// A replace, then a cancel, each re-sent: the order's status.
+			replace := []any{tag.ClOrdID, p + "R7", tag.OrigClOrdID, p + "L7", tag.Account, d.acct, tag.Symbol, testSymbol,
+				tag.Side, "1", tag.OrderQty, "20", tag.OrdType, "2", tag.Price, "90.00", tag.HandlInst, "1"}
+			d.send("G", replace...)
+			expect(t, d.next(), "8", tag.ExecType, "5", tag.ClOrdID, p+"R7", tag.OrderQty, "20")
+			d.resend(tag.PossDupFlag, "G", replace...)
+			d.expectStatus("0", tag.ClOrdID, p+"R7", tag.OrigClOrdID, p+"L7", tag.OrderQty, "20", tag.LeavesQty, "20")
+			cancel := []any{tag.ClOrdID, p + "C7", tag.OrigClOrdID, p + "R7", tag.Account, d.acct, tag.Symbol, testSymbol, tag.Side, "1"}
+			d.send("F", cancel...)
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"C7")
+			before = v.core.digest(t)
+			d.resend(tag.PossResend, "F", cancel...)
+			d.expectStatus("4", tag.ClOrdID, p+"C7", tag.OrderQty, "20", tag.LeavesQty, "0")
+			d.resend(tag.PossDupFlag, "G", replace...) // the replace's id now names a cancelled order
+			d.expectStatus("4", tag.ClOrdID, p+"C7")
+			require.Equal(t, before, v.core.digest(t))
+			// Without a flag, the cancel is refused.
+			d.send("F", cancel...)
+			expect(t, d.next(), "9", tag.ClOrdID, p+"C7")
+			d.none(100 * time.Millisecond)
+		})
+	}
+}
