@@ -297,3 +297,60 @@ func TestCommerceRetentionAdmin(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, placed.GetOrderId(), again.GetOrderId())
 }
+
+// TestCommercePromiseDateSourcesAsPlacement checks that a promise answers
+// what placing the order would do: split across locations, then inbound
+// supply, promisable only when every unit is in stock now, with no price
+// or currency needed.
+func TestCommercePromiseDateSourcesAsPlacement(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	qty := func(sku string, n int64) *pb.OrderLineInput { return &pb.OrderLineInput{Sku: sku, Qty: n} }
+
+	// 12 A: no location holds 12 (10 at 1, 5 at 2), a placement splits.
+	pr, err := cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{qty("A", 12)}})
+	require.NoError(t, err)
+	require.True(t, pr.GetPromisable())
+	require.Zero(t, pr.GetShortQty())
+	got := map[uint32]int64{}
+	for _, l := range pr.GetLines() {
+		require.Equal(t, uint32(1), l.GetLine())
+		require.False(t, l.GetLater())
+		got[l.GetLocationId()] += l.GetQty()
+		require.LessOrEqual(t, l.GetDeliverByUnixNano(), pr.GetDeliverByUnixNano())
+	}
+	require.Equal(t, map[uint32]int64{1: 10, 2: 2}, got)
+	require.NotZero(t, pr.GetDeliverByUnixNano())
+
+	// Ship-complete, no location can ship 12 and nothing is due: all short.
+	pr, err = cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, ShipComplete: true, Lines: []*pb.OrderLineInput{qty("A", 12)}})
+	require.NoError(t, err)
+	require.False(t, pr.GetPromisable())
+	require.Equal(t, int64(12), pr.GetShortQty())
+	require.Zero(t, pr.GetDeliverByUnixNano())
+
+	// B: 3 now at 1, 20 due at 2. 21 are promised (18 later), not now.
+	const due = 5 * 24 * 3600 * 1e9
+	_, err = cc.AddInbound(admin, &pb.AddInboundRequest{Sku: "B", LocationId: 2, Qty: 20, DateUnixNano: due})
+	require.NoError(t, err)
+	pr, err = cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{qty("B", 21)}})
+	require.NoError(t, err)
+	require.False(t, pr.GetPromisable(), "18 units are not in stock")
+	require.Zero(t, pr.GetShortQty())
+	require.Equal(t, int64(18), pr.GetLaterQty())
+	require.Greater(t, pr.GetShipByUnixNano(), int64(due))
+
+	// More than stock and inbound: short, and no order date.
+	pr, err = cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{qty("B", 30)}})
+	require.NoError(t, err)
+	require.False(t, pr.GetPromisable())
+	require.Equal(t, int64(7), pr.GetShortQty())
+	require.Zero(t, pr.GetShipByUnixNano())
+
+	// A SKU twice is refused, at the second entry.
+	st := requireCode(t, errOf(cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris,
+		Lines: []*pb.OrderLineInput{qty("A", 1), qty("A", 2)}})), codes.InvalidArgument)
+	require.Equal(t, []string{"lines[1].sku"}, fieldsOf(st))
+}
