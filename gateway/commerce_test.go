@@ -11,6 +11,7 @@ import (
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // setupCommerce defines two warehouses and SKUs A and B in stock.
@@ -353,4 +354,43 @@ func TestCommercePromiseDateSourcesAsPlacement(t *testing.T) {
 	st := requireCode(t, errOf(cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris,
 		Lines: []*pb.OrderLineInput{qty("A", 1), qty("A", 2)}})), codes.InvalidArgument)
 	require.Equal(t, []string{"lines[1].sku"}, fieldsOf(st))
+}
+
+// TestCommerceRejectionFieldIsRequestEntry checks that a line's rejection
+// names the entry's position in the request, not the order's line number,
+// and the request's field names.
+func TestCommerceRejectionFieldIsRequestEntry(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	placed, err := cc.PlaceOrder(web, webOrder("f-1", line("A", 2), line("B", 1)))
+	require.NoError(t, err)
+	id := placed.GetOrderId()
+	field := func(err error) string {
+		t.Helper()
+		require.Error(t, err)
+		st, ok := status.FromError(err)
+		require.True(t, ok, "not a status: %v", err)
+		return metadataOf(t, st)["field"]
+	}
+	ship := func(lines ...*pb.LineQty) error {
+		return errOf(cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: id, LocationId: 1, Tracking: "T", Lines: lines}))
+	}
+
+	require.Equal(t, "lines[0].qty", field(ship(&pb.LineQty{Line: 2, Qty: 1})), "not released: the only entry")
+	require.Equal(t, "lines[0].line", field(ship(&pb.LineQty{Line: 9, Qty: 1})))
+	require.Equal(t, "lines[1].line", field(ship(&pb.LineQty{Line: 1, Qty: 1}, &pb.LineQty{Line: 1, Qty: 1})), "the duplicate entry")
+	require.Equal(t, "lines[1].qty", field(ship(&pb.LineQty{Line: 1, Qty: 1}, &pb.LineQty{Line: 1, Qty: 1 << 50})),
+		"the entry whose quantity is out of range")
+	require.Equal(t, "lines[0].qty", field(errOf(cc.CreateReturn(web, &pb.CreateReturnRequest{OrderId: id,
+		Lines: []*pb.LineQty{{Line: 2, Qty: 3}}}))), "nothing shipped to return")
+
+	// A placement's reservation field is the request's reservation_id.
+	require.Equal(t, "lines[1].reservation_id", field(errOf(cc.PlaceOrder(web, webOrder("f-2", line("A", 1),
+		&pb.OrderLineInput{Sku: "B", Qty: 1, UnitPrice: 1, Currency: "EUR", ReservationId: 77})))))
+
+	// Stock commands name their request's quantity field.
+	require.Equal(t, "delta", field(errOf(cc.AdjustStock(admin, &pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -100,
+		Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE}))))
 }
