@@ -23,7 +23,7 @@ func (g *Gateway) runCommerce(ctx context.Context, c commerce.Command) (*pb.Comm
 	if err != nil {
 		return nil, err
 	}
-	return commerceResult(res, resultView{p: principal(ctx), order: c.Order})
+	return commerceResult(res, &c, resultView{p: principal(ctx), order: c.Order})
 }
 
 // resultView is what a caller may see of a command's result. A command's
@@ -47,8 +47,8 @@ func (v resultView) sees(e *commerce.Event) bool {
 // commerceResult builds the reply to a commerce command in three
 // allocations whatever its events: the result, a slab of event boxes and
 // the slice of pointers into it.
-func commerceResult(res *sequencer.Result, v resultView) (*pb.CommerceCommandResult, error) {
-	if err := commerceRejected(res); err != nil {
+func commerceResult(res *sequencer.Result, c *commerce.Command, v resultView) (*pb.CommerceCommandResult, error) {
+	if err := commerceRejected(res, c); err != nil {
 		return nil, err
 	}
 	out := &pb.CommerceCommandResult{}
@@ -57,11 +57,12 @@ func commerceResult(res *sequencer.Result, v resultView) (*pb.CommerceCommandRes
 	return out, nil
 }
 
-// commerceRejected returns the error of a rejected command's result.
-func commerceRejected(res *sequencer.Result) error {
+// commerceRejected returns the error of a rejected command's result; c is
+// the command, for the request entry a line's rejection names.
+func commerceRejected(res *sequencer.Result, c *commerce.Command) error {
 	for i := range res.Commerce {
 		if e := &res.Commerce[i]; e.Kind == commerce.EvRejected {
-			return commerceReject(e, res.Seq)
+			return commerceReject(e, res.Seq, c)
 		}
 	}
 	return nil

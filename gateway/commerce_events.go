@@ -53,11 +53,14 @@ func snake(s string) string {
 	return b.String()
 }
 
-// commerceField names the request field an engine rejection is about. The
-// engine names its command's fields; most match the request's, a few are
-// renamed, and a line's field gets the line's index (PlaceOrder numbers its
-// lines 1.. in request order).
-func commerceField(e *commerce.Event) string {
+// commerceField names the request field an engine rejection of command c
+// is about. The engine names its command's fields; most match the
+// request's, a few are renamed (per command where the request's name
+// differs: SetStock's on_hand, AdjustStock's delta), and a line's field
+// gets the index of the request entry it is about (lineEntry). Without the
+// command (nil) a line's field is indexed only for a placement, whose
+// lines are numbered by position.
+func commerceField(e *commerce.Event, c *commerce.Command) string {
 	f := snake(e.Field)
 	switch f {
 	case "loc":
@@ -78,19 +81,72 @@ func commerceField(e *commerce.Event) string {
 		f = "date_unix_nano"
 	case "retention.archive_after", "retention.dedup_window":
 		f += "_nanos"
+	case "qty":
+		switch e.Cmd {
+		case commerce.CmdSetStock:
+			f = "on_hand"
+		case commerce.CmdAdjustStock:
+			f = "delta"
+		}
 	}
-	if rest, ok := strings.CutPrefix(f, "lines."); ok && e.Line > 0 {
-		f = fmt.Sprintf("lines[%d].%s", e.Line-1, rest)
+	rest, ok := strings.CutPrefix(f, "lines.")
+	if !ok {
+		return f
 	}
-	return f
+	if rest == "reservation" {
+		rest = "reservation_id"
+	}
+	if i := lineEntry(e, c); i >= 0 {
+		return fmt.Sprintf("lines[%d].%s", i, rest)
+	}
+	return "lines." + rest
 }
 
-func commerceReject(e *commerce.Event, seq uint64) error {
+// lineEntry returns the index in c's lines of the entry rejection e is
+// about, or -1. A placement's lines are numbered by position (line i+1 is
+// entry i). Other commands name an order's line by number, and the engine
+// reports that number: the entry is the first that names it, except that a
+// duplicate is the first entry repeating an earlier one's number, and an
+// out-of-range quantity the first entry for the line that has one
+// (refLines checks, entry by entry, the number, the quantity, then
+// earlier duplicates; the later checks run on distinct lines).
+func lineEntry(e *commerce.Event, c *commerce.Command) int {
+	if e.Line == 0 {
+		return -1
+	}
+	if e.Cmd == commerce.CmdPlaceOrder {
+		return int(e.Line) - 1
+	}
+	if c == nil {
+		return -1
+	}
+	first := -1
+	for i := range c.Lines {
+		in := &c.Lines[i]
+		if in.Line != e.Line {
+			continue
+		}
+		switch {
+		case e.Reason == commerce.ReasonDuplicateLine:
+			if first >= 0 {
+				return i
+			}
+		case e.Reason == commerce.ReasonInvalidQty && (in.Qty <= 0 || in.Qty > commerce.MaxQty):
+			return i
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	return first
+}
+
+func commerceReject(e *commerce.Event, seq uint64, c *commerce.Command) error {
 	var order uint64
 	if e.Reason == commerce.ReasonChannelOrderIDConflict {
 		order = uint64(e.Order) // the order holding the key: the channel's own
 	}
-	return reasonErr(commerceReasonCode(e.Reason), domainCommerce, e.Reason.String(), commerceField(e), seq, order)
+	return reasonErr(commerceReasonCode(e.Reason), domainCommerce, e.Reason.String(), commerceField(e, c), seq, order)
 }
 
 func stockToPB(s *commerce.StockLevel) *pb.StockLevel {
@@ -136,7 +192,7 @@ func (b *eventBox) fill(e *commerce.Event) {
 	}
 	switch e.Kind {
 	case commerce.EvRejected:
-		out.Cmd, out.Reason, out.Field = e.Cmd.String(), e.Reason.String(), commerceField(e)
+		out.Cmd, out.Reason, out.Field = e.Cmd.String(), e.Reason.String(), commerceField(e, nil)
 	case commerce.EvStock:
 		st, pst := &e.Stock, &b.stock
 		pst.OnHand, pst.Allocated, pst.Reserved, pst.Safety = int64(st.OnHand), int64(st.Allocated), int64(st.Reserved), int64(st.Safety)

@@ -244,8 +244,10 @@ func availabilityToPB(sku string, a *commerce.Availability, known, perLoc bool) 
 	return out
 }
 
-// PromiseDate promises each line from the one location that can deliver it
-// earliest; the order's promise is the latest line's.
+// PromiseDate answers what sourcing would do with the order placed now
+// (commerce.Engine.PromiseOrder): its stock split across locations as the
+// placement would, the rest from dated supply, the date the last unit's.
+// Only each line's SKU and quantity matter: nothing is priced or reserved.
 func (s *commerceServer) PromiseDate(ctx context.Context, r *pb.PromiseDateRequest) (*pb.PromiseDateResponse, error) {
 	if err := channelOrAdmin(ctx); err != nil {
 		return nil, err
@@ -258,29 +260,60 @@ func (s *commerceServer) PromiseDate(ctx context.Context, r *pb.PromiseDateReque
 	if r.GetPickupStore() != 0 {
 		v.add("pickup_store", "promise dates are for shipped orders; a pickup store's stock is its availability")
 	}
-	lines := orderLines(&v, r.GetLines())
+	lines := promiseLines(&v, r.GetLines())
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	out := &pb.PromiseDateResponse{Promisable: true}
+	var p commerce.OrderPromise
+	why, at := commerce.ReasonNone, 0
 	err := s.g.query(ctx, func(e *engine.Engine) {
-		for _, l := range lines {
-			p, ok := e.Commerce().Promise(l.SKU, l.Qty, to, e.Now())
-			if !ok {
-				out.Promisable = false
-				out.ShortQty += int64(l.Qty)
-				continue
-			}
-			out.Lines = append(out.Lines, &pb.PromiseLine{Line: l.Line, LocationId: uint32(p.Loc), Qty: int64(l.Qty),
-				ShipByUnixNano: p.ShipBy, DeliverByUnixNano: p.DeliverBy})
-			out.ShipByUnixNano = max(out.ShipByUnixNano, p.ShipBy)
-			out.DeliverByUnixNano = max(out.DeliverByUnixNano, p.DeliverBy)
-		}
+		p, why, at = e.Commerce().PromiseOrder(lines, to, r.GetShipComplete(), 0, e.Now())
 	})
 	if err != nil {
 		return nil, err
 	}
+	if why != commerce.ReasonNone {
+		// promiseLines checked what the engine checks; this is a backstop.
+		field := "lines"
+		if at >= 0 {
+			field = fmt.Sprintf("lines[%d]", at)
+		}
+		return nil, invalidField(field, snake(why.String()))
+	}
+	out := &pb.PromiseDateResponse{Promisable: p.Now(), ShortQty: int64(p.Short), LaterQty: int64(p.Later),
+		ShipByUnixNano: p.ShipBy, DeliverByUnixNano: p.DeliverBy}
+	for _, q := range p.Parts {
+		out.Lines = append(out.Lines, &pb.PromiseLine{Line: uint32(q.Line + 1), LocationId: uint32(q.Loc), Qty: int64(q.Qty),
+			ShipByUnixNano: q.ShipBy, DeliverByUnixNano: q.DeliverBy, Later: q.Later, FromInbound: q.FromInbound})
+	}
 	return out, nil
+}
+
+// promiseLines translates a promise's lines: a SKU and a positive quantity
+// each, every SKU once (as PlaceOrder requires). Prices, currencies and
+// reservations are not read.
+func promiseLines(v *violations, lines []*pb.OrderLineInput) []commerce.LineInput {
+	switch {
+	case len(lines) == 0:
+		v.add("lines", "at least one line is required")
+		return nil
+	case len(lines) > maxLines:
+		v.add("lines", fmt.Sprintf("at most %d lines", maxLines))
+		return nil
+	}
+	out := make([]commerce.LineInput, len(lines))
+	first := make(map[string]int, len(lines))
+	for i, l := range lines {
+		f := fmt.Sprintf("lines[%d].", i)
+		out[i] = commerce.LineInput{Line: uint32(i + 1), SKU: checkSKU(v, f+"sku", l.GetSku()), Qty: commerce.Qty(l.GetQty())}
+		checkPositive(v, f+"qty", l.GetQty())
+		if j, dup := first[l.GetSku()]; dup {
+			v.add(f+"sku", fmt.Sprintf("duplicate of lines[%d]", j))
+		} else {
+			first[l.GetSku()] = i
+		}
+	}
+	return out
 }
 
 // GetCounters returns the analytics counters: a channel's own, or every

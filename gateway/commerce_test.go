@@ -11,6 +11,7 @@ import (
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // setupCommerce defines two warehouses and SKUs A and B in stock.
@@ -296,4 +297,100 @@ func TestCommerceRetentionAdmin(t *testing.T) {
 	again, err := cc.PlaceOrder(web, webOrder("gone", line("A", 1)))
 	require.NoError(t, err)
 	require.Equal(t, placed.GetOrderId(), again.GetOrderId())
+}
+
+// TestCommercePromiseDateSourcesAsPlacement checks that a promise answers
+// what placing the order would do: split across locations, then inbound
+// supply, promisable only when every unit is in stock now, with no price
+// or currency needed.
+func TestCommercePromiseDateSourcesAsPlacement(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	qty := func(sku string, n int64) *pb.OrderLineInput { return &pb.OrderLineInput{Sku: sku, Qty: n} }
+
+	// 12 A: no location holds 12 (10 at 1, 5 at 2), a placement splits.
+	pr, err := cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{qty("A", 12)}})
+	require.NoError(t, err)
+	require.True(t, pr.GetPromisable())
+	require.Zero(t, pr.GetShortQty())
+	got := map[uint32]int64{}
+	for _, l := range pr.GetLines() {
+		require.Equal(t, uint32(1), l.GetLine())
+		require.False(t, l.GetLater())
+		got[l.GetLocationId()] += l.GetQty()
+		require.LessOrEqual(t, l.GetDeliverByUnixNano(), pr.GetDeliverByUnixNano())
+	}
+	require.Equal(t, map[uint32]int64{1: 10, 2: 2}, got)
+	require.NotZero(t, pr.GetDeliverByUnixNano())
+
+	// Ship-complete, no location can ship 12 and nothing is due: all short.
+	pr, err = cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, ShipComplete: true, Lines: []*pb.OrderLineInput{qty("A", 12)}})
+	require.NoError(t, err)
+	require.False(t, pr.GetPromisable())
+	require.Equal(t, int64(12), pr.GetShortQty())
+	require.Zero(t, pr.GetDeliverByUnixNano())
+
+	// B: 3 now at 1, 20 due at 2. 21 are promised (18 later), not now.
+	const due = 5 * 24 * 3600 * 1e9
+	_, err = cc.AddInbound(admin, &pb.AddInboundRequest{Sku: "B", LocationId: 2, Qty: 20, DateUnixNano: due})
+	require.NoError(t, err)
+	pr, err = cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{qty("B", 21)}})
+	require.NoError(t, err)
+	require.False(t, pr.GetPromisable(), "18 units are not in stock")
+	require.Zero(t, pr.GetShortQty())
+	require.Equal(t, int64(18), pr.GetLaterQty())
+	require.Greater(t, pr.GetShipByUnixNano(), int64(due))
+
+	// More than stock and inbound: short, and no order date.
+	pr, err = cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris, Lines: []*pb.OrderLineInput{qty("B", 30)}})
+	require.NoError(t, err)
+	require.False(t, pr.GetPromisable())
+	require.Equal(t, int64(7), pr.GetShortQty())
+	require.Zero(t, pr.GetShipByUnixNano())
+
+	// A SKU twice is refused, at the second entry.
+	st := requireCode(t, errOf(cc.PromiseDate(web, &pb.PromiseDateRequest{ShipTo: paris,
+		Lines: []*pb.OrderLineInput{qty("A", 1), qty("A", 2)}})), codes.InvalidArgument)
+	require.Equal(t, []string{"lines[1].sku"}, fieldsOf(st))
+}
+
+// TestCommerceRejectionFieldIsRequestEntry checks that a line's rejection
+// names the entry's position in the request, not the order's line number,
+// and the request's field names.
+func TestCommerceRejectionFieldIsRequestEntry(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	placed, err := cc.PlaceOrder(web, webOrder("f-1", line("A", 2), line("B", 1)))
+	require.NoError(t, err)
+	id := placed.GetOrderId()
+	field := func(err error) string {
+		t.Helper()
+		require.Error(t, err)
+		st, ok := status.FromError(err)
+		require.True(t, ok, "not a status: %v", err)
+		return metadataOf(t, st)["field"]
+	}
+	ship := func(lines ...*pb.LineQty) error {
+		return errOf(cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: id, LocationId: 1, Tracking: "T", Lines: lines}))
+	}
+
+	require.Equal(t, "lines[0].qty", field(ship(&pb.LineQty{Line: 2, Qty: 1})), "not released: the only entry")
+	require.Equal(t, "lines[0].line", field(ship(&pb.LineQty{Line: 9, Qty: 1})))
+	require.Equal(t, "lines[1].line", field(ship(&pb.LineQty{Line: 1, Qty: 1}, &pb.LineQty{Line: 1, Qty: 1})), "the duplicate entry")
+	require.Equal(t, "lines[1].qty", field(ship(&pb.LineQty{Line: 1, Qty: 1}, &pb.LineQty{Line: 1, Qty: 1 << 50})),
+		"the entry whose quantity is out of range")
+	require.Equal(t, "lines[0].qty", field(errOf(cc.CreateReturn(web, &pb.CreateReturnRequest{OrderId: id,
+		Lines: []*pb.LineQty{{Line: 2, Qty: 3}}}))), "nothing shipped to return")
+
+	// A placement's reservation field is the request's reservation_id.
+	require.Equal(t, "lines[1].reservation_id", field(errOf(cc.PlaceOrder(web, webOrder("f-2", line("A", 1),
+		&pb.OrderLineInput{Sku: "B", Qty: 1, UnitPrice: 1, Currency: "EUR", ReservationId: 77})))))
+
+	// Stock commands name their request's quantity field.
+	require.Equal(t, "delta", field(errOf(cc.AdjustStock(admin, &pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -100,
+		Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE}))))
 }

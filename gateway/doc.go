@@ -26,7 +26,10 @@
 //   - A command the engine rejects is journaled all the same; the call fails
 //     with the code its reason means (INVALID_ARGUMENT, NOT_FOUND,
 //     ALREADY_EXISTS, FAILED_PRECONDITION) and a google.rpc.ErrorInfo whose
-//     reason is the engine's reason code and whose metadata holds the seq.
+//     reason is the engine's reason code and whose metadata holds the seq
+//     and the request field, a line's indexed by its entry's position in
+//     the request (lines[0] for the first entry, whatever order line it
+//     names).
 //   - RESOURCE_EXHAUSTED when the sequencer's inbox is full; UNAVAILABLE
 //     once draining or after the sequencer closed (the command was not
 //     processed); UNKNOWN for the command whose journal write failed when

@@ -238,7 +238,7 @@ func (e *entryStream) run(b *entryBatch) (async int) {
 	for i, q := range b.placed {
 		qerr := err // the batch's error, else this placement's own rejection
 		if qerr == nil {
-			qerr = commerceRejected(results[i])
+			qerr = commerceRejected(results[i], &b.cmds[i].Commerce)
 		}
 		if qerr != nil {
 			e.answer(q, qerr)

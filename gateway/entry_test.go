@@ -173,7 +173,7 @@ func TestOrderEntryRepliesMatchResults(t *testing.T) {
 	sizes := map[int]bool{}
 	for range n {
 		res := <-sub.C
-		want, err := commerceResult(res, resultView{p: &Principal{Channel: commerce.Web}})
+		want, err := commerceResult(res, nil, resultView{p: &Principal{Channel: commerce.Web}})
 		require.NoError(t, err)
 		got := bySeq[res.Seq]
 		require.NotNil(t, got, "seq %d answered", res.Seq)

@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -268,12 +269,31 @@ func (h *harness) query(d *datadriven.TestData) (string, bool, error) {
 			s.Orders, s.Lines, s.Units, s.UnitsAllocated, s.SplitOrders, s.BackorderedOrders, s.UnitsShipped, s.UnitsReturned)
 		w("fill=%dbps split=%dbps backorder=%dbps return=%dbps", s.FillRateBps, s.SplitRateBps, s.BackorderRateBps, s.ReturnRateBps)
 	case "promise":
-		p, ok := h.e.Promise(SKU(a.str("sku")), Qty(a.int("qty")), a.coord("to"), h.now)
-		if !ok {
-			w("no promise")
-		} else {
-			w("loc=%d available=%s ship-by=%s deliver-by=%s inbound=%t km=%d", p.Loc, fmtTime(p.Available),
-				fmtTime(p.ShipBy), fmtTime(p.DeliverBy), p.FromInbound, p.DistanceKm)
+		// One line from the arguments (sku, qty) or lines from the input.
+		var lines []LineInput
+		if a.has("sku") {
+			lines = []LineInput{{SKU: SKU(a.str("sku")), Qty: Qty(a.int("qty"))}}
+		}
+		for _, ln := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+			if ln = strings.TrimSpace(ln); ln != "" {
+				la := parseArgs(strings.Fields(ln))
+				lines = append(lines, LineInput{SKU: SKU(la.str("sku")), Qty: Qty(la.int("qty"))})
+			}
+		}
+		before := snapshotBytes(h.e)
+		p, why, at := h.e.PromiseOrder(lines, a.coord("to"), a.has("complete"), uint8(a.int("prio")), h.now)
+		if !bytes.Equal(before, snapshotBytes(h.e)) {
+			return "", false, fmt.Errorf("promise changed the engine's state")
+		}
+		if why != ReasonNone {
+			w("rejected %s line=%d", why, at+1)
+			break
+		}
+		w("now=%t short=%d later=%d available=%s ship-by=%s deliver-by=%s", p.Now(), p.Short, p.Later,
+			fmtTime(p.Available), fmtTime(p.ShipBy), fmtTime(p.DeliverBy))
+		for _, q := range p.Parts {
+			w("  line=%d loc=%d qty=%d available=%s ship-by=%s deliver-by=%s later=%t inbound=%t km=%d", q.Line+1, q.Loc,
+				q.Qty, fmtTime(q.Available), fmtTime(q.ShipBy), fmtTime(q.DeliverBy), q.Later, q.FromInbound, q.DistanceKm)
 		}
 	case "locations":
 		for _, l := range h.e.Locations() {

@@ -84,6 +84,17 @@
 //   - Sourcing is exact for small orders and explained on every allocation
 //     (see source.go for the ordering of plans, the bound and the fallback;
 //     geo.go for the integer distance approximation).
+//   - A promise (PromiseOrder, promise.go) is what placing the order now
+//     would do, and changes no state: the units current stock covers are
+//     planned by the same sourcing as a placement (split across locations,
+//     or from one location if ship-complete) and are available now; the
+//     rest come from dated supply (inbound, and stock a used-up capacity
+//     holds to the next day) in arrival order, after the backorders queued
+//     ahead and a safety-stock deficit have taken theirs, as the backorder
+//     fill would serve them; a ship-complete order waits for the first
+//     location that can cover all of it. The order's date is its last
+//     unit's; units nothing covers are short and leave the order undated.
+//     It is promisable now only when every unit comes from current stock.
 //   - Snapshot is canonical (no map order, no internal indexes) and
 //     complete; Restore rebuilds derived indexes from it.
 //   - Retention is deterministic: closed (delivered or cancelled) orders are

@@ -3064,12 +3064,30 @@ func (x *GetAvailabilityResponse) GetSkus() []*SkuAvailability {
 	return nil
 }
 
+// PromiseDate answers "when would this order reach ship_to if it were
+// placed now": what sourcing would do with it, unit by unit. It changes
+// nothing.
+//
+// The units current stock can cover are planned exactly as PlaceOrder plans
+// them: split across the eligible shipping locations (fewest shipments, then
+// cost, priority, location id), or, with ship_complete, all from one
+// location. They are available now. The rest is promised from dated supply
+// as the backorder fill would serve it: inbound stock, and the stock of a
+// location whose capacity for today is used up (from its next capacity
+// day), in arrival order (date, then location id), after the backorders
+// queued ahead of a new order (priority 0) have taken what they may take
+// there, and after a safety-stock deficit has been made up. A ship_complete
+// order that no location can fill now waits for the first location where
+// stock now plus the supply arrived there covers every line, and ships whole
+// from it.
 type PromiseDateRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShipTo        *Coord                 `protobuf:"bytes,1,opt,name=ship_to,json=shipTo,proto3" json:"ship_to,omitempty"`
-	PickupStore   uint32                 `protobuf:"varint,2,opt,name=pickup_store,json=pickupStore,proto3" json:"pickup_store,omitempty"`
-	ShipComplete  bool                   `protobuf:"varint,3,opt,name=ship_complete,json=shipComplete,proto3" json:"ship_complete,omitempty"`
-	Lines         []*OrderLineInput      `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ShipTo       *Coord                 `protobuf:"bytes,1,opt,name=ship_to,json=shipTo,proto3" json:"ship_to,omitempty"`
+	PickupStore  uint32                 `protobuf:"varint,2,opt,name=pickup_store,json=pickupStore,proto3" json:"pickup_store,omitempty"` // refused: promise dates are for shipped orders
+	ShipComplete bool                   `protobuf:"varint,3,opt,name=ship_complete,json=shipComplete,proto3" json:"ship_complete,omitempty"`
+	// Only sku and qty are read (each SKU once); prices, currency and
+	// reservations play no part.
+	Lines         []*OrderLineInput `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3132,13 +3150,17 @@ func (x *PromiseDateRequest) GetLines() []*OrderLineInput {
 	return nil
 }
 
+// PromiseLine is part of a request line from one location; a line split
+// across locations or arrivals has several.
 type PromiseLine struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
-	Line              uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	Line              uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"` // the line's position in the request, from 1
 	LocationId        uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
 	Qty               int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
 	ShipByUnixNano    int64                  `protobuf:"varint,4,opt,name=ship_by_unix_nano,json=shipByUnixNano,proto3" json:"ship_by_unix_nano,omitempty"`
 	DeliverByUnixNano int64                  `protobuf:"varint,5,opt,name=deliver_by_unix_nano,json=deliverByUnixNano,proto3" json:"deliver_by_unix_nano,omitempty"`
+	Later             bool                   `protobuf:"varint,6,opt,name=later,proto3" json:"later,omitempty"`                                // from supply, not from stock an order placed now is allocated
+	FromInbound       bool                   `protobuf:"varint,7,opt,name=from_inbound,json=fromInbound,proto3" json:"from_inbound,omitempty"` // from inbound supply (else from stock)
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -3208,13 +3230,30 @@ func (x *PromiseLine) GetDeliverByUnixNano() int64 {
 	return 0
 }
 
+func (x *PromiseLine) GetLater() bool {
+	if x != nil {
+		return x.Later
+	}
+	return false
+}
+
+func (x *PromiseLine) GetFromInbound() bool {
+	if x != nil {
+		return x.FromInbound
+	}
+	return false
+}
+
 type PromiseDateResponse struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	Promisable        bool                   `protobuf:"varint,1,opt,name=promisable,proto3" json:"promisable,omitempty"`                                   // every unit can be sourced now
-	ShipByUnixNano    int64                  `protobuf:"varint,2,opt,name=ship_by_unix_nano,json=shipByUnixNano,proto3" json:"ship_by_unix_nano,omitempty"` // the latest over the lines
-	DeliverByUnixNano int64                  `protobuf:"varint,3,opt,name=deliver_by_unix_nano,json=deliverByUnixNano,proto3" json:"deliver_by_unix_nano,omitempty"`
-	Lines             []*PromiseLine         `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
-	ShortQty          int64                  `protobuf:"varint,5,opt,name=short_qty,json=shortQty,proto3" json:"short_qty,omitempty"` // units that cannot be sourced now
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Promisable bool                   `protobuf:"varint,1,opt,name=promisable,proto3" json:"promisable,omitempty"` // every unit can be sourced now: short_qty and later_qty are 0
+	// When the last unit ships and is delivered, the latest over the lines;
+	// 0 when short_qty > 0 (some units have no date).
+	ShipByUnixNano    int64          `protobuf:"varint,2,opt,name=ship_by_unix_nano,json=shipByUnixNano,proto3" json:"ship_by_unix_nano,omitempty"`
+	DeliverByUnixNano int64          `protobuf:"varint,3,opt,name=deliver_by_unix_nano,json=deliverByUnixNano,proto3" json:"deliver_by_unix_nano,omitempty"`
+	Lines             []*PromiseLine `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	ShortQty          int64          `protobuf:"varint,5,opt,name=short_qty,json=shortQty,proto3" json:"short_qty,omitempty"` // units that neither stock nor dated supply covers: they have no date
+	LaterQty          int64          `protobuf:"varint,6,opt,name=later_qty,json=laterQty,proto3" json:"later_qty,omitempty"` // units promised from supply, after now
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -3280,6 +3319,13 @@ func (x *PromiseDateResponse) GetLines() []*PromiseLine {
 func (x *PromiseDateResponse) GetShortQty() int64 {
 	if x != nil {
 		return x.ShortQty
+	}
+	return 0
+}
+
+func (x *PromiseDateResponse) GetLaterQty() int64 {
+	if x != nil {
+		return x.LaterQty
 	}
 	return 0
 }
@@ -4045,14 +4091,16 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\aship_to\x18\x01 \x01(\v2\r.oms.v1.CoordR\x06shipTo\x12!\n" +
 	"\fpickup_store\x18\x02 \x01(\rR\vpickupStore\x12#\n" +
 	"\rship_complete\x18\x03 \x01(\bR\fshipComplete\x12,\n" +
-	"\x05lines\x18\x04 \x03(\v2\x16.oms.v1.OrderLineInputR\x05lines\"\xb0\x01\n" +
+	"\x05lines\x18\x04 \x03(\v2\x16.oms.v1.OrderLineInputR\x05lines\"\xe9\x01\n" +
 	"\vPromiseLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x03R\x03qty\x12)\n" +
 	"\x11ship_by_unix_nano\x18\x04 \x01(\x03R\x0eshipByUnixNano\x12/\n" +
-	"\x14deliver_by_unix_nano\x18\x05 \x01(\x03R\x11deliverByUnixNano\"\xd9\x01\n" +
+	"\x14deliver_by_unix_nano\x18\x05 \x01(\x03R\x11deliverByUnixNano\x12\x14\n" +
+	"\x05later\x18\x06 \x01(\bR\x05later\x12!\n" +
+	"\ffrom_inbound\x18\a \x01(\bR\vfromInbound\"\xf6\x01\n" +
 	"\x13PromiseDateResponse\x12\x1e\n" +
 	"\n" +
 	"promisable\x18\x01 \x01(\bR\n" +
@@ -4060,7 +4108,8 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x11ship_by_unix_nano\x18\x02 \x01(\x03R\x0eshipByUnixNano\x12/\n" +
 	"\x14deliver_by_unix_nano\x18\x03 \x01(\x03R\x11deliverByUnixNano\x12)\n" +
 	"\x05lines\x18\x04 \x03(\v2\x13.oms.v1.PromiseLineR\x05lines\x12\x1b\n" +
-	"\tshort_qty\x18\x05 \x01(\x03R\bshortQty\"B\n" +
+	"\tshort_qty\x18\x05 \x01(\x03R\bshortQty\x12\x1b\n" +
+	"\tlater_qty\x18\x06 \x01(\x03R\blaterQty\"B\n" +
 	"\x12SetLocationRequest\x12,\n" +
 	"\blocation\x18\x01 \x01(\v2\x10.oms.v1.LocationR\blocation\"\x16\n" +
 	"\x14ListLocationsRequest\"G\n" +

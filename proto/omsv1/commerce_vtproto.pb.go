@@ -2453,6 +2453,26 @@ func (m *PromiseLine) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.FromInbound {
+		i--
+		if m.FromInbound {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.Later {
+		i--
+		if m.Later {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x30
+	}
 	if m.DeliverByUnixNano != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.DeliverByUnixNano))
 		i--
@@ -2510,6 +2530,11 @@ func (m *PromiseDateResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if m.LaterQty != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.LaterQty))
+		i--
+		dAtA[i] = 0x30
 	}
 	if m.ShortQty != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ShortQty))
@@ -4030,6 +4055,12 @@ func (m *PromiseLine) SizeVT() (n int) {
 	if m.DeliverByUnixNano != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.DeliverByUnixNano))
 	}
+	if m.Later {
+		n += 2
+	}
+	if m.FromInbound {
+		n += 2
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -4057,6 +4088,9 @@ func (m *PromiseDateResponse) SizeVT() (n int) {
 	}
 	if m.ShortQty != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.ShortQty))
+	}
+	if m.LaterQty != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.LaterQty))
 	}
 	n += len(m.unknownFields)
 	return n
