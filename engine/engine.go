@@ -111,7 +111,9 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //     (negative_stock, was invalid_qty). A backorder created while
 //     another eligible location has stock (a count below committed stock,
 //     a ship-complete order its reservation's location cannot fill, a
-//     cancel that unblocks one) is filled from it at once.
+//     cancel that unblocks one) is filled from it at once. (The promise
+//     query now sources as a placement would; it is a query and changes
+//     no state.)
 //
 // TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
