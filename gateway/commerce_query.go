@@ -293,12 +293,7 @@ func (s *commerceServer) PromiseDate(ctx context.Context, r *pb.PromiseDateReque
 // each, every SKU once (as PlaceOrder requires). Prices, currencies and
 // reservations are not read.
 func promiseLines(v *violations, lines []*pb.OrderLineInput) []commerce.LineInput {
-	switch {
-	case len(lines) == 0:
-		v.add("lines", "at least one line is required")
-		return nil
-	case len(lines) > maxLines:
-		v.add("lines", fmt.Sprintf("at most %d lines", maxLines))
+	if !checkLineCount(v, len(lines)) {
 		return nil
 	}
 	out := make([]commerce.LineInput, len(lines))

@@ -78,12 +78,7 @@ func placeOrderCommand(r *pb.PlaceOrderRequest) (commerce.Command, error) {
 }
 
 func orderLines(v *violations, lines []*pb.OrderLineInput) []commerce.LineInput {
-	switch {
-	case len(lines) == 0:
-		v.add("lines", "at least one line is required")
-		return nil
-	case len(lines) > maxLines:
-		v.add("lines", fmt.Sprintf("at most %d lines", maxLines))
+	if !checkLineCount(v, len(lines)) {
 		return nil
 	}
 	out := make([]commerce.LineInput, len(lines))
@@ -339,4 +334,18 @@ func setCustomerCommand(r *pb.SetCustomerRequest) (commerce.Command, error) {
 	checkNonNeg(&v, "credit_limit", r.GetCreditLimit())
 	return commerce.Command{Kind: commerce.CmdSetCustomer, Customer: r.GetCustomer(), B2BCustomer: r.GetB2B(),
 		CreditLimit: commerce.Money(r.GetCreditLimit())}, v.err()
+}
+
+// checkLineCount reports whether a request's line count is allowed (1 to
+// maxLines), recording the violation if not.
+func checkLineCount(v *violations, n int) bool {
+	switch {
+	case n == 0:
+		v.add("lines", "at least one line is required")
+		return false
+	case n > maxLines:
+		v.add("lines", fmt.Sprintf("at most %d lines", maxLines))
+		return false
+	}
+	return true
 }
