@@ -123,11 +123,13 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("config: data_dir: %w", err)
 	}
-	e, err := s.openStorage()
+	// The engine belongs to the sequencer's goroutine once openStorage
+	// returns (it may tick at once): only what recovery left is read here.
+	recovered, err := s.openStorage()
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Demo && e.LastSeq() == 0 {
+	if cfg.Demo && recovered == 0 {
 		if err := loadDemo(ctx, s.seq); err != nil {
 			return nil, fmt.Errorf("demo catalogue: %w", err)
 		}
@@ -164,23 +166,24 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (_ *server, 
 		s.goroutine(s.snapshotLoop)
 	}
 	log.Info("serving", "grpc", s.GRPCAddr(), "fix", s.fixAddr, "metrics", s.MetricsAddr(), "data_dir", cfg.DataDir,
-		"last_seq", e.LastSeq(), "tls", cfg.TLSCert != "")
+		"last_seq", s.j.LastSeq(), "tls", cfg.TLSCert != "")
 	return s, nil
 }
 
 // openStorage opens the journal, recovers the engine from it, and starts
-// the sequencer.
-func (s *server) openStorage() (*engine.Engine, error) {
+// the sequencer, which owns the engine from then on. It returns the last
+// seq recovered.
+func (s *server) openStorage() (uint64, error) {
 	j, err := journal.Open(filepath.Join(s.cfg.DataDir, "journal"), journal.Options{Logger: s.log,
 		RetainCommands: uint64(s.cfg.RetainCommands), KeepSnapshots: s.cfg.KeepSnapshots})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	s.j = j
 	e := engine.New()
 	st, err := j.Recover(e, journal.ReplayOptions{AnyRules: s.cfg.ReplayOtherRules})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if st.OtherRules != 0 {
 		s.log.Warn("recovered commands journaled under other engine rules with this build's (replay_other_rules)",
@@ -197,10 +200,10 @@ func (s *server) openStorage() (*engine.Engine, error) {
 	}
 	s.seq, err = sequencer.New(e, j, so)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	s.seq.Start()
-	return e, nil
+	return st.LastSeq, nil
 }
 
 // tokens returns the configured tokens, the demo tokens with --demo, and,
