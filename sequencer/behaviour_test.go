@@ -303,6 +303,12 @@ func TestResumeRefusesOtherRules(t *testing.T) {
 	require.ErrorIs(t, sub.Err(), sequencer.ErrTooOld)
 	require.ErrorIs(t, sub.Err(), journal.ErrRules)
 	require.ErrorContains(t, sub.Err(), "seq 1 was journaled under engine rules 7; this build applies rules 8")
+	// From seq 1 there is nothing to recover first: the scan meets them.
+	sub, err = v.s.Subscribe(1, 10)
+	require.NoError(t, err)
+	drainClosed(t, sub)
+	require.ErrorIs(t, sub.Err(), sequencer.ErrTooOld)
+	require.ErrorIs(t, sub.Err(), journal.ErrRules)
 	sub, err = v.s.Subscribe(101, 10)
 	require.NoError(t, err)
 	expectSeqs(t, sub, 101, 150)

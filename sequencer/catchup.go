@@ -66,6 +66,12 @@ func (s *Sequencer) catchUp(sub *Subscription, from uint64) {
 				return errQuit
 			}
 		})
+		if errors.Is(err, journal.ErrRules) {
+			// Results of other rules cannot be rebuilt, as when Recover
+			// above meets such a command.
+			s.endCatchUp(sub, fmt.Errorf("%w: rebuilding seq %d: %w", ErrTooOld, next, err))
+			return
+		}
 		if err != nil {
 			s.endCatchUp(sub, fmt.Errorf("sequencer: subscription catch-up at seq %d: %w", next, err))
 			return
