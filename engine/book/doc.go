@@ -81,8 +81,11 @@
 // limit is cut to the whole lots that fit, and the rest of the order is
 // cancelled with that limit's reason (credit_limit, max_order_notional); a
 // fill-or-kill market order the limits cannot cover in full is cancelled
-// untouched (fok_unfillable). A limit buy needs no such check: it fills at
-// its price or better, within the notional checked at entry.
+// untouched (fok_unfillable). A limit sell is capped the same way by the
+// maximum order notional as it takes from the book: it fills at its limit or
+// higher, so a sell limited far below the bids would otherwise trade many
+// times the notional checked at its limit. A limit buy needs no such check:
+// it fills at its price or lower, within the notional checked at entry.
 //
 // # Limits
 //

@@ -32,14 +32,14 @@ func (e *Engine) execute(o *order) {
 
 // match trades o against the opposite side while it crosses. It returns
 // ReasonSelfTrade if o was cancelled by self-trade prevention;
-// ReasonCreditLimit or ReasonMaxOrderNotional if a market order's next fill
-// would break that limit; and ReasonNotionalOverflow if o's next fill would
+// ReasonCreditLimit or ReasonMaxOrderNotional if the next fill of a market
+// order or a limit sell would break that limit (see takerCapped); and ReasonNotionalOverflow if o's next fill would
 // take its notional past 64 bits (o is then still live: the caller cancels
 // the rest).
 func (e *Engine) match(o *order) Reason {
 	opp := o.inst.side(o.side.Opposite())
 	market := o.effType() == Market
-	capped := market && e.notionalLimited(o)
+	capped := e.takerCapped(o)
 	for o.leaves > 0 {
 		l := opp.best
 		if l == nil || (!market && !crosses(o.side, o.price, l.price)) {
@@ -134,14 +134,15 @@ func fillStatus(o *order) OrdStatus {
 
 // fokFillable reports whether a fill-or-kill order can fill completely right
 // now without being stopped by self-trade prevention, by a notional past 64
-// bits or, for a market order, by its account's notional limits. At each level the aggressor
+// bits or, for a market order or a limit sell, by its account's notional
+// limits. At each level the aggressor
 // meets displayed quantities in queue order, then the hidden remainders of
 // icebergs; a same-account order reached while quantity is still needed
 // stops it unless the account cancels resting orders.
 func (e *Engine) fokFillable(o *order) bool {
 	need := o.leaves
 	market := o.effType() == Market
-	capped := market && e.notionalLimited(o)
+	capped := e.takerCapped(o)
 	var room Money
 	if capped {
 		room, _ = e.notionalRoom(o)

@@ -131,6 +131,17 @@ func (e *Engine) notionalLimited(o *order) bool {
 	return lim.MaxOrderNotional > 0 || (o.side == Buy && lim.CreditLimit > 0)
 }
 
+// takerCapped reports whether o, as it takes from the book, must be
+// stopped at its account's notional limits fill by fill: a market order,
+// whose price was only estimated at entry, and a limit sell, which fills at
+// its limit or higher, so that what it trades can be worth more than the
+// notional checked at entry at its limit (a sell limited far below the
+// bids would sweep them with no cap). A limit buy fills at its limit or
+// lower, within what entry checked.
+func (e *Engine) takerCapped(o *order) bool {
+	return (o.effType() == Market || o.side == Sell) && e.notionalLimited(o)
+}
+
 // notionalRoom is how much more Money o may trade before it breaks its
 // account's maximum order notional (counting o's fills so far) or, for a
 // buy, its credit (open buys plus the day's executed buys, which include
