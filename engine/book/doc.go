@@ -49,7 +49,9 @@
 //     price, stop price and quantity: symbol, side, type, time in force,
 //     expiry, display quantity and post-only are kept. A replace that names
 //     a symbol, side, type or time in force (each optional) other than the
-//     order's is refused (replace_mismatch).
+//     order's is refused (replace_mismatch). An iceberg reduced to its
+//     display quantity or less shows all that is left, as its last slice
+//     does.
 //   - Day orders expire at end of day, and so do stops pending with IOC
 //     or FOK (live IOC and FOK orders can only be pending stops). A GTD order expires on the first
 //     command at or after its time that could trade or change it (a tick,
@@ -66,10 +68,11 @@
 // before the first trade), post-only, then the account's limits: maximum order
 // quantity, maximum order notional, credit (open buy notional plus the day's
 // executed buys) and maximum position (counting open same-side orders).
-// A replace that raises the quantity or changes a price is refused on an
-// instrument the account is now restricted from (restricted_instrument); a
-// pure quantity decrease (or a cancel) is allowed, since it reduces risk.
-// A replace is checked as the order it makes: the maximum order quantity
+// A quantity decrease at the same prices (or a cancel) only reduces risk
+// and is never refused by these checks, even after the account's limits
+// were tightened or the instrument restricted. Any other replace is
+// checked as the order it makes: refused on an instrument the account is
+// now restricted from (restricted_instrument); the maximum order quantity
 // and notional against the new total quantity (what has filled included),
 // credit and position against what is left to fill.
 //

@@ -135,34 +135,39 @@ func (e *Engine) replace(c *Command) {
 		e.cancelReject(c, o, nil, r)
 		return
 	}
-	// An account restricted from the instrument may still reduce an
-	// order (it lowers the risk), but not add to it or move its prices.
-	if (newQty > o.qty || newPx != o.price || newStop != o.stopPx) && o.acct.restricted(in.spec.Symbol) {
+	// A quantity decrease at the same prices only lowers the order's risk:
+	// it is never refused by a limit, not even one tightened (or an
+	// instrument restricted) since the order was accepted, so that a trader
+	// can always shrink an order without losing its priority. Any other
+	// change is checked as the order it makes.
+	keep := newPx == o.price && newStop == o.stopPx && newQty <= o.qty
+	if !keep && o.acct.restricted(in.spec.Symbol) {
 		e.cancelReject(c, o, nil, ReasonRestricted)
 		return
 	}
 	e.unregister(o)
-	px := newPx
-	if o.typ == Stop {
-		px = newStop
-	}
-	if r := e.checkRisk(o.acct, in, o.side, px, newQty, newQty-o.cum, false); r != ReasonNone {
-		e.register(o)
-		e.cancelReject(c, o, nil, r)
-		return
-	}
-	// What has traded plus the rest at the new price must fit (a live order
-	// that is not a pending stop is never a market order).
-	if !o.pendingStop() && !in.boundFits(o.cumNotional, newPx, newQty-o.cum) {
-		e.register(o)
-		e.cancelReject(c, o, nil, ReasonNotionalOverflow)
-		return
+	if !keep {
+		px := newPx
+		if o.typ == Stop {
+			px = newStop
+		}
+		if r := e.checkRisk(o.acct, in, o.side, px, newQty, newQty-o.cum, false); r != ReasonNone {
+			e.register(o)
+			e.cancelReject(c, o, nil, r)
+			return
+		}
+		// What has traded plus the rest at the new price must fit (a
+		// live order that is not a pending stop is never a market order).
+		if !o.pendingStop() && !in.boundFits(o.cumNotional, newPx, newQty-o.cum) {
+			e.register(o)
+			e.cancelReject(c, o, nil, ReasonNotionalOverflow)
+			return
+		}
 	}
 	if !e.claimClOrdID(c, o, h) {
 		e.register(o)
 		return
 	}
-	keep := newPx == o.price && newStop == o.stopPx && newQty <= o.qty
 	wasStop := o.pendingStop()
 	if wasStop {
 		e.removeStop(o)
@@ -237,7 +242,10 @@ func (e *Engine) validateReplace(o *order, px, stop Price, qty Qty) Reason {
 	if qty <= o.cum {
 		return ReasonInvalidQty
 	}
-	if o.display > 0 && (o.display >= qty || tooManySlices(o.display, qty)) {
+	// An iceberg reduced to its display quantity or less shows all that is
+	// left, as its last slice does; only a total that would make too many
+	// slices is refused.
+	if o.display > 0 && tooManySlices(o.display, qty) {
 		return ReasonInvalidDisplay
 	}
 	if o.typ == Limit || o.typ == StopLimit {

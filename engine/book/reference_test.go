@@ -418,7 +418,7 @@ func (r *refEngine) replace(c *book.Command) {
 	case qty <= o.st.CumQty:
 		r.cancelReject(c, o.st, true, book.ReasonInvalidQty)
 		return
-	case o.st.DisplayQty > 0 && (o.st.DisplayQty >= qty || (qty+o.st.DisplayQty-1)/o.st.DisplayQty > book.MaxIcebergSlices):
+	case o.st.DisplayQty > 0 && (qty+o.st.DisplayQty-1)/o.st.DisplayQty > book.MaxIcebergSlices:
 		r.cancelReject(c, o.st, true, book.ReasonInvalidDisplay)
 		return
 	case (o.st.Type == book.Stop || o.st.Type == book.Market) && px != o.st.Price,

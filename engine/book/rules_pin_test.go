@@ -18,7 +18,7 @@ import (
 // commit.)
 const (
 	pinnedRules  = 3
-	pinnedDigest = "702aa0a77550d4873db14a0edc14050071d8c33ec902654c439e9122961cc8a1"
+	pinnedDigest = "f5907e416db2f94ae936c6dd846ac74d152622e3edc45857910bfc8dde60f83b"
 )
 
 // TestBookRulesPinned runs a fixed stream (the differential test's
