@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -393,4 +395,57 @@ func TestCommerceRejectionFieldIsRequestEntry(t *testing.T) {
 	// Stock commands name their request's quantity field.
 	require.Equal(t, "delta", field(errOf(cc.AdjustStock(admin, &pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -100,
 		Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE}))))
+}
+
+// TestOrderStatusNames pins the proto's order statuses to the engine's:
+// the gateway converts them by number.
+func TestOrderStatusNames(t *testing.T) {
+	for s := commerce.StatusCreated; s <= commerce.LastStatus; s++ {
+		want := "ORDER_STATUS_" + strings.ToUpper(strings.ReplaceAll(s.String(), "-", "_"))
+		require.Equal(t, want, pb.OrderStatus(s).String(), "status %d", s)
+	}
+	_, known := pb.OrderStatus_name[int32(commerce.LastStatus)+1]
+	require.False(t, known, "the proto has a status the engine does not")
+}
+
+// TestCommerceDeclinedPayment: a declined payment frees the order's stock
+// and GetOrder shows its units awaiting payment; an authorisation sources
+// them again.
+func TestCommerceDeclinedPayment(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	_, err := cc.SetHoldRules(admin, &pb.SetHoldRulesRequest{Rules: &pb.HoldRules{CheckPayment: true}})
+	require.NoError(t, err)
+	req := webOrder("unpaid", line("A", 2))
+	req.Payment = pb.PaymentStatus_PAYMENT_STATUS_PENDING
+	placed, err := cc.PlaceOrder(web, req)
+	require.NoError(t, err)
+	atp := func() int64 {
+		av, err := cc.GetAvailability(web, &pb.GetAvailabilityRequest{Skus: []string{"A"}})
+		require.NoError(t, err)
+		return av.GetSkus()[0].GetNetworkAtp()
+	}
+	held := atp()
+
+	_, err = cc.SetPayment(web, &pb.SetPaymentRequest{OrderId: placed.GetOrderId(), Payment: pb.PaymentStatus_PAYMENT_STATUS_DECLINED})
+	require.NoError(t, err)
+	got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_AWAITING_PAYMENT, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetAwaitingPayment())
+	require.Zero(t, got.GetLines()[0].GetAllocated())
+	require.Equal(t, held+2, atp(), "the declined order's units are available again")
+	list, err := cc.ListOrders(web, &pb.ListOrdersRequest{Status: pb.OrderStatus_ORDER_STATUS_AWAITING_PAYMENT})
+	require.NoError(t, err)
+	require.Len(t, list.GetOrders(), 1)
+
+	_, err = cc.SetPayment(web, &pb.SetPaymentRequest{OrderId: placed.GetOrderId(), Payment: pb.PaymentStatus_PAYMENT_STATUS_AUTHORISED})
+	require.NoError(t, err)
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_ALLOCATED, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetAllocated())
+	require.Equal(t, held, atp())
 }

@@ -176,6 +176,11 @@ func formatEvent(ev *Event) string {
 			fmtTime(ev.ShipBy), fmtTime(ev.DeliverBy))
 	case EvBackordered, EvCancelled:
 		w("%s qty=%d", ev.SKU, ev.Qty)
+	case EvAwaitingPayment:
+		w("%s qty=%d", ev.SKU, ev.Qty)
+		if ev.Loc != 0 {
+			w("from=%d", ev.Loc)
+		}
 	case EvHeld, EvHoldReleased:
 		w("hold=%s", ev.Hold)
 	case EvOrderStatus:
@@ -323,6 +328,9 @@ func formatOrder(b *strings.Builder, v *OrderView) {
 		w("  line=%d %s qty=%d price=%d status=%s cancelled=%d backordered=%d allocated=%d released=%d shipped=%d delivered=%d ret-auth=%d ret-recv=%d",
 			l.Line, l.SKU, l.Qty, l.UnitPrice, l.Status, l.Cancelled, l.Backordered, l.Allocated, l.Released, l.Shipped,
 			l.Delivered, l.ReturnAuthorised, l.ReturnReceived)
+		if l.AwaitingPayment != 0 {
+			w("    awaiting-payment=%d", l.AwaitingPayment)
+		}
 	}
 	for _, a := range v.Allocations {
 		w("  alloc line=%d loc=%d qty=%d/%d released=%t fulfilment=%d ship-by=%s deliver-by=%s why=%s",

@@ -267,6 +267,8 @@ type Engine struct {
 	// boNew lists the SKUs the command gave new backorders that stock at
 	// another location may fill (offerNewBackorders), in the order noted.
 	boNew []int32
+	// unpaidLines is sourceUnpaid's map from sourcing request to line.
+	unpaidLines []int32
 }
 
 // New returns an empty commerce engine.

@@ -31,6 +31,7 @@ const (
 	EvPayment                                  // Order's payment status changed to Payment
 	EvRetention                                // retention set: Date is ArchiveAfter, Expires is DedupWindow (durations in ns, as given)
 	EvArchived                                 // closed Order archived on a tick: Channel, ChannelOrderID, Status (its final status)
+	EvAwaitingPayment                          // Qty of Line waits for the order's declined payment and holds no stock: Loc is the allocation given up (0: backordered or never sourced)
 	eventKindCount
 )
 
@@ -38,7 +39,7 @@ var eventKindNames = [...]string{"", "rejected", "location", "stock", "inbound",
 	"reservation-released", "reservation-expired", "order-created", "allocated", "backordered",
 	"held", "hold-released", "order-status", "fulfilment-request", "fulfilment-line",
 	"fulfilment-cancelled", "shipped", "delivered", "cancelled", "return-authorised",
-	"return-received", "rules", "customer", "payment", "retention", "archived"}
+	"return-received", "rules", "customer", "payment", "retention", "archived", "awaiting-payment"}
 
 func (k EventKind) String() string {
 	if k > 0 && k < eventKindCount {

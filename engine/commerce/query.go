@@ -38,7 +38,11 @@ type LineView struct {
 	Status                                                               Status
 	Qty, Cancelled, Backordered, Allocated, Released, Shipped, Delivered Qty
 	ReturnAuthorised, ReturnReceived                                     Qty
-	Reservation                                                          ReservationID
+	// AwaitingPayment units wait for the order's declined payment and hold
+	// no stock: Qty = Cancelled + Backordered + Allocated + Shipped +
+	// AwaitingPayment.
+	AwaitingPayment Qty
+	Reservation     ReservationID
 }
 
 // AllocationView is one allocation: Qty is open, Orig as allocated.
@@ -117,7 +121,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		v.Lines = append(v.Lines, LineView{Line: l.num, SKU: e.skus[l.sku].name, UnitPrice: l.price, Status: l.status,
 			Qty: l.qty, Cancelled: l.cancelled, Backordered: l.backordered, Allocated: l.allocated,
 			Released: l.released, Shipped: l.shipped, Delivered: l.delivered, ReturnAuthorised: l.retAuth,
-			ReturnReceived: l.retRecv, Reservation: l.reservation})
+			ReturnReceived: l.retRecv, AwaitingPayment: l.unpaid, Reservation: l.reservation})
 	}
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		a := at(&e.allocs, ai)

@@ -179,7 +179,7 @@ func (e *Engine) restoreReservations(r *wire.Reader, version byte) {
 	}
 }
 
-func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
+func (e *Engine) restoreOrder(r *wire.Reader, oi int32, version byte) bool {
 	o, ok := e.restoreHeader(r, oi)
 	if !ok {
 		return false
@@ -187,7 +187,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	o.line0 = int32(e.lines.len())
 	o.nLines = int32(r.Count())
 	for i := int32(0); i < o.nLines; i++ {
-		if !e.restoreLine(r, oi, i) {
+		if !e.restoreLine(r, oi, i, version) {
 			return false
 		}
 	}
@@ -200,7 +200,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
 		l := at(&e.lines, li)
-		l.status = statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
+		l.status = l.statusNow()
 		if l.backordered > 0 {
 			e.enqueueBackorder(oi, li)
 		}
@@ -244,12 +244,15 @@ func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	return o, true
 }
 
-func (e *Engine) restoreLine(r *wire.Reader, oi, i int32) bool {
+func (e *Engine) restoreLine(r *wire.Reader, oi, i int32, version byte) bool {
 	l := line{order: oi, num: uint32(i + 1), sku: e.sku(r)}
 	l.qty, l.price, l.reservation = Qty(r.Varint()), Money(r.Varint()), ReservationID(r.Varint())
 	for _, p := range [...]*Qty{&l.cancelled, &l.backordered, &l.allocated, &l.released, &l.shipped,
 		&l.delivered, &l.retAuth, &l.retRecv, &l.boAtPlace} {
 		*p = Qty(r.Varint())
+	}
+	if version >= 5 {
+		l.unpaid = Qty(r.Varint())
 	}
 	l.lastShip = r.Varint()
 	if l.reservation > ReservationID(len(e.res)) {
@@ -401,7 +404,7 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 		}
 		prev = id
 		oi := int32(id - 1)
-		if !e.restoreOrder(r, oi) {
+		if !e.restoreOrder(r, oi, version) {
 			return false
 		}
 		o := at(&e.orders, oi)
@@ -409,6 +412,9 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 			o.closed, o.closedAt, o.archiveAt = r.Bool(), r.Varint(), r.Varint()
 			if version >= 4 {
 				o.placeHash = r.Uvarint()
+			}
+			if version >= 5 {
+				o.unpaidAtPlace = r.Bool()
 			}
 		} else if o.status == StatusDelivered || o.status == StatusCancelled {
 			// Version 1 kept no closing time: the order's last event is it.

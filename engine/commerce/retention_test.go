@@ -210,7 +210,7 @@ func (e *Engine) snapshotV1(w *wire.Writer) {
 	e.snapCustomers(w)
 	w.Uvarint(uint64(e.orders.len()))
 	for i := range e.orders.len() {
-		e.snapOrder(w, int32(i))
+		e.snapOrderAs(w, int32(i), 1)
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))

@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 3
-	pinnedDigest = "d125ba6a2245bd188f2618b55605aa156a0e64840d90f07a81d18028ba4d2104"
+	pinnedDigest = "ffcf8b98700112d6868fd4d7686bbaa9a582e324c183a678265f6781e0892d91"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

@@ -308,21 +308,25 @@ const (
 	OrderStatus_ORDER_STATUS_SHIPPED             OrderStatus = 7
 	OrderStatus_ORDER_STATUS_DELIVERED           OrderStatus = 8
 	OrderStatus_ORDER_STATUS_CANCELLED           OrderStatus = 9
+	// Some open units wait for a declined payment and hold no stock; they are
+	// sourced again when the payment is authorised (SetPayment).
+	OrderStatus_ORDER_STATUS_AWAITING_PAYMENT OrderStatus = 10
 )
 
 // Enum value maps for OrderStatus.
 var (
 	OrderStatus_name = map[int32]string{
-		0: "ORDER_STATUS_UNSPECIFIED",
-		1: "ORDER_STATUS_CREATED",
-		2: "ORDER_STATUS_ALLOCATED",
-		3: "ORDER_STATUS_PARTIALLY_ALLOCATED",
-		4: "ORDER_STATUS_BACKORDERED",
-		5: "ORDER_STATUS_RELEASED",
-		6: "ORDER_STATUS_PARTIALLY_SHIPPED",
-		7: "ORDER_STATUS_SHIPPED",
-		8: "ORDER_STATUS_DELIVERED",
-		9: "ORDER_STATUS_CANCELLED",
+		0:  "ORDER_STATUS_UNSPECIFIED",
+		1:  "ORDER_STATUS_CREATED",
+		2:  "ORDER_STATUS_ALLOCATED",
+		3:  "ORDER_STATUS_PARTIALLY_ALLOCATED",
+		4:  "ORDER_STATUS_BACKORDERED",
+		5:  "ORDER_STATUS_RELEASED",
+		6:  "ORDER_STATUS_PARTIALLY_SHIPPED",
+		7:  "ORDER_STATUS_SHIPPED",
+		8:  "ORDER_STATUS_DELIVERED",
+		9:  "ORDER_STATUS_CANCELLED",
+		10: "ORDER_STATUS_AWAITING_PAYMENT",
 	}
 	OrderStatus_value = map[string]int32{
 		"ORDER_STATUS_UNSPECIFIED":         0,
@@ -335,6 +339,7 @@ var (
 		"ORDER_STATUS_SHIPPED":             7,
 		"ORDER_STATUS_DELIVERED":           8,
 		"ORDER_STATUS_CANCELLED":           9,
+		"ORDER_STATUS_AWAITING_PAYMENT":    10,
 	}
 )
 
@@ -1541,22 +1546,25 @@ func (x *GetOrderRequest) GetChannelOrderId() string {
 }
 
 type CommerceOrderLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Line          uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`                              // units
-	UnitPrice     int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"` // money (minor units of currency)
-	Currency      string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
-	Allocated     int64                  `protobuf:"varint,6,opt,name=allocated,proto3" json:"allocated,omitempty"`
-	Backordered   int64                  `protobuf:"varint,7,opt,name=backordered,proto3" json:"backordered,omitempty"`
-	Released      int64                  `protobuf:"varint,8,opt,name=released,proto3" json:"released,omitempty"`
-	Shipped       int64                  `protobuf:"varint,9,opt,name=shipped,proto3" json:"shipped,omitempty"`
-	Delivered     int64                  `protobuf:"varint,10,opt,name=delivered,proto3" json:"delivered,omitempty"`
-	Cancelled     int64                  `protobuf:"varint,11,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
-	Returned      int64                  `protobuf:"varint,12,opt,name=returned,proto3" json:"returned,omitempty"`
-	Status        OrderStatus            `protobuf:"varint,13,opt,name=status,proto3,enum=oms.v1.OrderStatus" json:"status,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Line        uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	Sku         string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Qty         int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`                              // units
+	UnitPrice   int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"` // money (minor units of currency)
+	Currency    string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
+	Allocated   int64                  `protobuf:"varint,6,opt,name=allocated,proto3" json:"allocated,omitempty"`
+	Backordered int64                  `protobuf:"varint,7,opt,name=backordered,proto3" json:"backordered,omitempty"`
+	Released    int64                  `protobuf:"varint,8,opt,name=released,proto3" json:"released,omitempty"`
+	Shipped     int64                  `protobuf:"varint,9,opt,name=shipped,proto3" json:"shipped,omitempty"`
+	Delivered   int64                  `protobuf:"varint,10,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Cancelled   int64                  `protobuf:"varint,11,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	Returned    int64                  `protobuf:"varint,12,opt,name=returned,proto3" json:"returned,omitempty"`
+	Status      OrderStatus            `protobuf:"varint,13,opt,name=status,proto3,enum=oms.v1.OrderStatus" json:"status,omitempty"`
+	// Units waiting for a declined payment, holding no stock:
+	// qty = cancelled + backordered + allocated + shipped + awaiting_payment.
+	AwaitingPayment int64 `protobuf:"varint,14,opt,name=awaiting_payment,json=awaitingPayment,proto3" json:"awaiting_payment,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CommerceOrderLine) Reset() {
@@ -1678,6 +1686,13 @@ func (x *CommerceOrderLine) GetStatus() OrderStatus {
 		return x.Status
 	}
 	return OrderStatus_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *CommerceOrderLine) GetAwaitingPayment() int64 {
+	if x != nil {
+		return x.AwaitingPayment
+	}
+	return 0
 }
 
 type CommerceOrder struct {
@@ -3961,7 +3976,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x0fGetOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12(\n" +
-	"\x10channel_order_id\x18\x03 \x01(\tR\x0echannelOrderId\"\x81\x03\n" +
+	"\x10channel_order_id\x18\x03 \x01(\tR\x0echannelOrderId\"\xac\x03\n" +
 	"\x11CommerceOrderLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
@@ -3977,7 +3992,8 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	" \x01(\x03R\tdelivered\x12\x1c\n" +
 	"\tcancelled\x18\v \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\breturned\x18\f \x01(\x03R\breturned\x12+\n" +
-	"\x06status\x18\r \x01(\x0e2\x13.oms.v1.OrderStatusR\x06status\"\x8e\x04\n" +
+	"\x06status\x18\r \x01(\x0e2\x13.oms.v1.OrderStatusR\x06status\x12)\n" +
+	"\x10awaiting_payment\x18\x0e \x01(\x03R\x0fawaitingPayment\"\x8e\x04\n" +
 	"\rCommerceOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12(\n" +
@@ -4161,7 +4177,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\tCondition\x12\x19\n" +
 	"\x15CONDITION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CONDITION_RESELLABLE\x10\x01\x12\x15\n" +
-	"\x11CONDITION_DAMAGED\x10\x02*\xb6\x02\n" +
+	"\x11CONDITION_DAMAGED\x10\x02*\xd9\x02\n" +
 	"\vOrderStatus\x12\x1c\n" +
 	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ORDER_STATUS_CREATED\x10\x01\x12\x1a\n" +
@@ -4172,7 +4188,9 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x1eORDER_STATUS_PARTIALLY_SHIPPED\x10\x06\x12\x18\n" +
 	"\x14ORDER_STATUS_SHIPPED\x10\a\x12\x1a\n" +
 	"\x16ORDER_STATUS_DELIVERED\x10\b\x12\x1a\n" +
-	"\x16ORDER_STATUS_CANCELLED\x10\t2\xf2\x0f\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\t\x12!\n" +
+	"\x1dORDER_STATUS_AWAITING_PAYMENT\x10\n" +
+	"2\xf2\x0f\n" +
 	"\x0fCommerceService\x12F\n" +
 	"\n" +
 	"PlaceOrder\x12\x19.oms.v1.PlaceOrderRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12:\n" +

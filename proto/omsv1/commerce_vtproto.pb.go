@@ -1072,6 +1072,11 @@ func (m *CommerceOrderLine) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.AwaitingPayment != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.AwaitingPayment))
+		i--
+		dAtA[i] = 0x70
+	}
 	if m.Status != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Status))
 		i--
@@ -3518,6 +3523,9 @@ func (m *CommerceOrderLine) SizeVT() (n int) {
 	}
 	if m.Status != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.Status))
+	}
+	if m.AwaitingPayment != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.AwaitingPayment))
 	}
 	n += len(m.unknownFields)
 	return n
