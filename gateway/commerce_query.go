@@ -96,7 +96,8 @@ func orderViewToPB(v *commerce.OrderView) *pb.CommerceOrder {
 	out := &pb.CommerceOrder{OrderId: uint64(v.ID), Channel: pb.Channel(v.Channel), ChannelOrderId: v.ChannelOrderID,
 		Customer: v.Customer, Status: pb.OrderStatus(v.Status), Payment: pb.PaymentStatus(v.Payment),
 		ShipTo: &pb.Coord{Lat: int32(v.ShipTo.Lat), Lon: int32(v.ShipTo.Lon)}, PickupStore: uint32(v.PickupStore),
-		ShipComplete: v.ShipComplete, Priority: uint32(v.Priority), CreatedUnixNano: v.PlacedAt, Amount: int64(v.Value)}
+		ShipComplete: v.ShipComplete, Priority: uint32(v.Priority), CreatedUnixNano: v.PlacedAt, Amount: int64(v.Value),
+		PlacedAmount: int64(v.PlacedValue)}
 	if v.Holds != 0 {
 		out.Hold = v.Holds.String()
 	}

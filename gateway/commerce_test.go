@@ -104,6 +104,8 @@ func TestCommerceOrderLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	got, err = cc.GetOrder(admin, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
 	require.NoError(t, err)
+	require.Equal(t, int64(4*1000), got.GetAmount(), "the value after the cancel: 3 A and 1 B at 1000")
+	require.Equal(t, int64(5*1000), got.GetPlacedAmount())
 	loc := uint32(1)
 	ship, err := cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: placed.GetOrderId(), LocationId: loc, Tracking: "TRK1",
 		Lines: []*pb.LineQty{{Line: 1, Qty: got.GetLines()[0].GetReleased()}, {Line: 2, Qty: 1}}})

@@ -324,6 +324,9 @@ func formatOrder(b *strings.Builder, v *OrderView) {
 	w("order=%d ch=%s id=%s cust=%s placed=%s status=%s holds=%s value=%d %s units=%d pickup=%d complete=%t prio=%d payment=%s",
 		v.ID, v.Channel, v.ChannelOrderID, v.Customer, fmtTime(v.PlacedAt), v.Status, v.Holds, v.Value, v.Currency,
 		v.Units, v.PickupStore, v.ShipComplete, v.Priority, v.Payment)
+	if v.PlacedValue != v.Value {
+		w("  placed-value=%d", v.PlacedValue)
+	}
 	for _, l := range v.Lines {
 		w("  line=%d %s qty=%d price=%d status=%s cancelled=%d backordered=%d allocated=%d released=%d shipped=%d delivered=%d ret-auth=%d ret-recv=%d",
 			l.Line, l.SKU, l.Qty, l.UnitPrice, l.Status, l.Cancelled, l.Backordered, l.Allocated, l.Released, l.Shipped,

@@ -18,16 +18,21 @@ type OrderView struct {
 	Priority       uint8
 	Payment        Payment
 	Currency       string
-	Value          Money
-	Units          Qty
-	Status         Status
-	Holds          Hold
-	Plan           PlanScore
-	Lines          []LineView
-	Allocations    []AllocationView
-	Shipments      []ShipmentView
-	Returns        []ReturnView
-	History        []HistoryEntry
+	// Value is the order's current value: its units not cancelled (open or
+	// shipped) at their unit prices. Refunds of returns do not lower it
+	// (ReturnView has them). PlacedValue is the value at placement, as
+	// EvOrderCreated reported it.
+	Value       Money
+	PlacedValue Money
+	Units       Qty
+	Status      Status
+	Holds       Hold
+	Plan        PlanScore
+	Lines       []LineView
+	Allocations []AllocationView
+	Shipments   []ShipmentView
+	Returns     []ReturnView
+	History     []HistoryEntry
 }
 
 // LineView is one order line's quantities.
@@ -111,7 +116,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 	}
 	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name,
 		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
-		Payment: o.payment, Currency: e.curs.names[o.cur], Value: o.value, Units: o.units, Status: o.status,
+		Payment: o.payment, Currency: e.curs.names[o.cur], Value: e.orderValue(o), PlacedValue: o.value, Units: o.units, Status: o.status,
 		Holds: o.holds, Plan: o.plan}
 	if o.pickup >= 0 {
 		v.PickupStore = e.locs[o.pickup].def.ID
@@ -393,4 +398,14 @@ func (e *Engine) Counts() Counts {
 		}
 	}
 	return c
+}
+
+// orderValue is the value of the order's units not cancelled.
+func (e *Engine) orderValue(o *order) Money {
+	var v Money
+	for i := int32(0); i < o.nLines; i++ {
+		l := at(&e.lines, o.line0+i)
+		v += Money(l.qty-l.cancelled) * l.price
+	}
+	return v
 }

@@ -1709,10 +1709,14 @@ type CommerceOrder struct {
 	ShipComplete    bool                   `protobuf:"varint,10,opt,name=ship_complete,json=shipComplete,proto3" json:"ship_complete,omitempty"`
 	Priority        uint32                 `protobuf:"varint,11,opt,name=priority,proto3" json:"priority,omitempty"`
 	CreatedUnixNano int64                  `protobuf:"varint,12,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
-	Amount          int64                  `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"` // money (minor units): the order's value
-	Lines           []*CommerceOrderLine   `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Money (minor units): the order's current value, the units not
+	// cancelled (open or shipped) at their unit prices. A cancel lowers it;
+	// refunds of returns do not (see the lines' returned units).
+	Amount        int64                `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"`
+	Lines         []*CommerceOrderLine `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
+	PlacedAmount  int64                `protobuf:"varint,15,opt,name=placed_amount,json=placedAmount,proto3" json:"placed_amount,omitempty"` // money (minor units): the order's value when it was placed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CommerceOrder) Reset() {
@@ -1841,6 +1845,13 @@ func (x *CommerceOrder) GetLines() []*CommerceOrderLine {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *CommerceOrder) GetPlacedAmount() int64 {
+	if x != nil {
+		return x.PlacedAmount
+	}
+	return 0
 }
 
 type ListOrdersRequest struct {
@@ -3993,7 +4004,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\tcancelled\x18\v \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\breturned\x18\f \x01(\x03R\breturned\x12+\n" +
 	"\x06status\x18\r \x01(\x0e2\x13.oms.v1.OrderStatusR\x06status\x12)\n" +
-	"\x10awaiting_payment\x18\x0e \x01(\x03R\x0fawaitingPayment\"\x8e\x04\n" +
+	"\x10awaiting_payment\x18\x0e \x01(\x03R\x0fawaitingPayment\"\xb3\x04\n" +
 	"\rCommerceOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12(\n" +
@@ -4009,7 +4020,8 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\bpriority\x18\v \x01(\rR\bpriority\x12*\n" +
 	"\x11created_unix_nano\x18\f \x01(\x03R\x0fcreatedUnixNano\x12\x16\n" +
 	"\x06amount\x18\r \x01(\x03R\x06amount\x12/\n" +
-	"\x05lines\x18\x0e \x03(\v2\x19.oms.v1.CommerceOrderLineR\x05lines\"\xc3\x01\n" +
+	"\x05lines\x18\x0e \x03(\v2\x19.oms.v1.CommerceOrderLineR\x05lines\x12#\n" +
+	"\rplaced_amount\x18\x0f \x01(\x03R\fplacedAmount\"\xc3\x01\n" +
 	"\x11ListOrdersRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12+\n" +

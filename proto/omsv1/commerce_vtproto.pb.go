@@ -1179,6 +1179,11 @@ func (m *CommerceOrder) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.PlacedAmount != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.PlacedAmount))
+		i--
+		dAtA[i] = 0x78
+	}
 	if len(m.Lines) > 0 {
 		for iNdEx := len(m.Lines) - 1; iNdEx >= 0; iNdEx-- {
 			size, err := m.Lines[iNdEx].MarshalToSizedBufferVT(dAtA[:i])
@@ -3585,6 +3590,9 @@ func (m *CommerceOrder) SizeVT() (n int) {
 			l = e.SizeVT()
 			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 		}
+	}
+	if m.PlacedAmount != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.PlacedAmount))
 	}
 	n += len(m.unknownFields)
 	return n
