@@ -97,7 +97,7 @@ func orderViewToPB(v *commerce.OrderView) *pb.CommerceOrder {
 		Customer: v.Customer, Status: pb.OrderStatus(v.Status), Payment: pb.PaymentStatus(v.Payment),
 		ShipTo: &pb.Coord{Lat: int32(v.ShipTo.Lat), Lon: int32(v.ShipTo.Lon)}, PickupStore: uint32(v.PickupStore),
 		ShipComplete: v.ShipComplete, Priority: uint32(v.Priority), CreatedUnixNano: v.PlacedAt, Amount: int64(v.Value),
-		PlacedAmount: int64(v.PlacedValue)}
+		PlacedAmount: int64(v.PlacedValue), ReturnWindowNanos: v.ReturnWindow}
 	if v.Holds != 0 {
 		out.Hold = v.Holds.String()
 	}

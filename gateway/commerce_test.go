@@ -111,8 +111,12 @@ func TestCommerceOrderLifecycle(t *testing.T) {
 		Lines: []*pb.LineQty{{Line: 1, Qty: got.GetLines()[0].GetReleased()}, {Line: 2, Qty: 1}}})
 	require.NoError(t, err, "order: %v", got)
 	require.NotZero(t, ship.GetShipmentId())
+	require.Zero(t, got.GetReturnWindowNanos(), "not delivered: the rules' window applies")
 	_, err = cc.ConfirmDelivery(admin, &pb.ConfirmDeliveryRequest{OrderId: placed.GetOrderId(), ShipmentId: ship.GetShipmentId()})
 	require.NoError(t, err)
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, 30*commerce.Day, got.GetReturnWindowNanos(), "the default window, fixed at delivery")
 
 	ret, err := cc.CreateReturn(web, &pb.CreateReturnRequest{OrderId: placed.GetOrderId(), Lines: []*pb.LineQty{{Line: 2, Qty: 1}}})
 	require.NoError(t, err)

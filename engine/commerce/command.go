@@ -124,5 +124,5 @@ type HoldRules struct {
 	MaxQty       Qty   // hold an order whose total quantity exceeds this
 	CheckCredit  bool  // hold a B2B customer's order that takes its open value (ordered, not cancelled, not delivered; orders placed while it is B2B) over its credit limit
 	CheckPayment bool  // hold an order whose payment is not authorised
-	ReturnWindow int64 // returns are authorised until this long after the line's last shipment (ns); zero means 30 days
+	ReturnWindow int64 // returns are authorised until this long after the line's last shipment (ns); zero means 30 days. An order keeps the window in force at its first delivery
 }

@@ -327,6 +327,9 @@ func formatOrder(b *strings.Builder, v *OrderView) {
 	if v.PlacedValue != v.Value {
 		w("  placed-value=%d", v.PlacedValue)
 	}
+	if v.ReturnWindow != 0 {
+		w("  return-window=%s", fmtTime(v.ReturnWindow))
+	}
 	for _, l := range v.Lines {
 		w("  line=%d %s qty=%d price=%d status=%s cancelled=%d backordered=%d allocated=%d released=%d shipped=%d delivered=%d ret-auth=%d ret-recv=%d",
 			l.Line, l.SKU, l.Qty, l.UnitPrice, l.Status, l.Cancelled, l.Backordered, l.Allocated, l.Released, l.Shipped,

@@ -207,6 +207,9 @@ func (e *Engine) checkBackorderQueue(si int32) error {
 
 func (e *Engine) checkOrder(oi int32) error {
 	o := at(&e.orders, oi)
+	if (o.retWindow != 0) != e.everDelivered(o) || o.retWindow < 0 {
+		return fmt.Errorf("order %d: return window %d, delivered %v", o.id, o.retWindow, e.everDelivered(o))
+	}
 	if o.shipComplete {
 		if err := e.checkShipComplete(o); err != nil {
 			return err

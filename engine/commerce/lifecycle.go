@@ -474,6 +474,11 @@ func (e *Engine) deliver(c *Command) {
 		return
 	}
 	sh.delivered, sh.deliveredAt = true, e.now
+	if o.retWindow == 0 {
+		// The customer has the goods under the policy in force now: a
+		// later change of the rules does not shorten or lengthen it.
+		o.retWindow = e.returnWindow()
+	}
 	var value Money
 	for i := sh.l0; i < sh.l0+sh.n; i++ {
 		sl := at(&e.shipLines, i)
@@ -485,6 +490,16 @@ func (e *Engine) deliver(c *Command) {
 	e.emit(&Event{Kind: EvDelivered, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
 		Loc: e.locs[sh.loc].def.ID, PickedUp: o.pickup >= 0})
 	e.updateStatus(int32(o.id - 1))
+}
+
+// everDelivered reports whether some shipment of the order was delivered.
+func (e *Engine) everDelivered(o *order) bool {
+	for si := o.shipHead; si >= 0; si = at(&e.ships, si).next {
+		if at(&e.ships, si).delivered {
+			return true
+		}
+	}
+	return false
 }
 
 // reduceExposure takes value off a B2B customer's open exposure.

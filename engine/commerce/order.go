@@ -40,6 +40,10 @@ type order struct {
 	// CheckPayment, so every unit waited for the payment from the start
 	// (replayPlacement reports it).
 	unpaidAtPlace bool
+	// retWindow is the return window that applies to the order, fixed at
+	// its first delivery (the rules' window then); 0 until then, when the
+	// rules in force apply (orderReturnWindow).
+	retWindow int64
 }
 
 // line is one order line.

@@ -25,14 +25,18 @@ type OrderView struct {
 	Value       Money
 	PlacedValue Money
 	Units       Qty
-	Status      Status
-	Holds       Hold
-	Plan        PlanScore
-	Lines       []LineView
-	Allocations []AllocationView
-	Shipments   []ShipmentView
-	Returns     []ReturnView
-	History     []HistoryEntry
+	// ReturnWindow is the return window fixed at the order's first
+	// delivery (ns): returns are authorised until this long after a line's
+	// last shipment. Zero before any delivery: the rules' window applies.
+	ReturnWindow int64
+	Status       Status
+	Holds        Hold
+	Plan         PlanScore
+	Lines        []LineView
+	Allocations  []AllocationView
+	Shipments    []ShipmentView
+	Returns      []ReturnView
+	History      []HistoryEntry
 }
 
 // LineView is one order line's quantities.
@@ -116,7 +120,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 	}
 	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name,
 		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
-		Payment: o.payment, Currency: e.curs.names[o.cur], Value: e.orderValue(o), PlacedValue: o.value, Units: o.units, Status: o.status,
+		Payment: o.payment, Currency: e.curs.names[o.cur], Value: e.orderValue(o), PlacedValue: o.value, Units: o.units, ReturnWindow: o.retWindow, Status: o.status,
 		Holds: o.holds, Plan: o.plan}
 	if o.pickup >= 0 {
 		v.PickupStore = e.locs[o.pickup].def.ID

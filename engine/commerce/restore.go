@@ -416,6 +416,9 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 			if version >= 5 {
 				o.unpaidAtPlace = r.Bool()
 			}
+			if version >= 6 {
+				o.retWindow = r.Varint()
+			}
 		} else if o.status == StatusDelivered || o.status == StatusCancelled {
 			// Version 1 kept no closing time: the order's last event is it.
 			o.closed = true
@@ -423,6 +426,13 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 				o.closedAt = at(&e.hist, o.histTail).at
 			}
 			o.archiveAt = e.archiveDue(o)
+		}
+		if version < 6 && e.everDelivered(o) {
+			o.retWindow = e.returnWindow()
+		}
+		if o.retWindow < 0 {
+			corrupt(r, "order %d return window %d", id, o.retWindow)
+			return false
 		}
 		if o.closed != (o.status == StatusDelivered || o.status == StatusCancelled) {
 			corrupt(r, "order %d closed %v with status %s", id, o.closed, o.status)

@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 3
-	pinnedDigest = "ffcf8b98700112d6868fd4d7686bbaa9a582e324c183a678265f6781e0892d91"
+	pinnedDigest = "e965231c2216311e520081e5e5e390f297ae3b34798b3f7a8dbc5d5b7906b754"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

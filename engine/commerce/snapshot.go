@@ -16,11 +16,14 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // counts, the tombstones); 3 adds the cells waiting for capacity
 // (capwait.go) and each reservation's channel; 4 adds each order's and
 // tombstone's placement fingerprint (placeHash); 5 adds each line's units
-// waiting for the payment (unpaid) and each order's unpaidAtPlace. Restore
-// still reads versions 1 to 4 (reservations without an owner; the waiting
-// cells derived, deriveCapWait; fingerprints not recorded, 0; nothing
-// waiting for a payment: older engines kept a declined order's stock).
-const snapshotVersion = 5
+// waiting for the payment (unpaid) and each order's unpaidAtPlace; 6 adds
+// each order's return window fixed at delivery (retWindow). Restore still
+// reads versions 1 to 5 (reservations without an owner; the waiting cells
+// derived, deriveCapWait; fingerprints not recorded, 0; nothing waiting
+// for a payment: older engines kept a declined order's stock; an order
+// with a delivered shipment gets the rules' window at restore, which is
+// the window older engines applied to it then).
+const snapshotVersion = 6
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -89,6 +92,7 @@ func (e *Engine) snapOrders(w *wire.Writer) {
 		w.Varint(o.archiveAt)
 		w.Uvarint(o.placeHash)
 		w.Bool(o.unpaidAtPlace)
+		w.Varint(o.retWindow)
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))

@@ -1201,12 +1201,14 @@ func (x *StockLevel) GetNetworkAtp() int64 {
 }
 
 type HoldRules struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	MaxValue          int64                  `protobuf:"varint,1,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"` // money (minor units): hold an order worth more
-	MaxQty            int64                  `protobuf:"varint,2,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`       // units: hold an order with more
-	CheckCredit       bool                   `protobuf:"varint,3,opt,name=check_credit,json=checkCredit,proto3" json:"check_credit,omitempty"`
-	CheckPayment      bool                   `protobuf:"varint,4,opt,name=check_payment,json=checkPayment,proto3" json:"check_payment,omitempty"`
-	ReturnWindowNanos int64                  `protobuf:"varint,5,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	MaxValue     int64                  `protobuf:"varint,1,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"` // money (minor units): hold an order worth more
+	MaxQty       int64                  `protobuf:"varint,2,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`       // units: hold an order with more
+	CheckCredit  bool                   `protobuf:"varint,3,opt,name=check_credit,json=checkCredit,proto3" json:"check_credit,omitempty"`
+	CheckPayment bool                   `protobuf:"varint,4,opt,name=check_payment,json=checkPayment,proto3" json:"check_payment,omitempty"`
+	// Returns are authorised until this long after a line's last shipment;
+	// 0 = 30 days. An order keeps the window in force at its first delivery.
+	ReturnWindowNanos int64 `protobuf:"varint,5,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1712,11 +1714,15 @@ type CommerceOrder struct {
 	// Money (minor units): the order's current value, the units not
 	// cancelled (open or shipped) at their unit prices. A cancel lowers it;
 	// refunds of returns do not (see the lines' returned units).
-	Amount        int64                `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"`
-	Lines         []*CommerceOrderLine `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
-	PlacedAmount  int64                `protobuf:"varint,15,opt,name=placed_amount,json=placedAmount,proto3" json:"placed_amount,omitempty"` // money (minor units): the order's value when it was placed
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Amount       int64                `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"`
+	Lines        []*CommerceOrderLine `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
+	PlacedAmount int64                `protobuf:"varint,15,opt,name=placed_amount,json=placedAmount,proto3" json:"placed_amount,omitempty"` // money (minor units): the order's value when it was placed
+	// The return window fixed at the order's first delivery: returns are
+	// authorised until this long after a line's last shipment, whatever the
+	// hold rules say later. 0 before any delivery (the rules' window applies).
+	ReturnWindowNanos int64 `protobuf:"varint,16,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CommerceOrder) Reset() {
@@ -1850,6 +1856,13 @@ func (x *CommerceOrder) GetLines() []*CommerceOrderLine {
 func (x *CommerceOrder) GetPlacedAmount() int64 {
 	if x != nil {
 		return x.PlacedAmount
+	}
+	return 0
+}
+
+func (x *CommerceOrder) GetReturnWindowNanos() int64 {
+	if x != nil {
+		return x.ReturnWindowNanos
 	}
 	return 0
 }
@@ -4004,7 +4017,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\tcancelled\x18\v \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\breturned\x18\f \x01(\x03R\breturned\x12+\n" +
 	"\x06status\x18\r \x01(\x0e2\x13.oms.v1.OrderStatusR\x06status\x12)\n" +
-	"\x10awaiting_payment\x18\x0e \x01(\x03R\x0fawaitingPayment\"\xb3\x04\n" +
+	"\x10awaiting_payment\x18\x0e \x01(\x03R\x0fawaitingPayment\"\xe3\x04\n" +
 	"\rCommerceOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12(\n" +
@@ -4021,7 +4034,8 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x11created_unix_nano\x18\f \x01(\x03R\x0fcreatedUnixNano\x12\x16\n" +
 	"\x06amount\x18\r \x01(\x03R\x06amount\x12/\n" +
 	"\x05lines\x18\x0e \x03(\v2\x19.oms.v1.CommerceOrderLineR\x05lines\x12#\n" +
-	"\rplaced_amount\x18\x0f \x01(\x03R\fplacedAmount\"\xc3\x01\n" +
+	"\rplaced_amount\x18\x0f \x01(\x03R\fplacedAmount\x12.\n" +
+	"\x13return_window_nanos\x18\x10 \x01(\x03R\x11returnWindowNanos\"\xc3\x01\n" +
 	"\x11ListOrdersRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12+\n" +

@@ -1179,6 +1179,13 @@ func (m *CommerceOrder) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ReturnWindowNanos != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ReturnWindowNanos))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
 	if m.PlacedAmount != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.PlacedAmount))
 		i--
@@ -3593,6 +3600,9 @@ func (m *CommerceOrder) SizeVT() (n int) {
 	}
 	if m.PlacedAmount != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.PlacedAmount))
+	}
+	if m.ReturnWindowNanos != 0 {
+		n += 2 + protohelpers.SizeOfVarint(uint64(m.ReturnWindowNanos))
 	}
 	n += len(m.unknownFields)
 	return n
