@@ -246,6 +246,9 @@ func TestCommerceMalformed(t *testing.T) {
 	require.ElementsMatch(t, []string{"channel_order_id", "customer", "ship_to", "lines[0].sku", "lines[0].qty", "lines[0].currency"}, fieldsOf(st))
 	st = requireCode(t, errOf(cc.Reserve(web, &pb.ReserveRequest{Sku: "A"})), codes.InvalidArgument)
 	require.ElementsMatch(t, []string{"location_id", "qty", "ttl_nanos"}, fieldsOf(st))
+	st = requireCode(t, errOf(cc.Reserve(web, &pb.ReserveRequest{Sku: "A", LocationId: 1, Qty: 1,
+		TtlNanos: commerce.MaxReservationTTL + 1})), codes.InvalidArgument)
+	require.Equal(t, []string{"ttl_nanos"}, fieldsOf(st))
 	st = requireCode(t, errOf(cc.GetAvailability(web, &pb.GetAvailabilityRequest{})), codes.InvalidArgument)
 	require.Equal(t, []string{"skus"}, fieldsOf(st))
 }

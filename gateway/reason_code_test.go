@@ -68,6 +68,7 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"channel_order_id_conflict": codes.AlreadyExists,
 		"adjust_sign":               codes.InvalidArgument,
 		"negative_stock":            codes.FailedPrecondition,
+		"ttl_too_long":              codes.InvalidArgument,
 	}
 	requireReasonCodes(t, want, commerceReasonCode)
 }

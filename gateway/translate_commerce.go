@@ -207,6 +207,9 @@ func reserveCommand(r *pb.ReserveRequest, ch commerce.Channel) (commerce.Command
 		Qty: commerce.Qty(r.GetQty()), TTL: r.GetTtlNanos(), Channel: ch}
 	checkPositive(&v, "qty", r.GetQty())
 	checkPositive(&v, "ttl_nanos", r.GetTtlNanos())
+	if r.GetTtlNanos() > commerce.MaxReservationTTL {
+		v.add("ttl_nanos", "at most 30 days (commerce.MaxReservationTTL)")
+	}
 	return c, v.err()
 }
 

@@ -53,7 +53,7 @@ type Command struct {
 	Version     uint64       // SetStock: the sync's version, strictly increasing per SKU and location
 	Adjust      AdjustReason // AdjustStock
 	Date        int64        // AddInbound: expected arrival (unix ns)
-	TTL         int64        // Reserve: time to live (ns, > 0)
+	TTL         int64        // Reserve: time to live (ns, > 0, at most MaxReservationTTL)
 	Reservation ReservationID
 
 	Order          OrderID

@@ -16,6 +16,13 @@ const (
 	MaxLines = 100
 	// defaultReturnWindow applies when the rules leave the window zero.
 	defaultReturnWindow = 30 * Day
+	// MaxReservationTTL bounds a reservation's time to live. A reservation
+	// holds stock from every channel without an order behind it: a cart at
+	// checkout needs minutes, a store or B2B quote hold days. Longer holds
+	// are stock taken off sale by a forgotten or buggy client (the bound
+	// also keeps an expiry from overflowing); an order, or a new
+	// reservation when this one expires, is the way to keep stock longer.
+	MaxReservationTTL = 30 * Day
 )
 
 // location is a location's definition plus its day's capacity use.

@@ -274,6 +274,10 @@ func (e *Engine) reserve(c *Command) {
 		e.reject(c.Kind, ReasonInvalidTTL, "ttl", 0)
 		return
 	}
+	if c.TTL > MaxReservationTTL {
+		e.reject(c.Kind, ReasonTTLTooLong, "ttl", 0)
+		return
+	}
 	if c.Channel >= channelCount {
 		e.reject(c.Kind, ReasonInvalidChannel, "channel", 0)
 		return

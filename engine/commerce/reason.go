@@ -63,6 +63,7 @@ const (
 	ReasonChannelOrderIDConflict  // a PlaceOrder reusing a channel order id for a different order (placeHash); Order names the holder
 	ReasonAdjustSign              // an AdjustStock whose delta contradicts its reason (damage or shrink adding stock, found removing it)
 	ReasonNegativeStock           // an AdjustStock that would take on hand below zero
+	ReasonTTLTooLong              // a reservation's TTL above MaxReservationTTL
 	reasonCount
 )
 
@@ -124,6 +125,7 @@ var reasonNames = [...]string{
 	ReasonChannelOrderIDConflict:  "channel_order_id_conflict",
 	ReasonAdjustSign:              "adjust_sign",
 	ReasonNegativeStock:           "negative_stock",
+	ReasonTTLTooLong:              "ttl_too_long",
 }
 
 func (r Reason) String() string {
