@@ -105,7 +105,8 @@ func orderViewToPB(v *commerce.OrderView) *pb.CommerceOrder {
 		out.Lines = append(out.Lines, &pb.CommerceOrderLine{Line: l.Line, Sku: string(l.SKU), Qty: int64(l.Qty),
 			UnitPrice: int64(l.UnitPrice), Currency: v.Currency, Allocated: int64(l.Allocated), Backordered: int64(l.Backordered),
 			Released: int64(l.Released), Shipped: int64(l.Shipped), Delivered: int64(l.Delivered), Cancelled: int64(l.Cancelled),
-			Returned: int64(l.ReturnReceived), Status: pb.OrderStatus(l.Status), AwaitingPayment: int64(l.AwaitingPayment)})
+			Returned: int64(l.ReturnReceived), Status: pb.OrderStatus(l.Status), AwaitingPayment: int64(l.AwaitingPayment),
+			ReadyForPickup: int64(l.ReadyForPickup)})
 	}
 	return out
 }
@@ -116,7 +117,7 @@ func (s *commerceServer) ListOrders(ctx context.Context, r *pb.ListOrdersRequest
 	var v violations
 	checkID(&v, "customer", r.GetCustomer(), false)
 	checkEnum(&v, "channel", r.GetChannel(), pb.Channel_CHANNEL_B2B, false)
-	checkEnum(&v, "status", r.GetStatus(), pb.OrderStatus_ORDER_STATUS_AWAITING_PAYMENT, false)
+	checkEnum(&v, "status", r.GetStatus(), pb.OrderStatus_ORDER_STATUS_READY_FOR_PICKUP, false)
 	if r.GetPageSize() > maxPage {
 		v.add("page_size", fmt.Sprintf("at most %d", maxPage))
 	}

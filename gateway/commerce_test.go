@@ -458,3 +458,58 @@ func TestCommerceDeclinedPayment(t *testing.T) {
 	require.Equal(t, int64(2), got.GetLines()[0].GetAllocated())
 	require.Equal(t, held, atp())
 }
+
+// TestCommercePickup: a pickup order is made ready at its store and
+// collected without a tracking number; shipping it is refused, and the
+// pickup calls refuse a shipping order.
+func TestCommercePickup(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	_, err := cc.SetLocation(admin, &pb.SetLocationRequest{Location: &pb.Location{Id: 7, Kind: pb.LocationKind_LOCATION_KIND_STORE,
+		At: &pb.Coord{Lat: 48_860_000, Lon: 2_340_000}, LeadHours: 2, Pickup: true, Active: true}})
+	require.NoError(t, err)
+	_, err = cc.SetStock(admin, &pb.SetStockRequest{Sku: "A", LocationId: 7, OnHand: 2, Version: 1})
+	require.NoError(t, err)
+	placed, err := cc.PlaceOrder(web, &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: "bopis-1",
+		Customer: "cust-1", PickupStore: 7, Lines: []*pb.OrderLineInput{line("A", 2)}})
+	require.NoError(t, err)
+	id := placed.GetOrderId()
+
+	// Not released yet; then released, but a pickup order is not shipped.
+	st := requireCode(t, errOf(cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})), codes.FailedPrecondition)
+	require.Equal(t, "not_released", reasonOf(t, st))
+	_, err = cc.ReleaseOrder(admin, &pb.ReleaseOrderRequest{OrderId: id})
+	require.NoError(t, err)
+	st = requireCode(t, errOf(cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: id, LocationId: 7, Tracking: "T",
+		Lines: []*pb.LineQty{{Line: 1, Qty: 2}}})), codes.FailedPrecondition)
+	require.Equal(t, "pickup_order", reasonOf(t, st))
+	st = requireCode(t, errOf(cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{OrderId: id})), codes.FailedPrecondition)
+	require.Equal(t, "not_ready_for_pickup", reasonOf(t, st))
+	_, err = cc.MarkReadyForPickup(web, &pb.MarkReadyForPickupRequest{OrderId: id})
+	requireCode(t, err, codes.PermissionDenied)
+
+	_, err = cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})
+	require.NoError(t, err)
+	got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_READY_FOR_PICKUP, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetReadyForPickup())
+
+	res, err := cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{OrderId: id, Lines: []*pb.LineQty{{Line: 1, Qty: 2}}})
+	require.NoError(t, err)
+	require.NotZero(t, res.GetShipmentId())
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_DELIVERED, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetDelivered())
+
+	// A shipping order has no pickup steps; bad requests name their fields.
+	ship, err := cc.PlaceOrder(web, webOrder("ship-1", line("A", 1)))
+	require.NoError(t, err)
+	st = requireCode(t, errOf(cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: ship.GetOrderId()})), codes.FailedPrecondition)
+	require.Equal(t, "not_pickup_order", reasonOf(t, st))
+	st = requireCode(t, errOf(cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{Lines: []*pb.LineQty{{Line: 0, Qty: 0}}})), codes.InvalidArgument)
+	require.ElementsMatch(t, []string{"order_id", "lines[0].line", "lines[0].qty"}, fieldsOf(st))
+}

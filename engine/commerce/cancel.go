@@ -121,6 +121,7 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 			id := e.locs[a.loc].def.ID
 			if released {
 				l.released -= x
+				l.ready = min(l.ready, l.released) // the units not ready go back first
 				e.emit(&Event{Kind: EvFulfilmentCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
 					Loc: id, Qty: x, Fulfilment: a.fulfilment})
 			}

@@ -14,7 +14,7 @@ var ddCmdKinds = map[string]CmdKind{
 	"place": CmdPlaceOrder, "release-hold": CmdReleaseHold, "release": CmdRelease, "ship": CmdShip,
 	"deliver": CmdDeliver, "cancel": CmdCancel, "authorise-return": CmdAuthoriseReturn,
 	"receive-return": CmdReceiveReturn, "rules": CmdSetRules, "customer": CmdSetCustomer, "payment": CmdSetPayment,
-	"retention": CmdSetRetention, "raw": 0,
+	"retention": CmdSetRetention, "ready-for-pickup": CmdReadyForPickup, "picked-up": CmdPickedUp, "raw": 0,
 }
 
 // buildCommand turns a scenario command into a Command. Lines come from the
@@ -176,6 +176,8 @@ func formatEvent(ev *Event) string {
 			fmtTime(ev.ShipBy), fmtTime(ev.DeliverBy))
 	case EvBackordered, EvCancelled:
 		w("%s qty=%d", ev.SKU, ev.Qty)
+	case EvReadyForPickup:
+		w("%s@%d qty=%d", ev.SKU, ev.Loc, ev.Qty)
 	case EvAwaitingPayment:
 		w("%s qty=%d", ev.SKU, ev.Qty)
 		if ev.Loc != 0 {
@@ -336,6 +338,9 @@ func formatOrder(b *strings.Builder, v *OrderView) {
 			l.Delivered, l.ReturnAuthorised, l.ReturnReceived)
 		if l.AwaitingPayment != 0 {
 			w("    awaiting-payment=%d", l.AwaitingPayment)
+		}
+		if l.ReadyForPickup != 0 {
+			w("    ready-for-pickup=%d", l.ReadyForPickup)
 		}
 	}
 	for _, a := range v.Allocations {

@@ -276,6 +276,8 @@ type Engine struct {
 	boNew []int32
 	// unpaidLines is sourceUnpaid's map from sourcing request to line.
 	unpaidLines []int32
+	// pickupScratch is pickupAll's list of lines.
+	pickupScratch []LineInput
 }
 
 // New returns an empty commerce engine.
@@ -341,6 +343,10 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 		e.setPayment(c)
 	case CmdSetRetention:
 		e.setRetention(c)
+	case CmdReadyForPickup:
+		e.readyForPickup(c)
+	case CmdPickedUp:
+		e.pickedUp(c)
 	default:
 		e.reject(c.Kind, ReasonInvalidCommand, "kind", 0)
 	}

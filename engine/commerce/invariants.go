@@ -243,6 +243,9 @@ func (e *Engine) checkOrder(oi int32) error {
 		case l.qty != l.cancelled+l.backordered+l.allocated+l.shipped+l.unpaid:
 			return fmt.Errorf("order %d line %d: qty %d != cancelled %d + backordered %d + allocated %d + shipped %d + unpaid %d",
 				o.id, l.num, l.qty, l.cancelled, l.backordered, l.allocated, l.shipped, l.unpaid)
+		case l.ready < 0 || l.ready > l.released || l.ready > 0 && o.pickup < 0:
+			return fmt.Errorf("order %d line %d: %d ready for pickup of %d released (pickup store %d)",
+				o.id, l.num, l.ready, l.released, o.pickup)
 		case l.unpaid > 0 && (o.holds&HoldPayment == 0 || o.payment == PaymentAuthorised):
 			return fmt.Errorf("order %d line %d: %d units wait for a payment that is %s, holds %s",
 				o.id, l.num, l.unpaid, o.payment, o.holds)

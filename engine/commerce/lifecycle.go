@@ -355,6 +355,12 @@ func (e *Engine) ship(c *Command) {
 		e.reject(c.Kind, ReasonUnknownLocation, "loc", 0)
 		return
 	}
+	if o.pickup >= 0 {
+		// The customer collects it at the store: ReadyForPickup, then
+		// PickedUp (pickup.go).
+		e.reject(c.Kind, ReasonPickupOrder, "order", 0)
+		return
+	}
 	if c.Tracking == "" {
 		e.reject(c.Kind, ReasonMissingTracking, "tracking", 0)
 		return
@@ -473,6 +479,14 @@ func (e *Engine) deliver(c *Command) {
 		e.reject(c.Kind, ReasonAlreadyDelivered, "shipment", 0)
 		return
 	}
+	e.deliverShipment(o, int32(c.Shipment-1))
+	e.updateStatus(int32(o.id - 1))
+}
+
+// deliverShipment books shipment si of order o as delivered (picked up,
+// for a pickup order).
+func (e *Engine) deliverShipment(o *order, si int32) {
+	sh := at(&e.ships, si)
 	sh.delivered, sh.deliveredAt = true, e.now
 	if o.retWindow == 0 {
 		// The customer has the goods under the policy in force now: a
@@ -489,7 +503,6 @@ func (e *Engine) deliver(c *Command) {
 	e.reduceExposure(o, value)
 	e.emit(&Event{Kind: EvDelivered, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
 		Loc: e.locs[sh.loc].def.ID, PickedUp: o.pickup >= 0})
-	e.updateStatus(int32(o.id - 1))
 }
 
 // everDelivered reports whether some shipment of the order was delivered.

@@ -49,7 +49,8 @@ type order struct {
 // line is one order line.
 //
 // INVARIANT: qty = cancelled + backordered + allocated + shipped + unpaid,
-// all >= 0; released <= allocated; delivered <= shipped; retRecv <= retAuth
+// all >= 0; ready <= released <= allocated; ready > 0 only on a pickup
+// order; delivered <= shipped; retRecv <= retAuth
 // <= shipped. unpaid > 0 only while the order is on payment hold with its
 // payment not authorised (awaitPayment).
 type line struct {
@@ -70,7 +71,10 @@ type line struct {
 	boAtPlace   Qty
 	// unpaid units wait for the order's declined payment: neither
 	// allocated nor backordered, they hold no stock (awaitPayment).
-	unpaid   Qty
+	unpaid Qty
+	// ready units of a pickup order's released ones are ready for
+	// collection at the store (pickup.go): ready <= released.
+	ready    Qty
 	lastShip int64
 	status   Status
 }
@@ -688,7 +692,7 @@ func (e *Engine) replayPlacement(oi int32, key string) {
 }
 
 // statusOf derives a status from quantities.
-func statusOf(qty, cancelled, backordered, allocated, released, shipped, delivered, unpaid Qty) Status {
+func statusOf(qty, cancelled, backordered, allocated, released, shipped, delivered, unpaid, ready Qty) Status {
 	open := qty - cancelled
 	switch {
 	case open == 0:
@@ -697,6 +701,8 @@ func statusOf(qty, cancelled, backordered, allocated, released, shipped, deliver
 		return StatusDelivered
 	case shipped == open:
 		return StatusShipped
+	case ready > 0 && shipped+ready == open:
+		return StatusReadyForPickup
 	case shipped > 0:
 		return StatusPartiallyShipped
 	case unpaid > 0:
@@ -737,18 +743,18 @@ func (e *Engine) updateStatus(oi int32) {
 // orderStatus derives the order's status from the sums over its lines.
 func (e *Engine) orderStatus(oi int32) Status {
 	o := at(&e.orders, oi)
-	var q, ca, bo, al, re, sh, de, up Qty
+	var q, ca, bo, al, re, sh, de, up, rd Qty
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
-		q, ca, bo, al, re, sh, de, up = q+l.qty, ca+l.cancelled, bo+l.backordered, al+l.allocated,
-			re+l.released, sh+l.shipped, de+l.delivered, up+l.unpaid
+		q, ca, bo, al, re, sh, de, up, rd = q+l.qty, ca+l.cancelled, bo+l.backordered, al+l.allocated,
+			re+l.released, sh+l.shipped, de+l.delivered, up+l.unpaid, rd+l.ready
 	}
-	return statusOf(q, ca, bo, al, re, sh, de, up)
+	return statusOf(q, ca, bo, al, re, sh, de, up, rd)
 }
 
 // statusNow derives the line's status from its quantities.
 func (l *line) statusNow() Status {
-	return statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered, l.unpaid)
+	return statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered, l.unpaid, l.ready)
 }
 
 func (e *Engine) countPlacement(oi int32) {

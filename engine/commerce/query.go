@@ -51,7 +51,10 @@ type LineView struct {
 	// no stock: Qty = Cancelled + Backordered + Allocated + Shipped +
 	// AwaitingPayment.
 	AwaitingPayment Qty
-	Reservation     ReservationID
+	// ReadyForPickup units of a pickup order's released ones wait at the
+	// store for the customer (pickup.go).
+	ReadyForPickup Qty
+	Reservation    ReservationID
 }
 
 // AllocationView is one allocation: Qty is open, Orig as allocated.
@@ -130,7 +133,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		v.Lines = append(v.Lines, LineView{Line: l.num, SKU: e.skus[l.sku].name, UnitPrice: l.price, Status: l.status,
 			Qty: l.qty, Cancelled: l.cancelled, Backordered: l.backordered, Allocated: l.allocated,
 			Released: l.released, Shipped: l.shipped, Delivered: l.delivered, ReturnAuthorised: l.retAuth,
-			ReturnReceived: l.retRecv, AwaitingPayment: l.unpaid, Reservation: l.reservation})
+			ReturnReceived: l.retRecv, AwaitingPayment: l.unpaid, ReadyForPickup: l.ready, Reservation: l.reservation})
 	}
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		a := at(&e.allocs, ai)

@@ -64,6 +64,9 @@ const (
 	ReasonAdjustSign              // an AdjustStock whose delta contradicts its reason (damage or shrink adding stock, found removing it)
 	ReasonNegativeStock           // an AdjustStock that would take on hand below zero
 	ReasonTTLTooLong              // a reservation's TTL above MaxReservationTTL
+	ReasonPickupOrder             // shipping (Ship) a pickup order: it is made ready at its store and collected (pickup.go)
+	ReasonNotPickupOrder          // ReadyForPickup or PickedUp for an order that is shipped, not picked up
+	ReasonNotReadyForPickup       // collecting units that are not ready for pickup
 	reasonCount
 )
 
@@ -126,6 +129,9 @@ var reasonNames = [...]string{
 	ReasonAdjustSign:              "adjust_sign",
 	ReasonNegativeStock:           "negative_stock",
 	ReasonTTLTooLong:              "ttl_too_long",
+	ReasonPickupOrder:             "pickup_order",
+	ReasonNotPickupOrder:          "not_pickup_order",
+	ReasonNotReadyForPickup:       "not_ready_for_pickup",
 }
 
 func (r Reason) String() string {

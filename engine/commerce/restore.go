@@ -254,6 +254,9 @@ func (e *Engine) restoreLine(r *wire.Reader, oi, i int32, version byte) bool {
 	if version >= 5 {
 		l.unpaid = Qty(r.Varint())
 	}
+	if version >= 7 {
+		l.ready = Qty(r.Varint())
+	}
 	l.lastShip = r.Varint()
 	if l.reservation > ReservationID(len(e.res)) {
 		corrupt(r, "order %d line %d reservation %d", oi+1, i+1, l.reservation)

@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 3
-	pinnedDigest = "e965231c2216311e520081e5e5e390f297ae3b34798b3f7a8dbc5d5b7906b754"
+	pinnedDigest = "c8244ed9d0a3fd32ef9ef6f536ae850b2f2012dce76c1a1e34378d30766027bb"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

@@ -17,13 +17,14 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // (capwait.go) and each reservation's channel; 4 adds each order's and
 // tombstone's placement fingerprint (placeHash); 5 adds each line's units
 // waiting for the payment (unpaid) and each order's unpaidAtPlace; 6 adds
-// each order's return window fixed at delivery (retWindow). Restore still
-// reads versions 1 to 5 (reservations without an owner; the waiting cells
+// each order's return window fixed at delivery (retWindow); 7 adds each
+// line's units ready for pickup (ready). Restore still reads versions 1 to
+// 6 (nothing ready for pickup before 7; reservations without an owner; the waiting cells
 // derived, deriveCapWait; fingerprints not recorded, 0; nothing waiting
 // for a payment: older engines kept a declined order's stock; an order
 // with a delivered shipment gets the rules' window at restore, which is
 // the window older engines applied to it then).
-const snapshotVersion = 6
+const snapshotVersion = 7
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -195,6 +196,9 @@ func (e *Engine) snapOrderAs(w *wire.Writer, oi int32, v byte) {
 		}
 		if v >= 5 {
 			w.Varint(int64(l.unpaid))
+		}
+		if v >= 7 {
+			w.Varint(int64(l.ready))
 		}
 		w.Varint(l.lastShip)
 	}

@@ -203,6 +203,9 @@ const (
 	// declined) and hold no stock; they are sourced again when it is
 	// authorised (lifecycle.go, awaitPayment).
 	StatusAwaitingPayment
+	// StatusReadyForPickup: every open unit of a pickup order is ready
+	// at the store for the customer to collect (pickup.go).
+	StatusReadyForPickup
 	statusCount
 )
 
@@ -210,7 +213,7 @@ const (
 const LastStatus = statusCount - 1
 
 var statusNames = [...]string{"", "created", "allocated", "partially-allocated", "backordered",
-	"released", "partially-shipped", "shipped", "delivered", "cancelled", "awaiting-payment"}
+	"released", "partially-shipped", "shipped", "delivered", "cancelled", "awaiting-payment", "ready-for-pickup"}
 
 func (s Status) String() string {
 	if s > 0 && s < statusCount {
