@@ -213,6 +213,18 @@ func (s *commerceServer) ConfirmDelivery(ctx context.Context, r *pb.ConfirmDeliv
 	return s.admin(ctx, c, err)
 }
 
+// The pickup steps come from the store's systems, as shipments do from a
+// WMS.
+func (s *commerceServer) MarkReadyForPickup(ctx context.Context, r *pb.MarkReadyForPickupRequest) (*pb.CommerceCommandResult, error) {
+	c, err := pickupCommand(commerce.CmdReadyForPickup, r.GetOrderId(), r.GetLines())
+	return s.admin(ctx, c, err)
+}
+
+func (s *commerceServer) ConfirmPickup(ctx context.Context, r *pb.ConfirmPickupRequest) (*pb.CommerceCommandResult, error) {
+	c, err := pickupCommand(commerce.CmdPickedUp, r.GetOrderId(), r.GetLines())
+	return s.admin(ctx, c, err)
+}
+
 func (s *commerceServer) ReceiveReturn(ctx context.Context, r *pb.ReceiveReturnRequest) (*pb.CommerceCommandResult, error) {
 	c, err := receiveReturnCommand(r)
 	return s.admin(ctx, c, err)

@@ -25,7 +25,7 @@ func commerceReasonCode(r commerce.Reason) codes.Code {
 		commerce.ReasonInvalidTTL, commerce.ReasonInvalidDate, commerce.ReasonInvalidAdjustReason,
 		commerce.ReasonDuplicateLine, commerce.ReasonInvalidCondition, commerce.ReasonMissingTracking,
 		commerce.ReasonInvalidRules, commerce.ReasonOverflow, commerce.ReasonInvalidRetention,
-		commerce.ReasonChannelOrderIDTooLong, commerce.ReasonAdjustSign:
+		commerce.ReasonChannelOrderIDTooLong, commerce.ReasonAdjustSign, commerce.ReasonTTLTooLong:
 		return codes.InvalidArgument
 	case commerce.ReasonChannelOrderIDConflict:
 		// The key names an existing order, which this request is not.

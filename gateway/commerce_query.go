@@ -96,7 +96,8 @@ func orderViewToPB(v *commerce.OrderView) *pb.CommerceOrder {
 	out := &pb.CommerceOrder{OrderId: uint64(v.ID), Channel: pb.Channel(v.Channel), ChannelOrderId: v.ChannelOrderID,
 		Customer: v.Customer, Status: pb.OrderStatus(v.Status), Payment: pb.PaymentStatus(v.Payment),
 		ShipTo: &pb.Coord{Lat: int32(v.ShipTo.Lat), Lon: int32(v.ShipTo.Lon)}, PickupStore: uint32(v.PickupStore),
-		ShipComplete: v.ShipComplete, Priority: uint32(v.Priority), CreatedUnixNano: v.PlacedAt, Amount: int64(v.Value)}
+		ShipComplete: v.ShipComplete, Priority: uint32(v.Priority), CreatedUnixNano: v.PlacedAt, Amount: int64(v.Value),
+		PlacedAmount: int64(v.PlacedValue), ReturnWindowNanos: v.ReturnWindow}
 	if v.Holds != 0 {
 		out.Hold = v.Holds.String()
 	}
@@ -104,7 +105,8 @@ func orderViewToPB(v *commerce.OrderView) *pb.CommerceOrder {
 		out.Lines = append(out.Lines, &pb.CommerceOrderLine{Line: l.Line, Sku: string(l.SKU), Qty: int64(l.Qty),
 			UnitPrice: int64(l.UnitPrice), Currency: v.Currency, Allocated: int64(l.Allocated), Backordered: int64(l.Backordered),
 			Released: int64(l.Released), Shipped: int64(l.Shipped), Delivered: int64(l.Delivered), Cancelled: int64(l.Cancelled),
-			Returned: int64(l.ReturnReceived), Status: pb.OrderStatus(l.Status)})
+			Returned: int64(l.ReturnReceived), Status: pb.OrderStatus(l.Status), AwaitingPayment: int64(l.AwaitingPayment),
+			ReadyForPickup: int64(l.ReadyForPickup)})
 	}
 	return out
 }
@@ -115,7 +117,7 @@ func (s *commerceServer) ListOrders(ctx context.Context, r *pb.ListOrdersRequest
 	var v violations
 	checkID(&v, "customer", r.GetCustomer(), false)
 	checkEnum(&v, "channel", r.GetChannel(), pb.Channel_CHANNEL_B2B, false)
-	checkEnum(&v, "status", r.GetStatus(), pb.OrderStatus_ORDER_STATUS_CANCELLED, false)
+	checkEnum(&v, "status", r.GetStatus(), pb.OrderStatus_ORDER_STATUS_READY_FOR_PICKUP, false)
 	if r.GetPageSize() > maxPage {
 		v.add("page_size", fmt.Sprintf("at most %d", maxPage))
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -102,13 +104,19 @@ func TestCommerceOrderLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	got, err = cc.GetOrder(admin, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
 	require.NoError(t, err)
+	require.Equal(t, int64(4*1000), got.GetAmount(), "the value after the cancel: 3 A and 1 B at 1000")
+	require.Equal(t, int64(5*1000), got.GetPlacedAmount())
 	loc := uint32(1)
 	ship, err := cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: placed.GetOrderId(), LocationId: loc, Tracking: "TRK1",
 		Lines: []*pb.LineQty{{Line: 1, Qty: got.GetLines()[0].GetReleased()}, {Line: 2, Qty: 1}}})
 	require.NoError(t, err, "order: %v", got)
 	require.NotZero(t, ship.GetShipmentId())
+	require.Zero(t, got.GetReturnWindowNanos(), "not delivered: the rules' window applies")
 	_, err = cc.ConfirmDelivery(admin, &pb.ConfirmDeliveryRequest{OrderId: placed.GetOrderId(), ShipmentId: ship.GetShipmentId()})
 	require.NoError(t, err)
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, 30*commerce.Day, got.GetReturnWindowNanos(), "the default window, fixed at delivery")
 
 	ret, err := cc.CreateReturn(web, &pb.CreateReturnRequest{OrderId: placed.GetOrderId(), Lines: []*pb.LineQty{{Line: 2, Qty: 1}}})
 	require.NoError(t, err)
@@ -238,6 +246,9 @@ func TestCommerceMalformed(t *testing.T) {
 	require.ElementsMatch(t, []string{"channel_order_id", "customer", "ship_to", "lines[0].sku", "lines[0].qty", "lines[0].currency"}, fieldsOf(st))
 	st = requireCode(t, errOf(cc.Reserve(web, &pb.ReserveRequest{Sku: "A"})), codes.InvalidArgument)
 	require.ElementsMatch(t, []string{"location_id", "qty", "ttl_nanos"}, fieldsOf(st))
+	st = requireCode(t, errOf(cc.Reserve(web, &pb.ReserveRequest{Sku: "A", LocationId: 1, Qty: 1,
+		TtlNanos: commerce.MaxReservationTTL + 1})), codes.InvalidArgument)
+	require.Equal(t, []string{"ttl_nanos"}, fieldsOf(st))
 	st = requireCode(t, errOf(cc.GetAvailability(web, &pb.GetAvailabilityRequest{})), codes.InvalidArgument)
 	require.Equal(t, []string{"skus"}, fieldsOf(st))
 }
@@ -393,4 +404,112 @@ func TestCommerceRejectionFieldIsRequestEntry(t *testing.T) {
 	// Stock commands name their request's quantity field.
 	require.Equal(t, "delta", field(errOf(cc.AdjustStock(admin, &pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -100,
 		Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE}))))
+}
+
+// TestOrderStatusNames pins the proto's order statuses to the engine's:
+// the gateway converts them by number.
+func TestOrderStatusNames(t *testing.T) {
+	for s := commerce.StatusCreated; s <= commerce.LastStatus; s++ {
+		want := "ORDER_STATUS_" + strings.ToUpper(strings.ReplaceAll(s.String(), "-", "_"))
+		require.Equal(t, want, pb.OrderStatus(s).String(), "status %d", s)
+	}
+	_, known := pb.OrderStatus_name[int32(commerce.LastStatus)+1]
+	require.False(t, known, "the proto has a status the engine does not")
+}
+
+// TestCommerceDeclinedPayment: a declined payment frees the order's stock
+// and GetOrder shows its units awaiting payment; an authorisation sources
+// them again.
+func TestCommerceDeclinedPayment(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	_, err := cc.SetHoldRules(admin, &pb.SetHoldRulesRequest{Rules: &pb.HoldRules{CheckPayment: true}})
+	require.NoError(t, err)
+	req := webOrder("unpaid", line("A", 2))
+	req.Payment = pb.PaymentStatus_PAYMENT_STATUS_PENDING
+	placed, err := cc.PlaceOrder(web, req)
+	require.NoError(t, err)
+	atp := func() int64 {
+		av, err := cc.GetAvailability(web, &pb.GetAvailabilityRequest{Skus: []string{"A"}})
+		require.NoError(t, err)
+		return av.GetSkus()[0].GetNetworkAtp()
+	}
+	held := atp()
+
+	_, err = cc.SetPayment(web, &pb.SetPaymentRequest{OrderId: placed.GetOrderId(), Payment: pb.PaymentStatus_PAYMENT_STATUS_DECLINED})
+	require.NoError(t, err)
+	got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_AWAITING_PAYMENT, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetAwaitingPayment())
+	require.Zero(t, got.GetLines()[0].GetAllocated())
+	require.Equal(t, held+2, atp(), "the declined order's units are available again")
+	list, err := cc.ListOrders(web, &pb.ListOrdersRequest{Status: pb.OrderStatus_ORDER_STATUS_AWAITING_PAYMENT})
+	require.NoError(t, err)
+	require.Len(t, list.GetOrders(), 1)
+
+	_, err = cc.SetPayment(web, &pb.SetPaymentRequest{OrderId: placed.GetOrderId(), Payment: pb.PaymentStatus_PAYMENT_STATUS_AUTHORISED})
+	require.NoError(t, err)
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: placed.GetOrderId()})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_ALLOCATED, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetAllocated())
+	require.Equal(t, held, atp())
+}
+
+// TestCommercePickup: a pickup order is made ready at its store and
+// collected without a tracking number; shipping it is refused, and the
+// pickup calls refuse a shipping order.
+func TestCommercePickup(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	cc := ts.commerce()
+	web, admin := ctxAs(t, webTok), ctxAs(t, adminTok)
+	_, err := cc.SetLocation(admin, &pb.SetLocationRequest{Location: &pb.Location{Id: 7, Kind: pb.LocationKind_LOCATION_KIND_STORE,
+		At: &pb.Coord{Lat: 48_860_000, Lon: 2_340_000}, LeadHours: 2, Pickup: true, Active: true}})
+	require.NoError(t, err)
+	_, err = cc.SetStock(admin, &pb.SetStockRequest{Sku: "A", LocationId: 7, OnHand: 2, Version: 1})
+	require.NoError(t, err)
+	placed, err := cc.PlaceOrder(web, &pb.PlaceOrderRequest{Channel: pb.Channel_CHANNEL_WEB, ChannelOrderId: "bopis-1",
+		Customer: "cust-1", PickupStore: 7, Lines: []*pb.OrderLineInput{line("A", 2)}})
+	require.NoError(t, err)
+	id := placed.GetOrderId()
+
+	// Not released yet; then released, but a pickup order is not shipped.
+	st := requireCode(t, errOf(cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})), codes.FailedPrecondition)
+	require.Equal(t, "not_released", reasonOf(t, st))
+	_, err = cc.ReleaseOrder(admin, &pb.ReleaseOrderRequest{OrderId: id})
+	require.NoError(t, err)
+	st = requireCode(t, errOf(cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: id, LocationId: 7, Tracking: "T",
+		Lines: []*pb.LineQty{{Line: 1, Qty: 2}}})), codes.FailedPrecondition)
+	require.Equal(t, "pickup_order", reasonOf(t, st))
+	st = requireCode(t, errOf(cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{OrderId: id})), codes.FailedPrecondition)
+	require.Equal(t, "not_ready_for_pickup", reasonOf(t, st))
+	_, err = cc.MarkReadyForPickup(web, &pb.MarkReadyForPickupRequest{OrderId: id})
+	requireCode(t, err, codes.PermissionDenied)
+
+	_, err = cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})
+	require.NoError(t, err)
+	got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_READY_FOR_PICKUP, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetReadyForPickup())
+
+	res, err := cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{OrderId: id, Lines: []*pb.LineQty{{Line: 1, Qty: 2}}})
+	require.NoError(t, err)
+	require.NotZero(t, res.GetShipmentId())
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
+	require.NoError(t, err)
+	require.Equal(t, pb.OrderStatus_ORDER_STATUS_DELIVERED, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetDelivered())
+
+	// A shipping order has no pickup steps; bad requests name their fields.
+	ship, err := cc.PlaceOrder(web, webOrder("ship-1", line("A", 1)))
+	require.NoError(t, err)
+	st = requireCode(t, errOf(cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: ship.GetOrderId()})), codes.FailedPrecondition)
+	require.Equal(t, "not_pickup_order", reasonOf(t, st))
+	st = requireCode(t, errOf(cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{Lines: []*pb.LineQty{{Line: 0, Qty: 0}}})), codes.InvalidArgument)
+	require.ElementsMatch(t, []string{"order_id", "lines[0].line", "lines[0].qty"}, fieldsOf(st))
 }

@@ -68,6 +68,10 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"channel_order_id_conflict": codes.AlreadyExists,
 		"adjust_sign":               codes.InvalidArgument,
 		"negative_stock":            codes.FailedPrecondition,
+		"ttl_too_long":              codes.InvalidArgument,
+		"pickup_order":              codes.FailedPrecondition,
+		"not_pickup_order":          codes.FailedPrecondition,
+		"not_ready_for_pickup":      codes.FailedPrecondition,
 	}
 	requireReasonCodes(t, want, commerceReasonCode)
 }

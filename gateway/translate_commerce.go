@@ -174,6 +174,14 @@ func shipCommand(r *pb.ConfirmShipmentRequest) (commerce.Command, error) {
 	return c, v.err()
 }
 
+// pickupCommand translates MarkReadyForPickup and ConfirmPickup: an order
+// and, optionally, the quantities of its lines (none: all of them).
+func pickupCommand(kind commerce.CmdKind, order uint64, lines []*pb.LineQty) (commerce.Command, error) {
+	var v violations
+	c := commerce.Command{Kind: kind, Order: checkOrderID(&v, order), Lines: refLines(&v, lines, false, false)}
+	return c, v.err()
+}
+
 func deliverCommand(r *pb.ConfirmDeliveryRequest) (commerce.Command, error) {
 	var v violations
 	c := commerce.Command{Kind: commerce.CmdDeliver, Order: checkOrderID(&v, r.GetOrderId()), Shipment: commerce.ShipmentID(r.GetShipmentId())}
@@ -207,6 +215,9 @@ func reserveCommand(r *pb.ReserveRequest, ch commerce.Channel) (commerce.Command
 		Qty: commerce.Qty(r.GetQty()), TTL: r.GetTtlNanos(), Channel: ch}
 	checkPositive(&v, "qty", r.GetQty())
 	checkPositive(&v, "ttl_nanos", r.GetTtlNanos())
+	if r.GetTtlNanos() > commerce.MaxReservationTTL {
+		v.add("ttl_nanos", "at most 30 days (commerce.MaxReservationTTL)")
+	}
 	return c, v.err()
 }
 

@@ -14,7 +14,7 @@ import (
 // TestWriteJSONCommerce: every commerce kind has its name, and a zero a
 // kind reads as a value is kept.
 func TestWriteJSONCommerce(t *testing.T) {
-	for k := commerce.CmdSetLocation; k <= commerce.CmdSetRetention; k++ {
+	for k := commerce.CmdSetLocation; k <= commerce.CmdPickedUp; k++ {
 		var buf bytes.Buffer
 		c := engine.Command{Seq: 7, Kind: engine.KindCommerce, Commerce: commerce.Command{Kind: k, Order: 3}}
 		require.NoError(t, WriteJSON(&buf, &c, 1))

@@ -77,7 +77,7 @@ func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	if counts, ok := c.states.snapshot(); ok {
-		for s := commerce.StatusCreated; s <= commerce.StatusCancelled; s++ {
+		for s := commerce.StatusCreated; s <= commerce.LastStatus; s++ {
 			ch <- prometheus.MustNewConstMetric(c.commerceOrders, prometheus.GaugeValue, float64(counts[s]), s.String())
 		}
 	}

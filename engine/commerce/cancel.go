@@ -7,7 +7,8 @@ type cellRef struct {
 }
 
 // cancel cancels open (unshipped) units of an order: the lines given, or
-// every open unit. Units come off the backorder first, then unreleased
+// every open unit. Units come off those waiting for the payment first
+// (they hold nothing), then the backorder, then unreleased
 // allocations, then released ones (the WMS is told with
 // EvFulfilmentCancelled). Freed stock goes to the SKU's backorders.
 func (e *Engine) cancel(c *Command) {
@@ -95,6 +96,10 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 	l := at(&e.lines, li)
 	l.cancelled += q
 	e.emit(&Event{Kind: EvCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: q})
+	if u := min(l.unpaid, q); u > 0 {
+		l.unpaid -= u // they hold nothing
+		q -= u
+	}
 	if b := min(l.backordered, q); b > 0 {
 		l.backordered -= b
 		q -= b
@@ -116,6 +121,7 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 			id := e.locs[a.loc].def.ID
 			if released {
 				l.released -= x
+				l.ready = min(l.ready, l.released) // the units not ready go back first
 				e.emit(&Event{Kind: EvFulfilmentCancelled, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
 					Loc: id, Qty: x, Fulfilment: a.fulfilment})
 			}

@@ -77,7 +77,7 @@ func EncodeCommand(w *wire.Writer, c *Command) {
 	case CmdDeliver:
 		w.Uvarint(uint64(c.Order))
 		w.Uvarint(uint64(c.Shipment))
-	case CmdCancel, CmdAuthoriseReturn:
+	case CmdCancel, CmdAuthoriseReturn, CmdReadyForPickup, CmdPickedUp:
 		w.Uvarint(uint64(c.Order))
 		encodeRefLines(w, c.Lines, false)
 	case CmdReceiveReturn:
@@ -244,7 +244,7 @@ func DecodeCommandVersion(r *wire.Reader, c *Command, v byte) {
 	case CmdDeliver:
 		c.Order = OrderID(r.Uvarint())
 		c.Shipment = ShipmentID(r.Uvarint())
-	case CmdCancel, CmdAuthoriseReturn:
+	case CmdCancel, CmdAuthoriseReturn, CmdReadyForPickup, CmdPickedUp:
 		c.Order = OrderID(r.Uvarint())
 		decodeRefLines(r, c, false)
 	case CmdReceiveReturn:

@@ -17,7 +17,7 @@ const (
 	CmdPlaceOrder                            // Channel, ChannelOrderID, Customer, ShipTo or PickupStore, Lines (SKU, Qty, UnitPrice, Currency, Reservation), ShipComplete, Priority, Payment
 	CmdReleaseHold                           // Order
 	CmdRelease                               // Order: release unreleased allocations to fulfilment
-	CmdShip                                  // Order, Loc, Tracking, Lines (Line, Qty)
+	CmdShip                                  // Order, Loc, Tracking, Lines (Line, Qty); not for a pickup order (pickup.go)
 	CmdDeliver                               // Order, Shipment
 	CmdCancel                                // Order, Lines (Line, Qty); no lines cancels every open unit
 	CmdAuthoriseReturn                       // Order, Lines (Line, Qty)
@@ -26,13 +26,15 @@ const (
 	CmdSetCustomer                           // Customer, B2BCustomer, CreditLimit
 	CmdSetPayment                            // Order, Payment (authorised clears a payment hold)
 	CmdSetRetention                          // Retention: when closed orders are archived (retention.go)
+	CmdReadyForPickup                        // Order, Lines (Line, Qty); no lines: every released unit not yet ready (pickup.go)
+	CmdPickedUp                              // Order, Lines (Line, Qty); no lines: every ready unit (pickup.go)
 	cmdKindCount
 )
 
 var cmdKindNames = [...]string{"", "set-location", "set-stock", "adjust-stock", "set-safety-stock",
 	"add-inbound", "receive", "reserve", "release-reservation", "place-order", "release-hold",
 	"release", "ship", "deliver", "cancel", "authorise-return", "receive-return", "set-rules",
-	"set-customer", "set-payment", "set-retention"}
+	"set-customer", "set-payment", "set-retention", "ready-for-pickup", "picked-up"}
 
 func (k CmdKind) String() string {
 	if k > 0 && k < cmdKindCount {
@@ -53,7 +55,7 @@ type Command struct {
 	Version     uint64       // SetStock: the sync's version, strictly increasing per SKU and location
 	Adjust      AdjustReason // AdjustStock
 	Date        int64        // AddInbound: expected arrival (unix ns)
-	TTL         int64        // Reserve: time to live (ns, > 0)
+	TTL         int64        // Reserve: time to live (ns, > 0, at most MaxReservationTTL)
 	Reservation ReservationID
 
 	Order          OrderID
@@ -124,5 +126,5 @@ type HoldRules struct {
 	MaxQty       Qty   // hold an order whose total quantity exceeds this
 	CheckCredit  bool  // hold a B2B customer's order that takes its open value (ordered, not cancelled, not delivered; orders placed while it is B2B) over its credit limit
 	CheckPayment bool  // hold an order whose payment is not authorised
-	ReturnWindow int64 // returns are authorised until this long after the line's last shipment (ns); zero means 30 days
+	ReturnWindow int64 // returns are authorised until this long after the line's last shipment (ns); zero means 30 days. An order keeps the window in force at its first delivery
 }

@@ -14,7 +14,7 @@ var ddCmdKinds = map[string]CmdKind{
 	"place": CmdPlaceOrder, "release-hold": CmdReleaseHold, "release": CmdRelease, "ship": CmdShip,
 	"deliver": CmdDeliver, "cancel": CmdCancel, "authorise-return": CmdAuthoriseReturn,
 	"receive-return": CmdReceiveReturn, "rules": CmdSetRules, "customer": CmdSetCustomer, "payment": CmdSetPayment,
-	"retention": CmdSetRetention, "raw": 0,
+	"retention": CmdSetRetention, "ready-for-pickup": CmdReadyForPickup, "picked-up": CmdPickedUp, "raw": 0,
 }
 
 // buildCommand turns a scenario command into a Command. Lines come from the
@@ -176,6 +176,13 @@ func formatEvent(ev *Event) string {
 			fmtTime(ev.ShipBy), fmtTime(ev.DeliverBy))
 	case EvBackordered, EvCancelled:
 		w("%s qty=%d", ev.SKU, ev.Qty)
+	case EvReadyForPickup:
+		w("%s@%d qty=%d", ev.SKU, ev.Loc, ev.Qty)
+	case EvAwaitingPayment:
+		w("%s qty=%d", ev.SKU, ev.Qty)
+		if ev.Loc != 0 {
+			w("from=%d", ev.Loc)
+		}
 	case EvHeld, EvHoldReleased:
 		w("hold=%s", ev.Hold)
 	case EvOrderStatus:
@@ -319,10 +326,22 @@ func formatOrder(b *strings.Builder, v *OrderView) {
 	w("order=%d ch=%s id=%s cust=%s placed=%s status=%s holds=%s value=%d %s units=%d pickup=%d complete=%t prio=%d payment=%s",
 		v.ID, v.Channel, v.ChannelOrderID, v.Customer, fmtTime(v.PlacedAt), v.Status, v.Holds, v.Value, v.Currency,
 		v.Units, v.PickupStore, v.ShipComplete, v.Priority, v.Payment)
+	if v.PlacedValue != v.Value {
+		w("  placed-value=%d", v.PlacedValue)
+	}
+	if v.ReturnWindow != 0 {
+		w("  return-window=%s", fmtTime(v.ReturnWindow))
+	}
 	for _, l := range v.Lines {
 		w("  line=%d %s qty=%d price=%d status=%s cancelled=%d backordered=%d allocated=%d released=%d shipped=%d delivered=%d ret-auth=%d ret-recv=%d",
 			l.Line, l.SKU, l.Qty, l.UnitPrice, l.Status, l.Cancelled, l.Backordered, l.Allocated, l.Released, l.Shipped,
 			l.Delivered, l.ReturnAuthorised, l.ReturnReceived)
+		if l.AwaitingPayment != 0 {
+			w("    awaiting-payment=%d", l.AwaitingPayment)
+		}
+		if l.ReadyForPickup != 0 {
+			w("    ready-for-pickup=%d", l.ReadyForPickup)
+		}
 	}
 	for _, a := range v.Allocations {
 		w("  alloc line=%d loc=%d qty=%d/%d released=%t fulfilment=%d ship-by=%s deliver-by=%s why=%s",

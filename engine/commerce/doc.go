@@ -59,6 +59,18 @@
 //     was counted today; after release it takes back only the missing
 //     units, and the remainder is filled only at the location the order
 //     was released from.
+//   - A held order keeps its allocation, except for a declined payment:
+//     an order on payment hold whose payment is declined gives its
+//     unreleased allocations back to ATP (backorders may take them) and
+//     leaves the backorder queue; its units wait for the payment
+//     (StatusAwaitingPayment) holding no stock, and are sourced again, as
+//     a placement then would, when it is authorised. A placement with a
+//     declined payment is not sourced. See lifecycle.go.
+//   - A pickup (BOPIS) order is never shipped (Ship: ReasonPickupOrder):
+//     its store marks released units ready for pickup (ReadyForPickup;
+//     they stay on hand and allocated there, so a no-show is a cancel that
+//     puts them back on sale) and the customer collects them (PickedUp: a
+//     shipment without tracking, delivered at once). See pickup.go.
 //   - Placing an order is idempotent by (channel, channel order id): a
 //     re-submit of the same order replays the first result's order events
 //     with Duplicate set and never creates a second order; one asking for a

@@ -16,6 +16,13 @@ const (
 	MaxLines = 100
 	// defaultReturnWindow applies when the rules leave the window zero.
 	defaultReturnWindow = 30 * Day
+	// MaxReservationTTL bounds a reservation's time to live. A reservation
+	// holds stock from every channel without an order behind it: a cart at
+	// checkout needs minutes, a store or B2B quote hold days. Longer holds
+	// are stock taken off sale by a forgotten or buggy client (the bound
+	// also keeps an expiry from overflowing); an order, or a new
+	// reservation when this one expires, is the way to keep stock longer.
+	MaxReservationTTL = 30 * Day
 )
 
 // location is a location's definition plus its day's capacity use.
@@ -267,6 +274,10 @@ type Engine struct {
 	// boNew lists the SKUs the command gave new backorders that stock at
 	// another location may fill (offerNewBackorders), in the order noted.
 	boNew []int32
+	// unpaidLines is sourceUnpaid's map from sourcing request to line.
+	unpaidLines []int32
+	// pickupScratch is pickupAll's list of lines.
+	pickupScratch []LineInput
 }
 
 // New returns an empty commerce engine.
@@ -332,6 +343,10 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 		e.setPayment(c)
 	case CmdSetRetention:
 		e.setRetention(c)
+	case CmdReadyForPickup:
+		e.readyForPickup(c)
+	case CmdPickedUp:
+		e.pickedUp(c)
 	default:
 		e.reject(c.Kind, ReasonInvalidCommand, "kind", 0)
 	}

@@ -22,7 +22,7 @@ const (
 	EvFulfilmentLine                           // Fulfilment line: Line, SKU, Qty
 	EvFulfilmentCancelled                      // Qty of Line released to Fulfilment at Loc was cancelled: the WMS must not ship it
 	EvShipped                                  // Shipment of Qty of Line from Loc, Tracking
-	EvDelivered                                // Shipment delivered (PickedUp for pickup orders)
+	EvDelivered                                // Shipment delivered (PickedUp for pickup orders: a collection, pickup.go)
 	EvCancelled                                // Qty of Line cancelled
 	EvReturnAuthorised                         // Return authorised for Qty of Line
 	EvReturnReceived                           // Return received Qty of Line at Loc in Condition; Amount is the refund
@@ -31,6 +31,8 @@ const (
 	EvPayment                                  // Order's payment status changed to Payment
 	EvRetention                                // retention set: Date is ArchiveAfter, Expires is DedupWindow (durations in ns, as given)
 	EvArchived                                 // closed Order archived on a tick: Channel, ChannelOrderID, Status (its final status)
+	EvAwaitingPayment                          // Qty of Line waits for the order's declined payment and holds no stock: Loc is the allocation given up (0: backordered or never sourced)
+	EvReadyForPickup                           // Qty of Line is ready for collection at the pickup store Loc (pickup.go)
 	eventKindCount
 )
 
@@ -38,7 +40,8 @@ var eventKindNames = [...]string{"", "rejected", "location", "stock", "inbound",
 	"reservation-released", "reservation-expired", "order-created", "allocated", "backordered",
 	"held", "hold-released", "order-status", "fulfilment-request", "fulfilment-line",
 	"fulfilment-cancelled", "shipped", "delivered", "cancelled", "return-authorised",
-	"return-received", "rules", "customer", "payment", "retention", "archived"}
+	"return-received", "rules", "customer", "payment", "retention", "archived", "awaiting-payment",
+	"ready-for-pickup"}
 
 func (k EventKind) String() string {
 	if k > 0 && k < eventKindCount {

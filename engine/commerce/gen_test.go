@@ -80,8 +80,17 @@ func (g *gen) next(c *Command) (tick bool) {
 	case 13:
 		c.Kind, c.Order = CmdReleaseHold, g.order()
 	case 14:
-		c.Kind, c.Order, c.Loc, c.Tracking = CmdShip, g.order(), g.loc(), "T"
-		c.Lines = g.refLines(false)
+		switch g.src.n(4) {
+		case 0:
+			c.Kind, c.Order = CmdReadyForPickup, g.order()
+		case 1:
+			c.Kind, c.Order = CmdPickedUp, g.order()
+		default:
+			c.Kind, c.Order, c.Loc, c.Tracking = CmdShip, g.order(), g.loc(), "T"
+		}
+		if c.Kind == CmdShip || g.src.n(2) == 0 {
+			c.Lines = g.refLines(false)
+		}
 	case 15:
 		c.Kind, c.Order, c.Shipment = CmdDeliver, g.order(), ShipmentID(g.src.n(6))
 	case 16:

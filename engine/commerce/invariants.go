@@ -207,6 +207,9 @@ func (e *Engine) checkBackorderQueue(si int32) error {
 
 func (e *Engine) checkOrder(oi int32) error {
 	o := at(&e.orders, oi)
+	if (o.retWindow != 0) != e.everDelivered(o) || o.retWindow < 0 {
+		return fmt.Errorf("order %d: return window %d, delivered %v", o.id, o.retWindow, e.everDelivered(o))
+	}
 	if o.shipComplete {
 		if err := e.checkShipComplete(o); err != nil {
 			return err
@@ -235,11 +238,19 @@ func (e *Engine) checkOrder(oi int32) error {
 			}
 		}
 		switch {
-		case l.cancelled < 0 || l.backordered < 0 || l.allocated < 0 || l.shipped < 0:
+		case l.cancelled < 0 || l.backordered < 0 || l.allocated < 0 || l.shipped < 0 || l.unpaid < 0:
 			return fmt.Errorf("order %d line %d: negative quantity", o.id, l.num)
-		case l.qty != l.cancelled+l.backordered+l.allocated+l.shipped:
-			return fmt.Errorf("order %d line %d: qty %d != cancelled %d + backordered %d + allocated %d + shipped %d",
-				o.id, l.num, l.qty, l.cancelled, l.backordered, l.allocated, l.shipped)
+		case l.qty != l.cancelled+l.backordered+l.allocated+l.shipped+l.unpaid:
+			return fmt.Errorf("order %d line %d: qty %d != cancelled %d + backordered %d + allocated %d + shipped %d + unpaid %d",
+				o.id, l.num, l.qty, l.cancelled, l.backordered, l.allocated, l.shipped, l.unpaid)
+		case l.ready < 0 || l.ready > l.released || l.ready > 0 && o.pickup < 0:
+			return fmt.Errorf("order %d line %d: %d ready for pickup of %d released (pickup store %d)",
+				o.id, l.num, l.ready, l.released, o.pickup)
+		case l.unpaid > 0 && (o.holds&HoldPayment == 0 || o.payment == PaymentAuthorised):
+			return fmt.Errorf("order %d line %d: %d units wait for a payment that is %s, holds %s",
+				o.id, l.num, l.unpaid, o.payment, o.holds)
+		case l.status != l.statusNow():
+			return fmt.Errorf("order %d line %d: status %s, quantities say %s", o.id, l.num, l.status, l.statusNow())
 		case l.allocated != open || l.released != rel:
 			return fmt.Errorf("order %d line %d: allocated %d/%d released %d/%d disagree with allocations",
 				o.id, l.num, l.allocated, open, l.released, rel)

@@ -274,6 +274,10 @@ func (e *Engine) reserve(c *Command) {
 		e.reject(c.Kind, ReasonInvalidTTL, "ttl", 0)
 		return
 	}
+	if c.TTL > MaxReservationTTL {
+		e.reject(c.Kind, ReasonTTLTooLong, "ttl", 0)
+		return
+	}
 	if c.Channel >= channelCount {
 		e.reject(c.Kind, ReasonInvalidChannel, "channel", 0)
 		return
@@ -352,8 +356,10 @@ func (e *Engine) setRules(c *Command) {
 		e.reject(c.Kind, ReasonInvalidRules, "rules.return_window", 0)
 		return
 	}
+	// The new window applies to orders not yet delivered: a delivered
+	// order keeps the window it was delivered under (orderReturnWindow),
+	// and so do the closed orders' archive due times.
 	e.rules = *r
-	e.requeueClosed()
 	rules := *r
 	e.emit(&Event{Kind: EvRules, Rules: &rules})
 }

@@ -43,6 +43,154 @@ func (e *Engine) setPayment(c *Command) {
 		o.holds |= HoldPayment
 		e.emit(&Event{Kind: EvHeld, Order: o.id, Hold: HoldPayment})
 	}
+	oi := int32(o.id - 1)
+	switch {
+	case c.Payment == PaymentDeclined && o.holds&HoldPayment != 0:
+		e.awaitPayment(oi)
+	case c.Payment == PaymentAuthorised && e.hasUnpaid(o):
+		e.sourceUnpaid(oi)
+	}
+}
+
+// A declined payment frees the order's stock. An order on payment hold
+// whose payment is declined keeps no allocation: its unreleased allocated
+// units return to ATP, where the SKU's backorders may take them (as a
+// cancel's do), and its backordered units leave the queue, so arriving
+// stock is not held for it either. The units wait for the payment
+// (line.unpaid, StatusAwaitingPayment, EvAwaitingPayment); the order is not
+// cancelled: a decline is often put right (a soft decline retried, another
+// card), and the customer keeps the order, its number and its place in the
+// channel's records. When the payment is authorised the waiting units are
+// sourced again, as a placement at that time would source them
+// (sourceUnpaid): wherever stock is now, the rest backordered at the
+// order's priority and placement time. Until then only a cancel ends the
+// order; a pending payment (a new authorisation under way) leaves it
+// waiting. A placement with a declined payment is never sourced
+// (applyUnpaid). Units released to fulfilment stay with the WMS: the hold
+// applies before release, and pulling released units back is the
+// operator's cancel. The day's capacity a freed allocation counted is not
+// given back, as for a cancel.
+
+// awaitPayment frees order oi's unreleased allocations and its backorders:
+// their units wait for the payment.
+func (e *Engine) awaitPayment(oi int32) {
+	o := at(&e.orders, oi)
+	touched := e.touched[:0]
+	for i := int32(0); i < o.nLines; i++ {
+		li := o.line0 + i
+		l := at(&e.lines, li)
+		if b := l.backordered; b > 0 {
+			l.backordered = 0
+			e.dequeueBackorder(li)
+			l.unpaid += b
+			e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: b})
+		}
+		for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+			a := at(&e.allocs, ai)
+			if a.line != li || a.qty == 0 || a.released {
+				continue
+			}
+			x := a.qty
+			a.qty = 0
+			l.allocated -= x
+			l.unpaid += x
+			id := e.locs[a.loc].def.ID
+			ci := e.cellIndex(l.sku, id)
+			e.skus[l.sku].cells[ci].allocated -= x
+			e.cellChanged(l.sku, ci)
+			touched = addTouched(touched, l.sku, ci)
+			e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: id, Qty: x})
+		}
+	}
+	e.updateStatus(oi)
+	for _, t := range touched {
+		e.emitStock(t.sku, t.ci, 0, 0)
+	}
+	for _, t := range touched {
+		e.fillBackorders(t.sku, t.ci)
+	}
+	e.touched = touched[:0]
+}
+
+// hasUnpaid reports whether some units of the order wait for the payment.
+func (e *Engine) hasUnpaid(o *order) bool {
+	for i := int32(0); i < o.nLines; i++ {
+		if at(&e.lines, o.line0+i).unpaid > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceUnpaid sources order oi's units that waited for the payment, now
+// authorised, as a placement now would: the sourcing of a placement over
+// those units (the day's capacity rolled first, capacity counted per
+// location used), the rest backordered. The reservations the order had
+// were consumed when it was placed. A ship-complete order that was
+// released (and then lost units to a shortfall) may only be completed at
+// the location it was released from: its units go back to the queue, where
+// the fill rules say so (fillEligible), and are offered the stock at once.
+func (e *Engine) sourceUnpaid(oi int32) {
+	o := at(&e.orders, oi)
+	if o.shipComplete && e.everReleased(o) {
+		for i := int32(0); i < o.nLines; i++ {
+			li := o.line0 + i
+			l := at(&e.lines, li)
+			if l.unpaid == 0 {
+				continue
+			}
+			q := l.unpaid
+			l.unpaid = 0
+			if l.backordered == 0 {
+				e.enqueueBackorder(oi, li)
+			}
+			l.backordered += q
+			e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: q})
+			e.noteNewBackorder(l.sku)
+		}
+		e.updateStatus(oi)
+		e.offerNewBackorders()
+		return
+	}
+	e.rollCapacity()
+	s := &e.src
+	s.req = s.req[:0]
+	lines := e.unpaidLines[:0]
+	for i := int32(0); i < o.nLines; i++ {
+		if l := at(&e.lines, o.line0+i); l.unpaid > 0 {
+			s.req = append(s.req, lineReq{sku: l.sku, qty: l.unpaid, resLoc: -1})
+			lines = append(lines, o.line0+i)
+		}
+	}
+	e.unpaidLines = lines
+	e.source(o.pickup, o.shipTo, o.shipComplete)
+	o = at(&e.orders, oi)
+	for c := range s.cands {
+		if s.inPlan[c] && e.planUses(s.cands[c].loc) {
+			e.useCapacity(s.cands[c].loc)
+		}
+	}
+	for _, a := range s.assigns {
+		plan := s.score
+		plan.Why, plan.DistanceKm = a.why, a.km
+		at(&e.lines, lines[a.line]).unpaid -= a.qty
+		e.allocate(oi, lines[a.line], a.loc, int(a.ci), a.qty, plan, false)
+	}
+	for i := range s.req {
+		b := s.back[i]
+		if b == 0 {
+			continue
+		}
+		l := at(&e.lines, lines[i])
+		l.unpaid -= b
+		if l.backordered == 0 {
+			e.enqueueBackorder(oi, lines[i])
+		}
+		l.backordered += b
+		e.emit(&Event{Kind: EvBackordered, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: b})
+		e.noteCapWaitCells(l.sku)
+	}
+	e.updateStatus(oi)
 }
 
 // hasUnreleased reports whether the order has units not yet released to
@@ -207,6 +355,12 @@ func (e *Engine) ship(c *Command) {
 		e.reject(c.Kind, ReasonUnknownLocation, "loc", 0)
 		return
 	}
+	if o.pickup >= 0 {
+		// The customer collects it at the store: ReadyForPickup, then
+		// PickedUp (pickup.go).
+		e.reject(c.Kind, ReasonPickupOrder, "order", 0)
+		return
+	}
 	if c.Tracking == "" {
 		e.reject(c.Kind, ReasonMissingTracking, "tracking", 0)
 		return
@@ -325,7 +479,20 @@ func (e *Engine) deliver(c *Command) {
 		e.reject(c.Kind, ReasonAlreadyDelivered, "shipment", 0)
 		return
 	}
+	e.deliverShipment(o, int32(c.Shipment-1))
+	e.updateStatus(int32(o.id - 1))
+}
+
+// deliverShipment books shipment si of order o as delivered (picked up,
+// for a pickup order).
+func (e *Engine) deliverShipment(o *order, si int32) {
+	sh := at(&e.ships, si)
 	sh.delivered, sh.deliveredAt = true, e.now
+	if o.retWindow == 0 {
+		// The customer has the goods under the policy in force now: a
+		// later change of the rules does not shorten or lengthen it.
+		o.retWindow = e.returnWindow()
+	}
 	var value Money
 	for i := sh.l0; i < sh.l0+sh.n; i++ {
 		sl := at(&e.shipLines, i)
@@ -336,7 +503,16 @@ func (e *Engine) deliver(c *Command) {
 	e.reduceExposure(o, value)
 	e.emit(&Event{Kind: EvDelivered, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
 		Loc: e.locs[sh.loc].def.ID, PickedUp: o.pickup >= 0})
-	e.updateStatus(int32(o.id - 1))
+}
+
+// everDelivered reports whether some shipment of the order was delivered.
+func (e *Engine) everDelivered(o *order) bool {
+	for si := o.shipHead; si >= 0; si = at(&e.ships, si).next {
+		if at(&e.ships, si).delivered {
+			return true
+		}
+	}
+	return false
 }
 
 // reduceExposure takes value off a B2B customer's open exposure.

@@ -36,12 +36,23 @@ type order struct {
 	plan          PlanScore // the placement plan's score
 	credit        bool      // the order's value counts against its B2B customer's credit
 	placeHash     uint64    // what the placement asked for (placeHash); 0: not recorded
+	// unpaidAtPlace: the order was placed with a declined payment under
+	// CheckPayment, so every unit waited for the payment from the start
+	// (replayPlacement reports it).
+	unpaidAtPlace bool
+	// retWindow is the return window that applies to the order, fixed at
+	// its first delivery (the rules' window then); 0 until then, when the
+	// rules in force apply (orderReturnWindow).
+	retWindow int64
 }
 
 // line is one order line.
 //
-// INVARIANT: qty = cancelled + backordered + allocated + shipped, all >= 0;
-// released <= allocated; delivered <= shipped; retRecv <= retAuth <= shipped.
+// INVARIANT: qty = cancelled + backordered + allocated + shipped + unpaid,
+// all >= 0; ready <= released <= allocated; ready > 0 only on a pickup
+// order; delivered <= shipped; retRecv <= retAuth
+// <= shipped. unpaid > 0 only while the order is on payment hold with its
+// payment not authorised (awaitPayment).
 type line struct {
 	order       int32
 	num         uint32
@@ -58,8 +69,14 @@ type line struct {
 	retAuth     Qty
 	retRecv     Qty
 	boAtPlace   Qty
-	lastShip    int64
-	status      Status
+	// unpaid units wait for the order's declined payment: neither
+	// allocated nor backordered, they hold no stock (awaitPayment).
+	unpaid Qty
+	// ready units of a pickup order's released ones are ready for
+	// collection at the store (pickup.go): ready <= released.
+	ready    Qty
+	lastShip int64
+	status   Status
 }
 
 func (l *line) open() Qty { return l.qty - l.cancelled - l.shipped }
@@ -322,15 +339,25 @@ func (e *Engine) placeOrder(c *Command) {
 	if !ok {
 		return
 	}
-	e.source(pickup, c.ShipTo, c.ShipComplete)
-	e.warmCells()
+	// An order whose payment is declined when payments are checked holds
+	// no stock (awaitPayment): it is not sourced until the payment is
+	// authorised.
+	unpaid := e.rules.CheckPayment && c.Payment == PaymentDeclined
+	if !unpaid {
+		e.source(pickup, c.ShipTo, c.ShipComplete)
+		e.warmCells()
+	}
 	oi = e.newOrder(c, key, pickup, value, units, cust)
 	o := at(&e.orders, oi)
 	ev := e.push(EvOrderCreated)
 	ev.Order, ev.Channel, ev.ChannelOrderID, ev.Customer = o.id, o.channel, c.ChannelOrderID, c.Customer
 	ev.Qty, ev.Amount, ev.Currency, ev.Status = units, value, e.curs.names[o.cur], StatusCreated
 	e.pushed(ev)
-	e.applyPlan(oi)
+	if unpaid {
+		e.applyUnpaid(oi)
+	} else {
+		e.applyPlan(oi)
+	}
 	e.applyHolds(oi, c)
 	e.updateStatus(oi)
 	o = at(&e.orders, oi)
@@ -338,16 +365,17 @@ func (e *Engine) placeOrder(c *Command) {
 	e.countPlacement(oi)
 	// A reservation larger than its line returns the rest to ATP. One whose
 	// line was backordered (a ship-complete order its location cannot
-	// complete, planComplete) returns all of it, and as no allocation there
-	// reported the cell's new levels, a stock event does.
+	// complete, planComplete) or waits for the payment returns all of it,
+	// and as no allocation there reported the cell's new levels, a stock
+	// event does.
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
 		if l.reservation == 0 {
 			continue
 		}
-		if r := &e.res[l.reservation-1]; r.qty > l.qty || l.backordered > 0 {
+		if r := &e.res[l.reservation-1]; r.qty > l.qty || l.backordered > 0 || l.unpaid > 0 {
 			ci := e.cellIndex(r.sku, e.locs[r.loc].def.ID)
-			if l.backordered > 0 {
+			if l.backordered > 0 || l.unpaid > 0 {
 				e.emitStock(r.sku, ci, 0, 0)
 			}
 			e.fillBackorders(r.sku, ci)
@@ -484,6 +512,28 @@ func (e *Engine) applyPlan(oi int32) {
 				e.noteNewBackorder(s.req[i].sku)
 			}
 		}
+	}
+}
+
+// applyUnpaid books a placement whose payment is declined: its
+// reservations are consumed (their units return to ATP: a declined order
+// holds no stock) and every unit waits for the payment.
+func (e *Engine) applyUnpaid(oi int32) {
+	o := at(&e.orders, oi)
+	o.unpaidAtPlace = true
+	for i := int32(0); i < o.nLines; i++ {
+		l := at(&e.lines, o.line0+i)
+		if id := l.reservation; id != 0 {
+			r := &e.res[id-1]
+			sku, _ := e.endReservation(id, resConsumed)
+			e.emit(&Event{Kind: EvReservationReleased, Reservation: id, Order: o.id, Line: l.num,
+				SKU: e.skus[sku].name, Loc: e.locs[r.loc].def.ID, Qty: r.qty, Expires: r.expires})
+		}
+	}
+	for i := int32(0); i < o.nLines; i++ {
+		l := at(&e.lines, o.line0+i)
+		l.unpaid = l.qty
+		e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: l.qty})
 	}
 }
 
@@ -628,6 +678,13 @@ func (e *Engine) replayPlacement(oi int32, key string) {
 				SKU: e.skus[l.sku].name, Qty: l.boAtPlace})
 		}
 	}
+	if o.unpaidAtPlace {
+		for i := int32(0); i < o.nLines; i++ {
+			l := at(&e.lines, o.line0+i)
+			e.emit(&Event{Kind: EvAwaitingPayment, Duplicate: true, Order: o.id, Line: l.num,
+				SKU: e.skus[l.sku].name, Qty: l.qty})
+		}
+	}
 	if o.holdsAtPlace != 0 {
 		e.emit(&Event{Kind: EvHeld, Duplicate: true, Order: o.id, Hold: o.holdsAtPlace})
 	}
@@ -635,7 +692,7 @@ func (e *Engine) replayPlacement(oi int32, key string) {
 }
 
 // statusOf derives a status from quantities.
-func statusOf(qty, cancelled, backordered, allocated, released, shipped, delivered Qty) Status {
+func statusOf(qty, cancelled, backordered, allocated, released, shipped, delivered, unpaid, ready Qty) Status {
 	open := qty - cancelled
 	switch {
 	case open == 0:
@@ -644,8 +701,12 @@ func statusOf(qty, cancelled, backordered, allocated, released, shipped, deliver
 		return StatusDelivered
 	case shipped == open:
 		return StatusShipped
+	case ready > 0 && shipped+ready == open:
+		return StatusReadyForPickup
 	case shipped > 0:
 		return StatusPartiallyShipped
+	case unpaid > 0:
+		return StatusAwaitingPayment
 	case backordered == open:
 		return StatusBackordered
 	case backordered > 0:
@@ -662,7 +723,7 @@ func (e *Engine) updateStatus(oi int32) {
 	o := at(&e.orders, oi)
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
-		st := statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
+		st := l.statusNow()
 		if st != l.status {
 			l.status = st
 			ev := e.push(EvOrderStatus)
@@ -682,13 +743,18 @@ func (e *Engine) updateStatus(oi int32) {
 // orderStatus derives the order's status from the sums over its lines.
 func (e *Engine) orderStatus(oi int32) Status {
 	o := at(&e.orders, oi)
-	var q, ca, bo, al, re, sh, de Qty
+	var q, ca, bo, al, re, sh, de, up, rd Qty
 	for i := int32(0); i < o.nLines; i++ {
 		l := at(&e.lines, o.line0+i)
-		q, ca, bo, al, re, sh, de = q+l.qty, ca+l.cancelled, bo+l.backordered, al+l.allocated,
-			re+l.released, sh+l.shipped, de+l.delivered
+		q, ca, bo, al, re, sh, de, up, rd = q+l.qty, ca+l.cancelled, bo+l.backordered, al+l.allocated,
+			re+l.released, sh+l.shipped, de+l.delivered, up+l.unpaid, rd+l.ready
 	}
-	return statusOf(q, ca, bo, al, re, sh, de)
+	return statusOf(q, ca, bo, al, re, sh, de, up, rd)
+}
+
+// statusNow derives the line's status from its quantities.
+func (l *line) statusNow() Status {
+	return statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered, l.unpaid, l.ready)
 }
 
 func (e *Engine) countPlacement(oi int32) {
@@ -701,7 +767,11 @@ func (e *Engine) countPlacement(oi int32) {
 	for i := int32(0); i < o.nLines; i++ {
 		bo += at(&e.lines, o.line0+i).boAtPlace
 	}
-	st.unitsAllocated += int64(o.units - bo)
+	allocated := o.units - bo
+	if o.unpaidAtPlace {
+		allocated = 0 // nothing was sourced
+	}
+	st.unitsAllocated += int64(allocated)
 	if o.plan.Shipments > 1 {
 		st.splitOrders++
 	}

@@ -18,16 +18,25 @@ type OrderView struct {
 	Priority       uint8
 	Payment        Payment
 	Currency       string
-	Value          Money
-	Units          Qty
-	Status         Status
-	Holds          Hold
-	Plan           PlanScore
-	Lines          []LineView
-	Allocations    []AllocationView
-	Shipments      []ShipmentView
-	Returns        []ReturnView
-	History        []HistoryEntry
+	// Value is the order's current value: its units not cancelled (open or
+	// shipped) at their unit prices. Refunds of returns do not lower it
+	// (ReturnView has them). PlacedValue is the value at placement, as
+	// EvOrderCreated reported it.
+	Value       Money
+	PlacedValue Money
+	Units       Qty
+	// ReturnWindow is the return window fixed at the order's first
+	// delivery (ns): returns are authorised until this long after a line's
+	// last shipment. Zero before any delivery: the rules' window applies.
+	ReturnWindow int64
+	Status       Status
+	Holds        Hold
+	Plan         PlanScore
+	Lines        []LineView
+	Allocations  []AllocationView
+	Shipments    []ShipmentView
+	Returns      []ReturnView
+	History      []HistoryEntry
 }
 
 // LineView is one order line's quantities.
@@ -38,7 +47,14 @@ type LineView struct {
 	Status                                                               Status
 	Qty, Cancelled, Backordered, Allocated, Released, Shipped, Delivered Qty
 	ReturnAuthorised, ReturnReceived                                     Qty
-	Reservation                                                          ReservationID
+	// AwaitingPayment units wait for the order's declined payment and hold
+	// no stock: Qty = Cancelled + Backordered + Allocated + Shipped +
+	// AwaitingPayment.
+	AwaitingPayment Qty
+	// ReadyForPickup units of a pickup order's released ones wait at the
+	// store for the customer (pickup.go).
+	ReadyForPickup Qty
+	Reservation    ReservationID
 }
 
 // AllocationView is one allocation: Qty is open, Orig as allocated.
@@ -107,7 +123,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 	}
 	v := OrderView{ID: o.id, Channel: o.channel, ChannelOrderID: o.cid.String(), Customer: e.custs[o.cust].name,
 		PlacedAt: o.placedAt, ShipTo: o.shipTo, ShipComplete: o.shipComplete, Priority: o.priority,
-		Payment: o.payment, Currency: e.curs.names[o.cur], Value: o.value, Units: o.units, Status: o.status,
+		Payment: o.payment, Currency: e.curs.names[o.cur], Value: e.orderValue(o), PlacedValue: o.value, Units: o.units, ReturnWindow: o.retWindow, Status: o.status,
 		Holds: o.holds, Plan: o.plan}
 	if o.pickup >= 0 {
 		v.PickupStore = e.locs[o.pickup].def.ID
@@ -117,7 +133,7 @@ func (e *Engine) Order(id OrderID) (OrderView, bool) {
 		v.Lines = append(v.Lines, LineView{Line: l.num, SKU: e.skus[l.sku].name, UnitPrice: l.price, Status: l.status,
 			Qty: l.qty, Cancelled: l.cancelled, Backordered: l.backordered, Allocated: l.allocated,
 			Released: l.released, Shipped: l.shipped, Delivered: l.delivered, ReturnAuthorised: l.retAuth,
-			ReturnReceived: l.retRecv, Reservation: l.reservation})
+			ReturnReceived: l.retRecv, AwaitingPayment: l.unpaid, ReadyForPickup: l.ready, Reservation: l.reservation})
 	}
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		a := at(&e.allocs, ai)
@@ -389,4 +405,14 @@ func (e *Engine) Counts() Counts {
 		}
 	}
 	return c
+}
+
+// orderValue is the value of the order's units not cancelled.
+func (e *Engine) orderValue(o *order) Money {
+	var v Money
+	for i := int32(0); i < o.nLines; i++ {
+		l := at(&e.lines, o.line0+i)
+		v += Money(l.qty-l.cancelled) * l.price
+	}
+	return v
 }

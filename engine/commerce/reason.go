@@ -63,6 +63,10 @@ const (
 	ReasonChannelOrderIDConflict  // a PlaceOrder reusing a channel order id for a different order (placeHash); Order names the holder
 	ReasonAdjustSign              // an AdjustStock whose delta contradicts its reason (damage or shrink adding stock, found removing it)
 	ReasonNegativeStock           // an AdjustStock that would take on hand below zero
+	ReasonTTLTooLong              // a reservation's TTL above MaxReservationTTL
+	ReasonPickupOrder             // shipping (Ship) a pickup order: it is made ready at its store and collected (pickup.go)
+	ReasonNotPickupOrder          // ReadyForPickup or PickedUp for an order that is shipped, not picked up
+	ReasonNotReadyForPickup       // collecting units that are not ready for pickup
 	reasonCount
 )
 
@@ -124,6 +128,10 @@ var reasonNames = [...]string{
 	ReasonChannelOrderIDConflict:  "channel_order_id_conflict",
 	ReasonAdjustSign:              "adjust_sign",
 	ReasonNegativeStock:           "negative_stock",
+	ReasonTTLTooLong:              "ttl_too_long",
+	ReasonPickupOrder:             "pickup_order",
+	ReasonNotPickupOrder:          "not_pickup_order",
+	ReasonNotReadyForPickup:       "not_ready_for_pickup",
 }
 
 func (r Reason) String() string {

@@ -179,7 +179,7 @@ func (e *Engine) restoreReservations(r *wire.Reader, version byte) {
 	}
 }
 
-func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
+func (e *Engine) restoreOrder(r *wire.Reader, oi int32, version byte) bool {
 	o, ok := e.restoreHeader(r, oi)
 	if !ok {
 		return false
@@ -187,7 +187,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	o.line0 = int32(e.lines.len())
 	o.nLines = int32(r.Count())
 	for i := int32(0); i < o.nLines; i++ {
-		if !e.restoreLine(r, oi, i) {
+		if !e.restoreLine(r, oi, i, version) {
 			return false
 		}
 	}
@@ -200,7 +200,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32) bool {
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
 		l := at(&e.lines, li)
-		l.status = statusOf(l.qty, l.cancelled, l.backordered, l.allocated, l.released, l.shipped, l.delivered)
+		l.status = l.statusNow()
 		if l.backordered > 0 {
 			e.enqueueBackorder(oi, li)
 		}
@@ -244,12 +244,18 @@ func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	return o, true
 }
 
-func (e *Engine) restoreLine(r *wire.Reader, oi, i int32) bool {
+func (e *Engine) restoreLine(r *wire.Reader, oi, i int32, version byte) bool {
 	l := line{order: oi, num: uint32(i + 1), sku: e.sku(r)}
 	l.qty, l.price, l.reservation = Qty(r.Varint()), Money(r.Varint()), ReservationID(r.Varint())
 	for _, p := range [...]*Qty{&l.cancelled, &l.backordered, &l.allocated, &l.released, &l.shipped,
 		&l.delivered, &l.retAuth, &l.retRecv, &l.boAtPlace} {
 		*p = Qty(r.Varint())
+	}
+	if version >= 5 {
+		l.unpaid = Qty(r.Varint())
+	}
+	if version >= 7 {
+		l.ready = Qty(r.Varint())
 	}
 	l.lastShip = r.Varint()
 	if l.reservation > ReservationID(len(e.res)) {
@@ -401,7 +407,7 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 		}
 		prev = id
 		oi := int32(id - 1)
-		if !e.restoreOrder(r, oi) {
+		if !e.restoreOrder(r, oi, version) {
 			return false
 		}
 		o := at(&e.orders, oi)
@@ -410,6 +416,12 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 			if version >= 4 {
 				o.placeHash = r.Uvarint()
 			}
+			if version >= 5 {
+				o.unpaidAtPlace = r.Bool()
+			}
+			if version >= 6 {
+				o.retWindow = r.Varint()
+			}
 		} else if o.status == StatusDelivered || o.status == StatusCancelled {
 			// Version 1 kept no closing time: the order's last event is it.
 			o.closed = true
@@ -417,6 +429,13 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 				o.closedAt = at(&e.hist, o.histTail).at
 			}
 			o.archiveAt = e.archiveDue(o)
+		}
+		if version < 6 && e.everDelivered(o) {
+			o.retWindow = e.returnWindow()
+		}
+		if o.retWindow < 0 {
+			corrupt(r, "order %d return window %d", id, o.retWindow)
+			return false
 		}
 		if o.closed != (o.status == StatusDelivered || o.status == StatusCancelled) {
 			corrupt(r, "order %d closed %v with status %s", id, o.closed, o.status)

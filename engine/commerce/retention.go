@@ -5,7 +5,9 @@ package commerce
 // An order is closed when its status is delivered (picked up, for a pickup
 // order) or cancelled: nothing of it can ship, be cancelled or be allocated
 // again. From then on only returns can touch it, within the return window
-// counted from each line's last shipment. Tick archives a closed order once
+// counted from each line's last shipment (the window in force when the
+// order was first delivered: later rules do not change it). Tick archives a
+// closed order once
 // the command time reaches its due time:
 //
 //	due = max(closed at, latest last shipment + return window) + ArchiveAfter
@@ -13,7 +15,9 @@ package commerce
 // (the return window is only counted for lines that shipped), and only if
 // none of its returns is still open (authorised and not fully received); an
 // order with an open return is looked at again ArchiveAfter later. Due times
-// follow the rules in force: SetRules and SetRetention recompute them.
+// follow the retention rules in force: SetRetention recomputes them. (A
+// closed order with shipments was delivered, so its return window is
+// fixed: SetRules leaves due times alone.)
 //
 // Archiving an order emits EvArchived and frees the order, its lines,
 // allocations, shipments, returns and history (their arenas drop chunks
@@ -110,11 +114,21 @@ func (e *Engine) dedupWindow() int64 {
 	return e.retention.DedupWindow
 }
 
+// returnWindow is the return window of the rules in force.
 func (e *Engine) returnWindow() int64 {
 	if e.rules.ReturnWindow == 0 {
 		return defaultReturnWindow
 	}
 	return e.rules.ReturnWindow
+}
+
+// orderReturnWindow is the return window that applies to order o: the one
+// fixed at its first delivery, else (nothing delivered yet) the rules'.
+func (e *Engine) orderReturnWindow(o *order) int64 {
+	if o.retWindow != 0 {
+		return o.retWindow
+	}
+	return e.returnWindow()
 }
 
 func (e *Engine) setRetention(c *Command) {
@@ -179,10 +193,11 @@ func (e *Engine) liveOrder(oi int32) *order {
 	return nil
 }
 
-// archiveDue is the time order o may be archived, under the current rules.
+// archiveDue is the time order o may be archived, under the current
+// retention rules and the order's return window.
 func (e *Engine) archiveDue(o *order) int64 {
 	from := o.closedAt
-	window := e.returnWindow()
+	window := e.orderReturnWindow(o)
 	for i := int32(0); i < o.nLines; i++ {
 		if l := at(&e.lines, o.line0+i); l.shipped > 0 {
 			from = max(from, satAdd(l.lastShip, window))

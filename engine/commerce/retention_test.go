@@ -210,8 +210,42 @@ func (e *Engine) snapshotV1(w *wire.Writer) {
 	e.snapCustomers(w)
 	w.Uvarint(uint64(e.orders.len()))
 	for i := range e.orders.len() {
-		e.snapOrder(w, int32(i))
+		e.snapOrderAs(w, int32(i), 1)
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))
+}
+
+// TestRestoreOldFixesReturnWindow: a snapshot from before return windows
+// were fixed at delivery (version < 6) gives a delivered order the rules'
+// window at restore, the one older engines applied to it then; a later
+// change of the rules no longer moves it.
+func TestRestoreOldFixesReturnWindow(t *testing.T) {
+	e := New()
+	var out []Event
+	out = e.Apply(&Command{Kind: CmdSetLocation, Location: Location{ID: 1, Kind: Warehouse, Ships: true, Active: true}}, 0, out[:0])
+	out = e.Apply(&Command{Kind: CmdSetStock, SKU: "A", Loc: 1, Qty: 5, Version: 1}, 0, out[:0])
+	for i := range 2 {
+		out = e.Apply(&Command{Kind: CmdPlaceOrder, Channel: Web, ChannelOrderID: fmt.Sprint("w", i), Customer: "c",
+			Payment: PaymentAuthorised, Lines: []LineInput{{SKU: "A", Qty: 1, UnitPrice: 1, Currency: "EUR"}}}, 0, out[:0])
+		out = e.Apply(&Command{Kind: CmdRelease, Order: OrderID(i + 1)}, 0, out[:0])
+		out = e.Apply(&Command{Kind: CmdShip, Order: OrderID(i + 1), Loc: 1, Tracking: "T",
+			Lines: []LineInput{{Line: 1, Qty: 1}}}, Day, out[:0])
+	}
+	out = e.Apply(&Command{Kind: CmdSetRules, Rules: HoldRules{ReturnWindow: 5 * Day}}, Day, out[:0])
+	out = e.Apply(&Command{Kind: CmdDeliver, Order: 1, Shipment: 1}, 2*Day, out[:0])
+	require.Equal(t, 5*Day, at(&e.orders, 0).retWindow)
+	// An engine of version 5 or older did not fix the window.
+	at(&e.orders, 0).retWindow = 0
+	w := wire.NewWriter(nil)
+	e.snapshotV1(w)
+	f := New()
+	require.NoError(t, f.Restore(wire.NewReader(w.Bytes())))
+	require.Equal(t, 5*Day, at(&f.orders, 0).retWindow, "delivered: the rules' window at restore")
+	require.Zero(t, at(&f.orders, 1).retWindow, "not delivered: the rules in force apply")
+	out = f.Apply(&Command{Kind: CmdSetRules, Rules: HoldRules{ReturnWindow: Day}}, 3*Day, out[:0])
+	out = f.Apply(&Command{Kind: CmdAuthoriseReturn, Order: 1, Lines: []LineInput{{Line: 1, Qty: 1}}}, 4*Day, out[:0])
+	require.Equal(t, EvReturnAuthorised, out[0].Kind, "%+v", out[0])
+	out = f.Apply(&Command{Kind: CmdAuthoriseReturn, Order: 2, Lines: []LineInput{{Line: 1, Qty: 1}}}, 4*Day, out[:0])
+	require.Equal(t, ReasonReturnWindowClosed, out[0].Reason, "%+v", out[0])
 }

@@ -19,13 +19,14 @@ type rmaLine struct {
 }
 
 // authoriseReturn authorises the return of shipped units within the return
-// window (counted from the line's last shipment).
+// window (counted from the line's last shipment): the order's, fixed at its
+// first delivery, or before any delivery the rules' (orderReturnWindow).
 func (e *Engine) authoriseReturn(c *Command) {
 	o, ok := e.lookupOrder(c)
 	if !ok || !e.refLines(c, o) {
 		return
 	}
-	window := e.returnWindow()
+	window := e.orderReturnWindow(o)
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		l := at(&e.lines, o.line0+int32(in.Line)-1)

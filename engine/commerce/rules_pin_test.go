@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 3
-	pinnedDigest = "d125ba6a2245bd188f2618b55605aa156a0e64840d90f07a81d18028ba4d2104"
+	pinnedDigest = "c8244ed9d0a3fd32ef9ef6f536ae850b2f2012dce76c1a1e34378d30766027bb"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

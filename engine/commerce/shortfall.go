@@ -84,6 +84,7 @@ func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Q
 		e.cellChanged(sku, ci)
 		if released {
 			l.released -= x
+			l.ready = min(l.ready, l.released)
 			e.emit(&Event{Kind: EvFulfilmentCancelled, Reason: ReasonStockShortage, Order: o.id, Line: l.num,
 				SKU: e.skus[sku].name, Loc: e.locs[loc].def.ID, Qty: x, Fulfilment: a.fulfilment})
 		}

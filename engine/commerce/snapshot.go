@@ -15,10 +15,16 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // order, explicit order ids with archived ones absent, the issued id
 // counts, the tombstones); 3 adds the cells waiting for capacity
 // (capwait.go) and each reservation's channel; 4 adds each order's and
-// tombstone's placement fingerprint (placeHash). Restore still reads
-// versions 1 to 3 (reservations without an owner; the waiting cells
-// derived, deriveCapWait; fingerprints not recorded, 0).
-const snapshotVersion = 4
+// tombstone's placement fingerprint (placeHash); 5 adds each line's units
+// waiting for the payment (unpaid) and each order's unpaidAtPlace; 6 adds
+// each order's return window fixed at delivery (retWindow); 7 adds each
+// line's units ready for pickup (ready). Restore still reads versions 1 to
+// 6 (nothing ready for pickup before 7; reservations without an owner; the waiting cells
+// derived, deriveCapWait; fingerprints not recorded, 0; nothing waiting
+// for a payment: older engines kept a declined order's stock; an order
+// with a delivered shipment gets the rules' window at restore, which is
+// the window older engines applied to it then).
+const snapshotVersion = 7
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -86,6 +92,8 @@ func (e *Engine) snapOrders(w *wire.Writer) {
 		w.Varint(o.closedAt)
 		w.Varint(o.archiveAt)
 		w.Uvarint(o.placeHash)
+		w.Bool(o.unpaidAtPlace)
+		w.Varint(o.retWindow)
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))
@@ -150,7 +158,11 @@ func (e *Engine) snapSKU(w *wire.Writer, si int32) {
 	}
 }
 
-func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
+func (e *Engine) snapOrder(w *wire.Writer, oi int32) { e.snapOrderAs(w, oi, snapshotVersion) }
+
+// snapOrderAs writes order oi in the layout of snapshot version v (tests
+// write older versions with it).
+func (e *Engine) snapOrderAs(w *wire.Writer, oi int32, v byte) {
 	o := at(&e.orders, oi)
 	w.Byte(byte(o.channel))
 	w.Raw(o.cid.bytes())
@@ -181,6 +193,12 @@ func (e *Engine) snapOrder(w *wire.Writer, oi int32) {
 		for _, v := range [...]Qty{l.qty, Qty(l.price), Qty(l.reservation), l.cancelled, l.backordered,
 			l.allocated, l.released, l.shipped, l.delivered, l.retAuth, l.retRecv, l.boAtPlace} {
 			w.Varint(int64(v))
+		}
+		if v >= 5 {
+			w.Varint(int64(l.unpaid))
+		}
+		if v >= 7 {
+			w.Varint(int64(l.ready))
 		}
 		w.Varint(l.lastShip)
 	}

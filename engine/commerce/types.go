@@ -199,11 +199,21 @@ const (
 	StatusShipped
 	StatusDelivered
 	StatusCancelled
+	// StatusAwaitingPayment: some open units wait for the payment (it was
+	// declined) and hold no stock; they are sourced again when it is
+	// authorised (lifecycle.go, awaitPayment).
+	StatusAwaitingPayment
+	// StatusReadyForPickup: every open unit of a pickup order is ready
+	// at the store for the customer to collect (pickup.go).
+	StatusReadyForPickup
 	statusCount
 )
 
+// LastStatus is the highest status: StatusCreated..LastStatus are them all.
+const LastStatus = statusCount - 1
+
 var statusNames = [...]string{"", "created", "allocated", "partially-allocated", "backordered",
-	"released", "partially-shipped", "shipped", "delivered", "cancelled"}
+	"released", "partially-shipped", "shipped", "delivered", "cancelled", "awaiting-payment", "ready-for-pickup"}
 
 func (s Status) String() string {
 	if s > 0 && s < statusCount {

@@ -308,21 +308,29 @@ const (
 	OrderStatus_ORDER_STATUS_SHIPPED             OrderStatus = 7
 	OrderStatus_ORDER_STATUS_DELIVERED           OrderStatus = 8
 	OrderStatus_ORDER_STATUS_CANCELLED           OrderStatus = 9
+	// Some open units wait for a declined payment and hold no stock; they are
+	// sourced again when the payment is authorised (SetPayment).
+	OrderStatus_ORDER_STATUS_AWAITING_PAYMENT OrderStatus = 10
+	// Every open unit of a pickup order is ready at the store for the
+	// customer to collect (MarkReadyForPickup; then ConfirmPickup).
+	OrderStatus_ORDER_STATUS_READY_FOR_PICKUP OrderStatus = 11
 )
 
 // Enum value maps for OrderStatus.
 var (
 	OrderStatus_name = map[int32]string{
-		0: "ORDER_STATUS_UNSPECIFIED",
-		1: "ORDER_STATUS_CREATED",
-		2: "ORDER_STATUS_ALLOCATED",
-		3: "ORDER_STATUS_PARTIALLY_ALLOCATED",
-		4: "ORDER_STATUS_BACKORDERED",
-		5: "ORDER_STATUS_RELEASED",
-		6: "ORDER_STATUS_PARTIALLY_SHIPPED",
-		7: "ORDER_STATUS_SHIPPED",
-		8: "ORDER_STATUS_DELIVERED",
-		9: "ORDER_STATUS_CANCELLED",
+		0:  "ORDER_STATUS_UNSPECIFIED",
+		1:  "ORDER_STATUS_CREATED",
+		2:  "ORDER_STATUS_ALLOCATED",
+		3:  "ORDER_STATUS_PARTIALLY_ALLOCATED",
+		4:  "ORDER_STATUS_BACKORDERED",
+		5:  "ORDER_STATUS_RELEASED",
+		6:  "ORDER_STATUS_PARTIALLY_SHIPPED",
+		7:  "ORDER_STATUS_SHIPPED",
+		8:  "ORDER_STATUS_DELIVERED",
+		9:  "ORDER_STATUS_CANCELLED",
+		10: "ORDER_STATUS_AWAITING_PAYMENT",
+		11: "ORDER_STATUS_READY_FOR_PICKUP",
 	}
 	OrderStatus_value = map[string]int32{
 		"ORDER_STATUS_UNSPECIFIED":         0,
@@ -335,6 +343,8 @@ var (
 		"ORDER_STATUS_SHIPPED":             7,
 		"ORDER_STATUS_DELIVERED":           8,
 		"ORDER_STATUS_CANCELLED":           9,
+		"ORDER_STATUS_AWAITING_PAYMENT":    10,
+		"ORDER_STATUS_READY_FOR_PICKUP":    11,
 	}
 )
 
@@ -1196,12 +1206,14 @@ func (x *StockLevel) GetNetworkAtp() int64 {
 }
 
 type HoldRules struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	MaxValue          int64                  `protobuf:"varint,1,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"` // money (minor units): hold an order worth more
-	MaxQty            int64                  `protobuf:"varint,2,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`       // units: hold an order with more
-	CheckCredit       bool                   `protobuf:"varint,3,opt,name=check_credit,json=checkCredit,proto3" json:"check_credit,omitempty"`
-	CheckPayment      bool                   `protobuf:"varint,4,opt,name=check_payment,json=checkPayment,proto3" json:"check_payment,omitempty"`
-	ReturnWindowNanos int64                  `protobuf:"varint,5,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	MaxValue     int64                  `protobuf:"varint,1,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"` // money (minor units): hold an order worth more
+	MaxQty       int64                  `protobuf:"varint,2,opt,name=max_qty,json=maxQty,proto3" json:"max_qty,omitempty"`       // units: hold an order with more
+	CheckCredit  bool                   `protobuf:"varint,3,opt,name=check_credit,json=checkCredit,proto3" json:"check_credit,omitempty"`
+	CheckPayment bool                   `protobuf:"varint,4,opt,name=check_payment,json=checkPayment,proto3" json:"check_payment,omitempty"`
+	// Returns are authorised until this long after a line's last shipment;
+	// 0 = 30 days. An order keeps the window in force at its first delivery.
+	ReturnWindowNanos int64 `protobuf:"varint,5,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1278,7 +1290,7 @@ type CommerceCommandResult struct {
 	TimeUnixNano  int64                  `protobuf:"varint,2,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
 	OrderId       uint64                 `protobuf:"varint,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`                   // the order the command created or addressed
 	ReservationId uint64                 `protobuf:"varint,4,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"` // Reserve: the new reservation
-	ShipmentId    uint64                 `protobuf:"varint,5,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`          // ConfirmShipment: the new shipment
+	ShipmentId    uint64                 `protobuf:"varint,5,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`          // ConfirmShipment, ConfirmPickup: the new shipment
 	ReturnId      uint64                 `protobuf:"varint,6,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`                // CreateReturn: the new return
 	Duplicate     bool                   `protobuf:"varint,7,opt,name=duplicate,proto3" json:"duplicate,omitempty"`                              // PlaceOrder re-submitted: the first result is replayed
 	Events        []*CommerceEvent       `protobuf:"bytes,8,rep,name=events,proto3" json:"events,omitempty"`
@@ -1541,22 +1553,27 @@ func (x *GetOrderRequest) GetChannelOrderId() string {
 }
 
 type CommerceOrderLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Line          uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`                              // units
-	UnitPrice     int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"` // money (minor units of currency)
-	Currency      string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
-	Allocated     int64                  `protobuf:"varint,6,opt,name=allocated,proto3" json:"allocated,omitempty"`
-	Backordered   int64                  `protobuf:"varint,7,opt,name=backordered,proto3" json:"backordered,omitempty"`
-	Released      int64                  `protobuf:"varint,8,opt,name=released,proto3" json:"released,omitempty"`
-	Shipped       int64                  `protobuf:"varint,9,opt,name=shipped,proto3" json:"shipped,omitempty"`
-	Delivered     int64                  `protobuf:"varint,10,opt,name=delivered,proto3" json:"delivered,omitempty"`
-	Cancelled     int64                  `protobuf:"varint,11,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
-	Returned      int64                  `protobuf:"varint,12,opt,name=returned,proto3" json:"returned,omitempty"`
-	Status        OrderStatus            `protobuf:"varint,13,opt,name=status,proto3,enum=oms.v1.OrderStatus" json:"status,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Line        uint32                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	Sku         string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Qty         int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`                              // units
+	UnitPrice   int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"` // money (minor units of currency)
+	Currency    string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
+	Allocated   int64                  `protobuf:"varint,6,opt,name=allocated,proto3" json:"allocated,omitempty"`
+	Backordered int64                  `protobuf:"varint,7,opt,name=backordered,proto3" json:"backordered,omitempty"`
+	Released    int64                  `protobuf:"varint,8,opt,name=released,proto3" json:"released,omitempty"`
+	Shipped     int64                  `protobuf:"varint,9,opt,name=shipped,proto3" json:"shipped,omitempty"`
+	Delivered   int64                  `protobuf:"varint,10,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Cancelled   int64                  `protobuf:"varint,11,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	Returned    int64                  `protobuf:"varint,12,opt,name=returned,proto3" json:"returned,omitempty"`
+	Status      OrderStatus            `protobuf:"varint,13,opt,name=status,proto3,enum=oms.v1.OrderStatus" json:"status,omitempty"`
+	// Units waiting for a declined payment, holding no stock:
+	// qty = cancelled + backordered + allocated + shipped + awaiting_payment.
+	AwaitingPayment int64 `protobuf:"varint,14,opt,name=awaiting_payment,json=awaitingPayment,proto3" json:"awaiting_payment,omitempty"`
+	// Of a pickup order's released units, those ready at the store.
+	ReadyForPickup int64 `protobuf:"varint,15,opt,name=ready_for_pickup,json=readyForPickup,proto3" json:"ready_for_pickup,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CommerceOrderLine) Reset() {
@@ -1680,6 +1697,20 @@ func (x *CommerceOrderLine) GetStatus() OrderStatus {
 	return OrderStatus_ORDER_STATUS_UNSPECIFIED
 }
 
+func (x *CommerceOrderLine) GetAwaitingPayment() int64 {
+	if x != nil {
+		return x.AwaitingPayment
+	}
+	return 0
+}
+
+func (x *CommerceOrderLine) GetReadyForPickup() int64 {
+	if x != nil {
+		return x.ReadyForPickup
+	}
+	return 0
+}
+
 type CommerceOrder struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	OrderId         uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -1694,10 +1725,18 @@ type CommerceOrder struct {
 	ShipComplete    bool                   `protobuf:"varint,10,opt,name=ship_complete,json=shipComplete,proto3" json:"ship_complete,omitempty"`
 	Priority        uint32                 `protobuf:"varint,11,opt,name=priority,proto3" json:"priority,omitempty"`
 	CreatedUnixNano int64                  `protobuf:"varint,12,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
-	Amount          int64                  `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"` // money (minor units): the order's value
-	Lines           []*CommerceOrderLine   `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Money (minor units): the order's current value, the units not
+	// cancelled (open or shipped) at their unit prices. A cancel lowers it;
+	// refunds of returns do not (see the lines' returned units).
+	Amount       int64                `protobuf:"varint,13,opt,name=amount,proto3" json:"amount,omitempty"`
+	Lines        []*CommerceOrderLine `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
+	PlacedAmount int64                `protobuf:"varint,15,opt,name=placed_amount,json=placedAmount,proto3" json:"placed_amount,omitempty"` // money (minor units): the order's value when it was placed
+	// The return window fixed at the order's first delivery: returns are
+	// authorised until this long after a line's last shipment, whatever the
+	// hold rules say later. 0 before any delivery (the rules' window applies).
+	ReturnWindowNanos int64 `protobuf:"varint,16,opt,name=return_window_nanos,json=returnWindowNanos,proto3" json:"return_window_nanos,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CommerceOrder) Reset() {
@@ -1826,6 +1865,20 @@ func (x *CommerceOrder) GetLines() []*CommerceOrderLine {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *CommerceOrder) GetPlacedAmount() int64 {
+	if x != nil {
+		return x.PlacedAmount
+	}
+	return 0
+}
+
+func (x *CommerceOrder) GetReturnWindowNanos() int64 {
+	if x != nil {
+		return x.ReturnWindowNanos
+	}
+	return 0
 }
 
 type ListOrdersRequest struct {
@@ -2148,6 +2201,8 @@ func (x *SetPaymentRequest) GetPayment() PaymentStatus {
 	return PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
 }
 
+// Shipping orders only: a pickup order is refused with pickup_order
+// (FAILED_PRECONDITION); use MarkReadyForPickup and ConfirmPickup.
 type ConfirmShipmentRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2268,6 +2323,117 @@ func (x *ConfirmDeliveryRequest) GetShipmentId() uint64 {
 	return 0
 }
 
+// The pickup store has picked released units of a pickup order and set
+// them aside for the customer. The units stay on hand and allocated at the
+// store until collected, so a no-show is a CancelOrder that puts them back
+// on sale. A shipping order is refused with not_pickup_order.
+type MarkReadyForPickupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines         []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every released unit not yet ready
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkReadyForPickupRequest) Reset() {
+	*x = MarkReadyForPickupRequest{}
+	mi := &file_oms_v1_commerce_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkReadyForPickupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkReadyForPickupRequest) ProtoMessage() {}
+
+func (x *MarkReadyForPickupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_oms_v1_commerce_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkReadyForPickupRequest.ProtoReflect.Descriptor instead.
+func (*MarkReadyForPickupRequest) Descriptor() ([]byte, []int) {
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *MarkReadyForPickupRequest) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *MarkReadyForPickupRequest) GetLines() []*LineQty {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// The customer collected ready units at the store: one shipment without a
+// tracking number, delivered (picked up) at once. Units not ready are
+// refused with not_ready_for_pickup.
+type ConfirmPickupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines         []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every ready unit
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmPickupRequest) Reset() {
+	*x = ConfirmPickupRequest{}
+	mi := &file_oms_v1_commerce_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmPickupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmPickupRequest) ProtoMessage() {}
+
+func (x *ConfirmPickupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_oms_v1_commerce_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmPickupRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmPickupRequest) Descriptor() ([]byte, []int) {
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ConfirmPickupRequest) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *ConfirmPickupRequest) GetLines() []*LineQty {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
 type CreateReturnRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2278,7 +2444,7 @@ type CreateReturnRequest struct {
 
 func (x *CreateReturnRequest) Reset() {
 	*x = CreateReturnRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[21]
+	mi := &file_oms_v1_commerce_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2290,7 +2456,7 @@ func (x *CreateReturnRequest) String() string {
 func (*CreateReturnRequest) ProtoMessage() {}
 
 func (x *CreateReturnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[21]
+	mi := &file_oms_v1_commerce_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2303,7 +2469,7 @@ func (x *CreateReturnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReturnRequest.ProtoReflect.Descriptor instead.
 func (*CreateReturnRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{21}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateReturnRequest) GetOrderId() uint64 {
@@ -2331,7 +2497,7 @@ type ReceiveReturnRequest struct {
 
 func (x *ReceiveReturnRequest) Reset() {
 	*x = ReceiveReturnRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[22]
+	mi := &file_oms_v1_commerce_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2343,7 +2509,7 @@ func (x *ReceiveReturnRequest) String() string {
 func (*ReceiveReturnRequest) ProtoMessage() {}
 
 func (x *ReceiveReturnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[22]
+	mi := &file_oms_v1_commerce_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2356,7 +2522,7 @@ func (x *ReceiveReturnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveReturnRequest.ProtoReflect.Descriptor instead.
 func (*ReceiveReturnRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{22}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ReceiveReturnRequest) GetReturnId() uint64 {
@@ -2385,14 +2551,14 @@ type ReserveRequest struct {
 	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
 	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
 	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
-	TtlNanos      int64                  `protobuf:"varint,4,opt,name=ttl_nanos,json=ttlNanos,proto3" json:"ttl_nanos,omitempty"`
+	TtlNanos      int64                  `protobuf:"varint,4,opt,name=ttl_nanos,json=ttlNanos,proto3" json:"ttl_nanos,omitempty"` // > 0 and at most 30 days (the engine's MaxReservationTTL)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReserveRequest) Reset() {
 	*x = ReserveRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[23]
+	mi := &file_oms_v1_commerce_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2404,7 +2570,7 @@ func (x *ReserveRequest) String() string {
 func (*ReserveRequest) ProtoMessage() {}
 
 func (x *ReserveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[23]
+	mi := &file_oms_v1_commerce_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2417,7 +2583,7 @@ func (x *ReserveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveRequest.ProtoReflect.Descriptor instead.
 func (*ReserveRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{23}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReserveRequest) GetSku() string {
@@ -2457,7 +2623,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[24]
+	mi := &file_oms_v1_commerce_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2469,7 +2635,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[24]
+	mi := &file_oms_v1_commerce_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2482,7 +2648,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{24}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() uint64 {
@@ -2504,7 +2670,7 @@ type SetStockRequest struct {
 
 func (x *SetStockRequest) Reset() {
 	*x = SetStockRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[25]
+	mi := &file_oms_v1_commerce_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2516,7 +2682,7 @@ func (x *SetStockRequest) String() string {
 func (*SetStockRequest) ProtoMessage() {}
 
 func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[25]
+	mi := &file_oms_v1_commerce_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2529,7 +2695,7 @@ func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockRequest.ProtoReflect.Descriptor instead.
 func (*SetStockRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{25}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SetStockRequest) GetSku() string {
@@ -2572,7 +2738,7 @@ type AdjustStockRequest struct {
 
 func (x *AdjustStockRequest) Reset() {
 	*x = AdjustStockRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[26]
+	mi := &file_oms_v1_commerce_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2584,7 +2750,7 @@ func (x *AdjustStockRequest) String() string {
 func (*AdjustStockRequest) ProtoMessage() {}
 
 func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[26]
+	mi := &file_oms_v1_commerce_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2597,7 +2763,7 @@ func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockRequest.ProtoReflect.Descriptor instead.
 func (*AdjustStockRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{26}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AdjustStockRequest) GetSku() string {
@@ -2639,7 +2805,7 @@ type SetSafetyStockRequest struct {
 
 func (x *SetSafetyStockRequest) Reset() {
 	*x = SetSafetyStockRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[27]
+	mi := &file_oms_v1_commerce_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2817,7 @@ func (x *SetSafetyStockRequest) String() string {
 func (*SetSafetyStockRequest) ProtoMessage() {}
 
 func (x *SetSafetyStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[27]
+	mi := &file_oms_v1_commerce_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2830,7 @@ func (x *SetSafetyStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSafetyStockRequest.ProtoReflect.Descriptor instead.
 func (*SetSafetyStockRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{27}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SetSafetyStockRequest) GetSku() string {
@@ -2700,7 +2866,7 @@ type AddInboundRequest struct {
 
 func (x *AddInboundRequest) Reset() {
 	*x = AddInboundRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[28]
+	mi := &file_oms_v1_commerce_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2712,7 +2878,7 @@ func (x *AddInboundRequest) String() string {
 func (*AddInboundRequest) ProtoMessage() {}
 
 func (x *AddInboundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[28]
+	mi := &file_oms_v1_commerce_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2725,7 +2891,7 @@ func (x *AddInboundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddInboundRequest.ProtoReflect.Descriptor instead.
 func (*AddInboundRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{28}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AddInboundRequest) GetSku() string {
@@ -2767,7 +2933,7 @@ type ReceiveStockRequest struct {
 
 func (x *ReceiveStockRequest) Reset() {
 	*x = ReceiveStockRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[29]
+	mi := &file_oms_v1_commerce_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2779,7 +2945,7 @@ func (x *ReceiveStockRequest) String() string {
 func (*ReceiveStockRequest) ProtoMessage() {}
 
 func (x *ReceiveStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[29]
+	mi := &file_oms_v1_commerce_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2792,7 +2958,7 @@ func (x *ReceiveStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveStockRequest.ProtoReflect.Descriptor instead.
 func (*ReceiveStockRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{29}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReceiveStockRequest) GetSku() string {
@@ -2826,7 +2992,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[30]
+	mi := &file_oms_v1_commerce_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2838,7 +3004,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[30]
+	mi := &file_oms_v1_commerce_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2851,7 +3017,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{30}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2878,7 +3044,7 @@ type LocationStock struct {
 
 func (x *LocationStock) Reset() {
 	*x = LocationStock{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[31]
+	mi := &file_oms_v1_commerce_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2890,7 +3056,7 @@ func (x *LocationStock) String() string {
 func (*LocationStock) ProtoMessage() {}
 
 func (x *LocationStock) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[31]
+	mi := &file_oms_v1_commerce_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2903,7 +3069,7 @@ func (x *LocationStock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationStock.ProtoReflect.Descriptor instead.
 func (*LocationStock) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{31}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *LocationStock) GetLocationId() uint32 {
@@ -2935,7 +3101,7 @@ type SkuAvailability struct {
 
 func (x *SkuAvailability) Reset() {
 	*x = SkuAvailability{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[32]
+	mi := &file_oms_v1_commerce_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2947,7 +3113,7 @@ func (x *SkuAvailability) String() string {
 func (*SkuAvailability) ProtoMessage() {}
 
 func (x *SkuAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[32]
+	mi := &file_oms_v1_commerce_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2960,7 +3126,7 @@ func (x *SkuAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkuAvailability.ProtoReflect.Descriptor instead.
 func (*SkuAvailability) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{32}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SkuAvailability) GetSku() string {
@@ -3022,7 +3188,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[33]
+	mi := &file_oms_v1_commerce_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3034,7 +3200,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[33]
+	mi := &file_oms_v1_commerce_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3047,7 +3213,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{33}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetAvailabilityResponse) GetSeq() uint64 {
@@ -3094,7 +3260,7 @@ type PromiseDateRequest struct {
 
 func (x *PromiseDateRequest) Reset() {
 	*x = PromiseDateRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[34]
+	mi := &file_oms_v1_commerce_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3106,7 +3272,7 @@ func (x *PromiseDateRequest) String() string {
 func (*PromiseDateRequest) ProtoMessage() {}
 
 func (x *PromiseDateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[34]
+	mi := &file_oms_v1_commerce_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3119,7 +3285,7 @@ func (x *PromiseDateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PromiseDateRequest.ProtoReflect.Descriptor instead.
 func (*PromiseDateRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{34}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PromiseDateRequest) GetShipTo() *Coord {
@@ -3167,7 +3333,7 @@ type PromiseLine struct {
 
 func (x *PromiseLine) Reset() {
 	*x = PromiseLine{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[35]
+	mi := &file_oms_v1_commerce_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3179,7 +3345,7 @@ func (x *PromiseLine) String() string {
 func (*PromiseLine) ProtoMessage() {}
 
 func (x *PromiseLine) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[35]
+	mi := &file_oms_v1_commerce_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3192,7 +3358,7 @@ func (x *PromiseLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PromiseLine.ProtoReflect.Descriptor instead.
 func (*PromiseLine) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{35}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PromiseLine) GetLine() uint32 {
@@ -3260,7 +3426,7 @@ type PromiseDateResponse struct {
 
 func (x *PromiseDateResponse) Reset() {
 	*x = PromiseDateResponse{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[36]
+	mi := &file_oms_v1_commerce_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3272,7 +3438,7 @@ func (x *PromiseDateResponse) String() string {
 func (*PromiseDateResponse) ProtoMessage() {}
 
 func (x *PromiseDateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[36]
+	mi := &file_oms_v1_commerce_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3285,7 +3451,7 @@ func (x *PromiseDateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PromiseDateResponse.ProtoReflect.Descriptor instead.
 func (*PromiseDateResponse) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{36}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PromiseDateResponse) GetPromisable() bool {
@@ -3339,7 +3505,7 @@ type SetLocationRequest struct {
 
 func (x *SetLocationRequest) Reset() {
 	*x = SetLocationRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[37]
+	mi := &file_oms_v1_commerce_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3351,7 +3517,7 @@ func (x *SetLocationRequest) String() string {
 func (*SetLocationRequest) ProtoMessage() {}
 
 func (x *SetLocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[37]
+	mi := &file_oms_v1_commerce_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3364,7 +3530,7 @@ func (x *SetLocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetLocationRequest.ProtoReflect.Descriptor instead.
 func (*SetLocationRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{37}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SetLocationRequest) GetLocation() *Location {
@@ -3382,7 +3548,7 @@ type ListLocationsRequest struct {
 
 func (x *ListLocationsRequest) Reset() {
 	*x = ListLocationsRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[38]
+	mi := &file_oms_v1_commerce_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3394,7 +3560,7 @@ func (x *ListLocationsRequest) String() string {
 func (*ListLocationsRequest) ProtoMessage() {}
 
 func (x *ListLocationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[38]
+	mi := &file_oms_v1_commerce_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3407,7 +3573,7 @@ func (x *ListLocationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocationsRequest.ProtoReflect.Descriptor instead.
 func (*ListLocationsRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{38}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{40}
 }
 
 type ListLocationsResponse struct {
@@ -3419,7 +3585,7 @@ type ListLocationsResponse struct {
 
 func (x *ListLocationsResponse) Reset() {
 	*x = ListLocationsResponse{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[39]
+	mi := &file_oms_v1_commerce_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3431,7 +3597,7 @@ func (x *ListLocationsResponse) String() string {
 func (*ListLocationsResponse) ProtoMessage() {}
 
 func (x *ListLocationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[39]
+	mi := &file_oms_v1_commerce_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3444,7 +3610,7 @@ func (x *ListLocationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocationsResponse.ProtoReflect.Descriptor instead.
 func (*ListLocationsResponse) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{39}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListLocationsResponse) GetLocations() []*Location {
@@ -3463,7 +3629,7 @@ type SetHoldRulesRequest struct {
 
 func (x *SetHoldRulesRequest) Reset() {
 	*x = SetHoldRulesRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[40]
+	mi := &file_oms_v1_commerce_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3475,7 +3641,7 @@ func (x *SetHoldRulesRequest) String() string {
 func (*SetHoldRulesRequest) ProtoMessage() {}
 
 func (x *SetHoldRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[40]
+	mi := &file_oms_v1_commerce_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3488,7 +3654,7 @@ func (x *SetHoldRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetHoldRulesRequest.ProtoReflect.Descriptor instead.
 func (*SetHoldRulesRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{40}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SetHoldRulesRequest) GetRules() *HoldRules {
@@ -3509,7 +3675,7 @@ type SetCustomerRequest struct {
 
 func (x *SetCustomerRequest) Reset() {
 	*x = SetCustomerRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[41]
+	mi := &file_oms_v1_commerce_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3521,7 +3687,7 @@ func (x *SetCustomerRequest) String() string {
 func (*SetCustomerRequest) ProtoMessage() {}
 
 func (x *SetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[41]
+	mi := &file_oms_v1_commerce_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3534,7 +3700,7 @@ func (x *SetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*SetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{41}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetCustomerRequest) GetCustomer() string {
@@ -3575,7 +3741,7 @@ type Retention struct {
 
 func (x *Retention) Reset() {
 	*x = Retention{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[42]
+	mi := &file_oms_v1_commerce_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3587,7 +3753,7 @@ func (x *Retention) String() string {
 func (*Retention) ProtoMessage() {}
 
 func (x *Retention) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[42]
+	mi := &file_oms_v1_commerce_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3600,7 +3766,7 @@ func (x *Retention) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Retention.ProtoReflect.Descriptor instead.
 func (*Retention) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{42}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Retention) GetArchiveAfterNanos() int64 {
@@ -3626,7 +3792,7 @@ type SetRetentionRequest struct {
 
 func (x *SetRetentionRequest) Reset() {
 	*x = SetRetentionRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[43]
+	mi := &file_oms_v1_commerce_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3638,7 +3804,7 @@ func (x *SetRetentionRequest) String() string {
 func (*SetRetentionRequest) ProtoMessage() {}
 
 func (x *SetRetentionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[43]
+	mi := &file_oms_v1_commerce_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3651,7 +3817,7 @@ func (x *SetRetentionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRetentionRequest.ProtoReflect.Descriptor instead.
 func (*SetRetentionRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{43}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetRetentionRequest) GetRetention() *Retention {
@@ -3669,7 +3835,7 @@ type GetRetentionRequest struct {
 
 func (x *GetRetentionRequest) Reset() {
 	*x = GetRetentionRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[44]
+	mi := &file_oms_v1_commerce_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3681,7 +3847,7 @@ func (x *GetRetentionRequest) String() string {
 func (*GetRetentionRequest) ProtoMessage() {}
 
 func (x *GetRetentionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[44]
+	mi := &file_oms_v1_commerce_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3694,7 +3860,7 @@ func (x *GetRetentionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRetentionRequest.ProtoReflect.Descriptor instead.
 func (*GetRetentionRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{44}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{46}
 }
 
 type GetCountersRequest struct {
@@ -3705,7 +3871,7 @@ type GetCountersRequest struct {
 
 func (x *GetCountersRequest) Reset() {
 	*x = GetCountersRequest{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[45]
+	mi := &file_oms_v1_commerce_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3717,7 +3883,7 @@ func (x *GetCountersRequest) String() string {
 func (*GetCountersRequest) ProtoMessage() {}
 
 func (x *GetCountersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[45]
+	mi := &file_oms_v1_commerce_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3730,7 +3896,7 @@ func (x *GetCountersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCountersRequest.ProtoReflect.Descriptor instead.
 func (*GetCountersRequest) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{45}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{47}
 }
 
 type Counter struct {
@@ -3743,7 +3909,7 @@ type Counter struct {
 
 func (x *Counter) Reset() {
 	*x = Counter{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[46]
+	mi := &file_oms_v1_commerce_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3755,7 +3921,7 @@ func (x *Counter) String() string {
 func (*Counter) ProtoMessage() {}
 
 func (x *Counter) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[46]
+	mi := &file_oms_v1_commerce_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3768,7 +3934,7 @@ func (x *Counter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Counter.ProtoReflect.Descriptor instead.
 func (*Counter) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{46}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Counter) GetName() string {
@@ -3795,7 +3961,7 @@ type GetCountersResponse struct {
 
 func (x *GetCountersResponse) Reset() {
 	*x = GetCountersResponse{}
-	mi := &file_oms_v1_commerce_proto_msgTypes[47]
+	mi := &file_oms_v1_commerce_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3807,7 +3973,7 @@ func (x *GetCountersResponse) String() string {
 func (*GetCountersResponse) ProtoMessage() {}
 
 func (x *GetCountersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_oms_v1_commerce_proto_msgTypes[47]
+	mi := &file_oms_v1_commerce_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3820,7 +3986,7 @@ func (x *GetCountersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCountersResponse.ProtoReflect.Descriptor instead.
 func (*GetCountersResponse) Descriptor() ([]byte, []int) {
-	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{47}
+	return file_oms_v1_commerce_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetCountersResponse) GetSeq() uint64 {
@@ -3961,7 +4127,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x0fGetOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12(\n" +
-	"\x10channel_order_id\x18\x03 \x01(\tR\x0echannelOrderId\"\x81\x03\n" +
+	"\x10channel_order_id\x18\x03 \x01(\tR\x0echannelOrderId\"\xd6\x03\n" +
 	"\x11CommerceOrderLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\rR\x04line\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
@@ -3977,7 +4143,9 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	" \x01(\x03R\tdelivered\x12\x1c\n" +
 	"\tcancelled\x18\v \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\breturned\x18\f \x01(\x03R\breturned\x12+\n" +
-	"\x06status\x18\r \x01(\x0e2\x13.oms.v1.OrderStatusR\x06status\"\x8e\x04\n" +
+	"\x06status\x18\r \x01(\x0e2\x13.oms.v1.OrderStatusR\x06status\x12)\n" +
+	"\x10awaiting_payment\x18\x0e \x01(\x03R\x0fawaitingPayment\x12(\n" +
+	"\x10ready_for_pickup\x18\x0f \x01(\x03R\x0ereadyForPickup\"\xe3\x04\n" +
 	"\rCommerceOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12(\n" +
@@ -3993,7 +4161,9 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\bpriority\x18\v \x01(\rR\bpriority\x12*\n" +
 	"\x11created_unix_nano\x18\f \x01(\x03R\x0fcreatedUnixNano\x12\x16\n" +
 	"\x06amount\x18\r \x01(\x03R\x06amount\x12/\n" +
-	"\x05lines\x18\x0e \x03(\v2\x19.oms.v1.CommerceOrderLineR\x05lines\"\xc3\x01\n" +
+	"\x05lines\x18\x0e \x03(\v2\x19.oms.v1.CommerceOrderLineR\x05lines\x12#\n" +
+	"\rplaced_amount\x18\x0f \x01(\x03R\fplacedAmount\x12.\n" +
+	"\x13return_window_nanos\x18\x10 \x01(\x03R\x11returnWindowNanos\"\xc3\x01\n" +
 	"\x11ListOrdersRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12)\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x0f.oms.v1.ChannelR\achannel\x12+\n" +
@@ -4023,7 +4193,13 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x16ConfirmDeliveryRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\vshipment_id\x18\x02 \x01(\x04R\n" +
-	"shipmentId\"W\n" +
+	"shipmentId\"]\n" +
+	"\x19MarkReadyForPickupRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"X\n" +
+	"\x14ConfirmPickupRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"W\n" +
 	"\x13CreateReturnRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
 	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"{\n" +
@@ -4161,7 +4337,7 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\tCondition\x12\x19\n" +
 	"\x15CONDITION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CONDITION_RESELLABLE\x10\x01\x12\x15\n" +
-	"\x11CONDITION_DAMAGED\x10\x02*\xb6\x02\n" +
+	"\x11CONDITION_DAMAGED\x10\x02*\xfc\x02\n" +
 	"\vOrderStatus\x12\x1c\n" +
 	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ORDER_STATUS_CREATED\x10\x01\x12\x1a\n" +
@@ -4172,7 +4348,10 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x1eORDER_STATUS_PARTIALLY_SHIPPED\x10\x06\x12\x18\n" +
 	"\x14ORDER_STATUS_SHIPPED\x10\a\x12\x1a\n" +
 	"\x16ORDER_STATUS_DELIVERED\x10\b\x12\x1a\n" +
-	"\x16ORDER_STATUS_CANCELLED\x10\t2\xf2\x0f\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\t\x12!\n" +
+	"\x1dORDER_STATUS_AWAITING_PAYMENT\x10\n" +
+	"\x12!\n" +
+	"\x1dORDER_STATUS_READY_FOR_PICKUP\x10\v2\x98\x11\n" +
 	"\x0fCommerceService\x12F\n" +
 	"\n" +
 	"PlaceOrder\x12\x19.oms.v1.PlaceOrderRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12:\n" +
@@ -4185,7 +4364,9 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\n" +
 	"SetPayment\x12\x19.oms.v1.SetPaymentRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12P\n" +
 	"\x0fConfirmShipment\x12\x1e.oms.v1.ConfirmShipmentRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12P\n" +
-	"\x0fConfirmDelivery\x12\x1e.oms.v1.ConfirmDeliveryRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12J\n" +
+	"\x0fConfirmDelivery\x12\x1e.oms.v1.ConfirmDeliveryRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12V\n" +
+	"\x12MarkReadyForPickup\x12!.oms.v1.MarkReadyForPickupRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12L\n" +
+	"\rConfirmPickup\x12\x1c.oms.v1.ConfirmPickupRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12J\n" +
 	"\fCreateReturn\x12\x1b.oms.v1.CreateReturnRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12L\n" +
 	"\rReceiveReturn\x12\x1c.oms.v1.ReceiveReturnRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12@\n" +
 	"\aReserve\x12\x16.oms.v1.ReserveRequest\x1a\x1d.oms.v1.CommerceCommandResult\x12V\n" +
@@ -4219,7 +4400,7 @@ func file_oms_v1_commerce_proto_rawDescGZIP() []byte {
 }
 
 var file_oms_v1_commerce_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_oms_v1_commerce_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_oms_v1_commerce_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_oms_v1_commerce_proto_goTypes = []any{
 	(Channel)(0),                       // 0: oms.v1.Channel
 	(LocationKind)(0),                  // 1: oms.v1.LocationKind
@@ -4248,33 +4429,35 @@ var file_oms_v1_commerce_proto_goTypes = []any{
 	(*SetPaymentRequest)(nil),          // 24: oms.v1.SetPaymentRequest
 	(*ConfirmShipmentRequest)(nil),     // 25: oms.v1.ConfirmShipmentRequest
 	(*ConfirmDeliveryRequest)(nil),     // 26: oms.v1.ConfirmDeliveryRequest
-	(*CreateReturnRequest)(nil),        // 27: oms.v1.CreateReturnRequest
-	(*ReceiveReturnRequest)(nil),       // 28: oms.v1.ReceiveReturnRequest
-	(*ReserveRequest)(nil),             // 29: oms.v1.ReserveRequest
-	(*ReleaseReservationRequest)(nil),  // 30: oms.v1.ReleaseReservationRequest
-	(*SetStockRequest)(nil),            // 31: oms.v1.SetStockRequest
-	(*AdjustStockRequest)(nil),         // 32: oms.v1.AdjustStockRequest
-	(*SetSafetyStockRequest)(nil),      // 33: oms.v1.SetSafetyStockRequest
-	(*AddInboundRequest)(nil),          // 34: oms.v1.AddInboundRequest
-	(*ReceiveStockRequest)(nil),        // 35: oms.v1.ReceiveStockRequest
-	(*GetAvailabilityRequest)(nil),     // 36: oms.v1.GetAvailabilityRequest
-	(*LocationStock)(nil),              // 37: oms.v1.LocationStock
-	(*SkuAvailability)(nil),            // 38: oms.v1.SkuAvailability
-	(*GetAvailabilityResponse)(nil),    // 39: oms.v1.GetAvailabilityResponse
-	(*PromiseDateRequest)(nil),         // 40: oms.v1.PromiseDateRequest
-	(*PromiseLine)(nil),                // 41: oms.v1.PromiseLine
-	(*PromiseDateResponse)(nil),        // 42: oms.v1.PromiseDateResponse
-	(*SetLocationRequest)(nil),         // 43: oms.v1.SetLocationRequest
-	(*ListLocationsRequest)(nil),       // 44: oms.v1.ListLocationsRequest
-	(*ListLocationsResponse)(nil),      // 45: oms.v1.ListLocationsResponse
-	(*SetHoldRulesRequest)(nil),        // 46: oms.v1.SetHoldRulesRequest
-	(*SetCustomerRequest)(nil),         // 47: oms.v1.SetCustomerRequest
-	(*Retention)(nil),                  // 48: oms.v1.Retention
-	(*SetRetentionRequest)(nil),        // 49: oms.v1.SetRetentionRequest
-	(*GetRetentionRequest)(nil),        // 50: oms.v1.GetRetentionRequest
-	(*GetCountersRequest)(nil),         // 51: oms.v1.GetCountersRequest
-	(*Counter)(nil),                    // 52: oms.v1.Counter
-	(*GetCountersResponse)(nil),        // 53: oms.v1.GetCountersResponse
+	(*MarkReadyForPickupRequest)(nil),  // 27: oms.v1.MarkReadyForPickupRequest
+	(*ConfirmPickupRequest)(nil),       // 28: oms.v1.ConfirmPickupRequest
+	(*CreateReturnRequest)(nil),        // 29: oms.v1.CreateReturnRequest
+	(*ReceiveReturnRequest)(nil),       // 30: oms.v1.ReceiveReturnRequest
+	(*ReserveRequest)(nil),             // 31: oms.v1.ReserveRequest
+	(*ReleaseReservationRequest)(nil),  // 32: oms.v1.ReleaseReservationRequest
+	(*SetStockRequest)(nil),            // 33: oms.v1.SetStockRequest
+	(*AdjustStockRequest)(nil),         // 34: oms.v1.AdjustStockRequest
+	(*SetSafetyStockRequest)(nil),      // 35: oms.v1.SetSafetyStockRequest
+	(*AddInboundRequest)(nil),          // 36: oms.v1.AddInboundRequest
+	(*ReceiveStockRequest)(nil),        // 37: oms.v1.ReceiveStockRequest
+	(*GetAvailabilityRequest)(nil),     // 38: oms.v1.GetAvailabilityRequest
+	(*LocationStock)(nil),              // 39: oms.v1.LocationStock
+	(*SkuAvailability)(nil),            // 40: oms.v1.SkuAvailability
+	(*GetAvailabilityResponse)(nil),    // 41: oms.v1.GetAvailabilityResponse
+	(*PromiseDateRequest)(nil),         // 42: oms.v1.PromiseDateRequest
+	(*PromiseLine)(nil),                // 43: oms.v1.PromiseLine
+	(*PromiseDateResponse)(nil),        // 44: oms.v1.PromiseDateResponse
+	(*SetLocationRequest)(nil),         // 45: oms.v1.SetLocationRequest
+	(*ListLocationsRequest)(nil),       // 46: oms.v1.ListLocationsRequest
+	(*ListLocationsResponse)(nil),      // 47: oms.v1.ListLocationsResponse
+	(*SetHoldRulesRequest)(nil),        // 48: oms.v1.SetHoldRulesRequest
+	(*SetCustomerRequest)(nil),         // 49: oms.v1.SetCustomerRequest
+	(*Retention)(nil),                  // 50: oms.v1.Retention
+	(*SetRetentionRequest)(nil),        // 51: oms.v1.SetRetentionRequest
+	(*GetRetentionRequest)(nil),        // 52: oms.v1.GetRetentionRequest
+	(*GetCountersRequest)(nil),         // 53: oms.v1.GetCountersRequest
+	(*Counter)(nil),                    // 54: oms.v1.Counter
+	(*GetCountersResponse)(nil),        // 55: oms.v1.GetCountersResponse
 }
 var file_oms_v1_commerce_proto_depIdxs = []int32{
 	1,  // 0: oms.v1.Location.kind:type_name -> oms.v1.LocationKind
@@ -4289,7 +4472,7 @@ var file_oms_v1_commerce_proto_depIdxs = []int32{
 	4,  // 9: oms.v1.CommerceEvent.condition:type_name -> oms.v1.Condition
 	7,  // 10: oms.v1.CommerceEvent.location:type_name -> oms.v1.Location
 	13, // 11: oms.v1.CommerceEvent.rules:type_name -> oms.v1.HoldRules
-	48, // 12: oms.v1.CommerceEvent.retention:type_name -> oms.v1.Retention
+	50, // 12: oms.v1.CommerceEvent.retention:type_name -> oms.v1.Retention
 	11, // 13: oms.v1.CommerceCommandResult.events:type_name -> oms.v1.CommerceEvent
 	0,  // 14: oms.v1.PlaceOrderRequest.channel:type_name -> oms.v1.Channel
 	6,  // 15: oms.v1.PlaceOrderRequest.ship_to:type_name -> oms.v1.Coord
@@ -4308,79 +4491,85 @@ var file_oms_v1_commerce_proto_depIdxs = []int32{
 	9,  // 28: oms.v1.CancelCommerceOrderRequest.lines:type_name -> oms.v1.LineQty
 	2,  // 29: oms.v1.SetPaymentRequest.payment:type_name -> oms.v1.PaymentStatus
 	9,  // 30: oms.v1.ConfirmShipmentRequest.lines:type_name -> oms.v1.LineQty
-	9,  // 31: oms.v1.CreateReturnRequest.lines:type_name -> oms.v1.LineQty
-	9,  // 32: oms.v1.ReceiveReturnRequest.lines:type_name -> oms.v1.LineQty
-	3,  // 33: oms.v1.AdjustStockRequest.reason:type_name -> oms.v1.AdjustReason
-	12, // 34: oms.v1.LocationStock.level:type_name -> oms.v1.StockLevel
-	37, // 35: oms.v1.SkuAvailability.locations:type_name -> oms.v1.LocationStock
-	38, // 36: oms.v1.GetAvailabilityResponse.skus:type_name -> oms.v1.SkuAvailability
-	6,  // 37: oms.v1.PromiseDateRequest.ship_to:type_name -> oms.v1.Coord
-	8,  // 38: oms.v1.PromiseDateRequest.lines:type_name -> oms.v1.OrderLineInput
-	41, // 39: oms.v1.PromiseDateResponse.lines:type_name -> oms.v1.PromiseLine
-	7,  // 40: oms.v1.SetLocationRequest.location:type_name -> oms.v1.Location
-	7,  // 41: oms.v1.ListLocationsResponse.locations:type_name -> oms.v1.Location
-	13, // 42: oms.v1.SetHoldRulesRequest.rules:type_name -> oms.v1.HoldRules
-	48, // 43: oms.v1.SetRetentionRequest.retention:type_name -> oms.v1.Retention
-	52, // 44: oms.v1.GetCountersResponse.counters:type_name -> oms.v1.Counter
-	15, // 45: oms.v1.CommerceService.PlaceOrder:input_type -> oms.v1.PlaceOrderRequest
-	16, // 46: oms.v1.CommerceService.GetOrder:input_type -> oms.v1.GetOrderRequest
-	19, // 47: oms.v1.CommerceService.ListOrders:input_type -> oms.v1.ListOrdersRequest
-	21, // 48: oms.v1.CommerceService.CancelOrder:input_type -> oms.v1.CancelCommerceOrderRequest
-	22, // 49: oms.v1.CommerceService.ReleaseHold:input_type -> oms.v1.ReleaseHoldRequest
-	23, // 50: oms.v1.CommerceService.ReleaseOrder:input_type -> oms.v1.ReleaseOrderRequest
-	24, // 51: oms.v1.CommerceService.SetPayment:input_type -> oms.v1.SetPaymentRequest
-	25, // 52: oms.v1.CommerceService.ConfirmShipment:input_type -> oms.v1.ConfirmShipmentRequest
-	26, // 53: oms.v1.CommerceService.ConfirmDelivery:input_type -> oms.v1.ConfirmDeliveryRequest
-	27, // 54: oms.v1.CommerceService.CreateReturn:input_type -> oms.v1.CreateReturnRequest
-	28, // 55: oms.v1.CommerceService.ReceiveReturn:input_type -> oms.v1.ReceiveReturnRequest
-	29, // 56: oms.v1.CommerceService.Reserve:input_type -> oms.v1.ReserveRequest
-	30, // 57: oms.v1.CommerceService.ReleaseReservation:input_type -> oms.v1.ReleaseReservationRequest
-	31, // 58: oms.v1.CommerceService.SetStock:input_type -> oms.v1.SetStockRequest
-	32, // 59: oms.v1.CommerceService.AdjustStock:input_type -> oms.v1.AdjustStockRequest
-	33, // 60: oms.v1.CommerceService.SetSafetyStock:input_type -> oms.v1.SetSafetyStockRequest
-	34, // 61: oms.v1.CommerceService.AddInbound:input_type -> oms.v1.AddInboundRequest
-	35, // 62: oms.v1.CommerceService.ReceiveStock:input_type -> oms.v1.ReceiveStockRequest
-	36, // 63: oms.v1.CommerceService.GetAvailability:input_type -> oms.v1.GetAvailabilityRequest
-	40, // 64: oms.v1.CommerceService.PromiseDate:input_type -> oms.v1.PromiseDateRequest
-	43, // 65: oms.v1.CommerceService.SetLocation:input_type -> oms.v1.SetLocationRequest
-	44, // 66: oms.v1.CommerceService.ListLocations:input_type -> oms.v1.ListLocationsRequest
-	46, // 67: oms.v1.CommerceService.SetHoldRules:input_type -> oms.v1.SetHoldRulesRequest
-	47, // 68: oms.v1.CommerceService.SetCustomer:input_type -> oms.v1.SetCustomerRequest
-	51, // 69: oms.v1.CommerceService.GetCounters:input_type -> oms.v1.GetCountersRequest
-	49, // 70: oms.v1.CommerceService.SetRetention:input_type -> oms.v1.SetRetentionRequest
-	50, // 71: oms.v1.CommerceService.GetRetention:input_type -> oms.v1.GetRetentionRequest
-	14, // 72: oms.v1.CommerceService.PlaceOrder:output_type -> oms.v1.CommerceCommandResult
-	18, // 73: oms.v1.CommerceService.GetOrder:output_type -> oms.v1.CommerceOrder
-	20, // 74: oms.v1.CommerceService.ListOrders:output_type -> oms.v1.ListOrdersResponse
-	14, // 75: oms.v1.CommerceService.CancelOrder:output_type -> oms.v1.CommerceCommandResult
-	14, // 76: oms.v1.CommerceService.ReleaseHold:output_type -> oms.v1.CommerceCommandResult
-	14, // 77: oms.v1.CommerceService.ReleaseOrder:output_type -> oms.v1.CommerceCommandResult
-	14, // 78: oms.v1.CommerceService.SetPayment:output_type -> oms.v1.CommerceCommandResult
-	14, // 79: oms.v1.CommerceService.ConfirmShipment:output_type -> oms.v1.CommerceCommandResult
-	14, // 80: oms.v1.CommerceService.ConfirmDelivery:output_type -> oms.v1.CommerceCommandResult
-	14, // 81: oms.v1.CommerceService.CreateReturn:output_type -> oms.v1.CommerceCommandResult
-	14, // 82: oms.v1.CommerceService.ReceiveReturn:output_type -> oms.v1.CommerceCommandResult
-	14, // 83: oms.v1.CommerceService.Reserve:output_type -> oms.v1.CommerceCommandResult
-	14, // 84: oms.v1.CommerceService.ReleaseReservation:output_type -> oms.v1.CommerceCommandResult
-	14, // 85: oms.v1.CommerceService.SetStock:output_type -> oms.v1.CommerceCommandResult
-	14, // 86: oms.v1.CommerceService.AdjustStock:output_type -> oms.v1.CommerceCommandResult
-	14, // 87: oms.v1.CommerceService.SetSafetyStock:output_type -> oms.v1.CommerceCommandResult
-	14, // 88: oms.v1.CommerceService.AddInbound:output_type -> oms.v1.CommerceCommandResult
-	14, // 89: oms.v1.CommerceService.ReceiveStock:output_type -> oms.v1.CommerceCommandResult
-	39, // 90: oms.v1.CommerceService.GetAvailability:output_type -> oms.v1.GetAvailabilityResponse
-	42, // 91: oms.v1.CommerceService.PromiseDate:output_type -> oms.v1.PromiseDateResponse
-	14, // 92: oms.v1.CommerceService.SetLocation:output_type -> oms.v1.CommerceCommandResult
-	45, // 93: oms.v1.CommerceService.ListLocations:output_type -> oms.v1.ListLocationsResponse
-	14, // 94: oms.v1.CommerceService.SetHoldRules:output_type -> oms.v1.CommerceCommandResult
-	14, // 95: oms.v1.CommerceService.SetCustomer:output_type -> oms.v1.CommerceCommandResult
-	53, // 96: oms.v1.CommerceService.GetCounters:output_type -> oms.v1.GetCountersResponse
-	14, // 97: oms.v1.CommerceService.SetRetention:output_type -> oms.v1.CommerceCommandResult
-	48, // 98: oms.v1.CommerceService.GetRetention:output_type -> oms.v1.Retention
-	72, // [72:99] is the sub-list for method output_type
-	45, // [45:72] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	9,  // 31: oms.v1.MarkReadyForPickupRequest.lines:type_name -> oms.v1.LineQty
+	9,  // 32: oms.v1.ConfirmPickupRequest.lines:type_name -> oms.v1.LineQty
+	9,  // 33: oms.v1.CreateReturnRequest.lines:type_name -> oms.v1.LineQty
+	9,  // 34: oms.v1.ReceiveReturnRequest.lines:type_name -> oms.v1.LineQty
+	3,  // 35: oms.v1.AdjustStockRequest.reason:type_name -> oms.v1.AdjustReason
+	12, // 36: oms.v1.LocationStock.level:type_name -> oms.v1.StockLevel
+	39, // 37: oms.v1.SkuAvailability.locations:type_name -> oms.v1.LocationStock
+	40, // 38: oms.v1.GetAvailabilityResponse.skus:type_name -> oms.v1.SkuAvailability
+	6,  // 39: oms.v1.PromiseDateRequest.ship_to:type_name -> oms.v1.Coord
+	8,  // 40: oms.v1.PromiseDateRequest.lines:type_name -> oms.v1.OrderLineInput
+	43, // 41: oms.v1.PromiseDateResponse.lines:type_name -> oms.v1.PromiseLine
+	7,  // 42: oms.v1.SetLocationRequest.location:type_name -> oms.v1.Location
+	7,  // 43: oms.v1.ListLocationsResponse.locations:type_name -> oms.v1.Location
+	13, // 44: oms.v1.SetHoldRulesRequest.rules:type_name -> oms.v1.HoldRules
+	50, // 45: oms.v1.SetRetentionRequest.retention:type_name -> oms.v1.Retention
+	54, // 46: oms.v1.GetCountersResponse.counters:type_name -> oms.v1.Counter
+	15, // 47: oms.v1.CommerceService.PlaceOrder:input_type -> oms.v1.PlaceOrderRequest
+	16, // 48: oms.v1.CommerceService.GetOrder:input_type -> oms.v1.GetOrderRequest
+	19, // 49: oms.v1.CommerceService.ListOrders:input_type -> oms.v1.ListOrdersRequest
+	21, // 50: oms.v1.CommerceService.CancelOrder:input_type -> oms.v1.CancelCommerceOrderRequest
+	22, // 51: oms.v1.CommerceService.ReleaseHold:input_type -> oms.v1.ReleaseHoldRequest
+	23, // 52: oms.v1.CommerceService.ReleaseOrder:input_type -> oms.v1.ReleaseOrderRequest
+	24, // 53: oms.v1.CommerceService.SetPayment:input_type -> oms.v1.SetPaymentRequest
+	25, // 54: oms.v1.CommerceService.ConfirmShipment:input_type -> oms.v1.ConfirmShipmentRequest
+	26, // 55: oms.v1.CommerceService.ConfirmDelivery:input_type -> oms.v1.ConfirmDeliveryRequest
+	27, // 56: oms.v1.CommerceService.MarkReadyForPickup:input_type -> oms.v1.MarkReadyForPickupRequest
+	28, // 57: oms.v1.CommerceService.ConfirmPickup:input_type -> oms.v1.ConfirmPickupRequest
+	29, // 58: oms.v1.CommerceService.CreateReturn:input_type -> oms.v1.CreateReturnRequest
+	30, // 59: oms.v1.CommerceService.ReceiveReturn:input_type -> oms.v1.ReceiveReturnRequest
+	31, // 60: oms.v1.CommerceService.Reserve:input_type -> oms.v1.ReserveRequest
+	32, // 61: oms.v1.CommerceService.ReleaseReservation:input_type -> oms.v1.ReleaseReservationRequest
+	33, // 62: oms.v1.CommerceService.SetStock:input_type -> oms.v1.SetStockRequest
+	34, // 63: oms.v1.CommerceService.AdjustStock:input_type -> oms.v1.AdjustStockRequest
+	35, // 64: oms.v1.CommerceService.SetSafetyStock:input_type -> oms.v1.SetSafetyStockRequest
+	36, // 65: oms.v1.CommerceService.AddInbound:input_type -> oms.v1.AddInboundRequest
+	37, // 66: oms.v1.CommerceService.ReceiveStock:input_type -> oms.v1.ReceiveStockRequest
+	38, // 67: oms.v1.CommerceService.GetAvailability:input_type -> oms.v1.GetAvailabilityRequest
+	42, // 68: oms.v1.CommerceService.PromiseDate:input_type -> oms.v1.PromiseDateRequest
+	45, // 69: oms.v1.CommerceService.SetLocation:input_type -> oms.v1.SetLocationRequest
+	46, // 70: oms.v1.CommerceService.ListLocations:input_type -> oms.v1.ListLocationsRequest
+	48, // 71: oms.v1.CommerceService.SetHoldRules:input_type -> oms.v1.SetHoldRulesRequest
+	49, // 72: oms.v1.CommerceService.SetCustomer:input_type -> oms.v1.SetCustomerRequest
+	53, // 73: oms.v1.CommerceService.GetCounters:input_type -> oms.v1.GetCountersRequest
+	51, // 74: oms.v1.CommerceService.SetRetention:input_type -> oms.v1.SetRetentionRequest
+	52, // 75: oms.v1.CommerceService.GetRetention:input_type -> oms.v1.GetRetentionRequest
+	14, // 76: oms.v1.CommerceService.PlaceOrder:output_type -> oms.v1.CommerceCommandResult
+	18, // 77: oms.v1.CommerceService.GetOrder:output_type -> oms.v1.CommerceOrder
+	20, // 78: oms.v1.CommerceService.ListOrders:output_type -> oms.v1.ListOrdersResponse
+	14, // 79: oms.v1.CommerceService.CancelOrder:output_type -> oms.v1.CommerceCommandResult
+	14, // 80: oms.v1.CommerceService.ReleaseHold:output_type -> oms.v1.CommerceCommandResult
+	14, // 81: oms.v1.CommerceService.ReleaseOrder:output_type -> oms.v1.CommerceCommandResult
+	14, // 82: oms.v1.CommerceService.SetPayment:output_type -> oms.v1.CommerceCommandResult
+	14, // 83: oms.v1.CommerceService.ConfirmShipment:output_type -> oms.v1.CommerceCommandResult
+	14, // 84: oms.v1.CommerceService.ConfirmDelivery:output_type -> oms.v1.CommerceCommandResult
+	14, // 85: oms.v1.CommerceService.MarkReadyForPickup:output_type -> oms.v1.CommerceCommandResult
+	14, // 86: oms.v1.CommerceService.ConfirmPickup:output_type -> oms.v1.CommerceCommandResult
+	14, // 87: oms.v1.CommerceService.CreateReturn:output_type -> oms.v1.CommerceCommandResult
+	14, // 88: oms.v1.CommerceService.ReceiveReturn:output_type -> oms.v1.CommerceCommandResult
+	14, // 89: oms.v1.CommerceService.Reserve:output_type -> oms.v1.CommerceCommandResult
+	14, // 90: oms.v1.CommerceService.ReleaseReservation:output_type -> oms.v1.CommerceCommandResult
+	14, // 91: oms.v1.CommerceService.SetStock:output_type -> oms.v1.CommerceCommandResult
+	14, // 92: oms.v1.CommerceService.AdjustStock:output_type -> oms.v1.CommerceCommandResult
+	14, // 93: oms.v1.CommerceService.SetSafetyStock:output_type -> oms.v1.CommerceCommandResult
+	14, // 94: oms.v1.CommerceService.AddInbound:output_type -> oms.v1.CommerceCommandResult
+	14, // 95: oms.v1.CommerceService.ReceiveStock:output_type -> oms.v1.CommerceCommandResult
+	41, // 96: oms.v1.CommerceService.GetAvailability:output_type -> oms.v1.GetAvailabilityResponse
+	44, // 97: oms.v1.CommerceService.PromiseDate:output_type -> oms.v1.PromiseDateResponse
+	14, // 98: oms.v1.CommerceService.SetLocation:output_type -> oms.v1.CommerceCommandResult
+	47, // 99: oms.v1.CommerceService.ListLocations:output_type -> oms.v1.ListLocationsResponse
+	14, // 100: oms.v1.CommerceService.SetHoldRules:output_type -> oms.v1.CommerceCommandResult
+	14, // 101: oms.v1.CommerceService.SetCustomer:output_type -> oms.v1.CommerceCommandResult
+	55, // 102: oms.v1.CommerceService.GetCounters:output_type -> oms.v1.GetCountersResponse
+	14, // 103: oms.v1.CommerceService.SetRetention:output_type -> oms.v1.CommerceCommandResult
+	50, // 104: oms.v1.CommerceService.GetRetention:output_type -> oms.v1.Retention
+	76, // [76:105] is the sub-list for method output_type
+	47, // [47:76] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_oms_v1_commerce_proto_init() }
@@ -4394,7 +4583,7 @@ func file_oms_v1_commerce_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_oms_v1_commerce_proto_rawDesc), len(file_oms_v1_commerce_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   48,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,8 @@ const (
 	CommerceService_SetPayment_FullMethodName         = "/oms.v1.CommerceService/SetPayment"
 	CommerceService_ConfirmShipment_FullMethodName    = "/oms.v1.CommerceService/ConfirmShipment"
 	CommerceService_ConfirmDelivery_FullMethodName    = "/oms.v1.CommerceService/ConfirmDelivery"
+	CommerceService_MarkReadyForPickup_FullMethodName = "/oms.v1.CommerceService/MarkReadyForPickup"
+	CommerceService_ConfirmPickup_FullMethodName      = "/oms.v1.CommerceService/ConfirmPickup"
 	CommerceService_CreateReturn_FullMethodName       = "/oms.v1.CommerceService/CreateReturn"
 	CommerceService_ReceiveReturn_FullMethodName      = "/oms.v1.CommerceService/ReceiveReturn"
 	CommerceService_Reserve_FullMethodName            = "/oms.v1.CommerceService/Reserve"
@@ -76,6 +78,8 @@ type CommerceServiceClient interface {
 	SetPayment(ctx context.Context, in *SetPaymentRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	ConfirmShipment(ctx context.Context, in *ConfirmShipmentRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	ConfirmDelivery(ctx context.Context, in *ConfirmDeliveryRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
+	MarkReadyForPickup(ctx context.Context, in *MarkReadyForPickupRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
+	ConfirmPickup(ctx context.Context, in *ConfirmPickupRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	CreateReturn(ctx context.Context, in *CreateReturnRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	ReceiveReturn(ctx context.Context, in *ReceiveReturnRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
 	Reserve(ctx context.Context, in *ReserveRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error)
@@ -188,6 +192,26 @@ func (c *commerceServiceClient) ConfirmDelivery(ctx context.Context, in *Confirm
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CommerceCommandResult)
 	err := c.cc.Invoke(ctx, CommerceService_ConfirmDelivery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *commerceServiceClient) MarkReadyForPickup(ctx context.Context, in *MarkReadyForPickupRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommerceCommandResult)
+	err := c.cc.Invoke(ctx, CommerceService_MarkReadyForPickup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *commerceServiceClient) ConfirmPickup(ctx context.Context, in *ConfirmPickupRequest, opts ...grpc.CallOption) (*CommerceCommandResult, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommerceCommandResult)
+	err := c.cc.Invoke(ctx, CommerceService_ConfirmPickup_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -397,6 +421,8 @@ type CommerceServiceServer interface {
 	SetPayment(context.Context, *SetPaymentRequest) (*CommerceCommandResult, error)
 	ConfirmShipment(context.Context, *ConfirmShipmentRequest) (*CommerceCommandResult, error)
 	ConfirmDelivery(context.Context, *ConfirmDeliveryRequest) (*CommerceCommandResult, error)
+	MarkReadyForPickup(context.Context, *MarkReadyForPickupRequest) (*CommerceCommandResult, error)
+	ConfirmPickup(context.Context, *ConfirmPickupRequest) (*CommerceCommandResult, error)
 	CreateReturn(context.Context, *CreateReturnRequest) (*CommerceCommandResult, error)
 	ReceiveReturn(context.Context, *ReceiveReturnRequest) (*CommerceCommandResult, error)
 	Reserve(context.Context, *ReserveRequest) (*CommerceCommandResult, error)
@@ -451,6 +477,12 @@ func (UnimplementedCommerceServiceServer) ConfirmShipment(context.Context, *Conf
 }
 func (UnimplementedCommerceServiceServer) ConfirmDelivery(context.Context, *ConfirmDeliveryRequest) (*CommerceCommandResult, error) {
 	return nil, status.Error(codes.Unimplemented, "method ConfirmDelivery not implemented")
+}
+func (UnimplementedCommerceServiceServer) MarkReadyForPickup(context.Context, *MarkReadyForPickupRequest) (*CommerceCommandResult, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkReadyForPickup not implemented")
+}
+func (UnimplementedCommerceServiceServer) ConfirmPickup(context.Context, *ConfirmPickupRequest) (*CommerceCommandResult, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmPickup not implemented")
 }
 func (UnimplementedCommerceServiceServer) CreateReturn(context.Context, *CreateReturnRequest) (*CommerceCommandResult, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateReturn not implemented")
@@ -685,6 +717,42 @@ func _CommerceService_ConfirmDelivery_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CommerceServiceServer).ConfirmDelivery(ctx, req.(*ConfirmDeliveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CommerceService_MarkReadyForPickup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkReadyForPickupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CommerceServiceServer).MarkReadyForPickup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CommerceService_MarkReadyForPickup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CommerceServiceServer).MarkReadyForPickup(ctx, req.(*MarkReadyForPickupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CommerceService_ConfirmPickup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmPickupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CommerceServiceServer).ConfirmPickup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CommerceService_ConfirmPickup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CommerceServiceServer).ConfirmPickup(ctx, req.(*ConfirmPickupRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1055,6 +1123,14 @@ var CommerceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ConfirmDelivery",
 			Handler:    _CommerceService_ConfirmDelivery_Handler,
+		},
+		{
+			MethodName: "MarkReadyForPickup",
+			Handler:    _CommerceService_MarkReadyForPickup_Handler,
+		},
+		{
+			MethodName: "ConfirmPickup",
+			Handler:    _CommerceService_ConfirmPickup_Handler,
 		},
 		{
 			MethodName: "CreateReturn",

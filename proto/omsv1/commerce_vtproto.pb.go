@@ -1072,6 +1072,16 @@ func (m *CommerceOrderLine) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ReadyForPickup != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ReadyForPickup))
+		i--
+		dAtA[i] = 0x78
+	}
+	if m.AwaitingPayment != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.AwaitingPayment))
+		i--
+		dAtA[i] = 0x70
+	}
 	if m.Status != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Status))
 		i--
@@ -1173,6 +1183,18 @@ func (m *CommerceOrder) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if m.ReturnWindowNanos != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ReturnWindowNanos))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
+	if m.PlacedAmount != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.PlacedAmount))
+		i--
+		dAtA[i] = 0x78
 	}
 	if len(m.Lines) > 0 {
 		for iNdEx := len(m.Lines) - 1; iNdEx >= 0; iNdEx-- {
@@ -1649,6 +1671,106 @@ func (m *ConfirmDeliveryRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ShipmentId))
 		i--
 		dAtA[i] = 0x10
+	}
+	if m.OrderId != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.OrderId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MarkReadyForPickupRequest) MarshalVT() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVT(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MarkReadyForPickupRequest) MarshalToVT(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVT(dAtA[:size])
+}
+
+func (m *MarkReadyForPickupRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Lines) > 0 {
+		for iNdEx := len(m.Lines) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.Lines[iNdEx].MarshalToSizedBufferVT(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	if m.OrderId != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.OrderId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ConfirmPickupRequest) MarshalVT() (dAtA []byte, err error) {
+	if m == nil {
+		return nil, nil
+	}
+	size := m.SizeVT()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBufferVT(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ConfirmPickupRequest) MarshalToVT(dAtA []byte) (int, error) {
+	size := m.SizeVT()
+	return m.MarshalToSizedBufferVT(dAtA[:size])
+}
+
+func (m *ConfirmPickupRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.unknownFields != nil {
+		i -= len(m.unknownFields)
+		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Lines) > 0 {
+		for iNdEx := len(m.Lines) - 1; iNdEx >= 0; iNdEx-- {
+			size, err := m.Lines[iNdEx].MarshalToSizedBufferVT(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+			i--
+			dAtA[i] = 0x12
+		}
 	}
 	if m.OrderId != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.OrderId))
@@ -3519,6 +3641,12 @@ func (m *CommerceOrderLine) SizeVT() (n int) {
 	if m.Status != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.Status))
 	}
+	if m.AwaitingPayment != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.AwaitingPayment))
+	}
+	if m.ReadyForPickup != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.ReadyForPickup))
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -3577,6 +3705,12 @@ func (m *CommerceOrder) SizeVT() (n int) {
 			l = e.SizeVT()
 			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 		}
+	}
+	if m.PlacedAmount != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.PlacedAmount))
+	}
+	if m.ReturnWindowNanos != 0 {
+		n += 2 + protohelpers.SizeOfVarint(uint64(m.ReturnWindowNanos))
 	}
 	n += len(m.unknownFields)
 	return n
@@ -3727,6 +3861,44 @@ func (m *ConfirmDeliveryRequest) SizeVT() (n int) {
 	}
 	if m.ShipmentId != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.ShipmentId))
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *MarkReadyForPickupRequest) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.OrderId != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.OrderId))
+	}
+	if len(m.Lines) > 0 {
+		for _, e := range m.Lines {
+			l = e.SizeVT()
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
+	}
+	n += len(m.unknownFields)
+	return n
+}
+
+func (m *ConfirmPickupRequest) SizeVT() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.OrderId != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.OrderId))
+	}
+	if len(m.Lines) > 0 {
+		for _, e := range m.Lines {
+			l = e.SizeVT()
+			n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+		}
 	}
 	n += len(m.unknownFields)
 	return n

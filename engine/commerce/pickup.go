@@ -1,0 +1,135 @@
+package commerce
+
+// Buy online, pick up in store (BOPIS). A pickup order is sourced only at
+// its store and released to it like any order (one fulfilment request);
+// then, instead of shipping with a tracking number:
+//
+//  1. ReadyForPickup: the store has picked the released units and set
+//     them aside for the customer (EvReadyForPickup per line; the order is
+//     StatusReadyForPickup once every open unit is). The units stay on hand
+//     and allocated at the store: they are still the store's stock, held
+//     for the order, so a no-show is a cancel that puts them back on sale
+//     (EvFulfilmentCancelled tells the store; the released units not ready
+//     go back first).
+//  2. PickedUp: the customer collected them. A collection is the order's
+//     shipment and its delivery at once: a shipment without tracking from
+//     the store (EvShipped lines, stock events), then EvDelivered with
+//     PickedUp. Only ready units may be collected.
+//
+// Ship is refused for a pickup order (ReasonPickupOrder), and the pickup
+// commands for a shipped order (ReasonNotPickupOrder). Deliver still books
+// a pickup shipment made by Ship before these rules.
+
+// pickupOrder resolves the order of a pickup command, which must be a
+// pickup order, or rejects.
+func (e *Engine) pickupOrder(c *Command) (*order, bool) {
+	o, ok := e.lookupOrder(c)
+	if !ok {
+		return nil, false
+	}
+	if o.pickup < 0 {
+		e.reject(c.Kind, ReasonNotPickupOrder, "order", 0)
+		return nil, false
+	}
+	return o, true
+}
+
+// readyForPickup marks released units of a pickup order ready for
+// collection at its store.
+func (e *Engine) readyForPickup(c *Command) {
+	o, ok := e.pickupOrder(c)
+	if !ok {
+		return
+	}
+	lines := c.Lines
+	if len(lines) == 0 {
+		lines = e.pickupAll(o, func(l *line) Qty { return l.released - l.ready })
+		if len(lines) == 0 {
+			e.reject(c.Kind, ReasonNotReleased, "order", 0)
+			return
+		}
+	} else {
+		if !e.refLines(c, o) {
+			return
+		}
+		for i := range lines {
+			in := &lines[i]
+			l := at(&e.lines, o.line0+int32(in.Line)-1)
+			switch {
+			case in.Qty > l.allocated-l.ready:
+				e.reject(c.Kind, ReasonShipExceedsAllocated, "lines.qty", in.Line)
+				return
+			case in.Qty > l.released-l.ready:
+				e.reject(c.Kind, ReasonNotReleased, "lines.qty", in.Line)
+				return
+			}
+		}
+	}
+	store := e.locs[o.pickup].def.ID
+	for i := range lines {
+		l := at(&e.lines, o.line0+int32(lines[i].Line)-1)
+		l.ready += lines[i].Qty
+		e.emit(&Event{Kind: EvReadyForPickup, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
+			Loc: store, Qty: lines[i].Qty})
+	}
+	e.updateStatus(int32(o.id - 1))
+}
+
+// pickedUp books the customer's collection of ready units: one shipment
+// from the store, delivered at once.
+func (e *Engine) pickedUp(c *Command) {
+	o, ok := e.pickupOrder(c)
+	if !ok {
+		return
+	}
+	lines := c.Lines
+	if len(lines) == 0 {
+		lines = e.pickupAll(o, func(l *line) Qty { return l.ready })
+		if len(lines) == 0 {
+			e.reject(c.Kind, ReasonNotReadyForPickup, "order", 0)
+			return
+		}
+	} else {
+		if !e.refLines(c, o) {
+			return
+		}
+		for i := range lines {
+			if in := &lines[i]; in.Qty > at(&e.lines, o.line0+int32(in.Line)-1).ready {
+				e.reject(c.Kind, ReasonNotReadyForPickup, "lines.qty", in.Line)
+				return
+			}
+		}
+	}
+	loc := o.pickup
+	store := e.locs[loc].def.ID
+	sh := e.newShipment(o, loc, "")
+	for i := range lines {
+		in := &lines[i]
+		li := o.line0 + int32(in.Line) - 1
+		e.shipLine(o, li, loc, in.Qty)
+		l := at(&e.lines, li)
+		l.ready -= in.Qty
+		e.shipLines.push(shipLine{line: li, qty: in.Qty})
+		at(&e.ships, sh).n++
+		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: at(&e.ships, sh).id, Loc: store,
+			Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
+		e.emitStock(l.sku, e.cellIndex(l.sku, store), -in.Qty, 0)
+	}
+	e.stats[o.channel].unitsShipped += int64(sumQty(lines))
+	e.deliverShipment(o, sh)
+	e.updateStatus(int32(o.id - 1))
+}
+
+// pickupAll lists every line of o with avail(l) > 0, for all of it, in
+// line order (a scratch slice reused across commands).
+func (e *Engine) pickupAll(o *order, avail func(*line) Qty) []LineInput {
+	out := e.pickupScratch[:0]
+	for i := int32(0); i < o.nLines; i++ {
+		l := at(&e.lines, o.line0+i)
+		if q := avail(l); q > 0 {
+			out = append(out, LineInput{Line: l.num, Qty: q})
+		}
+	}
+	e.pickupScratch = out
+	return out
+}
