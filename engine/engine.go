@@ -114,12 +114,20 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //     cancel that unblocks one) is filled from it at once. (The promise
 //     query now sources as a placement would; it is a query and changes
 //     no state.)
+//   - 4: trading: the maximum order notional caps a limit sell as it takes
+//     from the book (max_order_notional); a same-price quantity decrease
+//     is never refused by a limit; an iceberg may be reduced to its
+//     display quantity. Commerce: a declined payment frees the order's
+//     allocation (its units await the payment); the return window is fixed
+//     at an order's first delivery; a reservation TTL above 30 days is
+//     rejected (ttl_too_long); pickup orders are made ready and collected
+//     rather than shipped (pickup_order).
 //
 // TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
 // the version is bumped (or, for a change of the snapshot encoding alone,
 // the digest is regenerated).
-const RulesVersion uint32 = 3
+const RulesVersion uint32 = 4
 
 const snapshotVersion = 1
 

@@ -12,7 +12,7 @@ import (
 // was taken under, and engine's TestRulesPinned requires it to equal
 // engine.RulesVersion.
 const (
-	pinnedRules  = 3
+	pinnedRules  = 4
 	pinnedDigest = "c8244ed9d0a3fd32ef9ef6f536ae850b2f2012dce76c1a1e34378d30766027bb"
 )
 
