@@ -117,7 +117,8 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //   - 4: trading: the maximum order notional caps a limit sell as it takes
 //     from the book (max_order_notional); a same-price quantity decrease
 //     is never refused by a limit; an iceberg may be reduced to its
-//     display quantity. Commerce: a declined payment frees the order's
+//     display quantity; a market order trades only within the price band
+//     around the price when it arrives or triggers (outside_band). Commerce: a declined payment frees the order's
 //     allocation (its units await the payment); the return window is fixed
 //     at an order's first delivery; a reservation TTL above 30 days is
 //     rejected (ttl_too_long); pickup orders are made ready and collected

@@ -23,6 +23,13 @@
 //     price.
 //   - Market orders never rest: what they cannot fill at once is cancelled
 //     (no_liquidity). They take Day (treated as IOC), IOC or FOK.
+//   - Market order protection: on an instrument with a price band, a market
+//     order (or a triggered stop-market order) trades only within the band
+//     around the reference price as it stands when the order arrives or
+//     triggers; the band does not follow the order's own fills. The rest is
+//     cancelled (outside_band) at the first level past the band's edge, and
+//     a fill-or-kill market order the band cannot cover is cancelled
+//     untouched (fok_unfillable).
 //   - IOC fills what it can and cancels the rest (ioc_remainder). FOK is
 //     checked before any trade: if it cannot fill completely now, it is
 //     cancelled and the book is untouched (fok_unfillable).

@@ -33,17 +33,27 @@ func (e *Engine) execute(o *order) {
 // match trades o against the opposite side while it crosses. It returns
 // ReasonSelfTrade if o was cancelled by self-trade prevention;
 // ReasonCreditLimit or ReasonMaxOrderNotional if the next fill of a market
-// order or a limit sell would break that limit (see takerCapped); and ReasonNotionalOverflow if o's next fill would
+// order or a limit sell would break that limit (see takerCapped);
+// ReasonOutsideBand if a market order's next level is past its protection
+// price (the band's edge when it arrived or was triggered); and ReasonNotionalOverflow if o's next fill would
 // take its notional past 64 bits (o is then still live: the caller cancels
 // the rest).
 func (e *Engine) match(o *order) Reason {
 	opp := o.inst.side(o.side.Opposite())
 	market := o.effType() == Market
 	capped := e.takerCapped(o)
+	var guard Price
+	protected := false
+	if market {
+		guard, protected = o.inst.protection(o.side)
+	}
 	for o.leaves > 0 {
 		l := opp.best
 		if l == nil || (!market && !crosses(o.side, o.price, l.price)) {
 			return ReasonNone
+		}
+		if protected && !crosses(o.side, guard, l.price) {
+			return ReasonOutsideBand
 		}
 		m := l.head
 		if m.acct == o.acct {
@@ -135,7 +145,7 @@ func fillStatus(o *order) OrdStatus {
 // fokFillable reports whether a fill-or-kill order can fill completely right
 // now without being stopped by self-trade prevention, by a notional past 64
 // bits or, for a market order or a limit sell, by its account's notional
-// limits. At each level the aggressor
+// limits, or for a market order by its protection price. At each level the aggressor
 // meets displayed quantities in queue order, then the hidden remainders of
 // icebergs; a same-account order reached while quantity is still needed
 // stops it unless the account cancels resting orders.
@@ -143,6 +153,11 @@ func (e *Engine) fokFillable(o *order) bool {
 	need := o.leaves
 	market := o.effType() == Market
 	capped := e.takerCapped(o)
+	var guard Price
+	protected := false
+	if market {
+		guard, protected = o.inst.protection(o.side)
+	}
 	var room Money
 	if capped {
 		room, _ = e.notionalRoom(o)
@@ -151,7 +166,7 @@ func (e *Engine) fokFillable(o *order) bool {
 	notional := o.cumNotional // price units x qty, as fill keeps it
 	cancelResting := o.acct.spec.STP == CancelResting
 	o.inst.side(o.side.Opposite()).scan(func(l *level) bool {
-		if !market && !crosses(o.side, o.price, l.price) {
+		if (!market && !crosses(o.side, o.price, l.price)) || (protected && !crosses(o.side, guard, l.price)) {
 			return false
 		}
 		var hidden, took Qty

@@ -71,6 +71,31 @@ func (in *instrument) withinBand(px Price) bool {
 	return lh < rh || (lh == rh && ll <= rl)
 }
 
+// protection is the worst price a market order of side s may trade at now:
+// the edge of the price band around the reference price (the last trade,
+// else the configured one), so that a market order meeting a thin book
+// stops at the band rather than sweeping every level (market order
+// protection, as exchanges call it). It reports false when the
+// instrument has no band or no reference price: the order is then
+// unprotected, as a limit order without a band is.
+func (in *instrument) protection(s Side) (Price, bool) {
+	ref := in.refPrice()
+	if in.spec.BandBps == 0 || ref <= 0 {
+		return 0, false
+	}
+	// ref <= MaxPrice and BandBps <= MaxBandBps: the product fits in 128
+	// bits and the quotient in 64.
+	hi, lo := bits.Mul64(uint64(ref), uint64(in.spec.BandBps))
+	off, _ := bits.Div64(hi, lo, 10000)
+	if s == Buy {
+		return Price(min(uint64(ref)+off, uint64(MaxPrice))), true
+	}
+	if off >= uint64(ref) {
+		return 0, true
+	}
+	return ref - Price(off), true
+}
+
 // checkRisk runs the account's pre-trade limits for an order of total
 // quantity qty, of which open is still to fill, at notional price px on
 // side s: the order's own limits (maximum quantity and notional) bound qty,
