@@ -76,15 +76,10 @@ func (e *Engine) setPayment(c *Command) {
 func (e *Engine) awaitPayment(oi int32) {
 	o := at(&e.orders, oi)
 	touched := e.touched[:0]
+	e.parkBackorders(oi)
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
 		l := at(&e.lines, li)
-		if b := l.backordered; b > 0 {
-			l.backordered = 0
-			e.dequeueBackorder(li)
-			l.unpaid += b
-			e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: b})
-		}
 		for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 			a := at(&e.allocs, ai)
 			if a.line != li || a.qty == 0 || a.released {
@@ -110,6 +105,31 @@ func (e *Engine) awaitPayment(oi int32) {
 		e.fillBackorders(t.sku, t.ci)
 	}
 	e.touched = touched[:0]
+}
+
+// awaitsPayment reports whether o's units wait for its payment: it was
+// declined while o was on payment hold, and no authorisation came since.
+// Such an order holds no stock and takes none.
+func awaitsPayment(o *order) bool {
+	return o.payment == PaymentDeclined && o.holds&HoldPayment != 0
+}
+
+// parkBackorders takes order oi's backordered units out of the queue: they
+// wait for the payment instead (a stock shortfall that takes units from an
+// order awaiting its payment backorders them first, and they must not take
+// the next receipt).
+func (e *Engine) parkBackorders(oi int32) {
+	o := at(&e.orders, oi)
+	for i := int32(0); i < o.nLines; i++ {
+		li := o.line0 + i
+		l := at(&e.lines, li)
+		if b := l.backordered; b > 0 {
+			l.backordered = 0
+			e.dequeueBackorder(li)
+			l.unpaid += b
+			e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Qty: b})
+		}
+	}
 }
 
 // hasUnpaid reports whether some units of the order wait for the payment.

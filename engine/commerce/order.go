@@ -703,10 +703,12 @@ func statusOf(qty, cancelled, backordered, allocated, released, shipped, deliver
 		return StatusShipped
 	case ready > 0 && shipped+ready == open:
 		return StatusReadyForPickup
+	case unpaid > 0:
+		// Before partially-shipped: the units waiting for the payment are
+		// what someone must act on.
+		return StatusAwaitingPayment
 	case shipped > 0:
 		return StatusPartiallyShipped
-	case unpaid > 0:
-		return StatusAwaitingPayment
 	case backordered == open:
 		return StatusBackordered
 	case backordered > 0:

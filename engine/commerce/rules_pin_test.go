@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 4
-	pinnedDigest = "c8244ed9d0a3fd32ef9ef6f536ae850b2f2012dce76c1a1e34378d30766027bb"
+	pinnedDigest = "419ffae5ec62cb6cea7e75a3600a7f562eaea1eb040e045f3569dc7d8dbb8726"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

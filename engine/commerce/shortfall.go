@@ -48,6 +48,11 @@ func (e *Engine) coverShortfall(sku int32, ci int) {
 			}
 			if !o.closed {
 				short = e.deallocateOrder(oi, sku, c.loc, pass == 1, short)
+				if awaitsPayment(o) {
+					// What it lost waits for the payment, not for stock.
+					e.parkBackorders(oi)
+					e.updateStatus(oi)
+				}
 			}
 		}
 	}
