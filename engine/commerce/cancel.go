@@ -62,13 +62,7 @@ func (e *Engine) cancel(c *Command) {
 		e.emit(&Event{Kind: EvHoldReleased, Order: o.id, Hold: h, Reason: ReasonNone, Cmd: CmdCancel})
 	}
 	e.updateStatus(oi)
-	for _, t := range touched {
-		e.emitStock(t.sku, t.ci, 0, 0)
-	}
-	for _, t := range touched {
-		e.fillBackorders(t.sku, t.ci)
-	}
-	e.touched = touched[:0]
+	e.settleTouched(touched)
 	if o.shipComplete {
 		// Fewer units to fill may let a location that could not fill all
 		// of the order's backorders fill them now: its stock is offered
@@ -132,6 +126,19 @@ func (e *Engine) cancelLine(o *order, li int32, q Qty, touched []cellRef) []cell
 		}
 	}
 	return touched
+}
+
+// settleTouched follows a change of the cells in touched (e.touched's
+// storage, which it gives back): each cell's stock is reported, then its
+// backorders are offered what it now has.
+func (e *Engine) settleTouched(touched []cellRef) {
+	for _, t := range touched {
+		e.emitStock(t.sku, t.ci, 0, 0)
+	}
+	for _, t := range touched {
+		e.fillBackorders(t.sku, t.ci)
+	}
+	e.touched = touched[:0]
 }
 
 func addTouched(t []cellRef, sku int32, ci int) []cellRef {

@@ -98,13 +98,7 @@ func (e *Engine) awaitPayment(oi int32) {
 		}
 	}
 	e.updateStatus(oi)
-	for _, t := range touched {
-		e.emitStock(t.sku, t.ci, 0, 0)
-	}
-	for _, t := range touched {
-		e.fillBackorders(t.sku, t.ci)
-	}
-	e.touched = touched[:0]
+	e.settleTouched(touched)
 }
 
 // awaitsPayment reports whether o's units wait for its payment: it was

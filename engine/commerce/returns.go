@@ -104,13 +104,7 @@ func (e *Engine) receiveReturn(c *Command) {
 			Loc: c.Loc, Qty: in.Qty, Condition: in.Condition, Amount: refund, Currency: e.curs.names[o.cur]})
 		e.stats[o.channel].unitsReturned += int64(in.Qty)
 	}
-	for _, t := range touched {
-		e.emitStock(t.sku, t.ci, 0, 0)
-	}
-	for _, t := range touched {
-		e.fillBackorders(t.sku, t.ci)
-	}
-	e.touched = touched[:0]
+	e.settleTouched(touched)
 }
 
 func (e *Engine) rmaLineOf(rm *rma, li int32) *rmaLine {
