@@ -53,13 +53,22 @@
 // or filled. QuickFIX itself drops a PossDupFlag=Y message that reuses a
 // MsgSeqNum already received; this rule is for a re-send under a new one.
 // If the look-up fails (sequencer stopped or overloaded), the request gets
-// a BusinessMessageReject (j) "status unavailable, retry". Limits: the
-// look-up and the submit of a request found unknown are two steps, so a
-// request with the same ClOrdID for the same account applied in between
-// from another session or gateway makes the re-send a plain duplicate
-// (one session's requests never race: each is applied before the next is
-// read); OrderMassCancelRequest (q) is not covered (its ClOrdID is not
-// kept by the engine).
+// a BusinessMessageReject (j) "status unavailable, retry".
+//
+// The answer does not depend on timing within the gateway: a request
+// (flagged or not) whose account and ClOrdID are those of a request still
+// in flight from any of its sessions waits for that one to be applied and
+// its reports handed over, then is looked up and submitted while no other
+// request with them can be, so a re-send racing its original gets the
+// status, after the original's reports, and the original's reports go to
+// its sender. A wait is bounded by SubmitTimeout; a request still in
+// flight then (its submit timed out) makes a flagged re-send get the
+// BusinessMessageReject above and an unflagged request a reject "not
+// accepted, retry" naming ClOrdID (11). Limits: a command with the same
+// ClOrdID for the same account from another gateway (gRPC) applied between
+// the look-up and the submit still makes the re-send a plain duplicate;
+// OrderMassCancelRequest (q) is not covered (its ClOrdID is not kept by
+// the engine).
 //
 // # Mass cancel on FIX 4.2
 //

@@ -264,7 +264,10 @@ func (g *Gateway) cancelAll(s *session, why string) uint64 {
 	for _, acct := range s.rules.accounts {
 		c := book.Command{Kind: book.CmdMassCancel, Account: acct, ClOrdID: g.ids.next(codPrefix)}
 		k := reqKey{acct, c.ClOrdID}
-		g.router.expect(k, pendingReq{s: s, kind: reqCancelOnDisconnect})
+		if !g.claim(k, pendingReq{s: s, kind: reqCancelOnDisconnect}) { // cannot happen: the id is new
+			g.log.Error("fix: cancel on disconnect failed: its ClOrdID is in flight", "session", s.id.String(), "account", acct, "clordid", c.ClOrdID)
+			continue
+		}
 		res, err := g.submit(c)
 		if err != nil {
 			g.router.forget(k)

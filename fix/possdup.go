@@ -33,15 +33,17 @@ func possDup(m *quickfix.Message) bool {
 // replace it took since the last end of day; one it refused is not taken,
 // so its re-send is processed again, and refused again if nothing changed.
 //
-// NB: the look-up and the submit that follows it are two steps. Between
-// them, a request with the same ClOrdID for the same account from another
-// session or gateway can be applied; the re-send then gets the plain
-// duplicate reject. One session's requests cannot race this way: each is
-// applied before the next is read.
-func (g *Gateway) answerPossDup(s *session, m *quickfix.Message, account, clOrdID string) (bool, quickfix.MessageRejectError) {
-	if !possDup(m) {
-		return false, nil
-	}
+// REQUIRES: the request's key is claimed (see submitRequest). So a request
+// of this gateway with the same account and ClOrdID, from any session, was
+// applied and reported before the look-up, and none can be applied between
+// the look-up and the submit that follows it: the answer does not depend
+// on timing.
+//
+// NB: a command with the same account and ClOrdID submitted by another
+// gateway (gRPC) between the look-up and the submit still makes the
+// re-send a plain duplicate: the router cannot tell the reports of that
+// command from those of this request.
+func (g *Gateway) answerPossDup(s *session, account, clOrdID string) (bool, quickfix.MessageRejectError) {
 	st, found, err := g.findOrder([]string{account}, 0, clOrdID)
 	if err != nil {
 		// Neither a reject nor a new submit would be true; the desk retries.
