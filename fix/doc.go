@@ -64,11 +64,22 @@
 // its sender. A wait is bounded by SubmitTimeout; a request still in
 // flight then (its submit timed out) makes a flagged re-send get the
 // BusinessMessageReject above and an unflagged request a reject "not
-// accepted, retry" naming ClOrdID (11). Limits: a command with the same
+// accepted, retry" naming ClOrdID (11). Limit: a command with the same
 // ClOrdID for the same account from another gateway (gRPC) applied between
-// the look-up and the submit still makes the re-send a plain duplicate;
-// OrderMassCancelRequest (q) is not covered (its ClOrdID is not kept by
-// the engine).
+// the look-up and the submit still makes the re-send a plain duplicate.
+//
+// An OrderMassCancelRequest (q) flagged the same way whose ClOrdID is that
+// of a mass cancel the engine accepted for the account (on a request of
+// this gateway, from any session) is not processed again, which would
+// cancel the orders entered since: on FIX 4.4 the original
+// OrderMassCancelReport (r) is sent again, identical (OrderID,
+// TotalAffectedOrders, TransactTime) and marked PossResend=Y; on FIX 4.2,
+// where the cancelled orders' ExecutionReports were the answer and were
+// sent, nothing new is sent. The engine does not keep a mass cancel's ClOrdID, so the gateway
+// remembers them itself, in memory: after a restart, or after 16384 later
+// mass cancels, a re-send is processed again. A flagged q never accepted
+// (refused, or never received) is processed as new, an unflagged one as
+// before (always processed).
 //
 // # Mass cancel on FIX 4.2
 //

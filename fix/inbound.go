@@ -91,7 +91,7 @@ func convPrice(raw string, in *book.Instrument, t quickfix.Tag) (book.Price, *re
 // handed over, before this one is looked up or submitted.
 func (g *Gateway) submitRequest(s *session, m *quickfix.Message, c *book.Command, p pendingReq) quickfix.MessageRejectError {
 	k := reqKey{c.Account, c.ClOrdID}
-	resent := p.kind != reqMassCancel && possDup(m) // a mass cancel's ClOrdID names no order
+	resent := possDup(m)
 	if !g.claim(k, p) {
 		text := fmt.Sprintf("ClOrdID (11) %q: a request with this ClOrdID for account %s is still in flight", c.ClOrdID, c.Account)
 		if resent {
@@ -100,7 +100,13 @@ func (g *Gateway) submitRequest(s *session, m *quickfix.Message, c *book.Command
 		g.refuse(s, m, c, p.massType, &refusal{book.ReasonNone, "not accepted, retry: " + text})
 		return nil
 	}
-	if resent {
+	switch {
+	case resent && p.kind == reqMassCancel: // its ClOrdID names no order: the gateway remembers it
+		if g.answerMassResend(s, c.Account, c.ClOrdID) {
+			g.router.forget(k)
+			return nil
+		}
+	case resent:
 		if done, rerr := g.answerPossDup(s, c.Account, c.ClOrdID); done {
 			g.router.forget(k)
 			return rerr

@@ -175,3 +175,61 @@ func TestSameClOrdIDWaitsForRequestInFlight(t *testing.T) {
 		})
 	}
 }
+
+// A re-sent OrderMassCancelRequest (PossDupFlag or PossResend) with the
+// ClOrdID of a mass cancel the engine accepted for the account is not
+// processed again, which would cancel the orders entered since: FIX 4.4
+// gets the original OrderMassCancelReport again (same OrderID and count,
+// PossResend=Y), FIX 4.2, whose answer was the cancels' reports, nothing
+// new. A flagged one never accepted is processed as new; an unflagged one
+// is processed as before.
+func TestMassCancelResendNotProcessedAgain(t *testing.T) {
+	v := newEnv(t, "", "")
+	for _, d := range v.desks() {
+		t.Run(d.id.BeginString, func(t *testing.T) {
+			d.t = t
+			p := d.acct + "-"
+			mass := []any{tag.ClOrdID, p + "MC1", tag.Account, d.acct, tag.MassCancelRequestType, "7"}
+			d.limit(p+"A", "1", "10", "90.00")
+			d.expectNew(p + "A")
+			d.send("q", mass...)
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC1", tag.OrigClOrdID, p+"A")
+			var first map[quickfix.Tag]string
+			if d.v44 {
+				first = expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "1")
+			}
+			d.limit(p+"B", "1", "10", "90.00")
+			d.expectNew(p + "B")
+
+			before := v.core.digest(t)
+			for _, flag := range []quickfix.Tag{tag.PossDupFlag, tag.PossResend} {
+				d.resend(flag, "q", mass...)
+				if d.v44 {
+					f := expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.OrderID, first[tag.OrderID],
+						tag.MassCancelRequestType, "7", tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "1",
+						tag.TransactTime, first[tag.TransactTime], tag.PossResend, "Y")
+					require.NotEqual(t, first[tag.MsgSeqNum], f[tag.MsgSeqNum])
+				}
+				d.none(100 * time.Millisecond) // B is not cancelled
+			}
+			require.Equal(t, before, v.core.digest(t), "an answered re-send does not reach the engine")
+
+			// A flagged re-send of a mass cancel never received is new.
+			d.resend(tag.PossDupFlag, "q", tag.ClOrdID, p+"MC2", tag.Account, d.acct, tag.MassCancelRequestType, "7")
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC2", tag.OrigClOrdID, p+"B")
+			if d.v44 {
+				expect(t, d.next(), "r", tag.ClOrdID, p+"MC2", tag.TotalAffectedOrders, "1")
+			}
+			// Unflagged, the ClOrdID of a mass cancel is processed again.
+			d.limit(p+"C", "1", "10", "90.00")
+			d.expectNew(p + "C")
+			d.send("q", mass...)
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC1", tag.OrigClOrdID, p+"C")
+			if d.v44 {
+				f := expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.TotalAffectedOrders, "1")
+				require.NotEqual(t, first[tag.OrderID], f[tag.OrderID])
+			}
+			d.none(100 * time.Millisecond)
+		})
+	}
+}

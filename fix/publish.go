@@ -316,6 +316,8 @@ func (g *Gateway) massCanceled(ev *book.Event, b *batch) {
 		orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
 		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: b.t,
 	}
+	// Recorded before settle wakes a re-send waiting for the request.
+	g.masses.record(k, r)
 	if m := r.message(p.s.v); m != nil { // none on FIX 4.2: the cancels' reports answer
 		g.sendReport(b, p.s, m)
 	}
