@@ -143,8 +143,14 @@
 // fsync) at most every Config.CheckpointInterval (100ms by default) when it
 // moved, and on Close: one fsync per interval, not one per report. A report
 // the session's store refused (a disk error: QuickFIX then does not send
-// it either) holds the checkpoint before its seq from then on, so that the
-// next Start regenerates it, and those after it, rather than skip it.
+// it either) is retried every CheckpointInterval and before the next
+// result's reports, with the session's later reports queued behind it so
+// that the session gets them in order; until it is stored it holds the
+// checkpoint before its seq, so that a crash or a Close before then makes
+// the next Start regenerate it, and those after it, rather than skip it.
+// Once it is stored (and so sent, or kept for resend) the hold lifts. More
+// than 65536 reports waiting are let go (logged), and the hold then stays
+// until the next Start.
 //
 // Start subscribes from the seq after the checkpoint. Results older than
 // the sequencer's ring (always the case after a restart) are rebuilt from

@@ -78,11 +78,14 @@ type Gateway struct {
 	// QuickFIX and no checkpoint is written any more.
 	crashHook func(*sequencer.Result) bool
 	crashed   atomic.Bool
-	// unstored is the first seq one of whose reports QuickFIX could not
-	// store (so never sent), or 0. The checkpoint stays before it, so that
-	// a restart regenerates that report (and, marked PossResend, the ones
-	// after it) rather than skipping it for good.
+	// unstored is the lowest seq one of whose reports QuickFIX could not
+	// store (so never sent) and that is not stored yet, or 0: the
+	// checkpoint hold. The checkpoint stays before it, so that a restart
+	// regenerates that report (and, marked PossResend, the ones after it)
+	// rather than skipping it for good; it lifts when the report is stored
+	// on a retry (see unsent). Written by the publish loop.
 	unstored atomic.Uint64
+	unsent   unsent // owned by the publish loop
 }
 
 // New builds a gateway on seq from cfg, validating the settings (errors name
