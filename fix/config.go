@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordercore/oms/engine/book"
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/quickfix/config"
 )
@@ -84,6 +85,9 @@ type Config struct {
 	// wrapStore, set by tests, wraps the sessions' message store factory
 	// (fault injection).
 	wrapStore func(quickfix.MessageStoreFactory) quickfix.MessageStoreFactory
+	// submitHook, set by tests, runs on a session's goroutine just before
+	// a request from it is submitted (holding a request in flight).
+	submitHook func(*book.Command)
 }
 
 // withDefaults returns cfg with zero tuning fields set to their defaults.

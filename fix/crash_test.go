@@ -77,6 +77,13 @@ func (v *crashEnv) startGateway(l net.Listener) *Gateway {
 // restart closes the crashed gateway and the core, reopens the core on the
 // same journal, starts a new gateway and waits for both desks to log on.
 func (v *crashEnv) restart(opts sequencer.Options) {
+	v.t.Helper()
+	v.restartWith(opts, nil)
+}
+
+// restartWith is restart calling between, when non-nil, once the old
+// gateway and core are closed and before the new ones open.
+func (v *crashEnv) restartWith(opts sequencer.Options, between func()) {
 	t := v.t
 	t.Helper()
 	require.NoError(t, v.gw.Close())
@@ -87,6 +94,9 @@ func (v *crashEnv) restart(opts sequencer.Options) {
 		case <-time.After(wait):
 			t.Fatalf("%s not logged out by the shutdown", c.id)
 		}
+	}
+	if between != nil {
+		between()
 	}
 	v.crashAt.Store(0)
 	v.core = openCoreWith(t, v.core.fs, "journal", opts)

@@ -53,13 +53,33 @@
 // or filled. QuickFIX itself drops a PossDupFlag=Y message that reuses a
 // MsgSeqNum already received; this rule is for a re-send under a new one.
 // If the look-up fails (sequencer stopped or overloaded), the request gets
-// a BusinessMessageReject (j) "status unavailable, retry". Limits: the
-// look-up and the submit of a request found unknown are two steps, so a
-// request with the same ClOrdID for the same account applied in between
-// from another session or gateway makes the re-send a plain duplicate
-// (one session's requests never race: each is applied before the next is
-// read); OrderMassCancelRequest (q) is not covered (its ClOrdID is not
-// kept by the engine).
+// a BusinessMessageReject (j) "status unavailable, retry".
+//
+// The answer does not depend on timing within the gateway: a request
+// (flagged or not) whose account and ClOrdID are those of a request still
+// in flight from any of its sessions waits for that one to be applied and
+// its reports handed over, then is looked up and submitted while no other
+// request with them can be, so a re-send racing its original gets the
+// status, after the original's reports, and the original's reports go to
+// its sender. A wait is bounded by SubmitTimeout; a request still in
+// flight then (its submit timed out) makes a flagged re-send get the
+// BusinessMessageReject above and an unflagged request a reject "not
+// accepted, retry" naming ClOrdID (11). Limit: a command with the same
+// ClOrdID for the same account from another gateway (gRPC) applied between
+// the look-up and the submit still makes the re-send a plain duplicate.
+//
+// An OrderMassCancelRequest (q) flagged the same way whose ClOrdID is that
+// of a mass cancel the engine accepted for the account (on a request of
+// this gateway, from any session) is not processed again, which would
+// cancel the orders entered since: on FIX 4.4 the original
+// OrderMassCancelReport (r) is sent again, identical (OrderID,
+// TotalAffectedOrders, TransactTime) and marked PossResend=Y; on FIX 4.2,
+// where the cancelled orders' ExecutionReports were the answer and were
+// sent, nothing new is sent. The engine does not keep a mass cancel's ClOrdID, so the gateway
+// remembers them itself, in memory: after a restart, or after 16384 later
+// mass cancels, a re-send is processed again. A flagged q never accepted
+// (refused, or never received) is processed as new, an unflagged one as
+// before (always processed).
 //
 // # Mass cancel on FIX 4.2
 //
@@ -123,8 +143,14 @@
 // fsync) at most every Config.CheckpointInterval (100ms by default) when it
 // moved, and on Close: one fsync per interval, not one per report. A report
 // the session's store refused (a disk error: QuickFIX then does not send
-// it either) holds the checkpoint before its seq from then on, so that the
-// next Start regenerates it, and those after it, rather than skip it.
+// it either) is retried every CheckpointInterval and before the next
+// result's reports, with the session's later reports queued behind it so
+// that the session gets them in order; until it is stored it holds the
+// checkpoint before its seq, so that a crash or a Close before then makes
+// the next Start regenerate it, and those after it, rather than skip it.
+// Once it is stored (and so sent, or kept for resend) the hold lifts. More
+// than 65536 reports waiting are let go (logged), and the hold then stays
+// until the next Start.
 //
 // Start subscribes from the seq after the checkpoint. Results older than
 // the sequencer's ring (always the case after a restart) are rebuilt from

@@ -49,6 +49,7 @@ type Gateway struct {
 	acceptor *quickfix.Acceptor
 	sessions map[quickfix.SessionID]*session // immutable after New
 	router   *router
+	masses   massAnswers // accepted mass cancels, for their re-sends
 	insts    instruments
 	ids      localIDs
 
@@ -77,11 +78,14 @@ type Gateway struct {
 	// QuickFIX and no checkpoint is written any more.
 	crashHook func(*sequencer.Result) bool
 	crashed   atomic.Bool
-	// unstored is the first seq one of whose reports QuickFIX could not
-	// store (so never sent), or 0. The checkpoint stays before it, so that
-	// a restart regenerates that report (and, marked PossResend, the ones
-	// after it) rather than skipping it for good.
+	// unstored is the lowest seq one of whose reports QuickFIX could not
+	// store (so never sent) and that is not stored yet, or 0: the
+	// checkpoint hold. The checkpoint stays before it, so that a restart
+	// regenerates that report (and, marked PossResend, the ones after it)
+	// rather than skipping it for good; it lifts when the report is stored
+	// on a retry (see unsent). Written by the publish loop.
 	unstored atomic.Uint64
+	unsent   unsent // owned by the publish loop
 }
 
 // New builds a gateway on seq from cfg, validating the settings (errors name
@@ -264,7 +268,10 @@ func (g *Gateway) cancelAll(s *session, why string) uint64 {
 	for _, acct := range s.rules.accounts {
 		c := book.Command{Kind: book.CmdMassCancel, Account: acct, ClOrdID: g.ids.next(codPrefix)}
 		k := reqKey{acct, c.ClOrdID}
-		g.router.expect(k, pendingReq{s: s, kind: reqCancelOnDisconnect})
+		if !g.claim(k, pendingReq{s: s, kind: reqCancelOnDisconnect}) { // cannot happen: the id is new
+			g.log.Error("fix: cancel on disconnect failed: its ClOrdID is in flight", "session", s.id.String(), "account", acct, "clordid", c.ClOrdID)
+			continue
+		}
 		res, err := g.submit(c)
 		if err != nil {
 			g.router.forget(k)

@@ -137,9 +137,17 @@ func listen(t testing.TB, port int) (net.Listener, int) {
 
 func startGateway(t testing.TB, c *core, settings string, l net.Listener) *Gateway {
 	t.Helper()
+	return startGatewayWith(t, c, settings, l, Config{})
+}
+
+// startGatewayWith starts a gateway with cfg (its test hooks, say) on the
+// settings and listener given.
+func startGatewayWith(t testing.TB, c *core, settings string, l net.Listener, cfg Config) *Gateway {
+	t.Helper()
 	s, err := ParseSettings(strings.NewReader(settings))
 	require.NoError(t, err)
-	g, err := New(c.seq, Config{Settings: s, Listener: l, Logger: quietLogger()})
+	cfg.Settings, cfg.Listener, cfg.Logger = s, l, quietLogger()
+	g, err := New(c.seq, cfg)
 	require.NoError(t, err)
 	require.NoError(t, g.Start())
 	return g
@@ -330,7 +338,13 @@ type env struct {
 
 func newEnv(t *testing.T, extra1, extra2 string) *env {
 	t.Helper()
-	v := newServer(t, extra1, extra2)
+	return newEnvWith(t, Config{}, extra1, extra2)
+}
+
+// newEnvWith is newEnv with a gateway configured by cfg.
+func newEnvWith(t *testing.T, cfg Config, extra1, extra2 string) *env {
+	t.Helper()
+	v := newServerWith(t, cfg, extra1, extra2)
 	v.desk1 = newClient(t, v.dir, "FIX.4.4", "DESK1", v.port, "")
 	v.desk2 = newClient(t, v.dir, "FIX.4.2", "DESK2", v.port, "")
 	v.desk1.waitLogon()
@@ -341,12 +355,17 @@ func newEnv(t *testing.T, extra1, extra2 string) *env {
 // newServer starts the core and the gateway, without desks.
 func newServer(t *testing.T, extra1, extra2 string) *env {
 	t.Helper()
+	return newServerWith(t, Config{}, extra1, extra2)
+}
+
+func newServerWith(t *testing.T, cfg Config, extra1, extra2 string) *env {
+	t.Helper()
 	v := &env{t: t, dir: t.TempDir(), extra1: extra1, extra2: extra2}
 	v.core = openCore(t, vfs.NewMem())
 	seedBook(t, v.core, "DESK1", "DESK2", "DESK2B", "OTHER")
 	l, port := listen(t, 0)
 	v.port = port
-	v.gw = startGateway(t, v.core, gatewaySettings(v.dir, port, extra1, extra2), l)
+	v.gw = startGatewayWith(t, v.core, gatewaySettings(v.dir, port, extra1, extra2), l, cfg)
 	t.Cleanup(func() {
 		for _, c := range []*client{v.desk1, v.desk2} {
 			if c != nil {

@@ -82,20 +82,73 @@ func convPrice(raw string, in *book.Instrument, t quickfix.Tag) (book.Price, *re
 	return book.Price(v), nil, nil
 }
 
-// submitRequest registers and submits a request, and refuses it if the
-// sequencer certainly did not take it.
-func (g *Gateway) submitRequest(s *session, m *quickfix.Message, c *book.Command, p pendingReq) {
+// submitRequest claims a request's key, answers it with the order's status
+// when it is a re-send of one the engine took (see answerPossDup), and
+// otherwise submits it, refusing it if the sequencer certainly did not take
+// it. The key is claimed before the look-up, so no other request of this
+// gateway with the same account and ClOrdID is applied between the look-up
+// and the submit, and one still in flight is applied, and its reports
+// handed over, before this one is looked up or submitted.
+func (g *Gateway) submitRequest(s *session, m *quickfix.Message, c *book.Command, p pendingReq) quickfix.MessageRejectError {
 	k := reqKey{c.Account, c.ClOrdID}
-	g.router.expect(k, p)
+	resent := possDup(m)
+	if !g.claim(k, p) {
+		text := fmt.Sprintf("ClOrdID (11) %q: a request with this ClOrdID for account %s is still in flight", c.ClOrdID, c.Account)
+		if resent {
+			return quickfix.NewBusinessMessageRejectErrorWithRefID("status unavailable, retry: "+text, bizRejOther, c.ClOrdID, nil)
+		}
+		g.refuse(s, m, c, p.massType, &refusal{book.ReasonNone, "not accepted, retry: " + text})
+		return nil
+	}
+	switch {
+	case resent && p.kind == reqMassCancel: // its ClOrdID names no order: the gateway remembers it
+		if g.answerMassResend(s, c.Account, c.ClOrdID) {
+			g.router.forget(k)
+			return nil
+		}
+	case resent:
+		if done, rerr := g.answerPossDup(s, c.Account, c.ClOrdID); done {
+			g.router.forget(k)
+			return rerr
+		}
+	}
+	if g.cfg.submitHook != nil {
+		g.cfg.submitHook(c)
+	}
 	if _, err := g.submit(*c); err != nil {
 		if notApplied(err) {
 			g.router.forget(k)
 			g.refuse(s, m, c, p.massType, &refusal{book.ReasonNone, "not accepted, retry: " + err.Error()})
-			return
+			return nil
 		}
 		// Outcome unknown: if the command was applied, its report follows.
 		g.log.Warn("fix: submit outcome unknown", "session", s.id.String(), "clordid", c.ClOrdID, "err", err)
 	}
+	return nil
+}
+
+// claim registers p as the request in flight under k. A request of this
+// gateway with the same account and ClOrdID still in flight, from any
+// session, is waited for first, up to SubmitTimeout: that way its reports
+// go to its own sender and it is applied before this one is looked up or
+// submitted. claim reports false if that request is still in flight then
+// (its submit timed out, say).
+func (g *Gateway) claim(k reqKey, p pendingReq) bool {
+	busy := g.router.claim(k, p)
+	if busy == nil {
+		return true
+	}
+	deadline := time.NewTimer(g.cfg.SubmitTimeout)
+	defer deadline.Stop()
+	for busy != nil {
+		select {
+		case <-busy:
+		case <-deadline.C:
+			return false
+		}
+		busy = g.router.claim(k, p)
+	}
+	return true
 }
 
 // refuse sends the reject for a request the gateway will not submit.
@@ -176,11 +229,7 @@ func (g *Gateway) onNewOrder(s *session, m *quickfix.Message) quickfix.MessageRe
 		g.refuse(s, m, &c, 0, why)
 		return nil
 	}
-	if done, rerr := g.answerPossDup(s, m, c.Account, c.ClOrdID); done {
-		return rerr
-	}
-	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqNew})
-	return nil
+	return g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqNew})
 }
 
 // parseNewOrder fills c from a NewOrderSingle. Missing or malformed fields
@@ -344,11 +393,7 @@ func (g *Gateway) onCancel(s *session, m *quickfix.Message) quickfix.MessageReje
 		g.refuse(s, m, &c, 0, why)
 		return nil
 	}
-	if done, rerr := g.answerPossDup(s, m, c.Account, c.ClOrdID); done {
-		return rerr
-	}
-	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqCancel})
-	return nil
+	return g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqCancel})
 }
 
 // onReplace handles OrderCancelReplaceRequest (G). The new OrderQty is the
@@ -369,11 +414,7 @@ func (g *Gateway) onReplace(s *session, m *quickfix.Message) quickfix.MessageRej
 		g.refuse(s, m, &c, 0, why)
 		return nil
 	}
-	if done, rerr := g.answerPossDup(s, m, c.Account, c.ClOrdID); done {
-		return rerr
-	}
-	g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqReplace})
-	return nil
+	return g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqReplace})
 }
 
 func (g *Gateway) parseReplace(s *session, m *quickfix.Message, c *book.Command) (*refusal, quickfix.MessageRejectError) {
@@ -479,7 +520,9 @@ func (g *Gateway) onMassCancel(s *session, m *quickfix.Message) quickfix.Message
 	}
 	for _, a := range accounts {
 		c.Account = a
-		g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqMassCancel, massType: massType})
+		if rerr := g.submitRequest(s, m, &c, pendingReq{s: s, kind: reqMassCancel, massType: massType}); rerr != nil {
+			return rerr
+		}
 	}
 	return nil
 }

@@ -1,9 +1,13 @@
 package fix
 
 import (
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ordercore/oms/engine/book"
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/tag"
 	"github.com/stretchr/testify/require"
@@ -97,6 +101,134 @@ func TestPossDupResendAnsweredWithStatus(t *testing.T) {
 			// Without a flag, the cancel is refused.
 			d.send("F", cancel...)
 			expect(t, d.next(), "9", tag.ClOrdID, p+"C7")
+			d.none(100 * time.Millisecond)
+		})
+	}
+}
+
+// A request in flight from one session (held just before its submit) and
+// a request with the same account and ClOrdID from another session
+// trading that account: the second waits for the first, whose reports go
+// to its own sender, and is answered after them: a re-send (PossDupFlag)
+// with the order's status, a plain request as a duplicate. Before, the
+// second was looked up (unknown yet), submitted and took the first's place
+// in the router: the re-send became the order and the original was refused
+// as duplicate_clordid.
+func TestSameClOrdIDWaitsForRequestInFlight(t *testing.T) {
+	held := make(chan string, 1)
+	release, stop := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	submits := map[string]int{}
+	submitted := func(id string) int { mu.Lock(); defer mu.Unlock(); return submits[id] }
+	cfg := Config{submitHook: func(c *book.Command) {
+		mu.Lock()
+		submits[c.ClOrdID]++
+		first := submits[c.ClOrdID] == 1
+		mu.Unlock()
+		if first && strings.HasPrefix(c.ClOrdID, "held-") {
+			held <- c.ClOrdID
+			select {
+			case <-release:
+			case <-stop:
+			}
+		}
+	}}
+	v := newEnvWith(t, cfg, "", "Accounts=DESK2,DESK2B,DESK1")
+	t.Cleanup(func() { close(stop) }) // before the gateway closes: a failed test leaves none held
+	d1 := v.desks()[0]
+	other := desk{v.desk2, "DESK1", false} // FIX 4.2, same account
+	for _, flag := range []quickfix.Tag{tag.PossDupFlag, 0} {
+		t.Run(fmt.Sprint("flag=", flag), func(t *testing.T) {
+			d1.t, other.t = t, t
+			id := fmt.Sprint("held-", flag)
+			order := []any{tag.ClOrdID, id, tag.Account, "DESK1", tag.Symbol, testSymbol, tag.Side, "1",
+				tag.OrderQty, "10", tag.OrdType, "2", tag.Price, "90.00", tag.HandlInst, "1"}
+			d1.send("D", order...)
+			select {
+			case <-held:
+			case <-time.After(wait):
+				t.Fatal("the first request never reached its submit")
+			}
+			if flag != 0 {
+				other.resend(flag, "D", order...)
+			} else {
+				other.send("D", order...)
+			}
+			// It waits (or, as before, goes ahead and is submitted).
+			require.Eventually(t, func() bool { return v.gw.router.waiting(reqKey{"DESK1", id}) || submitted(id) > 1 },
+				wait, time.Millisecond)
+			release <- struct{}{}
+			orderID := d1.expectNew(id)[tag.OrderID]
+			if flag != 0 {
+				other.expectStatus("0", tag.ClOrdID, id, tag.OrderID, orderID, tag.OrderQty, "10", tag.LeavesQty, "10")
+			} else {
+				expect(t, other.next(), "8", tag.ExecType, "8", tag.OrdStatus, "8", tag.ClOrdID, id,
+					tag.OrderID, "NONE", tag.Text, "duplicate_clordid")
+			}
+			d1.none(100 * time.Millisecond)
+			other.none(100 * time.Millisecond)
+			want := 2 // a plain request goes to the engine, which refuses it
+			if flag != 0 {
+				want = 1 // an answered re-send does not
+			}
+			require.Equal(t, want, submitted(id), "submits of %s", id)
+		})
+	}
+}
+
+// A re-sent OrderMassCancelRequest (PossDupFlag or PossResend) with the
+// ClOrdID of a mass cancel the engine accepted for the account is not
+// processed again, which would cancel the orders entered since: FIX 4.4
+// gets the original OrderMassCancelReport again (same OrderID and count,
+// PossResend=Y), FIX 4.2, whose answer was the cancels' reports, nothing
+// new. A flagged one never accepted is processed as new; an unflagged one
+// is processed as before.
+func TestMassCancelResendNotProcessedAgain(t *testing.T) {
+	v := newEnv(t, "", "")
+	for _, d := range v.desks() {
+		t.Run(d.id.BeginString, func(t *testing.T) {
+			d.t = t
+			p := d.acct + "-"
+			mass := []any{tag.ClOrdID, p + "MC1", tag.Account, d.acct, tag.MassCancelRequestType, "7"}
+			d.limit(p+"A", "1", "10", "90.00")
+			d.expectNew(p + "A")
+			d.send("q", mass...)
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC1", tag.OrigClOrdID, p+"A")
+			var first map[quickfix.Tag]string
+			if d.v44 {
+				first = expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "1")
+			}
+			d.limit(p+"B", "1", "10", "90.00")
+			d.expectNew(p + "B")
+
+			before := v.core.digest(t)
+			for _, flag := range []quickfix.Tag{tag.PossDupFlag, tag.PossResend} {
+				d.resend(flag, "q", mass...)
+				if d.v44 {
+					f := expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.OrderID, first[tag.OrderID],
+						tag.MassCancelRequestType, "7", tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "1",
+						tag.TransactTime, first[tag.TransactTime], tag.PossResend, "Y")
+					require.NotEqual(t, first[tag.MsgSeqNum], f[tag.MsgSeqNum])
+				}
+				d.none(100 * time.Millisecond) // B is not cancelled
+			}
+			require.Equal(t, before, v.core.digest(t), "an answered re-send does not reach the engine")
+
+			// A flagged re-send of a mass cancel never received is new.
+			d.resend(tag.PossDupFlag, "q", tag.ClOrdID, p+"MC2", tag.Account, d.acct, tag.MassCancelRequestType, "7")
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC2", tag.OrigClOrdID, p+"B")
+			if d.v44 {
+				expect(t, d.next(), "r", tag.ClOrdID, p+"MC2", tag.TotalAffectedOrders, "1")
+			}
+			// Unflagged, the ClOrdID of a mass cancel is processed again.
+			d.limit(p+"C", "1", "10", "90.00")
+			d.expectNew(p + "C")
+			d.send("q", mass...)
+			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC1", tag.OrigClOrdID, p+"C")
+			if d.v44 {
+				f := expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.TotalAffectedOrders, "1")
+				require.NotEqual(t, first[tag.OrderID], f[tag.OrderID])
+			}
 			d.none(100 * time.Millisecond)
 		})
 	}

@@ -16,18 +16,29 @@ import (
 // cut off as a slow consumer resumes where it stopped (the sequencer keeps
 // recent results, or rebuilds them from the journal); if even that is
 // impossible, the gap is logged and the loop goes on from the next command.
+// Reports a store refused are retried every CheckpointInterval, and before
+// each result's, until stored (see unsent).
 func (g *Gateway) publishLoop(sub *sequencer.Subscription) {
 	defer func() { sub.Close() }()
+	tick := time.NewTicker(g.cfg.CheckpointInterval)
+	defer tick.Stop()
 	for {
+		var retry <-chan time.Time
+		if g.unsent.n > 0 {
+			retry = tick.C
+		}
 		select {
 		case <-g.quit:
 			return
+		case <-retry:
+			g.retryUnsent()
 		case res, ok := <-sub.C:
 			if ok {
 				if g.crashHook != nil && g.crashHook(res) {
 					g.crashed.Store(true)
 					return // the process "dies" before handing res to QuickFIX
 				}
+				g.retryUnsent()
 				g.handle(res)
 				g.published.Store(res.Seq)
 				continue
@@ -130,10 +141,7 @@ func (g *Gateway) sendReport(b *batch, s *session, m *quickfix.Message) {
 	if b.resend {
 		m.Header.SetBool(tag.PossResend, true)
 	}
-	if g.send(s, m) != nil && g.unstored.CompareAndSwap(0, b.seq) {
-		g.log.Error("fix: a report was not stored; the checkpoint stays before its seq, so a restart sends it again",
-			"session", s.id.String(), "seq", b.seq)
-	}
+	g.deliver(b.seq, s, m)
 }
 
 // handle writes the reports of one result. Requests answered by the result
@@ -316,6 +324,8 @@ func (g *Gateway) massCanceled(ev *book.Event, b *batch) {
 		orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
 		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: b.t,
 	}
+	// Recorded before settle wakes a re-send waiting for the request.
+	g.masses.record(k, r)
 	if m := r.message(p.s.v); m != nil { // none on FIX 4.2: the cancels' reports answer
 		g.sendReport(b, p.s, m)
 	}

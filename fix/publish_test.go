@@ -16,9 +16,9 @@ func TestIsCancelOnDisconnect(t *testing.T) {
 	mc := func(acct, id string) *book.Event {
 		return &book.Event{Kind: book.EvMassCanceled, Order: book.OrderState{Account: acct, ClOrdID: id}}
 	}
-	g.router.expect(reqKey{"A", "COD-x-1"}, pendingReq{kind: reqCancelOnDisconnect})
-	g.router.expect(reqKey{"A", "COD-desk"}, pendingReq{kind: reqMassCancel}) // a desk's q
-	g.router.expect(reqKey{"A", "mc1"}, pendingReq{kind: reqMassCancel})
+	require.Nil(t, g.router.claim(reqKey{"A", "COD-x-1"}, pendingReq{kind: reqCancelOnDisconnect}))
+	require.Nil(t, g.router.claim(reqKey{"A", "COD-desk"}, pendingReq{kind: reqMassCancel})) // a desk's q
+	require.Nil(t, g.router.claim(reqKey{"A", "mc1"}, pendingReq{kind: reqMassCancel}))
 	require.True(t, g.isCancelOnDisconnect(mc("A", "COD-x-1")))
 	require.False(t, g.isCancelOnDisconnect(mc("A", "COD-desk")))
 	require.False(t, g.isCancelOnDisconnect(mc("A", "mc1")))

@@ -41,44 +41,86 @@ type pendingReq struct {
 // session, in SessionID order, whose Accounts list the order's account
 // (byAccount). A report with no session is dropped.
 //
+// INVARIANT: pending holds at most one request per key: a request is
+// claimed before it is submitted, and a second one with the same account
+// and ClOrdID waits until the first is settled or forgotten (see claim), so
+// the reports answering one never reach the sender of the other.
+//
 // INVARIANT: owner holds only live orders; the entry is removed when a
 // report shows the order in a terminal status.
 type router struct {
 	byAccount map[string]*session // immutable after New
 
 	mu      sync.Mutex
-	pending map[reqKey]pendingReq
+	pending map[reqKey]inflight
 	owner   map[book.OrderID]*session
+}
+
+// inflight is a pending request and, once another request with its key
+// waits for it, the channel closed when it is settled or forgotten.
+type inflight struct {
+	p    pendingReq
+	done chan struct{}
 }
 
 func newRouter(byAccount map[string]*session) *router {
 	return &router{
 		byAccount: byAccount,
-		pending:   make(map[reqKey]pendingReq),
+		pending:   make(map[reqKey]inflight),
 		owner:     make(map[book.OrderID]*session),
 	}
 }
 
-// expect registers a request about to be submitted.
-func (r *router) expect(k reqKey, p pendingReq) {
+// claim registers p as the request in flight under k and returns nil,
+// unless another request is in flight under k: then it registers nothing
+// and returns a channel that is closed when that request is settled or
+// forgotten, after which the caller claims again.
+func (r *router) claim(k reqKey, p pendingReq) <-chan struct{} {
 	r.mu.Lock()
-	r.pending[k] = p
+	defer r.mu.Unlock()
+	if f, ok := r.pending[k]; ok {
+		if f.done == nil {
+			f.done = make(chan struct{})
+			r.pending[k] = f
+		}
+		return f.done
+	}
+	r.pending[k] = inflight{p: p}
+	return nil
+}
+
+// forget drops a claimed request that did not reach the engine (or was
+// answered without it).
+func (r *router) forget(k reqKey) {
+	r.mu.Lock()
+	r.drop(k)
 	r.mu.Unlock()
 }
 
-// forget drops a request that never reached the engine.
-func (r *router) forget(k reqKey) {
-	r.mu.Lock()
-	delete(r.pending, k)
-	r.mu.Unlock()
+// drop removes k and wakes its waiters. REQUIRES: r.mu held.
+func (r *router) drop(k reqKey) {
+	if f, ok := r.pending[k]; ok {
+		delete(r.pending, k)
+		if f.done != nil {
+			close(f.done)
+		}
+	}
 }
 
 // request returns the pending request k, if any.
 func (r *router) request(k reqKey) (pendingReq, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p, ok := r.pending[k]
-	return p, ok
+	f, ok := r.pending[k]
+	return f.p, ok
+}
+
+// waiting reports whether a request waits for the one in flight under k
+// (tests).
+func (r *router) waiting(k reqKey) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pending[k].done != nil
 }
 
 // settle drops the requests answered by one result.
@@ -88,7 +130,7 @@ func (r *router) settle(keys []reqKey) {
 	}
 	r.mu.Lock()
 	for _, k := range keys {
-		delete(r.pending, k)
+		r.drop(k)
 	}
 	r.mu.Unlock()
 }
