@@ -39,7 +39,13 @@
 //   - A reply is sent only after the command is durable and applied.
 //   - OrderEntryService carries many commands on one stream, authenticated
 //     once and pipelined (up to 1024 in flight per stream); each is checked
-//     and answered exactly as its unary call would be, by request id.
+//     and answered exactly as its unary call would be, by request id. A
+//     request whose request_id is that of one still in flight on the stream
+//     is not run: it is answered at once with INVALID_ARGUMENT naming the
+//     field request_id (which no command's answer names). An id whose
+//     answer was sent is free again: a request reusing it is a new command
+//     (the stream remembers no answered id; idempotency is the command's
+//     own, channel_order_id for a placement).
 //   - Streams carry each result's seq; a client resumes with from_seq = last
 //     seq + 1 and misses nothing: from the sequencer's ring of recent
 //     results, or, for an older seq (after a restart), from the journal when

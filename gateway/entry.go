@@ -69,6 +69,10 @@ func (e *entryStream) receive() error {
 			return err
 		}
 		at := time.Now() // a wait for a slot below is latency too
+		if !e.claimID(r.GetRequestId()) {
+			e.refuseInFlight(r, at)
+			continue
+		}
 		select {
 		case e.slots <- struct{}{}:
 		case <-e.quit:
@@ -80,11 +84,56 @@ func (e *entryStream) receive() error {
 	}
 }
 
+// send sends the answer to a request read from the stream, which frees
+// its request id for reuse.
+//
+// NB: the id is freed just before the answer is sent, not after: once
+// Send has handed the answer to the transport the client may read it and
+// reuse the id before Send returns, and that request must not be refused.
+// A request reusing the id in between comes after the first's command
+// completed, so it is never in flight at the same time.
 func (e *entryStream) send(r *pb.EntryResponse) {
 	e.sendMu.Lock()
 	defer e.sendMu.Unlock()
+	e.releaseID(r.GetRequestId())
 	if e.err == nil {
 		e.err = e.ss.Send(r)
+	}
+}
+
+// claimID records id as in flight, unless it already is.
+func (e *entryStream) claimID(id uint64) bool {
+	e.idsMu.Lock()
+	defer e.idsMu.Unlock()
+	if _, busy := e.ids[id]; busy {
+		return false
+	}
+	e.ids[id] = struct{}{}
+	return true
+}
+
+func (e *entryStream) releaseID(id uint64) {
+	e.idsMu.Lock()
+	delete(e.ids, id)
+	e.idsMu.Unlock()
+}
+
+// refuseInFlight answers, at once and without running it, a request whose
+// request_id is that of a request of the stream still in flight: two
+// answers with one id could not be told apart, and its command is not
+// submitted (it is most likely a client's double send). The refusal is
+// INVALID_ARGUMENT naming the field request_id, which no answer to a
+// command names, so the client tells it from the first request's answer.
+// It does not free the id: the first request still holds it.
+func (e *entryStream) refuseInFlight(r *pb.EntryRequest, at time.Time) {
+	id := r.GetRequestId()
+	err := invalidField("request_id", fmt.Sprintf("request_id %d is in flight on this stream: "+
+		"reuse a request_id only once its answer has arrived", id))
+	e.s.g.observe(e.ctx, "/oms.v1.OrderEntryService/Entry", at, err)
+	e.sendMu.Lock()
+	defer e.sendMu.Unlock()
+	if e.err == nil {
+		e.err = e.ss.Send(&pb.EntryResponse{RequestId: id, Error: entryError(err)})
 	}
 }
 

@@ -53,11 +53,17 @@ type entryStream struct {
 
 	sendMu sync.Mutex // one Send at a time
 	err    error      // the first Send error; later answers are dropped
+
+	// ids holds the request_id of every request read and not yet
+	// answered: a second request with one of them is refused
+	// (refuseInFlight). Lock order: sendMu, then idsMu.
+	idsMu sync.Mutex
+	ids   map[uint64]struct{}
 }
 
 func newEntryStream(s *entryServer, ss pb.OrderEntryService_EntryServer) *entryStream {
 	return &entryStream{s: s, ss: ss, ctx: ss.Context(), view: resultView{p: principal(ss.Context())}, slots: make(chan struct{}, maxEntryInFlight),
-		wake: make(chan struct{}, entryBatchers), quit: make(chan struct{})}
+		wake: make(chan struct{}, entryBatchers), quit: make(chan struct{}), ids: make(map[uint64]struct{})}
 }
 
 // queued is a request read from the stream, with when it was read: its

@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/commerce"
 	pb "github.com/ordercore/oms/proto/omsv1"
 	"github.com/ordercore/oms/sequencer"
@@ -213,4 +216,99 @@ func TestOrderEntryRejectionInBatch(t *testing.T) {
 	for _, i := range []uint64{1, 3} {
 		require.Equal(t, "unknown_sku", got[i].GetError().GetReason(), "request %d", i)
 	}
+}
+
+// TestOrderEntryRefusesRequestIDInFlight: a request whose request_id is
+// that of a request still in flight on the stream is refused at once,
+// INVALID_ARGUMENT naming request_id, and its command is not submitted;
+// the first request is answered as usual. Once its answer has arrived the
+// id may be used again, for a new command (the stream keeps no memory of
+// answered ids). Before, the second was submitted too and the client got
+// two answers it could not tell apart.
+func TestOrderEntryRefusesRequestIDInFlight(t *testing.T) {
+	var gated atomic.Bool
+	entered := make(chan struct{}, 1)
+	gate := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { gated.Store(false); close(gate) }) }
+	ts := startTestServer(t, t.TempDir(), serverOpts{seq: sequencer.Options{OnBatch: func(int, time.Duration) {
+		if gated.Load() {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+			<-gate
+		}
+	}}})
+	t.Cleanup(open) // before the server stops, should the test fail
+	setupCommerce(t, ts)
+	gated.Store(true)
+	// Park the writer: it journals this command and then waits in OnBatch.
+	go func() {
+		_, _ = ts.seq.Submit(context.Background(), engine.Command{Kind: engine.KindCommerce,
+			Commerce: commerce.Command{Kind: commerce.CmdSetStock, SKU: "A", Loc: 1, Qty: 10, Version: 99}})
+	}()
+	<-entered
+
+	st, err := pb.NewOrderEntryServiceClient(ts.conn).Entry(ctxAs(t, webTok))
+	require.NoError(t, err)
+	answers := make(chan *pb.EntryResponse, 8)
+	go func() {
+		for {
+			r, err := st.Recv()
+			if err != nil {
+				close(answers)
+				return
+			}
+			answers <- r
+		}
+	}()
+	next := func() *pb.EntryResponse {
+		t.Helper()
+		select {
+		case r, ok := <-answers:
+			require.True(t, ok, "the stream ended")
+			return r
+		case <-time.After(10 * time.Second):
+			t.Fatal("no answer within 10s")
+		}
+		return nil
+	}
+	place := func(id uint64, order string) {
+		require.NoError(t, st.Send(&pb.EntryRequest{RequestId: id, Command: &pb.EntryRequest_PlaceOrder{
+			PlaceOrder: webOrder(order, line("A", 1))}}))
+	}
+	place(7, "inflight-a")
+	deadline := time.Now().Add(10 * time.Second)
+	for ts.seq.Stats().InboxDepth == 0 {
+		require.True(t, time.Now().Before(deadline), "the first request never reached the inbox")
+		time.Sleep(time.Millisecond)
+	}
+	place(7, "inflight-b")
+	r := next() // while the first waits in the sequencer
+	require.Equal(t, uint64(7), r.GetRequestId())
+	require.Equal(t, int32(codes.InvalidArgument), r.GetError().GetCode())
+	require.Equal(t, []string{"request_id"}, r.GetError().GetFields())
+	require.Contains(t, r.GetError().GetMessage(), "request_id 7 is in flight")
+
+	open()
+	r = next()
+	require.Equal(t, uint64(7), r.GetRequestId())
+	require.Nil(t, r.GetError())
+	first := r.GetCommerce().GetOrderId()
+	require.NotZero(t, first)
+	// Answered: the id is free again, for a new command.
+	place(7, "inflight-c")
+	r = next()
+	require.Equal(t, uint64(7), r.GetRequestId())
+	require.Nil(t, r.GetError())
+	require.NotZero(t, r.GetCommerce().GetOrderId())
+	require.NotEqual(t, first, r.GetCommerce().GetOrderId())
+	require.NoError(t, st.CloseSend())
+	_, more := <-answers
+	require.False(t, more, "no other answer")
+
+	c, err := ts.commerce().GetCounters(ctxAs(t, webTok), &pb.GetCountersRequest{})
+	require.NoError(t, err)
+	require.Equal(t, int64(2), c.GetCounters()[0].GetValue(), "the refused request placed no order")
 }

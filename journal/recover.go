@@ -23,13 +23,24 @@ var ErrGap = errors.New("journal: sequence gap")
 var ErrRules = errors.New("journal: command journaled under other engine rules")
 
 // rulesMismatch is the ErrRules error for seq, journaled under got, with
-// this journal's rules want.
+// this journal's rules want. It names the seq, so scan returns it as is.
 func rulesMismatch(seq uint64, got, want uint32) error {
-	return fmt.Errorf("%w: seq %d was journaled under engine rules %s; this build applies rules %d. "+
+	return &seqError{seq: seq, err: fmt.Errorf("%w: seq %d was journaled under engine rules %s; this build applies rules %d. "+
 		"Recover it with a build of rules %d and take a snapshot (a graceful stop takes one), "+
 		"or replay it with this build's rules knowingly (oms replay --any-rules, oms serve --replay-other-rules)",
-		ErrRules, seq, rulesName(got), want, got)
+		ErrRules, seq, rulesName(got), want, got)}
 }
+
+// seqError is an error about the command at seq whose message names that
+// seq already: scan returns it as it is, where it prefixes any other error
+// of its callback with the seq.
+type seqError struct {
+	seq uint64
+	err error
+}
+
+func (e *seqError) Error() string { return e.err.Error() }
+func (e *seqError) Unwrap() error { return e.err }
 
 // rulesName is a rules version for messages: 0 says what it means.
 func rulesName(r uint32) string {

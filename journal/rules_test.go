@@ -2,8 +2,10 @@ package journal
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
+	"regexp"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -13,6 +15,14 @@ import (
 	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/journal/journaltest"
 )
+
+// requireNamesSeqOnce checks that err's message names seq once, not once
+// per layer that wrapped it.
+func requireNamesSeqOnce(t *testing.T, err error, seq uint64) {
+	t.Helper()
+	re := regexp.MustCompile(fmt.Sprintf(`\bseq %d\b`, seq))
+	require.Len(t, re.FindAllString(err.Error(), -1), 1, "seq %d named once in %q", seq, err)
+}
 
 // commandRecordV1For is the version-1 record of c, as journals written
 // before rules versions were recorded hold it.
@@ -106,9 +116,14 @@ func TestRecoverRefusesOtherRules(t *testing.T) {
 	_, err = j.Recover(engine.New(), ReplayOptions{NoSnapshot: true})
 	require.ErrorIs(t, err, ErrRules)
 	require.ErrorContains(t, err, "seq 1 was journaled under engine rules 7")
+	requireNamesSeqOnce(t, err, 1)
 	// Scan re-applies: it refuses them as well; ScanRecords reads them.
 	err = j.Scan(0, 0, func(*engine.Command) error { return nil })
 	require.ErrorIs(t, err, ErrRules)
+	requireNamesSeqOnce(t, err, 1)
+	// Any other error of fn is still given the seq it failed at.
+	err = j.Scan(101, 0, func(*engine.Command) error { return errors.New("test: stop") })
+	require.EqualError(t, err, "journal: seq 101: test: stop")
 	var n int
 	require.NoError(t, j.Scan(101, 0, func(*engine.Command) error { n++; return nil }))
 	require.Equal(t, 50, n)

@@ -102,6 +102,9 @@ func (j *Journal) scan(from, until uint64, fn func(c *engine.Command, rules uint
 	for c := range r.full {
 		for i := range c.cmds[:c.n] {
 			if err := fn(&c.cmds[i], c.rules[i]); err != nil {
+				if named, ok := errors.AsType[*seqError](err); ok && named.seq == c.cmds[i].Seq {
+					return err // it names the seq already
+				}
 				return fmt.Errorf("journal: seq %d: %w", c.cmds[i].Seq, err)
 			}
 		}

@@ -3,6 +3,7 @@ package sequencer_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -309,6 +310,9 @@ func TestResumeRefusesOtherRules(t *testing.T) {
 	drainClosed(t, sub)
 	require.ErrorIs(t, sub.Err(), sequencer.ErrTooOld)
 	require.ErrorIs(t, sub.Err(), journal.ErrRules)
+	require.ErrorContains(t, sub.Err(), "seq 1 was journaled under engine rules 7; this build applies rules 8")
+	require.Len(t, regexp.MustCompile(`\bseq 1\b`).FindAllString(sub.Err().Error(), -1), 1,
+		"the seq is named once: %v", sub.Err())
 	sub, err = v.s.Subscribe(101, 10)
 	require.NoError(t, err)
 	expectSeqs(t, sub, 101, 150)

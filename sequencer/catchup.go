@@ -68,8 +68,9 @@ func (s *Sequencer) catchUp(sub *Subscription, from uint64) {
 		})
 		if errors.Is(err, journal.ErrRules) {
 			// Results of other rules cannot be rebuilt, as when Recover
-			// above meets such a command.
-			s.endCatchUp(sub, fmt.Errorf("%w: rebuilding seq %d: %w", ErrTooOld, next, err))
+			// above meets such a command. The scan failed at seq next,
+			// which err names.
+			s.endCatchUp(sub, fmt.Errorf("%w: cannot rebuild: %w", ErrTooOld, err))
 			return
 		}
 		if err != nil {
