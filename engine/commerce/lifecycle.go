@@ -394,21 +394,29 @@ func (e *Engine) ship(c *Command) {
 			return
 		}
 	}
-	sh := e.newShipment(o, loc, c.Tracking)
-	for i := range c.Lines {
-		in := &c.Lines[i]
+	e.bookShipment(o, loc, c.Tracking, c.Lines)
+	e.updateStatus(int32(o.id - 1))
+}
+
+// bookShipment makes one shipment of order o from loc of the given lines
+// (checked: released there), takes them off the released allocations and
+// the stock, and reports it; it returns the shipment.
+func (e *Engine) bookShipment(o *order, loc int32, tracking string, lines []LineInput) int32 {
+	id := e.locs[loc].def.ID
+	sh := e.newShipment(o, loc, tracking)
+	for i := range lines {
+		in := &lines[i]
 		li := o.line0 + int32(in.Line) - 1
 		e.shipLine(o, li, loc, in.Qty)
 		e.shipLines.push(shipLine{line: li, qty: in.Qty})
 		at(&e.ships, sh).n++
 		l := at(&e.lines, li)
-		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: at(&e.ships, sh).id, Tracking: c.Tracking,
-			Loc: c.Loc, Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
-		ci := e.cellIndex(l.sku, c.Loc)
-		e.emitStock(l.sku, ci, -in.Qty, 0)
+		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: at(&e.ships, sh).id, Tracking: tracking,
+			Loc: id, Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
+		e.emitStock(l.sku, e.cellIndex(l.sku, id), -in.Qty, 0)
 	}
-	e.stats[o.channel].unitsShipped += int64(sumQty(c.Lines))
-	e.updateStatus(int32(o.id - 1))
+	e.stats[o.channel].unitsShipped += int64(sumQty(lines))
+	return sh
 }
 
 func sumQty(lines []LineInput) Qty {

@@ -100,23 +100,10 @@ func (e *Engine) pickedUp(c *Command) {
 			}
 		}
 	}
-	loc := o.pickup
-	store := e.locs[loc].def.ID
-	sh := e.newShipment(o, loc, "")
 	for i := range lines {
-		in := &lines[i]
-		li := o.line0 + int32(in.Line) - 1
-		e.shipLine(o, li, loc, in.Qty)
-		l := at(&e.lines, li)
-		l.ready -= in.Qty
-		e.shipLines.push(shipLine{line: li, qty: in.Qty})
-		at(&e.ships, sh).n++
-		e.emit(&Event{Kind: EvShipped, Order: o.id, Shipment: at(&e.ships, sh).id, Loc: store,
-			Line: l.num, SKU: e.skus[l.sku].name, Qty: in.Qty})
-		e.emitStock(l.sku, e.cellIndex(l.sku, store), -in.Qty, 0)
+		at(&e.lines, o.line0+int32(lines[i].Line)-1).ready -= lines[i].Qty
 	}
-	e.stats[o.channel].unitsShipped += int64(sumQty(lines))
-	e.deliverShipment(o, sh)
+	e.deliverShipment(o, e.bookShipment(o, o.pickup, "", lines))
 	e.updateStatus(int32(o.id - 1))
 }
 
