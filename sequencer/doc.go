@@ -21,8 +21,9 @@
 // (whatever is waiting, up to MaxBatch: a lone command goes at once, batches
 // grow under load), stamps each command with the next seq and the clock, and
 // appends the batch to the journal in one synced write (group commit). The
-// engine goroutine then applies the durable batch, releases each
-// submitter's result, and publishes the results to subscribers. The journal
+// engine goroutine then applies the durable batch, publishes the results to
+// subscribers, and then releases each submitter's result (so a submitter
+// holding seq N can subscribe from N or N+1 at once). The journal
 // write of the next batch overlaps the apply of the previous one.
 //
 // Time: the sequencer's clock (Options.Now) is the only one the engine

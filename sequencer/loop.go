@@ -155,7 +155,7 @@ func (s *Sequencer) engineLoop() {
 	}
 }
 
-// apply applies one durable batch, releases its results and publishes them.
+// apply applies one durable batch, publishes its results and releases them.
 //
 // The engine appends each command's events straight into one slab per
 // batch (s.out is not reset between commands), and each result is a
@@ -192,6 +192,9 @@ func (s *Sequencer) apply(b *batch) {
 	s.commSlab.keep(s.out.Commerce)
 	s.resultSlab.keep(results)
 	s.out.Trade, s.out.Commerce = nil, nil
+	// Publish before releasing: a submitter that has its result (its
+	// seq) can subscribe from that seq, or the next, at once.
+	s.subs.publish(results)
 	off := 0
 	for _, r := range b.reqs {
 		k := len(r.commands())
@@ -203,7 +206,6 @@ func (s *Sequencer) apply(b *batch) {
 		off += k
 		r.done <- struct{}{}
 	}
-	s.subs.publish(results)
 	s.nCommands.Add(uint64(n))
 	s.nBatches.Add(1)
 	if uint64(n) > s.nMaxBatch.Load() {

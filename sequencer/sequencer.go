@@ -168,7 +168,7 @@ type Stats struct {
 //
 // Two goroutines: the writer drains the inbox, stamps, and appends each
 // batch to the journal (one synced write); the engine goroutine applies
-// durable batches in order, releases results, publishes to subscribers, and
+// durable batches in order, publishes results to subscribers, releases them, and
 // runs queries and snapshot serialisation between batches.
 type Sequencer struct {
 	eng  *engine.Engine
