@@ -190,6 +190,14 @@ func TestRecoverWithAndWithoutSnapshots(t *testing.T) {
 	require.Zero(t, st.SnapshotSeq)
 	require.Equal(t, uint64(499), e5.LastSeq())
 
+	e6, st := recoverT(t, j, ReplayOptions{Until: 800})
+	require.Equal(t, uint64(800), st.LastSeq)
+	require.Equal(t, want, e6.Digest())
+	// A point past the journal's end is refused: the state there is not
+	// what the journal holds.
+	_, err := j.Recover(engine.New(), ReplayOptions{Until: 801})
+	require.EqualError(t, err, "journal: recover until seq 801: the journal ends at seq 800")
+
 	var seen []uint64
 	require.NoError(t, j.Scan(0, 10, func(c *engine.Command) error { seen = append(seen, c.Seq); return nil }))
 	require.Equal(t, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, seen)

@@ -102,6 +102,9 @@ func (j *Journal) Recover(e *engine.Engine, o ReplayOptions) (ReplayStats, error
 	if j.closed.Load() {
 		return st, ErrClosed
 	}
+	if last := j.last.Load(); o.Until > last {
+		return st, fmt.Errorf("journal: recover until seq %d: the journal ends at seq %d", o.Until, last)
+	}
 	t0 := time.Now()
 	if !o.NoSnapshot {
 		seq, err := j.restoreLatest(e, o.Until)

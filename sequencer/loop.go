@@ -192,9 +192,15 @@ func (s *Sequencer) apply(b *batch) {
 	s.commSlab.keep(s.out.Commerce)
 	s.resultSlab.keep(results)
 	s.out.Trade, s.out.Commerce = nil, nil
-	// Publish before releasing: a submitter that has its result (its
-	// seq) can subscribe from that seq, or the next, at once.
+	// Publish and count before releasing: a submitter that has its result
+	// (its seq) can subscribe from that seq, or the next, at once, and
+	// Stats already counts it.
 	s.subs.publish(results)
+	s.nCommands.Add(uint64(n))
+	s.nBatches.Add(1)
+	if uint64(n) > s.nMaxBatch.Load() {
+		s.nMaxBatch.Store(uint64(n))
+	}
 	off := 0
 	for _, r := range b.reqs {
 		k := len(r.commands())
@@ -205,11 +211,6 @@ func (s *Sequencer) apply(b *batch) {
 		}
 		off += k
 		r.done <- struct{}{}
-	}
-	s.nCommands.Add(uint64(n))
-	s.nBatches.Add(1)
-	if uint64(n) > s.nMaxBatch.Load() {
-		s.nMaxBatch.Store(uint64(n))
 	}
 	s.putBatch(b)
 }

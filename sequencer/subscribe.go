@@ -89,8 +89,8 @@ func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error)
 	}
 	ss := &s.subs
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	if ss.closed != nil {
+		ss.mu.Unlock()
 		return nil, ss.closed
 	}
 	next := ss.pub + 1
@@ -98,14 +98,19 @@ func (s *Sequencer) Subscribe(fromSeq uint64, buffer int) (*Subscription, error)
 		fromSeq = next
 	}
 	if fromSeq > next {
+		ss.mu.Unlock()
 		return nil, fmt.Errorf("sequencer: subscribe from seq %d: beyond the next seq %d", fromSeq, next)
 	}
 	if oldest := next - ss.count; fromSeq < oldest {
+		// The ring only moves on, so fromSeq stays too old for it. The
+		// journal is asked without the lock, which publish needs.
+		ss.mu.Unlock()
 		if !s.opts.ResumeFromJournal {
 			return nil, fmt.Errorf("%w: seq %d; the oldest result held is seq %d", ErrTooOld, fromSeq, oldest)
 		}
 		return s.subscribeFromJournal(fromSeq, buffer, oldest)
 	}
+	defer ss.mu.Unlock()
 	backlog := next - fromSeq
 	c := make(chan *Result, uint64(buffer)+backlog)
 	for seq := fromSeq; seq < next; seq++ {

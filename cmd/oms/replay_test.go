@@ -90,6 +90,12 @@ func TestReplayCommand(t *testing.T) {
 	code, _, errOut = runOMS(t, "replay", "--dir", dir, "--verify-digest", atSnap.String())
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "digest mismatch at seq 1000")
+
+	// A stop point past the journal's end is an error, not the state at
+	// another seq.
+	code, _, errOut = runOMS(t, "replay", "--dir", dir, "--until", "1001")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "recover until seq 1001: the journal ends at seq 1000")
 }
 
 func TestReplayExport(t *testing.T) {
