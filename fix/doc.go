@@ -69,17 +69,30 @@
 // the look-up and the submit still makes the re-send a plain duplicate.
 //
 // An OrderMassCancelRequest (q) flagged the same way whose ClOrdID is that
-// of a mass cancel the engine accepted for the account (on a request of
-// this gateway, from any session) is not processed again, which would
-// cancel the orders entered since: on FIX 4.4 the original
-// OrderMassCancelReport (r) is sent again, identical (OrderID,
-// TotalAffectedOrders, TransactTime) and marked PossResend=Y; on FIX 4.2,
-// where the cancelled orders' ExecutionReports were the answer and were
-// sent, nothing new is sent. The engine does not keep a mass cancel's ClOrdID, so the gateway
-// remembers them itself, in memory: after a restart, or after 16384 later
-// mass cancels, a re-send is processed again. A flagged q never accepted
-// (refused, or never received) is processed as new, an unflagged one as
-// before (always processed).
+// of a mass cancel the engine accepted for the account today (on a request
+// of any session or gateway) is not processed again, which would cancel
+// the orders entered since: on FIX 4.4 the original OrderMassCancelReport
+// (r) is sent again, identical (OrderID, TotalAffectedOrders, Symbol,
+// TransactTime) and marked PossResend=Y; on FIX 4.2, where the cancelled
+// orders' ExecutionReports were the answer and were sent, nothing new is
+// sent. The engine remembers each account's mass cancels by ClOrdID until
+// the end of day, in its journal and snapshot, so this holds across a
+// restart of the gateway or the core; an account's memory holds its last
+// 4096 mass cancels of the day (book.MaxMassCancelIDs), and a re-send of
+// one pushed out is processed again. The answer is looked up by a
+// sequencer query, as for D, F and G (a failed look-up gets the
+// BusinessMessageReject "status unavailable, retry"). A flagged q never
+// accepted (refused, or never received) is processed as new. An unflagged
+// q reusing the ClOrdID of a mass cancel accepted today is refused by the
+// engine and cancels nothing: an OrderMassCancelReport rejected
+// (MassCancelResponse 0, MassCancelRejectReason Other, 99) on 4.4, a
+// BusinessMessageReject on 4.2, Text "account <account>: duplicate_clordid".
+// Mass-cancel ClOrdIDs are a namespace of their own: a q may reuse the
+// ClOrdID of an order, and an order that of a q.
+//
+// An accepted mass cancel's OrderID (37) is "MC-<n>", n the engine's
+// number for it (book.MassCancelID); a rejected one's "MCR-<seq>", or a
+// gateway-made id for one refused before the engine.
 //
 // # Mass cancel on FIX 4.2
 //

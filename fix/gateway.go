@@ -49,7 +49,6 @@ type Gateway struct {
 	acceptor *quickfix.Acceptor
 	sessions map[quickfix.SessionID]*session // immutable after New
 	router   *router
-	masses   massAnswers // accepted mass cancels, for their re-sends
 	insts    instruments
 	ids      localIDs
 
