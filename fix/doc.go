@@ -64,9 +64,29 @@
 // its sender. A wait is bounded by SubmitTimeout; a request still in
 // flight then (its submit timed out) makes a flagged re-send get the
 // BusinessMessageReject above and an unflagged request a reject "not
-// accepted, retry" naming ClOrdID (11). Limit: a command with the same
-// ClOrdID for the same account from another gateway (gRPC) applied between
-// the look-up and the submit still makes the re-send a plain duplicate.
+// accepted, retry" naming ClOrdID (11).
+//
+// Limit: the gateway tells the reports that answer a request by the
+// account and ClOrdID they carry (a sequencer result does not say which
+// gateway submitted its command), and waits only for its own requests. A
+// command with the same account and ClOrdID from another gateway (gRPC)
+// applied while a request of this gateway is in flight — for a re-send,
+// between its look-up and its submit — is taken for the request's answer:
+// its reports (a new order's acceptance and fills as taker, a cancel's or
+// replace's report or OrderCancelReject, a mass cancel's cancels and
+// OrderMassCancelReport) go to the request's sender, with the other
+// command's terms. The request itself then reaches the engine, which
+// refuses it as duplicate_clordid (and so changes nothing): a D's
+// ExecutionReport 39=8 goes to the account's default session as a drop
+// copy, the refusal of an F, G or q is not sent. So a re-send that races a
+// gRPC command with its ClOrdID gets that command's reports, then possibly
+// a plain duplicate reject, rather than its order's status
+// (TestForeignSameClOrdIDRacingResend pins it). It takes a desk using one
+// ClOrdID on two gateways at once for one account, which the ClOrdID
+// uniqueness per account (see engine/book) already forbids; the engine's
+// state is right whatever the routing. Telling the two apart would need the
+// sequencer to tag each result with its submitter, seen by the publisher
+// before the session's Submit returns: not done.
 //
 // An OrderMassCancelRequest (q) flagged the same way whose ClOrdID is that
 // of a mass cancel the engine accepted for the account today (on a request

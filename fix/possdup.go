@@ -48,7 +48,8 @@ func possDup(m *quickfix.Message) bool {
 // NB: a command with the same account and ClOrdID submitted by another
 // gateway (gRPC) between the look-up and the submit still makes the
 // re-send a plain duplicate: the router cannot tell the reports of that
-// command from those of this request.
+// command from those of this request (see the Limit under "Re-sent
+// requests" in doc.go).
 func (g *Gateway) answerPossDup(s *session, account, clOrdID string) (bool, quickfix.MessageRejectError) {
 	st, found, err := g.findOrder([]string{account}, 0, clOrdID)
 	if err != nil {

@@ -300,3 +300,29 @@ func writeSnapshot(t *testing.T, c *core) {
 	require.NoError(t, j.WriteSnapshot(e.LastSeq(), e.Digest(), e.Snapshot(nil)))
 	require.NoError(t, j.Close())
 }
+
+// TestForeignSameClOrdIDRacingResend pins the limit of routing by account
+// and ClOrdID (see "Re-sent requests" in doc.go): a command from another
+// gateway with the account and ClOrdID of a re-send in flight, applied
+// between the re-send's look-up and its submit, is taken for the re-send's
+// answer, and the re-send itself is refused as a plain duplicate.
+func TestForeignSameClOrdIDRacingResend(t *testing.T) {
+	var v *env
+	cfg := Config{submitHook: func(c *book.Command) {
+		if c.ClOrdID == "race" {
+			// What a gRPC NewOrder with the same account and ClOrdID does.
+			v.core.submit(t, book.Command{Kind: book.CmdNewOrder, Account: c.Account, Symbol: testSymbol, ClOrdID: "race",
+				Side: book.Buy, Type: book.Limit, TIF: book.Day, Price: 9500, Qty: 10})
+		}
+	}}
+	v = newEnvWith(t, cfg, "", "")
+	d := v.desks()[0]
+	d.t = t
+	d.resend(tag.PossDupFlag, "D", tag.ClOrdID, "race", tag.Account, "DESK1", tag.Symbol, testSymbol, tag.Side, "1",
+		tag.OrderQty, "20", tag.OrdType, "2", tag.Price, "90.00", tag.HandlInst, "1")
+	// The other gateway's order, reported as the answer (its terms, not the request's) ...
+	expect(t, d.next(), "8", tag.ExecType, "0", tag.ClOrdID, "race", tag.OrderQty, "10", tag.Price, "95.00")
+	// ... then the re-send's own outcome, a drop copy to the account's session.
+	expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "race", tag.Text, "duplicate_clordid")
+	d.none(100 * time.Millisecond)
+}
