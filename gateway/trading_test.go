@@ -359,8 +359,17 @@ func TestMassCancelRetryNotProcessedAgain(t *testing.T) {
 	desk := ctxAs(t, deskTok)
 	_, err := ts.trading().NewOrder(desk, limit("A", "s1", pb.Side_SIDE_SELL, 10_300, 1))
 	require.NoError(t, err)
-	_, err = ts.trading().MassCancel(desk, &pb.MassCancelRequest{Account: "A", ClOrdId: "m1"})
+	mc, err := ts.trading().MassCancel(desk, &pb.MassCancelRequest{Account: "A", ClOrdId: "m1"})
 	require.NoError(t, err)
+	var ev *pb.TradeEvent
+	for _, e := range mc.GetEvents() {
+		if e.GetKind() == "mass-canceled" {
+			ev = e
+		}
+	}
+	require.NotNil(t, ev)
+	require.Equal(t, "m1", ev.GetOrder().GetClOrdId())
+	require.Zero(t, ev.GetOrder().GetOrderId(), "the engine's mass-cancel number is no order id")
 
 	open := func(ts *testServer) int {
 		o, err := ts.trading().ListOpenOrders(desk, &pb.ListOpenOrdersRequest{Account: "A"})

@@ -101,10 +101,11 @@ type Event struct {
 	TradeID     uint64
 	LastQty     Qty
 	LastPx      Price
-	Count       int // EvLevel: orders at the level; EvMassCanceled: orders cancelled
-	// On EvMassCanceled, Order echoes the request (Account, Symbol,
-	// ClOrdID) and Order.ID holds the mass cancel's MassCancelID, a
-	// numbering of its own (not an order id).
+	// Count is, on EvLevel, the orders at the level; on EvMassCanceled,
+	// the orders cancelled. (On EvMassCanceled, Order echoes the request:
+	// Account, Symbol, ClOrdID; and Order.ID holds the mass cancel's
+	// MassCancelID, a numbering of its own, not an order id.)
+	Count int
 	// Instrument is set on EvInstrument: the definition after the change.
 	Instrument *Instrument
 	// Acct is set on EvAccount: the definition after the change (its
