@@ -182,3 +182,36 @@ func TestEngineDeterminism(t *testing.T) {
 	require.Error(t, r.Restore(snap[:len(snap)-3]))
 	require.Equal(t, engine.New().Digest(), r.Digest())
 }
+
+// TestSnapshotVersion1 restores a version 1 snapshot (the book's layout
+// without the mass-cancel memory): it reads as the same state, none
+// remembered, and writes the current version back.
+func TestSnapshotVersion1(t *testing.T) {
+	a := engine.New()
+	var out engine.Output
+	for _, c := range tradeCommands() {
+		if c.Trade.Kind == book.CmdMassCancel {
+			continue // a version 1 engine remembered none
+		}
+		out.Reset()
+		a.Apply(&c, &out)
+	}
+	var bw, cw wire.Writer
+	a.Book().Snapshot(&bw)
+	a.Commerce().Snapshot(&cw)
+	b := bw.Bytes()
+	accounts := len(a.Book().Accounts())
+	require.Equal(t, byte(1), b[len(b)-1-accounts], "the mass-cancel counter, untouched")
+	v1 := wire.NewWriter(nil)
+	v1.Byte(1)
+	v1.Uvarint(a.LastSeq())
+	v1.Varint(a.Now())
+	raw := append(v1.Bytes(), b[:len(b)-1-accounts]...)
+	raw = append(raw, cw.Bytes()...)
+	r := engine.New()
+	require.NoError(t, r.Restore(raw))
+	require.Equal(t, a.Snapshot(nil), r.Snapshot(nil))
+	require.Equal(t, a.Digest(), r.Digest())
+	raw[0] = 3
+	require.Error(t, engine.New().Restore(raw))
+}

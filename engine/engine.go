@@ -130,7 +130,19 @@ func (e *Engine) Apply(c *Command, out *Output) {
 // the digest is regenerated).
 const RulesVersion uint32 = 4
 
-const snapshotVersion = 1
+// snapshotVersion numbers the snapshot's envelope and the book's layout
+// in it: version 1 holds book.SnapshotV1, version 2 book.SnapshotV2 (the
+// mass cancels remembered by ClOrdID). The commerce part carries its own
+// version. Restore reads versions 1 and 2.
+const snapshotVersion = 2
+
+// bookLayout is the book's snapshot layout in an envelope of version v.
+func bookLayout(v byte) byte {
+	if v == 1 {
+		return book.SnapshotV1
+	}
+	return book.SnapshotV2
+}
 
 // Snapshot appends the canonical encoding of the whole state to buf. Two
 // engines with equal state produce identical bytes.
@@ -149,12 +161,13 @@ func (e *Engine) Snapshot(buf []byte) []byte {
 func (e *Engine) Restore(b []byte) error {
 	fresh := New()
 	r := wire.NewReader(b)
-	if v := r.Byte(); r.Err() == nil && v != snapshotVersion {
-		return fmt.Errorf("engine: snapshot version %d, want %d", v, snapshotVersion)
+	v := r.Byte()
+	if r.Err() == nil && (v < 1 || v > snapshotVersion) {
+		return fmt.Errorf("engine: snapshot version %d, want 1 to %d", v, snapshotVersion)
 	}
 	fresh.lastSeq = r.Uvarint()
 	fresh.now = r.Varint()
-	if err := fresh.book.Restore(r); err != nil {
+	if err := fresh.book.RestoreVersion(r, bookLayout(v)); err != nil {
 		*e = *New()
 		return fmt.Errorf("engine: restore book: %w", err)
 	}

@@ -64,22 +64,55 @@
 // its sender. A wait is bounded by SubmitTimeout; a request still in
 // flight then (its submit timed out) makes a flagged re-send get the
 // BusinessMessageReject above and an unflagged request a reject "not
-// accepted, retry" naming ClOrdID (11). Limit: a command with the same
-// ClOrdID for the same account from another gateway (gRPC) applied between
-// the look-up and the submit still makes the re-send a plain duplicate.
+// accepted, retry" naming ClOrdID (11).
+//
+// Limit: the gateway tells the reports that answer a request by the
+// account and ClOrdID they carry (a sequencer result does not say which
+// gateway submitted its command), and waits only for its own requests. A
+// command with the same account and ClOrdID from another gateway (gRPC)
+// applied while a request of this gateway is in flight — for a re-send,
+// between its look-up and its submit — is taken for the request's answer:
+// its reports (a new order's acceptance and fills as taker, a cancel's or
+// replace's report or OrderCancelReject, a mass cancel's cancels and
+// OrderMassCancelReport) go to the request's sender, with the other
+// command's terms. The request itself then reaches the engine, which
+// refuses it as duplicate_clordid (and so changes nothing): a D's
+// ExecutionReport 39=8 goes to the account's default session as a drop
+// copy, the refusal of an F, G or q is not sent. So a re-send that races a
+// gRPC command with its ClOrdID gets that command's reports, then possibly
+// a plain duplicate reject, rather than its order's status
+// (TestForeignSameClOrdIDRacingResend pins it). It takes a desk using one
+// ClOrdID on two gateways at once for one account, which the ClOrdID
+// uniqueness per account (see engine/book) already forbids; the engine's
+// state is right whatever the routing. Telling the two apart would need the
+// sequencer to tag each result with its submitter, seen by the publisher
+// before the session's Submit returns: not done.
 //
 // An OrderMassCancelRequest (q) flagged the same way whose ClOrdID is that
-// of a mass cancel the engine accepted for the account (on a request of
-// this gateway, from any session) is not processed again, which would
-// cancel the orders entered since: on FIX 4.4 the original
-// OrderMassCancelReport (r) is sent again, identical (OrderID,
-// TotalAffectedOrders, TransactTime) and marked PossResend=Y; on FIX 4.2,
-// where the cancelled orders' ExecutionReports were the answer and were
-// sent, nothing new is sent. The engine does not keep a mass cancel's ClOrdID, so the gateway
-// remembers them itself, in memory: after a restart, or after 16384 later
-// mass cancels, a re-send is processed again. A flagged q never accepted
-// (refused, or never received) is processed as new, an unflagged one as
-// before (always processed).
+// of a mass cancel the engine accepted for the account today (on a request
+// of any session or gateway) is not processed again, which would cancel
+// the orders entered since: on FIX 4.4 the original OrderMassCancelReport
+// (r) is sent again, identical (OrderID, TotalAffectedOrders, Symbol,
+// TransactTime) and marked PossResend=Y; on FIX 4.2, where the cancelled
+// orders' ExecutionReports were the answer and were sent, nothing new is
+// sent. The engine remembers each account's mass cancels by ClOrdID until
+// the end of day, in its journal and snapshot, so this holds across a
+// restart of the gateway or the core; an account's memory holds its last
+// 4096 mass cancels of the day (book.MaxMassCancelIDs), and a re-send of
+// one pushed out is processed again. The answer is looked up by a
+// sequencer query, as for D, F and G (a failed look-up gets the
+// BusinessMessageReject "status unavailable, retry"). A flagged q never
+// accepted (refused, or never received) is processed as new. An unflagged
+// q reusing the ClOrdID of a mass cancel accepted today is refused by the
+// engine and cancels nothing: an OrderMassCancelReport rejected
+// (MassCancelResponse 0, MassCancelRejectReason Other, 99) on 4.4, a
+// BusinessMessageReject on 4.2, Text "account <account>: duplicate_clordid".
+// Mass-cancel ClOrdIDs are a namespace of their own: a q may reuse the
+// ClOrdID of an order, and an order that of a q.
+//
+// An accepted mass cancel's OrderID (37) is "MC-<n>", n the engine's
+// number for it (book.MassCancelID); a rejected one's "MCR-<seq>", or a
+// gateway-made id for one refused before the engine.
 //
 // # Mass cancel on FIX 4.2
 //

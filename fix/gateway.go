@@ -49,7 +49,6 @@ type Gateway struct {
 	acceptor *quickfix.Acceptor
 	sessions map[quickfix.SessionID]*session // immutable after New
 	router   *router
-	masses   massAnswers // accepted mass cancels, for their re-sends
 	insts    instruments
 	ids      localIDs
 
@@ -364,7 +363,9 @@ func (g *Gateway) format(symbol string) instrumentFormat {
 // localIDs makes ids for reports the gateway writes itself (rejects before
 // the engine, status answers, internal requests): a prefix, the gateway's
 // start time and a counter, so they never repeat across restarts and never
-// look like the engine's numeric ids.
+// look like the engine's numeric ids. NB: that they never repeat matters
+// for the ClOrdIDs of cancels on disconnect: the engine refuses a mass
+// cancel whose ClOrdID the account used for one today (duplicate_clordid).
 type localIDs struct {
 	epoch string
 	n     atomic.Uint64

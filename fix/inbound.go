@@ -101,10 +101,10 @@ func (g *Gateway) submitRequest(s *session, m *quickfix.Message, c *book.Command
 		return nil
 	}
 	switch {
-	case resent && p.kind == reqMassCancel: // its ClOrdID names no order: the gateway remembers it
-		if g.answerMassResend(s, c.Account, c.ClOrdID) {
+	case resent && p.kind == reqMassCancel: // its ClOrdID names no order: the engine's mass-cancel memory has it
+		if done, rerr := g.answerMassResend(s, c.Account, c.ClOrdID); done {
 			g.router.forget(k)
-			return nil
+			return rerr
 		}
 	case resent:
 		if done, rerr := g.answerPossDup(s, c.Account, c.ClOrdID); done {

@@ -1,8 +1,12 @@
 package fix
 
 import (
-	"sync"
+	"context"
+	"strconv"
+	"time"
 
+	"github.com/ordercore/oms/engine"
+	"github.com/ordercore/oms/engine/book"
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/tag"
 )
@@ -44,7 +48,8 @@ func possDup(m *quickfix.Message) bool {
 // NB: a command with the same account and ClOrdID submitted by another
 // gateway (gRPC) between the look-up and the submit still makes the
 // re-send a plain duplicate: the router cannot tell the reports of that
-// command from those of this request.
+// command from those of this request (see the Limit under "Re-sent
+// requests" in doc.go).
 func (g *Gateway) answerPossDup(s *session, account, clOrdID string) (bool, quickfix.MessageRejectError) {
 	st, found, err := g.findOrder([]string{account}, 0, clOrdID)
 	if err != nil {
@@ -58,75 +63,63 @@ func (g *Gateway) answerPossDup(s *session, account, clOrdID string) (bool, quic
 	return true, nil
 }
 
-// maxMassAnswers bounds the mass cancels a gateway remembers for their
-// re-sends; the oldest is forgotten first.
-const maxMassAnswers = 1 << 14
-
-// massAnswers remembers the mass cancels the engine accepted for a request
-// of this gateway, by account and ClOrdID, with their report: the engine
-// does not keep a mass cancel's ClOrdID (no order takes it), so this is
-// how a re-sent OrderMassCancelRequest is recognised. It is safe for
-// concurrent use: the publisher records, sessions look up.
-//
-// NB: it lives in memory: after a restart, or once maxMassAnswers later
-// mass cancels have pushed it out, a re-send is processed again.
-type massAnswers struct {
-	mu   sync.Mutex
-	m    map[reqKey]massCancelReport
-	keys []reqKey // ring, in the order recorded
-	next int
-}
-
-// record remembers the report r of an accepted mass cancel k.
-func (a *massAnswers) record(k reqKey, r massCancelReport) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.m == nil {
-		a.m = make(map[reqKey]massCancelReport)
-	}
-	if _, ok := a.m[k]; !ok {
-		if len(a.keys) < maxMassAnswers {
-			a.keys = append(a.keys, k)
-		} else {
-			delete(a.m, a.keys[a.next])
-			a.keys[a.next] = k
-			a.next = (a.next + 1) % maxMassAnswers
-		}
-	}
-	a.m[k] = r
-}
-
-// lookup returns the report of the accepted mass cancel k, if remembered.
-func (a *massAnswers) lookup(k reqKey) (massCancelReport, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r, ok := a.m[k]
-	return r, ok
-}
-
 // answerMassResend applies the re-send rule to an OrderMassCancelRequest
 // flagged PossDupFlag or PossResend: one the engine accepted for account
 // under the same ClOrdID is not processed again (it would cancel the
 // orders entered since), and it is answered with what answered it: on FIX
 // 4.4 its OrderMassCancelReport (r) again, identical (OrderID, affected
-// count, time), marked PossResend=Y; on FIX 4.2, where the cancelled
-// orders' ExecutionReports were the answer and were sent, nothing new. It
-// reports whether it answered; a re-send of one not remembered (never
-// accepted: refused, or never received) is processed as new. REQUIRES:
-// the request's key is claimed, so the original, if in flight, is
-// recorded first.
-func (g *Gateway) answerMassResend(s *session, account, clOrdID string) bool {
-	r, ok := g.masses.lookup(reqKey{account, clOrdID})
-	if !ok {
-		return false
+// count, symbol, time), marked PossResend=Y; on FIX 4.2, where the
+// cancelled orders' ExecutionReports were the answer and were sent,
+// nothing new. It reports whether it answered; a re-send of one the engine
+// does not remember (never accepted: refused, or never received; or
+// forgotten, see book.MaxMassCancelIDs) is processed as new.
+//
+// The engine remembers the mass cancel (book.Engine.MassCancel), in its
+// snapshot and journal, so the answer is the same after a restart of the
+// gateway or of the core, and whichever gateway or session sent the
+// original. If the look-up fails, the request gets a
+// BusinessMessageReject "status unavailable, retry", as in answerPossDup.
+//
+// REQUIRES: the request's key is claimed, so the original, if in flight
+// from this gateway, is applied first.
+func (g *Gateway) answerMassResend(s *session, account, clOrdID string) (bool, quickfix.MessageRejectError) {
+	var mc book.MassCancelState
+	var found bool
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.SubmitTimeout)
+	defer cancel()
+	err := g.seq.Query(ctx, func(e *engine.Engine) { mc, found = e.Book().MassCancel(account, clOrdID) })
+	if err != nil {
+		return true, quickfix.NewBusinessMessageRejectErrorWithRefID("status unavailable, retry: "+err.Error(), bizRejOther, clOrdID, nil)
 	}
+	if !found {
+		return false, nil
+	}
+	r := acceptedMassReport(&mc)
 	m := r.message(s.v)
 	if m == nil {
 		g.log.Info("fix: re-sent mass cancel already processed; its cancels were reported", "session", s.id.String(),
 			"account", account, "clordid", clOrdID)
-		return true
+		return true, nil
 	}
 	m.Header.SetBool(tag.PossResend, true)
 	g.send(s, m)
-	return true
+	return true, nil
 }
+
+// acceptedMassReport is the OrderMassCancelReport of an accepted mass
+// cancel, from what the engine remembers of it: the report first sent
+// (massCanceled) is built from the same values.
+func acceptedMassReport(mc *book.MassCancelState) massCancelReport {
+	typ := byte(massCancelAll)
+	if mc.Symbol != "" {
+		typ = massCancelBySymbol
+	}
+	return massCancelReport{
+		orderID: massOrderID(book.MassCancelID(mc.ID)), clOrdID: mc.ClOrdID, requestType: typ, response: typ,
+		affected: mc.Count, symbol: mc.Symbol, account: mc.Account, time: time.Unix(0, mc.Time),
+	}
+}
+
+// massOrderID is the OrderID (37) of an accepted mass cancel's report: the
+// engine's id of the mass cancel, so that a re-send's answer carries it.
+func massOrderID(id book.MassCancelID) string { return "MC-" + strconv.FormatUint(uint64(id), 10) }

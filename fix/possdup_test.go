@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordercore/oms/engine"
 	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/journal"
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/tag"
 	"github.com/stretchr/testify/require"
@@ -182,7 +184,7 @@ func TestSameClOrdIDWaitsForRequestInFlight(t *testing.T) {
 // gets the original OrderMassCancelReport again (same OrderID and count,
 // PossResend=Y), FIX 4.2, whose answer was the cancels' reports, nothing
 // new. A flagged one never accepted is processed as new; an unflagged one
-// is processed as before.
+// is refused as a duplicate (duplicate_clordid), cancelling nothing.
 func TestMassCancelResendNotProcessedAgain(t *testing.T) {
 	v := newEnv(t, "", "")
 	for _, d := range v.desks() {
@@ -220,16 +222,107 @@ func TestMassCancelResendNotProcessedAgain(t *testing.T) {
 			if d.v44 {
 				expect(t, d.next(), "r", tag.ClOrdID, p+"MC2", tag.TotalAffectedOrders, "1")
 			}
-			// Unflagged, the ClOrdID of a mass cancel is processed again.
+			// Unflagged, the ClOrdID of a mass cancel accepted today is
+			// a duplicate: refused by the engine, and C lives.
 			d.limit(p+"C", "1", "10", "90.00")
 			d.expectNew(p + "C")
 			d.send("q", mass...)
-			expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC1", tag.OrigClOrdID, p+"C")
 			if d.v44 {
-				f := expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.TotalAffectedOrders, "1")
-				require.NotEqual(t, first[tag.OrderID], f[tag.OrderID])
+				expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.MassCancelResponse, "0",
+					tag.MassCancelRejectReason, "99", tag.Text, "account "+d.acct+": duplicate_clordid")
+			} else {
+				expect(t, d.next(), "j", tag.RefMsgType, "q", tag.BusinessRejectRefID, p+"MC1",
+					tag.Text, "account "+d.acct+": duplicate_clordid")
 			}
 			d.none(100 * time.Millisecond)
 		})
 	}
+}
+
+// TestMassCancelResendAfterRestart: the engine remembers the mass cancels
+// it accepted, in its journal and its snapshot, so an
+// OrderMassCancelRequest re-sent after a restart of the gateway and the
+// core is still answered with the original report, and cancels nothing,
+// in particular not the orders entered since.
+func TestMassCancelResendAfterRestart(t *testing.T) {
+	for _, from := range []string{"journal", "snapshot"} {
+		t.Run(from, func(t *testing.T) {
+			v := newCrashEnv(t, resumeOpts(), Config{})
+			firsts := map[string]map[quickfix.Tag]string{}
+			for _, d := range v.desks() {
+				d.t = t
+				p := d.acct + "-"
+				d.limit(p+"A", "1", "10", "90.00")
+				d.expectNew(p + "A")
+				d.send("q", tag.ClOrdID, p+"MC1", tag.Account, d.acct, tag.MassCancelRequestType, "7")
+				expect(t, d.next(), "8", tag.ExecType, "4", tag.ClOrdID, p+"MC1", tag.OrigClOrdID, p+"A")
+				if d.v44 {
+					firsts[d.acct] = expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.MassCancelResponse, "7",
+						tag.TotalAffectedOrders, "1")
+				}
+			}
+			v.restartWith(resumeOpts(), func() {
+				if from == "snapshot" {
+					writeSnapshot(t, v.core)
+				}
+			})
+			for _, d := range v.desks() {
+				p := d.acct + "-"
+				d.limit(p+"B", "1", "10", "90.00")
+				d.expectNew(p + "B")
+			}
+			before := v.core.digest(t)
+			for _, d := range v.desks() {
+				p := d.acct + "-"
+				d.resend(tag.PossDupFlag, "q", tag.ClOrdID, p+"MC1", tag.Account, d.acct, tag.MassCancelRequestType, "7")
+				if d.v44 {
+					first := firsts[d.acct]
+					expect(t, d.next(), "r", tag.ClOrdID, p+"MC1", tag.OrderID, first[tag.OrderID],
+						tag.MassCancelRequestType, "7", tag.MassCancelResponse, "7", tag.TotalAffectedOrders, "1",
+						tag.TransactTime, first[tag.TransactTime], tag.Text, first[tag.Text], tag.PossResend, "Y")
+				}
+				d.none(100 * time.Millisecond) // B is not cancelled
+			}
+			require.Equal(t, before, v.core.digest(t), "an answered re-send does not reach the engine")
+		})
+	}
+}
+
+// writeSnapshot recovers the core's closed journal into an engine and
+// writes a snapshot of it, so that the next open restores from it.
+func writeSnapshot(t *testing.T, c *core) {
+	t.Helper()
+	j, err := journal.Open("journal", journal.Options{FS: c.fs, Logger: quietLogger()})
+	require.NoError(t, err)
+	e := engine.New()
+	_, err = j.Recover(e, journal.ReplayOptions{})
+	require.NoError(t, err)
+	require.NoError(t, j.WriteSnapshot(e.LastSeq(), e.Digest(), e.Snapshot(nil)))
+	require.NoError(t, j.Close())
+}
+
+// TestForeignSameClOrdIDRacingResend pins the limit of routing by account
+// and ClOrdID (see "Re-sent requests" in doc.go): a command from another
+// gateway with the account and ClOrdID of a re-send in flight, applied
+// between the re-send's look-up and its submit, is taken for the re-send's
+// answer, and the re-send itself is refused as a plain duplicate.
+func TestForeignSameClOrdIDRacingResend(t *testing.T) {
+	var v *env
+	cfg := Config{submitHook: func(c *book.Command) {
+		if c.ClOrdID == "race" {
+			// What a gRPC NewOrder with the same account and ClOrdID does.
+			v.core.submit(t, book.Command{Kind: book.CmdNewOrder, Account: c.Account, Symbol: testSymbol, ClOrdID: "race",
+				Side: book.Buy, Type: book.Limit, TIF: book.Day, Price: 9500, Qty: 10})
+		}
+	}}
+	v = newEnvWith(t, cfg, "", "")
+	d := v.desks()[0]
+	d.t = t
+	d.resend(tag.PossDupFlag, "D", tag.ClOrdID, "race", tag.Account, "DESK1", tag.Symbol, testSymbol, tag.Side, "1",
+		tag.OrderQty, "20", tag.OrdType, "2", tag.Price, "90.00", tag.HandlInst, "1")
+	// The other gateway's order, reported as the answer (its terms, not the request's) ...
+	expect(t, d.next(), "8", tag.ExecType, "0", tag.ClOrdID, "race", tag.OrderQty, "10", tag.Price, "95.00")
+	// ... then the re-send's own outcome, a drop copy to the account's session.
+	expect(t, d.next(), "8", tag.ExecType, "8", tag.ClOrdID, "race", tag.Text, "duplicate_clordid")
+	d.none(100 * time.Millisecond)
 }

@@ -253,7 +253,7 @@ func (g *Gateway) rejected(ev *book.Event, b *batch) {
 	switch {
 	case ok && p.kind == reqMassCancel:
 		r := massCancelReport{
-			orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
+			orderID: "MCR-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
 			response: massCancelRejected, rejectReason: massRejectReason(ev.Reason), symbol: st.Symbol,
 			account: st.Account, text: ev.Reason.String(), time: b.t,
 		}
@@ -320,12 +320,12 @@ func (g *Gateway) massCanceled(ev *book.Event, b *batch) {
 	if p.kind != reqMassCancel {
 		return // cancel on disconnect: the cancelled orders' reports suffice
 	}
+	// The values a re-send's answer is rebuilt from (acceptedMassReport):
+	// the engine remembers them.
 	r := massCancelReport{
-		orderID: "MC-" + strconv.FormatUint(b.seq, 10), clOrdID: st.ClOrdID, requestType: p.massType,
+		orderID: massOrderID(book.MassCancelID(st.ID)), clOrdID: st.ClOrdID, requestType: p.massType,
 		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: b.t,
 	}
-	// Recorded before settle wakes a re-send waiting for the request.
-	g.masses.record(k, r)
 	if m := r.message(p.s.v); m != nil { // none on FIX 4.2: the cancels' reports answer
 		g.sendReport(b, p.s, m)
 	}

@@ -19,6 +19,11 @@ const (
 
 // reqKey identifies a request by the account and the ClOrdID it carries;
 // the engine echoes both on the events that answer it.
+//
+// NB: so does it on the events of a command with the same account and
+// ClOrdID from another gateway, which the router cannot tell apart: one
+// applied while a request is pending under its key is routed as that
+// request's answer (see the Limit under "Re-sent requests" in doc.go).
 type reqKey struct {
 	account string
 	clOrdID string

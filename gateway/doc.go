@@ -37,6 +37,15 @@
 //     is not safe to retry blindly: see seqErr); a handler panic is
 //     INTERNAL with no stack trace (the stack is logged).
 //   - A reply is sent only after the command is durable and applied.
+//   - Trading commands are safe to retry under the same client id: a
+//     NewOrder, CancelOrder or ReplaceOrder whose cl_ord_id the account
+//     used today, and a MassCancel whose cl_ord_id is that of one of the
+//     account's mass cancels accepted today (its last
+//     book.MaxMassCancelIDs), fail with ALREADY_EXISTS (duplicate_clordid)
+//     and change nothing: a retried mass cancel does not cancel the orders
+//     entered since, across restarts too (the engine remembers it in its
+//     journal and snapshot). A MassCancel without cl_ord_id is processed
+//     every time: nothing identifies a retry of it.
 //   - OrderEntryService carries many commands on one stream, authenticated
 //     once and pipelined (up to 1024 in flight per stream); each is checked
 //     and answered exactly as its unary call would be, by request id. A

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/ordercore/oms/engine/book"
@@ -344,4 +345,49 @@ func TestTradeResultSkipsExpiries(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(9), out.GetOrder().GetOrderId())
 	require.Len(t, out.GetEvents(), 2, "A's expiry and acceptance, not B's expiry")
+}
+
+// TestMassCancelRetryNotProcessedAgain: a MassCancel retried with the
+// cl_ord_id of one the engine accepted today, before or after a restart,
+// is refused (AlreadyExists, duplicate_clordid) and cancels nothing, in
+// particular not the orders entered since. One without a cl_ord_id is
+// processed each time: nothing identifies a retry of it.
+func TestMassCancelRetryNotProcessedAgain(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, dir, serverOpts{})
+	setupTrading(t, ts)
+	desk := ctxAs(t, deskTok)
+	_, err := ts.trading().NewOrder(desk, limit("A", "s1", pb.Side_SIDE_SELL, 10_300, 1))
+	require.NoError(t, err)
+	mc, err := ts.trading().MassCancel(desk, &pb.MassCancelRequest{Account: "A", ClOrdId: "m1"})
+	require.NoError(t, err)
+	var ev *pb.TradeEvent
+	for _, e := range mc.GetEvents() {
+		if e.GetKind() == "mass-canceled" {
+			ev = e
+		}
+	}
+	require.NotNil(t, ev)
+	require.Equal(t, "m1", ev.GetOrder().GetClOrdId())
+	require.Zero(t, ev.GetOrder().GetOrderId(), "the engine's mass-cancel number is no order id")
+
+	open := func(ts *testServer) int {
+		o, err := ts.trading().ListOpenOrders(desk, &pb.ListOpenOrdersRequest{Account: "A"})
+		require.NoError(t, err)
+		return len(o.GetOrders())
+	}
+	for _, restart := range []bool{false, true} {
+		if restart {
+			ts.shutdown()
+			ts = startTestServer(t, dir, serverOpts{})
+		}
+		_, err = ts.trading().NewOrder(desk, limit("A", "s2-"+strconv.FormatBool(restart), pb.Side_SIDE_SELL, 10_300, 1))
+		require.NoError(t, err)
+		st := requireCode(t, errOf(ts.trading().MassCancel(desk, &pb.MassCancelRequest{Account: "A", ClOrdId: "m1"})), codes.AlreadyExists)
+		require.Equal(t, "duplicate_clordid", reasonOf(t, st))
+		require.Equal(t, 1, open(ts), "the order entered since lives")
+		_, err = ts.trading().MassCancel(desk, &pb.MassCancelRequest{Account: "A"})
+		require.NoError(t, err)
+		require.Zero(t, open(ts))
+	}
 }

@@ -13,7 +13,8 @@ import (
 //   - the live indexes (by id and by client order id), the day's client order
 //     id index, the account and instrument lists and the book agree;
 //   - quantity is conserved: qty = cum + leaves, visible <= leaves;
-//   - open quantities and notional equal the sums over registered orders.
+//   - open quantities and notional equal the sums over registered orders;
+//   - each account's mass-cancel memory is consistent and bounded.
 func (e *Engine) CheckInvariants() error {
 	seen := 0
 	openBuy := make(map[*account]Money)
@@ -78,6 +79,18 @@ func (e *Engine) CheckInvariants() error {
 		return fmt.Errorf("book: INVARIANT %d live orders in lists, %d in index, %d by client order id", seen, e.orders.len(), e.live.n)
 	}
 	for _, a := range e.acctList {
+		if !a.masses.check() {
+			return fmt.Errorf("book: INVARIANT account %s mass-cancel memory inconsistent", a.spec.ID)
+		}
+		var bad error
+		a.masses.each(func(m *massRecord) {
+			if bad == nil && (m.id == 0 || m.id >= e.nextMass) {
+				bad = fmt.Errorf("book: INVARIANT account %s mass cancel %q has id %d, next %d", a.spec.ID, m.clOrdID, m.id, e.nextMass)
+			}
+		})
+		if bad != nil {
+			return bad
+		}
 		if a.openBuyNotional != openBuy[a] {
 			return fmt.Errorf("book: INVARIANT account %s open buy notional %d, orders sum %d", a.spec.ID, a.openBuyNotional, openBuy[a])
 		}

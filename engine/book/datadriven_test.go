@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,6 +25,8 @@ import (
 //	replace acct=A cl=C (orig=C | id=N) qty=Q [px= stop= sym= side= type= tif=]   (sym..tif: checked against the order when given)
 //	mass-cancel [acct=A sym=S cl=C]
 //	eod [sym=S]
+//	mass-status acct=A cl=C   what the engine remembers of the account's mass cancel C
+//	restart           snapshot, restore into a fresh engine, go on with it
 //	time t=N          sets the time of the following commands
 //	tick t=N          a tick command at time N
 //	show [levels=on|off execs=on|off]
@@ -143,6 +146,25 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 			Symbol: a.str("sym", ""), ClOrdID: a.str("cl", "")})
 	case "eod":
 		return h.apply(t, &book.Command{Kind: book.CmdEndOfDay, Symbol: a.str("sym", "")})
+	case "mass-status":
+		m, ok := h.e.MassCancel(a.str("acct", ""), a.str("cl", ""))
+		if !ok {
+			return "not remembered\n"
+		}
+		return fmt.Sprintf("mass-cancel id=%d acct=%s sym=%s cl=%s n=%d t=%d\n", m.ID, m.Account, m.Symbol, m.ClOrdID, m.Count, m.Time)
+	case "restart":
+		// A restart from a snapshot: what the engine goes on from after a
+		// crash (the journal replays the commands after it).
+		var w wire.Writer
+		h.e.Snapshot(&w)
+		e := book.New()
+		require.NoError(t, e.Restore(wire.NewReader(w.Bytes())))
+		var w2 wire.Writer
+		e.Snapshot(&w2)
+		require.Equal(t, w.Bytes(), w2.Bytes(), "a restored engine writes the same snapshot")
+		h.e = e
+		return ""
+
 	case "time":
 		h.now = a.num(t, "t", h.now)
 		return ""
@@ -269,6 +291,9 @@ func fmtEvent(ev *book.Event, execs bool) string {
 		s = fmt.Sprintf("cancel-rejected %s id=%d cl=%s orig=%s status=%s reason=%s", what, o.ID, o.ClOrdID, o.OrigClOrdID, o.Status, ev.Reason)
 	case book.EvMassCanceled:
 		s = fmt.Sprintf("mass-canceled acct=%s sym=%s n=%d", o.Account, o.Symbol, ev.Count)
+		if o.ClOrdID != "" {
+			s += fmt.Sprintf(" cl=%s id=%d", o.ClOrdID, o.ID)
+		}
 	case book.EvInstrument:
 		in := ev.Instrument
 		s = fmt.Sprintf("instrument %s dec=%d tick=%d lot=%d mult=%d band=%d ref=%d state=%s",

@@ -65,6 +65,17 @@
 //     a new order, a cancel, a replace, a mass cancel or an end of day),
 //     before that command runs: it never trades after its expiry. Client order ids are unique per account from one
 //     end of day to the next (orders, cancels and replaces alike).
+//   - Mass cancels: an account's mass cancel with a ClOrdID is remembered
+//     until the end of day, so that a re-send of it (a FIX PossDup q, a
+//     retried RPC) is refused (duplicate_clordid) and cancels nothing,
+//     not the orders entered since; MassCancel returns the original's
+//     outcome (its MassCancelID, count, symbol and time) for the answer.
+//     An account remembers its last MaxMassCancelIDs (4096) mass cancels
+//     of the day, the oldest forgotten first: a mass cancel is never
+//     refused for the memory's sake. Mass-cancel ClOrdIDs are a namespace
+//     of their own, apart from the orders'. A mass cancel without a
+//     ClOrdID (or one longer than MaxIDLen), or of every account, is not
+//     remembered. The memory is in the snapshot, so in the digest.
 //
 // # Pre-trade checks
 //

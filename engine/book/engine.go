@@ -70,6 +70,7 @@ type account struct {
 	dayBuyNotional  Money
 	pos             []position // by instrument idx
 	head, tail      *order     // live orders in the order they became live
+	masses          *massLog   // accepted mass cancels by ClOrdID; nil until the first
 }
 
 func (a *account) position(in *instrument) *position {
@@ -134,6 +135,7 @@ type Engine struct {
 	nextTradeID uint64
 	nextPrio    uint64
 	nextLive    uint64
+	nextMass    MassCancelID
 
 	now     int64
 	out     []Event
@@ -160,6 +162,7 @@ func New() *Engine {
 		nextTradeID: 1,
 		nextPrio:    1,
 		nextLive:    1,
+		nextMass:    1,
 	}
 }
 

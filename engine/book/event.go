@@ -13,7 +13,7 @@ const (
 	EvReplaced                            // Order was replaced; Order holds the new state, OrigClOrdID the old id
 	EvCancelRejected                      // a cancel or replace was refused; Replace tells which; Reason says why
 	EvTriggered                           // a stop order was triggered and is now live
-	EvMassCanceled                        // a mass cancel finished; Count orders were cancelled
+	EvMassCanceled                        // a mass cancel finished; Count orders were cancelled; Order.ID is its MassCancelID
 	EvInstrument                          // an instrument was added or changed (Instrument)
 	EvAccount                             // an account was added or changed (Acct)
 	EvLevel                               // a price level changed: Side, LastPx is the level price, LastQty its visible total, Count its orders
@@ -101,7 +101,11 @@ type Event struct {
 	TradeID     uint64
 	LastQty     Qty
 	LastPx      Price
-	Count       int // EvLevel: orders at the level; EvMassCanceled: orders cancelled
+	// Count is, on EvLevel, the orders at the level; on EvMassCanceled,
+	// the orders cancelled. (On EvMassCanceled, Order echoes the request:
+	// Account, Symbol, ClOrdID; and Order.ID holds the mass cancel's
+	// MassCancelID, a numbering of its own, not an order id.)
+	Count int
 	// Instrument is set on EvInstrument: the definition after the change.
 	Instrument *Instrument
 	// Acct is set on EvAccount: the definition after the change (its

@@ -279,7 +279,10 @@ func (e *Engine) validateReplace(o *order, px, stop Price, qty Qty) Reason {
 
 // massCancel cancels every live order of an account, of an instrument, or
 // of an account in an instrument; with neither, every live order. Orders are
-// cancelled in the order they became live.
+// cancelled in the order they became live. An account's mass cancel with a
+// ClOrdID it used for a mass cancel accepted today (among its last
+// MaxMassCancelIDs) is refused (duplicate_clordid) and cancels nothing;
+// one accepted is remembered (massLog).
 func (e *Engine) massCancel(c *Command) {
 	var a *account
 	var in *instrument
@@ -295,12 +298,23 @@ func (e *Engine) massCancel(c *Command) {
 			return
 		}
 	}
+	if a != nil {
+		if _, dup := a.masses.get(c.ClOrdID); dup {
+			// A re-send (or a reuse) of a mass cancel already accepted:
+			// doing it again would cancel the orders entered since.
+			e.reject(c, ReasonDuplicateClOrdID)
+			return
+		}
+	}
 	victims := e.collect(a, in, func(*order) bool { return true })
 	for _, o := range victims {
 		e.finishWith(o, EvCanceled, StatusCanceled, ReasonMassCancel)
 	}
+	id := e.nextMass
+	e.nextMass++
 	e.emit(Event{Kind: EvMassCanceled, Count: len(victims),
-		Order: OrderState{Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+		Order: OrderState{ID: OrderID(id), Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+	e.rememberMass(a, in, c.ClOrdID, id, len(victims))
 	e.scratch = victims[:0]
 }
 
@@ -366,6 +380,9 @@ func (e *Engine) endOfDay(c *Command) {
 		}
 		e.done.reset(e.nextOrderID)
 		e.clOrd.reset()
+		for _, a := range e.acctList {
+			a.masses = nil // mass-cancel ClOrdIDs, like the orders', are for the day
+		}
 		for _, a := range e.acctList {
 			for o := a.head; o != nil; o = o.aNext {
 				e.clOrd.add(a.idx, o.clOrdID, o.id)

@@ -19,8 +19,10 @@ type gen struct {
 	r     *rand.Rand
 	accts []string
 	used  map[string][]string
-	n     int
-	maxID int
+	// masses lists the ClOrdIDs of each account's mass cancels.
+	masses map[string][]string
+	n      int
+	maxID  int
 }
 
 var genSTP = map[string]book.STPMode{
@@ -28,7 +30,8 @@ var genSTP = map[string]book.STPMode{
 }
 
 func newGen(seed uint64) *gen {
-	return &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), accts: []string{"A", "B", "C", "D"}, used: map[string][]string{}}
+	return &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), accts: []string{"A", "B", "C", "D"}, used: map[string][]string{},
+		masses: map[string][]string{}}
 }
 
 func (g *gen) setup() []book.Command {
@@ -101,6 +104,10 @@ func (g *gen) next() book.Command {
 		c := book.Command{Kind: book.CmdMassCancel, ClOrdID: g.clOrdID(acct)}
 		if g.r.IntN(2) == 0 {
 			c.Account = acct
+			if m := g.masses[acct]; len(m) > 0 && g.r.IntN(3) == 0 {
+				c.ClOrdID = m[g.r.IntN(len(m))] // a re-send: refused
+			}
+			g.masses[acct] = append(g.masses[acct], c.ClOrdID)
 		}
 		return c
 	}

@@ -20,12 +20,16 @@ type refEngine struct {
 	nextTr   uint64
 	nextPrio uint64
 	nextLive uint64
-	last     book.Price
-	hasLast  bool
-	hi, lo   book.Price // the highest and lowest prints since the stops ran
-	out      []book.Event
-	silent   bool // simulation: emit nothing
-	aborted  bool // simulation: stopped by self-trade prevention
+	nextMass uint64
+	// masses lists each account's accepted mass cancels' ClOrdIDs today,
+	// oldest first, at most book.MaxMassCancelIDs.
+	masses  map[string][]string
+	last    book.Price
+	hasLast bool
+	hi, lo  book.Price // the highest and lowest prints since the stops ran
+	out     []book.Event
+	silent  bool // simulation: emit nothing
+	aborted bool // simulation: stopped by self-trade prevention
 }
 
 type refOrder struct {
@@ -39,7 +43,7 @@ type refOrder struct {
 
 func newRef(sym string, stp map[string]book.STPMode) *refEngine {
 	return &refEngine{sym: sym, stp: stp, clOrd: map[string]book.OrderID{}, done: map[book.OrderID]book.OrderState{},
-		nextID: 1, nextExec: 1, nextTr: 1, nextPrio: 1, nextLive: 1}
+		nextID: 1, nextExec: 1, nextTr: 1, nextPrio: 1, nextLive: 1, nextMass: 1, masses: map[string][]string{}}
 }
 
 func (r *refEngine) clone() *refEngine {
@@ -467,6 +471,17 @@ func (r *refEngine) replace(c *book.Command) {
 }
 
 func (r *refEngine) massCancel(c *book.Command) {
+	remember := c.Account != "" && c.ClOrdID != "" && len(c.ClOrdID) <= book.MaxIDLen
+	if remember {
+		for _, id := range r.masses[c.Account] {
+			if id == c.ClOrdID {
+				// Refused, without an execution id: it is no order's.
+				r.out = append(r.out, book.Event{Kind: book.EvRejected, Reason: book.ReasonDuplicateClOrdID,
+					Order: book.OrderState{Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID, Status: book.StatusRejected}})
+				return
+			}
+		}
+	}
 	var victims []book.OrderID
 	lives := append([]refOrder(nil), r.orders...)
 	sortRefByLive(lives)
@@ -479,7 +494,15 @@ func (r *refEngine) massCancel(c *book.Command) {
 		r.finish(r.find(id), book.EvCanceled, book.StatusCanceled, book.ReasonMassCancel)
 	}
 	r.emit(book.Event{Kind: book.EvMassCanceled, Count: len(victims),
-		Order: book.OrderState{Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+		Order: book.OrderState{ID: book.OrderID(r.nextMass), Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+	r.nextMass++
+	if remember {
+		m := append(r.masses[c.Account], c.ClOrdID)
+		if len(m) > book.MaxMassCancelIDs {
+			m = m[1:]
+		}
+		r.masses[c.Account] = m
+	}
 }
 
 func sortRefByLive(os []refOrder) {
@@ -589,6 +612,7 @@ func (r *refEngine) endOfDay() {
 	}
 	clear(r.done)
 	clear(r.clOrd)
+	clear(r.masses)
 	for _, o := range r.orders {
 		r.clOrd[key(o.st.Account, o.st.ClOrdID)] = o.st.ID
 	}

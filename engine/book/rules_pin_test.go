@@ -18,7 +18,7 @@ import (
 // commit.)
 const (
 	pinnedRules  = 4
-	pinnedDigest = "c66a0ad805cb26daef9a7d60ab3f948bf956818a651045952d128fa699a7f7f0"
+	pinnedDigest = "80ce9e66cf775687c0e5fc50acae20ab7a6afc0e90424518e2d4b4491b653b55"
 )
 
 // TestBookRulesPinned runs a fixed stream (the differential test's

@@ -11,7 +11,22 @@ import (
 // state (a dangling reference, a duplicate id).
 var errSnapshot = errors.New("book: inconsistent snapshot")
 
-// Snapshot writes the canonical state: everything that influences future
+// Layouts of the book's snapshot. The book writes no version of its own:
+// the enclosing snapshot's version says which layout follows (see
+// engine.Engine.Restore), and RestoreVersion reads every one ever written.
+const (
+	// SnapshotV1: counters, instruments, accounts, live orders and levels,
+	// the day's client order ids, the finished orders.
+	SnapshotV1 byte = 1
+	// SnapshotV2 adds the mass-cancel counter and each account's
+	// remembered mass cancels (massLog). A version 1 snapshot restores
+	// with none remembered (its engine kept none) and the counter at 1.
+	SnapshotV2 byte = 2
+	// SnapshotVersion is the layout Snapshot writes.
+	SnapshotVersion = SnapshotV2
+)
+
+// Snapshot writes the canonical state, in layout SnapshotVersion: everything that influences future
 // events, in an order that depends only on the state. Derived values (open
 // quantities and notional, the stop and expiry trees, the price maps) are not
 // written; Restore recomputes them.
@@ -92,6 +107,18 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Varint(d.cumNotional)
 		w.Byte(byte(d.status))
 	})
+
+	w.Uvarint(uint64(e.nextMass))
+	for _, a := range e.acctList {
+		w.Uvarint(uint64(a.masses.len()))
+		a.masses.each(func(m *massRecord) {
+			w.Uvarint(uint64(m.id))
+			w.String(m.clOrdID)
+			w.String(m.symbol)
+			w.Uvarint(uint64(m.count))
+			w.Varint(m.time)
+		})
+	}
 }
 
 func encodeOrder(w *wire.Writer, o *order) {
@@ -121,8 +148,16 @@ func encodeOrder(w *wire.Writer, o *order) {
 
 // Restore replaces the state with a snapshot written by Snapshot. On error
 // the engine must be discarded.
-func (e *Engine) Restore(r *wire.Reader) error {
+func (e *Engine) Restore(r *wire.Reader) error { return e.RestoreVersion(r, SnapshotVersion) }
+
+// RestoreVersion is Restore for a snapshot in layout v (SnapshotV1 or
+// later): what Snapshot wrote when v was its version.
+func (e *Engine) RestoreVersion(r *wire.Reader, v byte) error {
 	*e = *New()
+	if v < SnapshotV1 || v > SnapshotVersion {
+		r.Fail(fmt.Errorf("%w: book snapshot layout %d, want %d to %d", errSnapshot, v, SnapshotV1, SnapshotVersion))
+		return r.Err()
+	}
 	e.nextOrderID = OrderID(r.Uvarint())
 	e.nextExecID = ExecID(r.Uvarint())
 	e.nextTradeID = r.Uvarint()
@@ -166,7 +201,42 @@ func (e *Engine) Restore(r *wire.Reader) error {
 	}
 	e.restoreOrders(r)
 	e.restoreIndexes(r)
+	if v >= SnapshotV2 {
+		e.restoreMasses(r)
+	}
 	return r.Err()
+}
+
+// restoreMasses reads the mass-cancel counter and each account's
+// remembered mass cancels, oldest first.
+func (e *Engine) restoreMasses(r *wire.Reader) {
+	e.nextMass = MassCancelID(r.Uvarint())
+	for _, a := range e.acctList {
+		n := r.Count()
+		if n > MaxMassCancelIDs {
+			r.Fail(fmt.Errorf("%w: account %q remembers %d mass cancels", errSnapshot, a.spec.ID, n))
+			return
+		}
+		for i := 0; i < n && r.Err() == nil; i++ {
+			m := massRecord{id: MassCancelID(r.Uvarint()), clOrdID: r.String(), symbol: r.String()}
+			m.count, m.time = int(r.Uvarint()), r.Varint()
+			if r.Err() != nil {
+				return
+			}
+			if _, dup := a.masses.get(m.clOrdID); dup || !validClOrdID(m.clOrdID) || m.id == 0 || m.id >= e.nextMass ||
+				(m.symbol != "" && e.instruments[m.symbol] == nil) {
+				r.Fail(fmt.Errorf("%w: mass cancel %q of account %q", errSnapshot, m.clOrdID, a.spec.ID))
+				return
+			}
+			if in := e.instruments[m.symbol]; in != nil {
+				m.symbol = in.spec.Symbol // shared with the definition
+			}
+			if a.masses == nil {
+				a.masses = &massLog{}
+			}
+			a.masses.add(m)
+		}
+	}
 }
 
 func (e *Engine) acctAt(r *wire.Reader) *account {
