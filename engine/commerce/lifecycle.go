@@ -68,8 +68,10 @@ func (e *Engine) setPayment(c *Command) {
 // waiting. A placement with a declined payment is never sourced
 // (applyUnpaid). Units released to fulfilment stay with the WMS: the hold
 // applies before release, and pulling released units back is the
-// operator's cancel. The day's capacity a freed allocation counted is not
-// given back, as for a cancel.
+// operator's cancel. The shipments the freed allocations were to make do
+// not happen: what they counted against today's capacity is given back
+// (giveBackCapacity), so that the authorisation's sourcing the same day
+// counts them once, not twice.
 
 // awaitPayment frees order oi's unreleased allocations and its backorders:
 // their units wait for the payment.
@@ -97,6 +99,7 @@ func (e *Engine) awaitPayment(oi int32) {
 			e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: id, Qty: x})
 		}
 	}
+	e.giveBackCapacity(oi)
 	e.updateStatus(oi)
 	e.settleTouched(touched)
 }
@@ -264,6 +267,7 @@ func (e *Engine) release(c *Command) {
 		}
 		any = true
 		e.releaseAt(o, next)
+		e.closeShipment(o, e.locByID[next])
 		prev = next
 	}
 	if !any {
@@ -296,6 +300,17 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 		l.released += q
 		e.emit(&Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
 			SKU: e.skus[l.sku].name, Qty: q})
+	}
+}
+
+// closeShipment follows the release of order o's shipment at loc: it went
+// to fulfilment, and the next allocation there opens a new one (alloc's
+// INVARIANT). Its capacity stays counted.
+func (e *Engine) closeShipment(o *order, loc int32) {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		if a := at(&e.allocs, ai); a.loc == loc {
+			a.opened, a.openDay = false, 0
+		}
 	}
 }
 

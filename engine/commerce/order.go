@@ -82,6 +82,14 @@ type line struct {
 func (l *line) open() Qty { return l.qty - l.cancelled - l.shipped }
 
 // alloc is units of one line allocated at one location.
+//
+// INVARIANT: the order's unreleased open allocations at a location are
+// one shipment, counted once against the location's daily capacity, by
+// the allocation that opened it (the first made while the order had none
+// open and unreleased there): exactly that allocation has opened set,
+// with the capacity day it counted on, until the shipment is released or
+// freed whole (giveBackCapacity). An opened allocation may itself have
+// been freed (qty 0) while later ones at its location keep the shipment.
 type alloc struct {
 	line       int32 // index in Engine.lines
 	loc        int32
@@ -89,6 +97,8 @@ type alloc struct {
 	orig       Qty
 	released   bool
 	atPlace    bool
+	opened     bool  // it opened the order's shipment at loc (see INVARIANT)
+	openDay    int64 // if opened, the capacity day (now / Day) it counted on
 	fulfilment FulfilmentID
 	shipBy     int64
 	deliverBy  int64
@@ -569,9 +579,16 @@ func (e *Engine) allocate(oi, li, loc int32, ci int, qty Qty, plan PlanScore, at
 	if o.pickup < 0 {
 		deliverBy = satAdd(deliverBy, transitDays(plan.DistanceKm)*Day)
 	}
+	// The first allocation of a shipment is the one its capacity was
+	// counted for (placement, fill and re-sourcing count it just before).
+	var openDay int64
+	opened := !e.shipmentOpen(o, loc)
+	if opened {
+		openDay = e.now / Day
+	}
 	ai := int32(e.allocs.len())
-	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,
-		shipBy: shipBy, deliverBy: deliverBy, plan: plan, next: -1})
+	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace, opened: opened,
+		openDay: openDay, shipBy: shipBy, deliverBy: deliverBy, plan: plan, next: -1})
 	if o.allocTail >= 0 {
 		at(&e.allocs, o.allocTail).next = ai
 	} else {

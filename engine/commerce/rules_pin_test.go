@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 4
-	pinnedDigest = "419ffae5ec62cb6cea7e75a3600a7f562eaea1eb040e045f3569dc7d8dbb8726"
+	pinnedDigest = "41758b8b9eec4b1d24103d8de8ff844eb2f4fa4b90e137eed8510fbcc4d62f0e"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)
