@@ -180,8 +180,12 @@ func (e *Engine) sourceUnpaid(oi int32) {
 		}
 	}
 	e.unpaidLines = lines
+	first := o.unpaidAtPlace && !e.everSourced(o)
 	e.source(o.pickup, o.shipTo, o.shipComplete)
 	o = at(&e.orders, oi)
+	if first {
+		e.countFirstSourcing(o)
+	}
 	for c := range s.cands {
 		if s.inPlan[c] && e.planUses(s.cands[c].loc) {
 			e.useCapacity(s.cands[c].loc)
@@ -208,6 +212,42 @@ func (e *Engine) sourceUnpaid(oi int32) {
 		e.noteCapWaitCells(l.sku)
 	}
 	e.updateStatus(oi)
+}
+
+// everSourced reports whether some of the order's units were ever
+// allocated or backordered (its history says so).
+func (e *Engine) everSourced(o *order) bool {
+	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+		if k := at(&e.hist, hi).kind; k == EvAllocated || k == EvBackordered {
+			return true
+		}
+	}
+	return false
+}
+
+// countFirstSourcing counts the sourcing just planned (e.src) in the
+// channel's placement analytics, for an order placed with a declined
+// payment and sourced for the first time now that it is authorised: its
+// placement counted its units and lines but sourced nothing
+// (countPlacement), so this sourcing is its placement's, counted once.
+// Later sourcings (a decline and an authorisation again) are not.
+func (e *Engine) countFirstSourcing(o *order) {
+	s := &e.src
+	st := &e.stats[o.channel]
+	var allocated, back Qty
+	for _, a := range s.assigns {
+		allocated += a.qty
+	}
+	for i := range s.req {
+		back += s.back[i]
+	}
+	st.unitsAllocated += int64(allocated)
+	if s.score.Shipments > 1 {
+		st.splitOrders++
+	}
+	if back > 0 {
+		st.backorderedOrders++
+	}
 }
 
 // hasUnreleased reports whether the order has units not yet released to

@@ -788,7 +788,7 @@ func (e *Engine) countPlacement(oi int32) {
 	}
 	allocated := o.units - bo
 	if o.unpaidAtPlace {
-		allocated = 0 // nothing was sourced
+		allocated = 0 // nothing was sourced: the authorisation's sourcing counts (countFirstSourcing)
 	}
 	st.unitsAllocated += int64(allocated)
 	if o.plan.Shipments > 1 {

@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 4
-	pinnedDigest = "41758b8b9eec4b1d24103d8de8ff844eb2f4fa4b90e137eed8510fbcc4d62f0e"
+	pinnedDigest = "e4d5da15acb9943fe29327dcead960c9665a5961660fc21055abec8c234f384a"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)
