@@ -246,6 +246,9 @@ func (e *Engine) checkOrder(oi int32) error {
 	if err := e.checkOpened(o); err != nil {
 		return err
 	}
+	if o.readyHist >= 0 && (o.pickup < 0 || at(&e.hist, o.readyHist).kind != EvReadyForPickup) {
+		return fmt.Errorf("order %d: the last ready-for-pickup record %d is not one", o.id, o.readyHist)
+	}
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
 		l := at(&e.lines, li)

@@ -44,6 +44,12 @@ type order struct {
 	// its first delivery (the rules' window then); 0 until then, when the
 	// rules in force apply (orderReturnWindow).
 	retWindow int64
+	// readyHist is the history record of the first EvReadyForPickup of the
+	// last ReadyForPickup carried out, or -1; readyAll says it asked for
+	// every released unit (no lines). A re-send is recognised by them
+	// (pickup.go, readyResent).
+	readyHist int32
+	readyAll  bool
 }
 
 // line is one order line.
@@ -408,7 +414,7 @@ func (e *Engine) newOrder(c *Command, key idemSlot, pickup int32, value Money, u
 		placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
 		priority: c.Priority, payment: c.Payment, cur: cur, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated, placeHash: placeHash(c)})
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, readyHist: -1, status: StatusCreated, placeHash: placeHash(c)})
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,

@@ -214,7 +214,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32, version byte) bool {
 
 func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, pickup: -1}
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, readyHist: -1, pickup: -1}
 	o.channel = Channel(r.Byte())
 	cid, cust := r.String(), r.String()
 	o.placedAt = r.Varint()
@@ -428,6 +428,25 @@ func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
 	return true
 }
 
+// restoreReady reads what snapReady wrote; the history is restored.
+func (e *Engine) restoreReady(r *wire.Reader, o *order) bool {
+	k := r.Uvarint()
+	o.readyAll = r.Bool()
+	if k == 0 {
+		return r.Err() == nil
+	}
+	hi := o.histHead
+	for ; k > 1 && hi >= 0; k-- {
+		hi = at(&e.hist, hi).next
+	}
+	if hi < 0 || at(&e.hist, hi).kind != EvReadyForPickup || o.pickup < 0 {
+		corrupt(r, "order %d: the last ready-for-pickup record is not one", o.id)
+		return false
+	}
+	o.readyHist = hi
+	return r.Err() == nil
+}
+
 // maxRestoreID bounds the ids a snapshot may name (indexes are int32).
 const maxRestoreID = 1<<31 - 1
 
@@ -470,6 +489,9 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 			}
 			if version >= 6 {
 				o.retWindow = r.Varint()
+			}
+			if version >= 8 && !e.restoreReady(r, o) {
+				return false
 			}
 		} else if o.status == StatusDelivered || o.status == StatusCancelled {
 			// Version 1 kept no closing time: the order's last event is it.

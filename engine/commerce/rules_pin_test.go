@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 4
-	pinnedDigest = "e4d5da15acb9943fe29327dcead960c9665a5961660fc21055abec8c234f384a"
+	pinnedDigest = "0edafa373532dabb99238bda77626422328e027b9305048eaf4966a889f2dc17"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

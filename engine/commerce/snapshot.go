@@ -20,8 +20,10 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // each order's return window fixed at delivery (retWindow); 7 adds each
 // line's units ready for pickup (ready); 8 marks the allocation that opened
 // each shipment not yet released, with the capacity day it counted on
-// (alloc.opened, giveBackCapacity). Restore still reads versions 1 to 7
-// (the opening allocations derived, deriveOpened; nothing ready for
+// (alloc.opened, giveBackCapacity) and each order's last ReadyForPickup
+// (readyResent). Restore still reads versions 1 to 7 (the opening
+// allocations derived, deriveOpened; no ReadyForPickup to recognise a
+// re-send of; nothing ready for
 // pickup before 7; reservations without an owner; the waiting cells
 // derived, deriveCapWait; fingerprints not recorded, 0; nothing waiting
 // for a payment: older engines kept a declined order's stock; an order
@@ -101,6 +103,9 @@ func (e *Engine) snapOrders(w *wire.Writer, v byte) {
 		w.Uvarint(o.placeHash)
 		w.Bool(o.unpaidAtPlace)
 		w.Varint(o.retWindow)
+		if v >= 8 {
+			e.snapReady(w, o)
+		}
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))
@@ -211,6 +216,23 @@ func (e *Engine) snapOrderAs(w *wire.Writer, oi int32, v byte) {
 	e.snapShipments(w, o)
 	e.snapReturns(w, o)
 	e.snapHistory(w, o)
+}
+
+// snapReady writes the order's last ReadyForPickup (readyResent): its first
+// history record's place in the order's history, from 1 (0: none), and
+// readyAll.
+func (e *Engine) snapReady(w *wire.Writer, o *order) {
+	var k uint64
+	if o.readyHist >= 0 {
+		for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+			k++
+			if hi == o.readyHist {
+				break
+			}
+		}
+	}
+	w.Uvarint(k)
+	w.Bool(o.readyAll)
 }
 
 func (e *Engine) snapShipments(w *wire.Writer, o *order) {
