@@ -179,7 +179,7 @@ func (e *Engine) validatePlace(c *Command) (pickup int32, value Money, units Qty
 		if !known {
 			return rej(ReasonUnknownLocation, "pickup_store", 0)
 		}
-		if d := &e.locs[p].def; !d.Active || !d.Pickup {
+		if !e.locs[p].def.takesPickups() {
 			return rej(ReasonNotPickupStore, "pickup_store", 0)
 		}
 		pickup = p
@@ -306,15 +306,7 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 // channel that reserved expects that stock.
 // REQUIRES: pickup < 0 or loc == pickup.
 func (e *Engine) reservationServes(loc, pickup int32) bool {
-	d := &e.locs[loc].def
-	if pickup >= 0 {
-		if !d.Active || !d.Pickup {
-			return false
-		}
-	} else if !d.shipEligible() {
-		return false
-	}
-	return e.capacityLeft(loc)
+	return e.serves(loc, pickup) && e.capacityLeft(loc)
 }
 
 // placeOrder accepts an order, sources it, and applies holds. A re-submit of
