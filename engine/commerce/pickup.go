@@ -96,9 +96,9 @@ func (e *Engine) readyForPickup(c *Command) {
 // changes nothing. Anything else is a new request, validated as such: the
 // same request after a release, a collection or a cancel marks what it
 // asks for if it can, else it is rejected. NB: the same lines sent twice
-// in a row to mark twice as many units are one request re-sent; a store
-// marks more units of a line by sending the new total's difference after
-// something else happened, or the units together in one request.
+// in a row, meant to mark twice as many units, are taken for one request
+// re-sent: a store marks the units it has set aside together, in one
+// request.
 
 // readyResent reports whether a ReadyForPickup of lines (none: every
 // released unit) is a re-send of the last one carried out on o.
