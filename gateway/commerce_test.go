@@ -490,11 +490,21 @@ func TestCommercePickup(t *testing.T) {
 	_, err = cc.MarkReadyForPickup(web, &pb.MarkReadyForPickupRequest{OrderId: id})
 	requireCode(t, err, codes.PermissionDenied)
 
-	_, err = cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})
+	ready, err := cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})
 	require.NoError(t, err)
+	require.False(t, ready.GetDuplicate())
 	got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
 	require.NoError(t, err)
 	require.Equal(t, pb.OrderStatus_ORDER_STATUS_READY_FOR_PICKUP, got.GetStatus())
+	require.Equal(t, int64(2), got.GetLines()[0].GetReadyForPickup())
+
+	// A re-send gets the first answer, marked duplicate, and changes nothing.
+	again, err := cc.MarkReadyForPickup(admin, &pb.MarkReadyForPickupRequest{OrderId: id})
+	require.NoError(t, err)
+	require.True(t, again.GetDuplicate())
+	require.Len(t, again.GetEvents(), len(ready.GetEvents()))
+	got, err = cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
+	require.NoError(t, err)
 	require.Equal(t, int64(2), got.GetLines()[0].GetReadyForPickup())
 
 	res, err := cc.ConfirmPickup(admin, &pb.ConfirmPickupRequest{OrderId: id, Lines: []*pb.LineQty{{Line: 1, Qty: 2}}})

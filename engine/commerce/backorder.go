@@ -166,12 +166,7 @@ func (e *Engine) offerNewBackorders() {
 // the fill will be released in another.
 func (e *Engine) fillEligible(oi, loc int32) (ok, newShipment bool) {
 	o := at(&e.orders, oi)
-	d := &e.locs[loc].def
-	if o.pickup >= 0 {
-		if loc != o.pickup || !d.Active || !d.Pickup {
-			return false, false
-		}
-	} else if !d.shipEligible() {
+	if !e.serves(loc, o.pickup) {
 		return false, false
 	}
 	newShipment = true
@@ -248,7 +243,7 @@ func (e *Engine) fillBackorders(sku int32, ci int) {
 	if d.shipEligible() {
 		ship.q = &bq.ship
 	}
-	if d.Active && d.Pickup {
+	if d.takesPickups() {
 		store.q = bq.part(loc, false)
 	}
 	defer store.flush()

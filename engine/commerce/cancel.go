@@ -10,7 +10,9 @@ type cellRef struct {
 // every open unit. Units come off those waiting for the payment first
 // (they hold nothing), then the backorder, then unreleased
 // allocations, then released ones (the WMS is told with
-// EvFulfilmentCancelled). Freed stock goes to the SKU's backorders.
+// EvFulfilmentCancelled). Freed stock goes to the SKU's backorders, and a
+// shipment left with nothing to ship gives back the capacity it counted
+// today (giveBackCapacity).
 func (e *Engine) cancel(c *Command) {
 	o, ok := e.lookupOrder(c)
 	if !ok {
@@ -55,6 +57,7 @@ func (e *Engine) cancel(c *Command) {
 			value += Money(c.Lines[i].Qty) * at(&e.lines, li).price
 		}
 	}
+	e.giveBackCapacity(oi)
 	e.reduceExposure(o, value)
 	if o.holds != 0 && !e.hasOpen(o) {
 		h := o.holds

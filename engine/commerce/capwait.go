@@ -173,7 +173,7 @@ func (e *Engine) deriveCapWait() {
 			}
 			d := &e.locs[c.loc].def
 			waits := d.shipEligible() && len(q.ship) > 0
-			if p := q.part(c.loc, false); !waits && p != nil && d.Active && d.Pickup {
+			if p := q.part(c.loc, false); !waits && p != nil && d.takesPickups() {
 				waits = len(*p) > 0
 			}
 			if waits {

@@ -66,6 +66,14 @@
 //     (StatusAwaitingPayment) holding no stock, and are sourced again, as
 //     a placement then would, when it is authorised. A placement with a
 //     declined payment is not sourced. See lifecycle.go.
+//   - A location's daily capacity counts shipments: an order's unreleased
+//     units at a location are one shipment, counted when its first
+//     allocation there is made. When a declined payment, a cancel or a
+//     shortfall leaves an order nothing unreleased at a location, that
+//     shipment will not happen, and if it was counted on the location's
+//     current capacity day it is given back (giveBackCapacity, shortfall.go):
+//     sourcing there again the same day is counted once, not twice. A
+//     released shipment stays counted.
 //   - A pickup (BOPIS) order is never shipped (Ship: ReasonPickupOrder):
 //     its store marks released units ready for pickup (ReadyForPickup;
 //     they stay on hand and allocated there, so a no-show is a cancel that

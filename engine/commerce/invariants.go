@@ -205,6 +205,34 @@ func (e *Engine) checkBackorderQueue(si int32) error {
 	return nil
 }
 
+// checkOpened checks alloc's INVARIANT: at each location where o has open
+// unreleased units exactly one unreleased allocation opened the shipment,
+// and no allocation is marked elsewhere.
+func (e *Engine) checkOpened(o *order) error {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		open := e.shipmentOpen(o, a.loc)
+		if a.opened && (a.released || !open) {
+			return fmt.Errorf("order %d: allocation %d at location %d opened a shipment that is not open (released %v)",
+				o.id, ai, e.locs[a.loc].def.ID, a.released)
+		}
+		if !open || a.qty == 0 || a.released {
+			continue
+		}
+		n := 0
+		for bi := o.allocHead; bi >= 0; bi = at(&e.allocs, bi).next {
+			if b := at(&e.allocs, bi); b.loc == a.loc && b.opened {
+				n++
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("order %d: the shipment at location %d has %d opening allocations, not 1",
+				o.id, e.locs[a.loc].def.ID, n)
+		}
+	}
+	return nil
+}
+
 func (e *Engine) checkOrder(oi int32) error {
 	o := at(&e.orders, oi)
 	if (o.retWindow != 0) != e.everDelivered(o) || o.retWindow < 0 {
@@ -214,6 +242,12 @@ func (e *Engine) checkOrder(oi int32) error {
 		if err := e.checkShipComplete(o); err != nil {
 			return err
 		}
+	}
+	if err := e.checkOpened(o); err != nil {
+		return err
+	}
+	if o.readyHist >= 0 && (o.pickup < 0 || at(&e.hist, o.readyHist).kind != EvReadyForPickup) {
+		return fmt.Errorf("order %d: the last ready-for-pickup record %d is not one", o.id, o.readyHist)
 	}
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i

@@ -68,8 +68,10 @@ func (e *Engine) setPayment(c *Command) {
 // waiting. A placement with a declined payment is never sourced
 // (applyUnpaid). Units released to fulfilment stay with the WMS: the hold
 // applies before release, and pulling released units back is the
-// operator's cancel. The day's capacity a freed allocation counted is not
-// given back, as for a cancel.
+// operator's cancel. The shipments the freed allocations were to make do
+// not happen: what they counted against today's capacity is given back
+// (giveBackCapacity), so that the authorisation's sourcing the same day
+// counts them once, not twice.
 
 // awaitPayment frees order oi's unreleased allocations and its backorders:
 // their units wait for the payment.
@@ -97,6 +99,7 @@ func (e *Engine) awaitPayment(oi int32) {
 			e.emit(&Event{Kind: EvAwaitingPayment, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name, Loc: id, Qty: x})
 		}
 	}
+	e.giveBackCapacity(oi)
 	e.updateStatus(oi)
 	e.settleTouched(touched)
 }
@@ -177,8 +180,12 @@ func (e *Engine) sourceUnpaid(oi int32) {
 		}
 	}
 	e.unpaidLines = lines
+	first := o.unpaidAtPlace && !e.everSourced(o)
 	e.source(o.pickup, o.shipTo, o.shipComplete)
 	o = at(&e.orders, oi)
+	if first {
+		e.countFirstSourcing(o)
+	}
 	for c := range s.cands {
 		if s.inPlan[c] && e.planUses(s.cands[c].loc) {
 			e.useCapacity(s.cands[c].loc)
@@ -205,6 +212,42 @@ func (e *Engine) sourceUnpaid(oi int32) {
 		e.noteCapWaitCells(l.sku)
 	}
 	e.updateStatus(oi)
+}
+
+// everSourced reports whether some of the order's units were ever
+// allocated or backordered (its history says so).
+func (e *Engine) everSourced(o *order) bool {
+	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+		if k := at(&e.hist, hi).kind; k == EvAllocated || k == EvBackordered {
+			return true
+		}
+	}
+	return false
+}
+
+// countFirstSourcing counts the sourcing just planned (e.src) in the
+// channel's placement analytics, for an order placed with a declined
+// payment and sourced for the first time now that it is authorised: its
+// placement counted its units and lines but sourced nothing
+// (countPlacement), so this sourcing is its placement's, counted once.
+// Later sourcings (a decline and an authorisation again) are not.
+func (e *Engine) countFirstSourcing(o *order) {
+	s := &e.src
+	st := &e.stats[o.channel]
+	var allocated, back Qty
+	for _, a := range s.assigns {
+		allocated += a.qty
+	}
+	for i := range s.req {
+		back += s.back[i]
+	}
+	st.unitsAllocated += int64(allocated)
+	if s.score.Shipments > 1 {
+		st.splitOrders++
+	}
+	if back > 0 {
+		st.backorderedOrders++
+	}
 }
 
 // hasUnreleased reports whether the order has units not yet released to
@@ -264,6 +307,7 @@ func (e *Engine) release(c *Command) {
 		}
 		any = true
 		e.releaseAt(o, next)
+		e.closeShipment(o, e.locByID[next])
 		prev = next
 	}
 	if !any {
@@ -296,6 +340,17 @@ func (e *Engine) releaseAt(o *order, id LocationID) {
 		l.released += q
 		e.emit(&Event{Kind: EvFulfilmentLine, Order: o.id, Loc: id, Fulfilment: f, Line: l.num,
 			SKU: e.skus[l.sku].name, Qty: q})
+	}
+}
+
+// closeShipment follows the release of order o's shipment at loc: it went
+// to fulfilment, and the next allocation there opens a new one (alloc's
+// INVARIANT). Its capacity stays counted.
+func (e *Engine) closeShipment(o *order, loc int32) {
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		if a := at(&e.allocs, ai); a.loc == loc {
+			a.opened, a.openDay = false, 0
+		}
 	}
 }
 

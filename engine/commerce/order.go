@@ -44,6 +44,12 @@ type order struct {
 	// its first delivery (the rules' window then); 0 until then, when the
 	// rules in force apply (orderReturnWindow).
 	retWindow int64
+	// readyHist is the history record of the first EvReadyForPickup of the
+	// last ReadyForPickup carried out, or -1; readyAll says it asked for
+	// every released unit (no lines). A re-send is recognised by them
+	// (pickup.go, readyResent).
+	readyHist int32
+	readyAll  bool
 }
 
 // line is one order line.
@@ -82,6 +88,14 @@ type line struct {
 func (l *line) open() Qty { return l.qty - l.cancelled - l.shipped }
 
 // alloc is units of one line allocated at one location.
+//
+// INVARIANT: the order's unreleased open allocations at a location are
+// one shipment, counted once against the location's daily capacity, by
+// the allocation that opened it (the first made while the order had none
+// open and unreleased there): exactly that allocation has opened set,
+// with the capacity day it counted on, until the shipment is released or
+// freed whole (giveBackCapacity). An opened allocation may itself have
+// been freed (qty 0) while later ones at its location keep the shipment.
 type alloc struct {
 	line       int32 // index in Engine.lines
 	loc        int32
@@ -89,6 +103,8 @@ type alloc struct {
 	orig       Qty
 	released   bool
 	atPlace    bool
+	opened     bool  // it opened the order's shipment at loc (see INVARIANT)
+	openDay    int64 // if opened, the capacity day (now / Day) it counted on
 	fulfilment FulfilmentID
 	shipBy     int64
 	deliverBy  int64
@@ -163,7 +179,7 @@ func (e *Engine) validatePlace(c *Command) (pickup int32, value Money, units Qty
 		if !known {
 			return rej(ReasonUnknownLocation, "pickup_store", 0)
 		}
-		if d := &e.locs[p].def; !d.Active || !d.Pickup {
+		if !e.locs[p].def.takesPickups() {
 			return rej(ReasonNotPickupStore, "pickup_store", 0)
 		}
 		pickup = p
@@ -290,15 +306,7 @@ func (e *Engine) validateLine(c *Command, i int, pickup int32, resLoc *int32) (l
 // channel that reserved expects that stock.
 // REQUIRES: pickup < 0 or loc == pickup.
 func (e *Engine) reservationServes(loc, pickup int32) bool {
-	d := &e.locs[loc].def
-	if pickup >= 0 {
-		if !d.Active || !d.Pickup {
-			return false
-		}
-	} else if !d.shipEligible() {
-		return false
-	}
-	return e.capacityLeft(loc)
+	return e.serves(loc, pickup) && e.capacityLeft(loc)
 }
 
 // placeOrder accepts an order, sources it, and applies holds. A re-submit of
@@ -398,7 +406,7 @@ func (e *Engine) newOrder(c *Command, key idemSlot, pickup int32, value Money, u
 		placedAt: e.now, shipTo: c.ShipTo, pickup: pickup, shipComplete: c.ShipComplete,
 		priority: c.Priority, payment: c.Payment, cur: cur, value: value, units: units,
 		line0: line0, nLines: int32(len(c.Lines)), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, status: StatusCreated, placeHash: placeHash(c)})
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, readyHist: -1, status: StatusCreated, placeHash: placeHash(c)})
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		e.lines.push(line{order: oi, num: uint32(i + 1), sku: e.src.req[i].sku, qty: in.Qty,
@@ -569,9 +577,16 @@ func (e *Engine) allocate(oi, li, loc int32, ci int, qty Qty, plan PlanScore, at
 	if o.pickup < 0 {
 		deliverBy = satAdd(deliverBy, transitDays(plan.DistanceKm)*Day)
 	}
+	// The first allocation of a shipment is the one its capacity was
+	// counted for (placement, fill and re-sourcing count it just before).
+	var openDay int64
+	opened := !e.shipmentOpen(o, loc)
+	if opened {
+		openDay = e.now / Day
+	}
 	ai := int32(e.allocs.len())
-	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace,
-		shipBy: shipBy, deliverBy: deliverBy, plan: plan, next: -1})
+	e.allocs.push(alloc{line: li, loc: loc, qty: qty, orig: qty, atPlace: atPlace, opened: opened,
+		openDay: openDay, shipBy: shipBy, deliverBy: deliverBy, plan: plan, next: -1})
 	if o.allocTail >= 0 {
 		at(&e.allocs, o.allocTail).next = ai
 	} else {
@@ -771,7 +786,7 @@ func (e *Engine) countPlacement(oi int32) {
 	}
 	allocated := o.units - bo
 	if o.unpaidAtPlace {
-		allocated = 0 // nothing was sourced
+		allocated = 0 // nothing was sourced: the authorisation's sourcing counts (countFirstSourcing)
 	}
 	st.unitsAllocated += int64(allocated)
 	if o.plan.Shipments > 1 {

@@ -35,10 +35,15 @@ func (e *Engine) pickupOrder(c *Command) (*order, bool) {
 }
 
 // readyForPickup marks released units of a pickup order ready for
-// collection at its store.
+// collection at its store. A re-send of the last one carried out is
+// answered as it was (readyResent).
 func (e *Engine) readyForPickup(c *Command) {
 	o, ok := e.pickupOrder(c)
 	if !ok {
+		return
+	}
+	if e.readyResent(o, c.Lines) {
+		e.replayReady(o)
 		return
 	}
 	lines := c.Lines
@@ -71,8 +76,69 @@ func (e *Engine) readyForPickup(c *Command) {
 		l.ready += lines[i].Qty
 		e.emit(&Event{Kind: EvReadyForPickup, Order: o.id, Line: l.num, SKU: e.skus[l.sku].name,
 			Loc: store, Qty: lines[i].Qty})
+		if i == 0 {
+			o.readyHist = o.histTail
+		}
 	}
+	o.readyAll = len(c.Lines) == 0
 	e.updateStatus(int32(o.id - 1))
+}
+
+// A store's system re-sends a ReadyForPickup whose answer it did not get
+// (a timeout, a reconnect). The request carries no id of its own, and
+// marking units ready is not idempotent by itself (a line's quantity is
+// added), so the engine recognises a re-send as placement does a
+// re-submit: the same request as the last ReadyForPickup carried out
+// (every released unit, or the same lines and quantities in the same
+// order) while nothing else has happened to the order since (its history
+// ends with that answer: the ready units and the statuses they changed).
+// It is answered with the first answer's events, marked Duplicate, and
+// changes nothing. Anything else is a new request, validated as such: the
+// same request after a release, a collection or a cancel marks what it
+// asks for if it can, else it is rejected. NB: the same lines sent twice
+// in a row, meant to mark twice as many units, are taken for one request
+// re-sent: a store marks the units it has set aside together, in one
+// request.
+
+// readyResent reports whether a ReadyForPickup of lines (none: every
+// released unit) is a re-send of the last one carried out on o.
+func (e *Engine) readyResent(o *order, lines []LineInput) bool {
+	if o.readyHist < 0 || o.readyAll != (len(lines) == 0) {
+		return false
+	}
+	n, statuses := 0, false
+	for hi := o.readyHist; hi >= 0; hi = at(&e.hist, hi).next {
+		h := at(&e.hist, hi)
+		if h.kind == EvOrderStatus {
+			statuses = true
+			continue
+		}
+		if h.kind != EvReadyForPickup || statuses {
+			return false // something happened since
+		}
+		if len(lines) > 0 && (n >= len(lines) || lines[n].Line != h.line || lines[n].Qty != h.qty) {
+			return false
+		}
+		n++
+	}
+	return len(lines) == 0 || n == len(lines)
+}
+
+// replayReady re-emits the answer to o's last ReadyForPickup, marked
+// Duplicate: its ready units and the statuses they changed, from the
+// order's history.
+func (e *Engine) replayReady(o *order) {
+	for hi := o.readyHist; hi >= 0; hi = at(&e.hist, hi).next {
+		h := at(&e.hist, hi)
+		ev := Event{Kind: h.kind, Duplicate: true, Order: o.id, Line: h.line, Status: h.status}
+		if h.line != 0 {
+			ev.SKU = e.skus[at(&e.lines, o.line0+int32(h.line)-1).sku].name
+		}
+		if h.kind == EvReadyForPickup {
+			ev.Loc, ev.Qty, ev.Status = h.loc, h.qty, 0
+		}
+		e.emit(&ev)
+	}
 }
 
 // pickedUp books the customer's collection of ready units: one shipment

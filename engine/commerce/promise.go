@@ -333,12 +333,11 @@ func (e *Engine) supplyAfterBackorders(si int32, prio uint8, now int64) []arriva
 // capacity aside (see fillEligible).
 func (e *Engine) mayFillAt(oi, loc int32) bool {
 	o := at(&e.orders, oi)
-	if o.pickup >= 0 {
-		d := &e.locs[loc].def
-		return loc == o.pickup && d.Active && d.Pickup
-	}
-	if !e.locs[loc].def.shipEligible() {
+	if !e.serves(loc, o.pickup) {
 		return false
+	}
+	if o.pickup >= 0 {
+		return true
 	}
 	if o.shipComplete {
 		for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {

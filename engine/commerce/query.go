@@ -311,7 +311,10 @@ func (e *Engine) BackorderQueue(sku SKU) []BackorderView {
 // (1/100 of a percent): fill rate = units allocated at placement / units
 // ordered; split rate = orders sourced from more than one location / orders;
 // backorder rate = orders with a backorder at placement / orders; return
-// rate = units received back / units shipped.
+// rate = units received back / units shipped. An order placed with a
+// declined payment is sourced when it is authorised (lifecycle.go): its
+// first sourcing counts as its placement's (allocated units, split,
+// backorder), once.
 type ChannelStats struct {
 	Orders, Lines, SplitOrders, BackorderedOrders              int64
 	Units, UnitsAllocated, UnitsShipped, UnitsReturned         int64

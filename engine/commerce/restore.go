@@ -194,8 +194,11 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32, version byte) bool {
 	e.orders.place(oi, o)
 	e.idemPut(o.channel, o.cid.String(), oi)
 	e.linkOrder(oi, o.cust)
-	if !e.restoreAllocs(r, oi) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
+	if !e.restoreAllocs(r, oi, version) || !e.restoreShipments(r, oi) || !e.restoreReturns(r, oi) || !e.restoreHistory(r, oi) {
 		return false
+	}
+	if version < 8 {
+		e.deriveOpened(oi)
 	}
 	for i := int32(0); i < o.nLines; i++ {
 		li := o.line0 + i
@@ -211,7 +214,7 @@ func (e *Engine) restoreOrder(r *wire.Reader, oi int32, version byte) bool {
 
 func (e *Engine) restoreHeader(r *wire.Reader, oi int32) (order, bool) {
 	o := order{id: OrderID(oi + 1), allocHead: -1, allocTail: -1, shipHead: -1, shipTail: -1,
-		retHead: -1, retTail: -1, histHead: -1, histTail: -1, pickup: -1}
+		retHead: -1, retTail: -1, histHead: -1, histTail: -1, readyHist: -1, pickup: -1}
 	o.channel = Channel(r.Byte())
 	cid, cust := r.String(), r.String()
 	o.placedAt = r.Varint()
@@ -279,13 +282,18 @@ func (e *Engine) lineRef(r *wire.Reader, oi int32) int32 {
 	return o.line0 + int32(i)
 }
 
-func (e *Engine) restoreAllocs(r *wire.Reader, oi int32) bool {
+func (e *Engine) restoreAllocs(r *wire.Reader, oi int32, version byte) bool {
 	n := r.Count()
 	for range n {
 		a := alloc{line: e.lineRef(r, oi), loc: e.loc(r), qty: Qty(r.Varint()), orig: Qty(r.Varint()),
 			released: r.Bool(), atPlace: r.Bool(), fulfilment: FulfilmentID(r.Uvarint()),
 			shipBy: r.Varint(), deliverBy: r.Varint(), next: -1}
 		decodeScore(r, &a.plan)
+		if version >= 8 {
+			if a.opened = r.Bool(); a.opened {
+				a.openDay = r.Varint()
+			}
+		}
 		if r.Err() != nil {
 			return false
 		}
@@ -300,6 +308,47 @@ func (e *Engine) restoreAllocs(r *wire.Reader, oi int32) bool {
 		o.allocTail = ai
 	}
 	return true
+}
+
+// deriveOpened marks, for a snapshot older than version 8, the allocation
+// that opened each of order oi's shipments not yet released: at every
+// location where the order has open unreleased units, the first such
+// allocation, with the day of its EvAllocated record (the order's history
+// records one per allocation, in allocation order). The older snapshot
+// does not say which allocation counted the capacity: if the first one was
+// freed and a later one joined, the day may be wrong, which can only make
+// a same-day give-back (giveBackCapacity) of that shipment right or wrong
+// once.
+func (e *Engine) deriveOpened(oi int32) {
+	o := at(&e.orders, oi)
+	hi := o.histHead
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		for hi >= 0 && at(&e.hist, hi).kind != EvAllocated {
+			hi = at(&e.hist, hi).next
+		}
+		a := at(&e.allocs, ai)
+		if a.qty > 0 && !a.released && !e.shipmentOpenBefore(o, ai) {
+			a.opened, a.openDay = true, -1<<63 // no record: a day that never comes
+			if hi >= 0 {
+				a.openDay = at(&e.hist, hi).at / Day
+			}
+		}
+		if hi >= 0 {
+			hi = at(&e.hist, hi).next
+		}
+	}
+}
+
+// shipmentOpenBefore reports whether an allocation of o before ai is open
+// and unreleased at ai's location.
+func (e *Engine) shipmentOpenBefore(o *order, ai int32) bool {
+	loc := at(&e.allocs, ai).loc
+	for bi := o.allocHead; bi != ai; bi = at(&e.allocs, bi).next {
+		if b := at(&e.allocs, bi); b.loc == loc && b.qty > 0 && !b.released {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) restoreShipments(r *wire.Reader, oi int32) bool {
@@ -379,6 +428,25 @@ func (e *Engine) restoreHistory(r *wire.Reader, oi int32) bool {
 	return true
 }
 
+// restoreReady reads what snapReady wrote; the history is restored.
+func (e *Engine) restoreReady(r *wire.Reader, o *order) bool {
+	k := r.Uvarint()
+	o.readyAll = r.Bool()
+	if k == 0 {
+		return r.Err() == nil
+	}
+	hi := o.histHead
+	for ; k > 1 && hi >= 0; k-- {
+		hi = at(&e.hist, hi).next
+	}
+	if hi < 0 || at(&e.hist, hi).kind != EvReadyForPickup || o.pickup < 0 {
+		corrupt(r, "order %d: the last ready-for-pickup record is not one", o.id)
+		return false
+	}
+	o.readyHist = hi
+	return r.Err() == nil
+}
+
 // maxRestoreID bounds the ids a snapshot may name (indexes are int32).
 const maxRestoreID = 1<<31 - 1
 
@@ -421,6 +489,9 @@ func (e *Engine) restoreOrders(r *wire.Reader, version byte) bool {
 			}
 			if version >= 6 {
 				o.retWindow = r.Varint()
+			}
+			if version >= 8 && !e.restoreReady(r, o) {
+				return false
 			}
 		} else if o.status == StatusDelivered || o.status == StatusCancelled {
 			// Version 1 kept no closing time: the order's last event is it.

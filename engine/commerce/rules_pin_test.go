@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 4
-	pinnedDigest = "419ffae5ec62cb6cea7e75a3600a7f562eaea1eb040e045f3569dc7d8dbb8726"
+	pinnedDigest = "0edafa373532dabb99238bda77626422328e027b9305048eaf4966a889f2dc17"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

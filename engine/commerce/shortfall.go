@@ -13,10 +13,11 @@ package commerce
 // A ship-complete order that has not been released goes back whole: all
 // its allocations, at every line, are freed and backordered, so that it is
 // filled again only as a whole from one location and the stock it held
-// serves others meanwhile; a shipment it counted against today's capacity
-// is given back (giveBackCapacity). Once released, a ship-complete order gives up
+// serves others meanwhile. Once released, a ship-complete order gives up
 // only the missing units, and its remainder may be filled only at the
-// location it was released from (fillEligible).
+// location it was released from (fillEligible). Whenever an order is left
+// with nothing unreleased at a location, the shipment it counted against
+// that location's capacity today is given back (giveBackCapacity).
 //
 // Every step is an event carrying ReasonStockShortage. The backorder queue
 // then fills from whatever ATP is left, as for any arrival, the counted
@@ -101,6 +102,9 @@ func (e *Engine) deallocateOrder(oi, sku, loc int32, released bool, short Qty) Q
 		e.emit(&Event{Kind: EvBackordered, Reason: ReasonStockShortage, Order: o.id, Line: l.num,
 			SKU: e.skus[sku].name, Loc: e.locs[loc].def.ID, Qty: x})
 	}
+	if !released {
+		e.giveBackCapacity(oi)
+	}
 	e.updateStatus(oi)
 	return short
 }
@@ -162,50 +166,49 @@ func (e *Engine) backorderWhole(oi, sku, loc int32, short Qty) Qty {
 	return short
 }
 
-// giveBackCapacity follows backorderWhole: the order, never released, has
-// nothing open any more, so the shipment it was to make from the location
-// it held stock at will not happen. If that shipment was counted against
-// the location's current capacity day, the unit is given back, and a
-// refill the same day is a new shipment again, not a second one. A
-// shipment counted on an earlier day is not: today's capacity never had
-// it.
-//
-// An unreleased ship-complete order's allocations all come from one
-// command (its placement or one fill, fillComplete), which counted one
-// shipment at their location then; that command's time is the order's
-// last EvAllocated record there (every allocation records one, in
-// allocation order).
-//
-// REQUIRES: backorderWhole has just freed every allocation of the order,
-// none of them released.
-func (e *Engine) giveBackCapacity(oi int32) {
-	o := at(&e.orders, oi)
-	loc := int32(-1)
+// shipmentOpen reports whether order o has open unreleased units at loc:
+// a shipment there, counted against its capacity, that has not gone to
+// fulfilment yet.
+func (e *Engine) shipmentOpen(o *order, loc int32) bool {
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
-		loc = at(&e.allocs, ai).loc // the latest allocation's location
-	}
-	if loc < 0 {
-		return
-	}
-	l := &e.locs[loc]
-	if l.capDay != e.now/Day || l.capUsed <= 0 {
-		return
-	}
-	id := l.def.ID
-	var when int64
-	found := false
-	for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
-		if h := at(&e.hist, hi); h.kind == EvAllocated && h.loc == id {
-			when, found = h.at, true
+		if a := at(&e.allocs, ai); a.loc == loc && a.qty > 0 && !a.released {
+			return true
 		}
 	}
-	if !found || when/Day != l.capDay {
-		return
+	return false
+}
+
+// giveBackCapacity follows every freeing of order oi's unreleased
+// allocations (a shortfall, a declined payment, a cancel): at each location
+// where the order had a shipment open (see alloc's INVARIANT) and now has
+// nothing open and unreleased, that shipment will not happen. If it was
+// counted against the location's current capacity day, the unit is given
+// back, so that the order (or another) sourced there again the same day is
+// a new shipment, not a second one. A shipment counted on an earlier day is
+// not: today's capacity never had it. Units already released stay counted:
+// their shipment went to the WMS, which may have worked on it.
+//
+// Call it after the freeing and before the freed stock is offered to the
+// backorders, which may then use the capacity.
+func (e *Engine) giveBackCapacity(oi int32) {
+	o := at(&e.orders, oi)
+	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
+		a := at(&e.allocs, ai)
+		if !a.opened || e.shipmentOpen(o, a.loc) {
+			continue
+		}
+		a.opened = false
+		day := a.openDay
+		a.openDay = 0
+		l := &e.locs[a.loc]
+		if day != l.capDay || l.capDay != e.now/Day || l.capUsed <= 0 {
+			continue
+		}
+		l.capUsed--
+		// The location may have capacity again: its waiting cells are due
+		// (the next fill rolls them, capwait.go).
+		e.capRollAt = e.nextCapRoll()
 	}
-	l.capUsed--
-	// The location may have capacity again: its waiting cells are due
-	// (the next fill rolls them, capwait.go).
-	e.capRollAt = e.nextCapRoll()
 }
 
 // fillFreed follows a count or adjustment of cell ci of sku, after its

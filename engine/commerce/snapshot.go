@@ -18,21 +18,30 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // tombstone's placement fingerprint (placeHash); 5 adds each line's units
 // waiting for the payment (unpaid) and each order's unpaidAtPlace; 6 adds
 // each order's return window fixed at delivery (retWindow); 7 adds each
-// line's units ready for pickup (ready). Restore still reads versions 1 to
-// 6 (nothing ready for pickup before 7; reservations without an owner; the waiting cells
+// line's units ready for pickup (ready); 8 marks the allocation that opened
+// each shipment not yet released, with the capacity day it counted on
+// (alloc.opened, giveBackCapacity) and each order's last ReadyForPickup
+// (readyResent). Restore still reads versions 1 to 7 (the opening
+// allocations derived, deriveOpened; no ReadyForPickup to recognise a
+// re-send of; nothing ready for
+// pickup before 7; reservations without an owner; the waiting cells
 // derived, deriveCapWait; fingerprints not recorded, 0; nothing waiting
 // for a payment: older engines kept a declined order's stock; an order
 // with a delivered shipment gets the rules' window at restore, which is
 // the window older engines applied to it then).
-const snapshotVersion = 7
+const snapshotVersion = 8
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
 // Internal indexes and arena positions never reach the bytes, so an engine
 // restored from a snapshot writes the same snapshot. Derived state (the
 // backorder queues, the id indexes, the expiry queue) is rebuilt on restore.
-func (e *Engine) Snapshot(w *wire.Writer) {
-	w.Byte(snapshotVersion)
+func (e *Engine) Snapshot(w *wire.Writer) { e.snapshotAs(w, snapshotVersion) }
+
+// snapshotAs writes the snapshot in the layout of version v, from 7 (tests
+// write older versions with it).
+func (e *Engine) snapshotAs(w *wire.Writer, v byte) {
+	w.Byte(v)
 	w.Varint(int64(e.rules.MaxValue))
 	w.Varint(int64(e.rules.MaxQty))
 	w.Bool(e.rules.CheckCredit)
@@ -71,14 +80,14 @@ func (e *Engine) Snapshot(w *wire.Writer) {
 		w.Byte(byte(r.channel))
 	}
 	e.snapCustomers(w)
-	e.snapOrders(w)
+	e.snapOrders(w, v)
 	e.snapCapWait(w)
 }
 
 // snapOrders writes the issued order count and the live orders by id with
 // their closed state, the issued shipment and return counts, and the
 // tombstones in archiving order.
-func (e *Engine) snapOrders(w *wire.Writer) {
+func (e *Engine) snapOrders(w *wire.Writer, v byte) {
 	w.Uvarint(uint64(e.orders.len()))
 	var live int
 	for range e.liveOrders {
@@ -87,13 +96,16 @@ func (e *Engine) snapOrders(w *wire.Writer) {
 	w.Uvarint(uint64(live))
 	for oi, o := range e.liveOrders {
 		w.Uvarint(uint64(o.id))
-		e.snapOrder(w, oi)
+		e.snapOrderAs(w, oi, v)
 		w.Bool(o.closed)
 		w.Varint(o.closedAt)
 		w.Varint(o.archiveAt)
 		w.Uvarint(o.placeHash)
 		w.Bool(o.unpaidAtPlace)
 		w.Varint(o.retWindow)
+		if v >= 8 {
+			e.snapReady(w, o)
+		}
 	}
 	w.Uvarint(uint64(e.ships.len()))
 	w.Uvarint(uint64(e.rmas.len()))
@@ -158,8 +170,6 @@ func (e *Engine) snapSKU(w *wire.Writer, si int32) {
 	}
 }
 
-func (e *Engine) snapOrder(w *wire.Writer, oi int32) { e.snapOrderAs(w, oi, snapshotVersion) }
-
 // snapOrderAs writes order oi in the layout of snapshot version v (tests
 // write older versions with it).
 func (e *Engine) snapOrderAs(w *wire.Writer, oi int32, v byte) {
@@ -202,10 +212,27 @@ func (e *Engine) snapOrderAs(w *wire.Writer, oi int32, v byte) {
 		}
 		w.Varint(l.lastShip)
 	}
-	e.snapAllocs(w, o)
+	e.snapAllocs(w, o, v)
 	e.snapShipments(w, o)
 	e.snapReturns(w, o)
 	e.snapHistory(w, o)
+}
+
+// snapReady writes the order's last ReadyForPickup (readyResent): its first
+// history record's place in the order's history, from 1 (0: none), and
+// readyAll.
+func (e *Engine) snapReady(w *wire.Writer, o *order) {
+	var k uint64
+	if o.readyHist >= 0 {
+		for hi := o.histHead; hi >= 0; hi = at(&e.hist, hi).next {
+			k++
+			if hi == o.readyHist {
+				break
+			}
+		}
+	}
+	w.Uvarint(k)
+	w.Bool(o.readyAll)
 }
 
 func (e *Engine) snapShipments(w *wire.Writer, o *order) {
@@ -302,7 +329,7 @@ func (e *Engine) snapCustomers(w *wire.Writer) {
 	}
 }
 
-func (e *Engine) snapAllocs(w *wire.Writer, o *order) {
+func (e *Engine) snapAllocs(w *wire.Writer, o *order, v byte) {
 	var n int
 	for ai := o.allocHead; ai >= 0; ai = at(&e.allocs, ai).next {
 		n++
@@ -320,6 +347,12 @@ func (e *Engine) snapAllocs(w *wire.Writer, o *order) {
 		w.Varint(a.shipBy)
 		w.Varint(a.deliverBy)
 		encodeScore(w, &a.plan)
+		if v >= 8 {
+			w.Bool(a.opened)
+			if a.opened {
+				w.Varint(a.openDay)
+			}
+		}
 	}
 }
 

@@ -182,6 +182,25 @@ func (l *Location) shipEligible() bool {
 	return l.Ships
 }
 
+// takesPickups reports whether a location serves pickup orders: it is an
+// active pickup store.
+func (l *Location) takesPickups() bool { return l.Active && l.Pickup }
+
+// serves reports whether location loc may serve an order with pickup store
+// pickup (or -1, a shipping order), capacity aside: a pickup order only at
+// its store while it takes pickups, a shipping order at any location that
+// ships (shipEligible). It is the one eligibility rule of sourcing,
+// reservations, backorder fills and promises; each adds the day's capacity
+// as it needs (sourcing and reservations always, a fill only for a new
+// shipment, a promise by date).
+func (e *Engine) serves(loc, pickup int32) bool {
+	d := &e.locs[loc].def
+	if pickup >= 0 {
+		return loc == pickup && d.takesPickups()
+	}
+	return d.shipEligible()
+}
+
 // addCand returns the candidate index of location loc, adding it.
 func (e *Engine) addCand(loc int32, shipTo Coord, pickup bool, forced bool) int32 {
 	s := &e.src
@@ -283,15 +302,8 @@ func (e *Engine) gather(pickup int32, shipTo Coord) {
 			if a <= 0 {
 				continue
 			}
-			d := &e.locs[cl.loc].def
-			if s.slot[cl.loc] == 0 {
-				if pickup >= 0 {
-					if !d.Active || !d.Pickup || !e.capacityLeft(cl.loc) {
-						continue
-					}
-				} else if !d.shipEligible() || !e.capacityLeft(cl.loc) {
-					continue
-				}
+			if s.slot[cl.loc] == 0 && (!e.serves(cl.loc, pickup) || !e.capacityLeft(cl.loc)) {
+				continue
 			}
 			c := e.addCand(cl.loc, shipTo, pickup >= 0, false)
 			s.trip = append(s.trip, triple{cand: c, line: int32(l), ci: int32(i), atp: a})

@@ -795,7 +795,7 @@ type CommerceEvent struct {
 	Cmd               string                 `protobuf:"bytes,2,opt,name=cmd,proto3" json:"cmd,omitempty"`              // rejected: the refused command
 	Reason            string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`        // rejected: the engine's reason code
 	Field             string                 `protobuf:"bytes,4,opt,name=field,proto3" json:"field,omitempty"`          // rejected: the offending field
-	Duplicate         bool                   `protobuf:"varint,5,opt,name=duplicate,proto3" json:"duplicate,omitempty"` // a re-submitted PlaceOrder: the first result, replayed
+	Duplicate         bool                   `protobuf:"varint,5,opt,name=duplicate,proto3" json:"duplicate,omitempty"` // a re-submitted PlaceOrder or re-sent MarkReadyForPickup: the first result, replayed
 	OrderId           uint64                 `protobuf:"varint,6,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	Channel           Channel                `protobuf:"varint,7,opt,name=channel,proto3,enum=oms.v1.Channel" json:"channel,omitempty"`
 	ChannelOrderId    string                 `protobuf:"bytes,8,opt,name=channel_order_id,json=channelOrderId,proto3" json:"channel_order_id,omitempty"`
@@ -1292,7 +1292,7 @@ type CommerceCommandResult struct {
 	ReservationId uint64                 `protobuf:"varint,4,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"` // Reserve: the new reservation
 	ShipmentId    uint64                 `protobuf:"varint,5,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`          // ConfirmShipment, ConfirmPickup: the new shipment
 	ReturnId      uint64                 `protobuf:"varint,6,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`                // CreateReturn: the new return
-	Duplicate     bool                   `protobuf:"varint,7,opt,name=duplicate,proto3" json:"duplicate,omitempty"`                              // PlaceOrder re-submitted: the first result is replayed
+	Duplicate     bool                   `protobuf:"varint,7,opt,name=duplicate,proto3" json:"duplicate,omitempty"`                              // PlaceOrder re-submitted, MarkReadyForPickup re-sent: the first result is replayed
 	Events        []*CommerceEvent       `protobuf:"bytes,8,rep,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2326,7 +2326,10 @@ func (x *ConfirmDeliveryRequest) GetShipmentId() uint64 {
 // The pickup store has picked released units of a pickup order and set
 // them aside for the customer. The units stay on hand and allocated at the
 // store until collected, so a no-show is a CancelOrder that puts them back
-// on sale. A shipping order is refused with not_pickup_order.
+// on sale. A shipping order is refused with not_pickup_order. A re-send (the
+// same request as the last one carried out, with nothing else done to the
+// order since) returns the first result with duplicate set and changes
+// nothing (the same lines sent twice in a row are one request re-sent).
 type MarkReadyForPickupRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
