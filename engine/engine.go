@@ -118,17 +118,25 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //     from the book (max_order_notional); a same-price quantity decrease
 //     is never refused by a limit; an iceberg may be reduced to its
 //     display quantity; a market order trades only within the price band
-//     around the price when it arrives or triggers (outside_band). Commerce: a declined payment frees the order's
-//     allocation (its units await the payment); the return window is fixed
-//     at an order's first delivery; a reservation TTL above 30 days is
-//     rejected (ttl_too_long); pickup orders are made ready and collected
-//     rather than shipped (pickup_order).
+//     around the price when it arrives or triggers (outside_band).
+//     Commerce: a declined payment frees the order's allocation (its
+//     units await the payment); the return window is fixed at an order's
+//     first delivery; a reservation TTL above 30 days is rejected
+//     (ttl_too_long); pickup orders are made ready and collected rather
+//     than shipped (pickup_order).
+//   - 5: trading: an account's mass cancels are remembered by ClOrdID for
+//     the day, and one reusing a ClOrdID is refused (duplicate_clordid)
+//     and cancels nothing. Commerce: the daily capacity a decline, a cancel
+//     or a shortfall frees is given back at every location; a re-sent
+//     MarkReadyForPickup is answered as the first was (duplicate); an order
+//     placed with a declined payment counts in the placement analytics when
+//     it is first sourced.
 //
 // TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
 // the version is bumped (or, for a change of the snapshot encoding alone,
 // the digest is regenerated).
-const RulesVersion uint32 = 4
+const RulesVersion uint32 = 5
 
 // snapshotVersion numbers the snapshot's envelope and the book's layout
 // in it: version 1 holds book.SnapshotV1, version 2 book.SnapshotV2 (the

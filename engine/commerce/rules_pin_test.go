@@ -12,7 +12,7 @@ import (
 // was taken under, and engine's TestRulesPinned requires it to equal
 // engine.RulesVersion.
 const (
-	pinnedRules  = 4
+	pinnedRules  = 5
 	pinnedDigest = "0edafa373532dabb99238bda77626422328e027b9305048eaf4966a889f2dc17"
 )
 
