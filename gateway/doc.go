@@ -55,9 +55,11 @@
 //     answer was sent is free again: a request reusing it is a new command
 //     (the stream remembers no answered id; idempotency is the command's
 //     own, channel_order_id for a placement).
-//   - Streams carry each result's seq; a client resumes with from_seq = last
-//     seq + 1 and misses nothing: from the sequencer's ring of recent
-//     results, or, for an older seq (after a restart), from the journal when
+//   - Streams carry each result's seq, and number the messages of one seq
+//     (seq_index, the last marked seq_last); a client resumes with from_seq
+//     = last seq + 1 after a seq_last message, else from that seq, skipping
+//     the messages it has, and misses nothing: from the sequencer's ring of
+//     recent results, or, for an older seq (after a restart), from the journal when
 //     the sequencer has sequencer.Options.ResumeFromJournal (it replays on
 //     a private engine, then joins the live stream with no gap). A seq that
 //     cannot be rebuilt (no ResumeFromJournal, or pruned) fails with

@@ -171,7 +171,9 @@ func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.Strea
 	if err := s.checkOrderFilter(ctx, r, f); err != nil {
 		return err
 	}
+	var msgs []*pb.OrderEventMessage
 	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		msgs = msgs[:0]
 		for i := range res.Commerce {
 			e := &res.Commerce[i]
 			ok, err := f.commerce(e)
@@ -179,22 +181,31 @@ func (s *streamServer) SubscribeOrders(r *pb.SubscribeOrdersRequest, ss pb.Strea
 				return err
 			}
 			if ok {
-				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Commerce{Commerce: commerceEventToPB(e)}}
-				if err := ss.Send(m); err != nil {
-					return err
-				}
+				msgs = append(msgs, &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time,
+					Event: &pb.OrderEventMessage_Commerce{Commerce: commerceEventToPB(e)}})
 			}
 		}
 		for i := range res.Trade {
 			if v := f.trade(&res.Trade[i]); v != nil {
-				m := &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Trade{Trade: v}}
-				if err := ss.Send(m); err != nil {
-					return err
-				}
+				msgs = append(msgs, &pb.OrderEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: &pb.OrderEventMessage_Trade{Trade: v}})
 			}
 		}
-		return nil
+		return sendSeq(msgs, func(m *pb.OrderEventMessage, i uint32, last bool) { m.SeqIndex, m.SeqLast = i, last }, ss.Send)
 	})
+}
+
+// sendSeq sends the messages a stream carries for one result, numbered
+// (seq_index) and the last one marked (seq_last), so that a consumer whose
+// stream broke part way through a seq can resume exactly (see
+// stream.proto).
+func sendSeq[M any](msgs []M, mark func(m M, index uint32, last bool), send func(M) error) error {
+	for i, m := range msgs {
+		mark(m, uint32(i), i == len(msgs)-1)
+		if err := send(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkOrderFilter validates the filter and the caller's right to it.
@@ -281,17 +292,17 @@ func (s *streamServer) SubscribeInventory(r *pb.SubscribeInventoryRequest, ss pb
 		return err
 	}
 	p := principal(ctx)
+	var msgs []*pb.InventoryEventMessage
 	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		msgs = msgs[:0]
 		for i := range res.Commerce {
 			e := &res.Commerce[i]
 			if !inventoryEvent(e) || (len(skus) > 0 && !skus[e.SKU]) {
 				continue
 			}
-			if err := ss.Send(&pb.InventoryEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: inventoryEventToPB(p, e)}); err != nil {
-				return err
-			}
+			msgs = append(msgs, &pb.InventoryEventMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: inventoryEventToPB(p, e)})
 		}
-		return nil
+		return sendSeq(msgs, func(m *pb.InventoryEventMessage, i uint32, last bool) { m.SeqIndex, m.SeqLast = i, last }, ss.Send)
 	})
 }
 
@@ -321,7 +332,9 @@ func (s *streamServer) SubscribeMarketData(r *pb.SubscribeMarketDataRequest, ss 
 	if err := v.err(); err != nil {
 		return err
 	}
+	var msgs []*pb.MarketDataMessage
 	return s.g.follow(ctx, r.GetFromSeq(), func(res *sequencer.Result) error {
+		msgs = msgs[:0]
 		for i := range res.Trade {
 			e := &res.Trade[i]
 			var sym string
@@ -334,10 +347,8 @@ func (s *streamServer) SubscribeMarketData(r *pb.SubscribeMarketDataRequest, ss 
 			if r.GetSymbol() != "" && sym != r.GetSymbol() {
 				continue
 			}
-			if err := ss.Send(&pb.MarketDataMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: marketDataToPB(e)}); err != nil {
-				return err
-			}
+			msgs = append(msgs, &pb.MarketDataMessage{Seq: res.Seq, TimeUnixNano: res.Time, Event: marketDataToPB(e)})
 		}
-		return nil
+		return sendSeq(msgs, func(m *pb.MarketDataMessage, i uint32, last bool) { m.SeqIndex, m.SeqLast = i, last }, ss.Send)
 	})
 }

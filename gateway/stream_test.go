@@ -64,6 +64,45 @@ func TestMarketDataResumeAfterReconnect(t *testing.T) {
 	require.Equal(t, "level", msgs[2].GetEvent().GetKind())
 	require.Equal(t, int64(10_200), msgs[2].GetEvent().GetLastPx())
 	require.Greater(t, msgs[2].GetSeq(), msgs[0].GetSeq())
+	// The trade's seq carries two messages, the second marked last; the
+	// next order's one.
+	require.Equal(t, msgs[0].GetSeq(), msgs[1].GetSeq())
+	require.Equal(t, []uint32{0, 1, 0}, []uint32{msgs[0].GetSeqIndex(), msgs[1].GetSeqIndex(), msgs[2].GetSeqIndex()})
+	require.Equal(t, []bool{false, true, true}, []bool{msgs[0].GetSeqLast(), msgs[1].GetSeqLast(), msgs[2].GetSeqLast()})
+}
+
+// A stream that broke part way through a seq's messages resumes exactly:
+// from that seq, the same messages come again with the same seq_index, so
+// the consumer skips those it has and misses none.
+func TestStreamResumeWithinASeq(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupCommerce(t, ts)
+	web := ctxAs(t, webTok)
+	from := ts.nextSeq()
+	ctx, cancel := context.WithCancel(web)
+	st, err := ts.streams().SubscribeOrders(ctx, &pb.SubscribeOrdersRequest{Channel: pb.Channel_CHANNEL_WEB, FromSeq: from})
+	require.NoError(t, err)
+	_, err = ts.commerce().PlaceOrder(web, webOrder("w1", line("A", 2)))
+	require.NoError(t, err)
+	var all []*pb.OrderEventMessage
+	for len(all) == 0 || !all[len(all)-1].GetSeqLast() {
+		all = append(all, recvN(t, st.Recv, 1)[0])
+	}
+	require.Greater(t, len(all), 2, "a placement shows on the stream as several messages")
+	for i, m := range all {
+		require.Equal(t, from, m.GetSeq())
+		require.Equal(t, uint32(i), m.GetSeqIndex())
+		require.Equal(t, i == len(all)-1, m.GetSeqLast())
+	}
+	cancel()
+
+	// The consumer saw only the first two: it resumes from their seq.
+	st, err = ts.streams().SubscribeOrders(web, &pb.SubscribeOrdersRequest{Channel: pb.Channel_CHANNEL_WEB, FromSeq: all[1].GetSeq()})
+	require.NoError(t, err)
+	again := recvN(t, st.Recv, len(all))
+	for i := range all {
+		require.True(t, proto.Equal(all[i], again[i]), "message %d: %v, then %v", i, all[i], again[i])
+	}
 }
 
 func TestOrderAndInventoryStreams(t *testing.T) {

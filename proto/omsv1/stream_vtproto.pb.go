@@ -115,6 +115,21 @@ func (m *OrderEventMessage) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		}
 		i -= size
 	}
+	if m.SeqLast {
+		i--
+		if m.SeqLast {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.SeqIndex != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SeqIndex))
+		i--
+		dAtA[i] = 0x50
+	}
 	if m.TimeUnixNano != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.TimeUnixNano))
 		i--
@@ -251,6 +266,21 @@ func (m *InventoryEventMessage) MarshalToSizedBufferVT(dAtA []byte) (int, error)
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.SeqLast {
+		i--
+		if m.SeqLast {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.SeqIndex != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SeqIndex))
+		i--
+		dAtA[i] = 0x50
+	}
 	if m.Event != nil {
 		size, err := m.Event.MarshalToSizedBufferVT(dAtA[:i])
 		if err != nil {
@@ -349,6 +379,21 @@ func (m *MarketDataMessage) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.SeqLast {
+		i--
+		if m.SeqLast {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.SeqIndex != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SeqIndex))
+		i--
+		dAtA[i] = 0x50
+	}
 	if m.Event != nil {
 		size, err := m.Event.MarshalToSizedBufferVT(dAtA[:i])
 		if err != nil {
@@ -412,6 +457,12 @@ func (m *OrderEventMessage) SizeVT() (n int) {
 	}
 	if vtmsg, ok := m.Event.(interface{ SizeVT() int }); ok {
 		n += vtmsg.SizeVT()
+	}
+	if m.SeqIndex != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SeqIndex))
+	}
+	if m.SeqLast {
+		n += 2
 	}
 	n += len(m.unknownFields)
 	return n
@@ -480,6 +531,12 @@ func (m *InventoryEventMessage) SizeVT() (n int) {
 		l = m.Event.SizeVT()
 		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 	}
+	if m.SeqIndex != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SeqIndex))
+	}
+	if m.SeqLast {
+		n += 2
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -516,6 +573,12 @@ func (m *MarketDataMessage) SizeVT() (n int) {
 	if m.Event != nil {
 		l = m.Event.SizeVT()
 		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.SeqIndex != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SeqIndex))
+	}
+	if m.SeqLast {
+		n += 2
 	}
 	n += len(m.unknownFields)
 	return n
