@@ -12,18 +12,8 @@ import (
 // day gives the shipment back as in the engine that wrote it.
 func TestRestoreVersion7Opened(t *testing.T) {
 	e := New()
-	var out []Event
-	apply := func(e *Engine, c Command, now int64) []Event {
-		out = e.Apply(&c, now, out[:0])
-		for _, ev := range out {
-			require.NotEqual(t, EvRejected, ev.Kind, "%+v", ev)
-		}
-		return append([]Event(nil), out...)
-	}
-	place := func(id string, qty Qty) Command {
-		return Command{Kind: CmdPlaceOrder, Channel: Web, ChannelOrderID: id, Customer: "c", Payment: PaymentAuthorised,
-			ShipTo: Coord{Lat: 48856600, Lon: 2352200}, Lines: []LineInput{{SKU: "A", Qty: qty, UnitPrice: 1, Currency: "EUR"}}}
-	}
+	apply := accepting(t)
+	place := func(id string, qty Qty) Command { return webPlacement(id, "A", qty) }
 	apply(e, Command{Kind: CmdSetLocation, Location: Location{ID: 1, Kind: Warehouse, Ships: true, Active: true, Capacity: 1}}, 0)
 	apply(e, Command{Kind: CmdSetStock, SKU: "A", Loc: 1, Qty: 10, Version: 1}, 0)
 	apply(e, place("o1", 2), Hour) // the day's shipment
