@@ -1532,10 +1532,15 @@ func (x *ReplaceOrderRequest) GetQty() int64 {
 }
 
 type MassCancelRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Account       string                 `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
-	Symbol        string                 `protobuf:"bytes,2,opt,name=symbol,proto3" json:"symbol,omitempty"`
-	ClOrdId       string                 `protobuf:"bytes,3,opt,name=cl_ord_id,json=clOrdId,proto3" json:"cl_ord_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account string                 `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	Symbol  string                 `protobuf:"bytes,2,opt,name=symbol,proto3" json:"symbol,omitempty"` // empty = every instrument
+	// Optional, and what makes a retry safe: the account's mass cancels
+	// accepted today are remembered by it (the last 4,096), and one reusing
+	// it is refused with ALREADY_EXISTS (duplicate_clordid) and cancels
+	// nothing, across restarts too. A mass cancel's ids are apart from
+	// order ids. Without one, every call is processed.
+	ClOrdId       string `protobuf:"bytes,3,opt,name=cl_ord_id,json=clOrdId,proto3" json:"cl_ord_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
