@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordercore/oms/engine/book"
+	"github.com/ordercore/oms/engine/commerce"
 )
 
 // linesWriter cancels once it has seen n lines.
@@ -79,11 +82,16 @@ func TestCLITableOutput(t *testing.T) {
 	require.Len(t, lines, 6, got)
 	require.True(t, strings.HasPrefix(lines[0], "SEQ "), got)
 	col := strings.Index(lines[0], "EVENT")
+	sym := strings.Index(lines[0], "SYMBOL")
 	for _, l := range lines[1:] {
 		require.NotEmpty(t, l, got)
 		require.Equal(t, strings.TrimSpace(l[:col]), strings.Fields(l)[0], got)
 		require.NotEqual(t, ' ', l[col], got)
 		require.Equal(t, ' ', rune(l[col-1]), got)
+		// The column after EVENT lines up under its header too ("instrument"
+		// is wider than the header).
+		require.NotEqual(t, ' ', l[sym], got)
+		require.Equal(t, ' ', rune(l[sym-1]), got)
 	}
 	require.NotContains(t, got, "unspecified")
 
@@ -91,4 +99,15 @@ func TestCLITableOutput(t *testing.T) {
 	out, err = cli(t, s, demoWebToken, "tail", "orders", "--account", demoDesk1)
 	require.Error(t, err)
 	require.NotContains(t, out, "SEQ")
+}
+
+// Every event kind fits the EVENT column's starting width, so a stream's
+// header lines up with its rows.
+func TestStreamEventWidth(t *testing.T) {
+	for k := commerce.EventKind(1); k.String() != "event?"; k++ {
+		require.LessOrEqual(t, len(k.String()), streamEventWidth, k.String())
+	}
+	for k := book.EventKind(1); k < 64; k++ {
+		require.LessOrEqual(t, len(k.String()), streamEventWidth, k.String())
+	}
 }

@@ -183,12 +183,20 @@ type streamTable struct {
 // streamMinWidth keeps short columns (SEQ, QTY) steady as numbers grow.
 const streamMinWidth = 8
 
+// streamEventWidth is the EVENT column's width from the start: the longest
+// event kind names (fulfilment-cancelled, reservation-released), so that
+// the header lines up with the rows.
+const streamEventWidth = 20
+
 func (s *streamTable) row(cells []string) error {
 	var b strings.Builder
 	if s.widths == nil {
 		s.widths = make([]int, len(s.header))
 		for i, h := range s.header {
 			s.widths[i] = max(len(h), streamMinWidth)
+			if h == "EVENT" {
+				s.widths[i] = max(s.widths[i], streamEventWidth)
+			}
 		}
 		s.line(&b, s.header)
 	}
