@@ -67,9 +67,9 @@ func TestDecodeCommandV1Replace(t *testing.T) {
 	for i := 0; i < len(b); i++ {
 		require.Error(t, engine.DecodeCommand(b[:i], &got), "prefix %d", i)
 	}
-	// Re-encoded, it is a version 2 record of the same command.
+	// Re-encoded, it is a current version record of the same command.
 	v2 := engine.AppendCommand(nil, &got)
-	require.Equal(t, byte(2), v2[0])
+	require.Equal(t, book.CodecVersion, v2[0])
 	var back engine.Command
 	require.NoError(t, engine.DecodeCommand(v2, &back))
 	require.Equal(t, got, back)
@@ -107,10 +107,10 @@ func TestDecodeCommandV1Reservation(t *testing.T) {
 		for i := 0; i < len(b); i++ {
 			require.Error(t, engine.DecodeCommand(b[:i], &got), "%s prefix %d", tc.hex, i)
 		}
-		// At version 2 the channel is written, and read back.
+		// From version 2 the channel is written, and read back.
 		got.Commerce.Channel = commerce.Marketplace
 		v2 := engine.AppendCommand(nil, &got)
-		require.Equal(t, byte(2), v2[0])
+		require.Equal(t, commerce.CodecVersion, v2[0])
 		var back engine.Command
 		require.NoError(t, engine.DecodeCommand(v2, &back))
 		require.Equal(t, got, back)

@@ -18,7 +18,14 @@ type commerceServer struct {
 
 // runCommerce submits a commerce command; a rejection becomes an error
 // status with the engine's reason and field.
+//
+// A request id is scoped by the caller: the principal's name goes into the
+// journaled command, so two integrations' ids never collide (a token's
+// name is unique; renaming a token starts a new scope).
 func (g *Gateway) runCommerce(ctx context.Context, c commerce.Command) (*pb.CommerceCommandResult, error) {
+	if c.RequestID != "" {
+		c.Caller = principal(ctx).Name
+	}
 	res, err := g.submit(ctx, engine.Command{Kind: engine.KindCommerce, Commerce: c})
 	if err != nil {
 		return nil, err

@@ -25,10 +25,12 @@ func commerceReasonCode(r commerce.Reason) codes.Code {
 		commerce.ReasonInvalidTTL, commerce.ReasonInvalidDate, commerce.ReasonInvalidAdjustReason,
 		commerce.ReasonDuplicateLine, commerce.ReasonInvalidCondition, commerce.ReasonMissingTracking,
 		commerce.ReasonInvalidRules, commerce.ReasonOverflow, commerce.ReasonInvalidRetention,
-		commerce.ReasonChannelOrderIDTooLong, commerce.ReasonAdjustSign, commerce.ReasonTTLTooLong:
+		commerce.ReasonChannelOrderIDTooLong, commerce.ReasonAdjustSign, commerce.ReasonTTLTooLong,
+		commerce.ReasonRequestIDTooLong:
 		return codes.InvalidArgument
-	case commerce.ReasonChannelOrderIDConflict:
-		// The key names an existing order, which this request is not.
+	case commerce.ReasonChannelOrderIDConflict, commerce.ReasonRequestIDConflict:
+		// The key names an existing order (or an earlier call), which this
+		// request is not.
 		return codes.AlreadyExists
 	}
 	return codes.FailedPrecondition

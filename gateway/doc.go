@@ -46,6 +46,14 @@
 //     entered since, across restarts too (the engine remembers it in its
 //     journal and snapshot). A MassCancel without cl_ord_id is processed
 //     every time: nothing identifies a retry of it.
+//   - Commerce commands that are not idempotent by themselves
+//     (ConfirmShipment, AdjustStock, ReceiveStock, AddInbound, Reserve,
+//     CreateReturn, ReceiveReturn) take an optional request_id, scoped by
+//     the token (the principal's name goes into the journaled command): a
+//     retry within the dedup window gets the first result with duplicate
+//     set and changes nothing; the same id for another request is
+//     ALREADY_EXISTS, request_id_conflict, field request_id
+//     (engine/commerce reqid.go).
 //   - OrderEntryService carries many commands on one stream, authenticated
 //     once and pipelined (up to 1024 in flight per stream); each is checked
 //     and answered exactly as its unary call would be, by request id. A

@@ -72,6 +72,8 @@ func TestCommerceReasonCodes(t *testing.T) {
 		"pickup_order":              codes.FailedPrecondition,
 		"not_pickup_order":          codes.FailedPrecondition,
 		"not_ready_for_pickup":      codes.FailedPrecondition,
+		"request_id_conflict":       codes.AlreadyExists,
+		"request_id_too_long":       codes.InvalidArgument,
 	}
 	requireReasonCodes(t, want, commerceReasonCode)
 }

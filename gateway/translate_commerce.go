@@ -141,6 +141,13 @@ func refLines(v *violations, lines []*pb.LineQty, required, condition bool) []co
 	return out
 }
 
+// checkRequestID validates an optional request id (an idempotency key:
+// engine/commerce reqid.go), an identifier like the others.
+func checkRequestID(v *violations, id string) string {
+	checkID(v, "request_id", id, false)
+	return id
+}
+
 func checkOrderID(v *violations, id uint64) commerce.OrderID {
 	if id == 0 {
 		v.add("order_id", "required")
@@ -169,7 +176,7 @@ func setPaymentCommand(r *pb.SetPaymentRequest) (commerce.Command, error) {
 func shipCommand(r *pb.ConfirmShipmentRequest) (commerce.Command, error) {
 	var v violations
 	c := commerce.Command{Kind: commerce.CmdShip, Order: checkOrderID(&v, r.GetOrderId()), Loc: checkLoc(&v, "location_id", r.GetLocationId()),
-		Tracking: r.GetTracking(), Lines: refLines(&v, r.GetLines(), true, false)}
+		Tracking: r.GetTracking(), Lines: refLines(&v, r.GetLines(), true, false), RequestID: checkRequestID(&v, r.GetRequestId())}
 	checkID(&v, "tracking", r.GetTracking(), true)
 	return c, v.err()
 }
@@ -193,14 +200,16 @@ func deliverCommand(r *pb.ConfirmDeliveryRequest) (commerce.Command, error) {
 
 func createReturnCommand(r *pb.CreateReturnRequest) (commerce.Command, error) {
 	var v violations
-	c := commerce.Command{Kind: commerce.CmdAuthoriseReturn, Order: checkOrderID(&v, r.GetOrderId()), Lines: refLines(&v, r.GetLines(), true, false)}
+	c := commerce.Command{Kind: commerce.CmdAuthoriseReturn, Order: checkOrderID(&v, r.GetOrderId()), Lines: refLines(&v, r.GetLines(), true, false),
+		RequestID: checkRequestID(&v, r.GetRequestId())}
 	return c, v.err()
 }
 
 func receiveReturnCommand(r *pb.ReceiveReturnRequest) (commerce.Command, error) {
 	var v violations
 	c := commerce.Command{Kind: commerce.CmdReceiveReturn, Return: commerce.ReturnID(r.GetReturnId()),
-		Loc: checkLoc(&v, "location_id", r.GetLocationId()), Lines: refLines(&v, r.GetLines(), true, true)}
+		Loc: checkLoc(&v, "location_id", r.GetLocationId()), Lines: refLines(&v, r.GetLines(), true, true),
+		RequestID: checkRequestID(&v, r.GetRequestId())}
 	if r.GetReturnId() == 0 {
 		v.add("return_id", "required")
 	}
@@ -212,7 +221,7 @@ func receiveReturnCommand(r *pb.ReceiveReturnRequest) (commerce.Command, error) 
 func reserveCommand(r *pb.ReserveRequest, ch commerce.Channel) (commerce.Command, error) {
 	var v violations
 	c := commerce.Command{Kind: commerce.CmdReserve, SKU: checkSKU(&v, "sku", r.GetSku()), Loc: checkLoc(&v, "location_id", r.GetLocationId()),
-		Qty: commerce.Qty(r.GetQty()), TTL: r.GetTtlNanos(), Channel: ch}
+		Qty: commerce.Qty(r.GetQty()), TTL: r.GetTtlNanos(), Channel: ch, RequestID: checkRequestID(&v, r.GetRequestId())}
 	checkPositive(&v, "qty", r.GetQty())
 	checkPositive(&v, "ttl_nanos", r.GetTtlNanos())
 	if r.GetTtlNanos() > commerce.MaxReservationTTL {
@@ -262,6 +271,7 @@ func adjustStockCommand(r *pb.AdjustStockRequest) (commerce.Command, error) {
 	c, v := stockCommand(commerce.CmdAdjustStock, r.GetSku(), r.GetLocationId(), "delta", r.GetDelta())
 	checkEnum(&v, "reason", r.GetReason(), pb.AdjustReason_ADJUST_REASON_CORRECTION, true)
 	c.Adjust = commerce.AdjustReason(r.GetReason())
+	c.RequestID = checkRequestID(&v, r.GetRequestId())
 	return c, v.err()
 }
 
@@ -274,11 +284,13 @@ func addInboundCommand(r *pb.AddInboundRequest) (commerce.Command, error) {
 	c, v := stockCommand(commerce.CmdAddInbound, r.GetSku(), r.GetLocationId(), "qty", r.GetQty())
 	c.Date = r.GetDateUnixNano()
 	checkPositive(&v, "date_unix_nano", r.GetDateUnixNano())
+	c.RequestID = checkRequestID(&v, r.GetRequestId())
 	return c, v.err()
 }
 
 func receiveStockCommand(r *pb.ReceiveStockRequest) (commerce.Command, error) {
 	c, v := stockCommand(commerce.CmdReceive, r.GetSku(), r.GetLocationId(), "qty", r.GetQty())
+	c.RequestID = checkRequestID(&v, r.GetRequestId())
 	return c, v.err()
 }
 

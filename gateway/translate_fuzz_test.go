@@ -31,6 +31,9 @@ func tradeT[R proto.Message](newR func() R, f func(R) (book.Command, error)) tra
 func commerceT[R proto.Message](newR func() R, f func(R) (commerce.Command, error)) translator {
 	return translator{msg: func() proto.Message { return newR() }, run: func(m proto.Message) (engine.Command, error) {
 		c, err := f(m.(R))
+		if c.RequestID != "" {
+			c.Caller = "fuzz" // as runCommerce scopes it: the principal's name
+		}
 		return engine.Command{Kind: engine.KindCommerce, Commerce: c}, err
 	}}
 }
@@ -60,6 +63,9 @@ func translators() []translator {
 		commerceT(func() *pb.SetLocationRequest { return new(pb.SetLocationRequest) }, setLocationCommand),
 		commerceT(func() *pb.SetHoldRulesRequest { return new(pb.SetHoldRulesRequest) }, setRulesCommand),
 		commerceT(func() *pb.SetRetentionRequest { return new(pb.SetRetentionRequest) }, setRetentionCommand),
+		commerceT(func() *pb.AddInboundRequest { return new(pb.AddInboundRequest) }, addInboundCommand),
+		commerceT(func() *pb.ReceiveStockRequest { return new(pb.ReceiveStockRequest) }, receiveStockCommand),
+		commerceT(func() *pb.CreateReturnRequest { return new(pb.CreateReturnRequest) }, createReturnCommand),
 	}
 }
 
@@ -74,11 +80,13 @@ func FuzzTranslate(f *testing.F) {
 			Lines: []*pb.OrderLineInput{line("A", 2), {Sku: "B", Qty: 1, Currency: "EUR", ReservationId: 3}}},
 		&pb.ReceiveReturnRequest{ReturnId: 1, LocationId: 1, Lines: []*pb.LineQty{{Line: 1, Qty: 1, Condition: pb.Condition_CONDITION_DAMAGED}}},
 		&pb.SetLocationRequest{Location: &pb.Location{Id: 1, Kind: pb.LocationKind_LOCATION_KIND_STORE, At: paris}},
+		&pb.ConfirmShipmentRequest{OrderId: 1, LocationId: 1, Tracking: "T1", Lines: []*pb.LineQty{{Line: 1, Qty: 1}}, RequestId: "s-1"},
+		&pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -1, Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE, RequestId: "a-1"},
 	}
 	for i, m := range seeds {
 		b, err := proto.Marshal(m)
 		require.NoError(f, err)
-		f.Add(uint8([]int{0, 7, 10, 14}[i]), b)
+		f.Add(uint8([]int{0, 7, 10, 14, 9, 13}[i]), b)
 	}
 	ts := translators()
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {

@@ -11,7 +11,7 @@ import (
 func runStock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runVerbs(ctx, "stock", []verb{
 		{"set", "--sku S --loc N --on-hand Q --version V", "set the on-hand count of a SKU at a location (a stock sync)", stockSet},
-		{"adjust", "--sku S --loc N --delta D --reason damage|found|shrink|correction", "adjust stock by a delta", stockAdjust},
+		{"adjust", "--sku S --loc N --delta D --reason damage|found|shrink|correction [--request-id ID]", "adjust stock by a delta (a retry with the same --request-id is applied once)", stockAdjust},
 		{"avail", "--sku S [--sku S ...] [--per-location]", "availability (ATP) of SKUs", stockAvail},
 	}, args, stdout, stderr)
 }
@@ -56,6 +56,7 @@ func stockAdjust(fs *flag.FlagSet) func(context.Context, *client) error {
 	fs.UintVar(&loc, "loc", 0, "location id")
 	fs.Int64Var(&r.Delta, "delta", 0, "units to add (negative: remove)")
 	fs.StringVar(&reason, "reason", "correction", "damage, found, shrink or correction")
+	fs.StringVar(&r.RequestId, "request-id", "", "idempotency key: a retry with the same id (same token, same adjustment) is answered as a duplicate and changes nothing")
 	return func(ctx context.Context, c *client) error {
 		v, err := enumArg("reason", reason, "ADJUST_REASON", pb.AdjustReason_value)
 		if err != nil {

@@ -105,6 +105,16 @@ func TestServeDemoAndCLI(t *testing.T) {
 	out, err = cli(t, s, demoWebToken, "stock", "avail", "--sku", "MUG", "--per-location", "--json")
 	require.NoError(t, err, out)
 	require.Contains(t, out, `"on_hand":"445"`)
+	// A retried adjustment under its request id is applied once.
+	for range 2 {
+		out, err = cli(t, s, demoAdminToken, "stock", "adjust", "--sku", "MUG", "--loc", "1", "--delta", "-5", "--reason", "damage",
+			"--request-id", "count-7")
+		require.NoError(t, err, out)
+		require.Contains(t, out, "440")
+	}
+	out, err = cli(t, s, demoWebToken, "stock", "avail", "--sku", "MUG", "--per-location", "--json")
+	require.NoError(t, err, out)
+	require.Contains(t, out, `"on_hand":"440"`)
 
 	out, err = cli(t, s, demoAdminToken, "retention", "set", "--archive-after", "never", "--dedup-window", "48h")
 	require.NoError(t, err, out)

@@ -17,8 +17,11 @@ const (
 	// CodecV2: a replace also holds Symbol, Side, Type and TIF (zero: not
 	// checked). A version 1 replace decodes with them zero.
 	CodecV2 byte = 2
+	// CodecV3: trade commands are as in version 2 (the payload version is
+	// shared: version 3 adds the commerce commands' request ids).
+	CodecV3 byte = 3
 	// CodecVersion is the version EncodeCommand writes.
-	CodecVersion = CodecV2
+	CodecVersion = CodecV3
 )
 
 // EncodeCommand writes the canonical encoding of c, at CodecVersion: only

@@ -18,14 +18,30 @@ const (
 	// asks (zero: an administrator, no owner). A version 1 one decodes
 	// with the channel zero.
 	CodecV2 byte = 2
+	// CodecV3: the kinds that take a request id (keyed, reqid.go) end
+	// with it and, when it is set, the caller that scopes it. A version 2
+	// or older one decodes with neither.
+	CodecV3 byte = 3
 	// CodecVersion is the version EncodeCommand writes.
-	CodecVersion = CodecV2
+	CodecVersion = CodecV3
 )
 
 // EncodeCommand writes the canonical encoding of c, at CodecVersion: only
 // the fields its Kind reads, so a change to an unrelated field cannot alter
 // a journal record.
 func EncodeCommand(w *wire.Writer, c *Command) {
+	encodeBody(w, c)
+	if keyed(c.Kind) {
+		w.String(c.RequestID)
+		if c.RequestID != "" {
+			w.String(c.Caller)
+		}
+	}
+}
+
+// encodeBody writes the kind and the fields it reads, but not the request
+// id: what a request id's fingerprint covers (requestHash).
+func encodeBody(w *wire.Writer, c *Command) {
 	w.Byte(byte(c.Kind))
 	switch c.Kind {
 	case CmdSetLocation:
@@ -269,6 +285,12 @@ func DecodeCommandVersion(r *wire.Reader, c *Command, v byte) {
 		c.Retention.DedupWindow = r.Varint()
 	default:
 		r.Fail(fmt.Errorf("%w: commerce command kind %d", wire.ErrCorrupt, c.Kind))
+	}
+	if v >= CodecV3 && keyed(c.Kind) {
+		c.RequestID = r.String()
+		if c.RequestID != "" {
+			c.Caller = r.Name()
+		}
 	}
 }
 

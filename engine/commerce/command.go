@@ -8,20 +8,20 @@ type CmdKind uint8
 const (
 	CmdSetLocation        CmdKind = iota + 1 // Location: define a location or replace its definition
 	CmdSetStock                              // SKU, Loc, Qty (absolute on hand), Version (must exceed the last)
-	CmdAdjustStock                           // SKU, Loc, Qty (delta, non-zero), Adjust
+	CmdAdjustStock                           // SKU, Loc, Qty (delta, non-zero), Adjust; RequestID, Caller
 	CmdSetSafetyStock                        // SKU, Loc, Qty (>= 0)
-	CmdAddInbound                            // SKU, Loc, Qty, Date (expected arrival)
-	CmdReceive                               // SKU, Loc, Qty: goods arrived; consumes inbound from the earliest date
-	CmdReserve                               // SKU, Loc, Qty, TTL
+	CmdAddInbound                            // SKU, Loc, Qty, Date (expected arrival); RequestID, Caller
+	CmdReceive                               // SKU, Loc, Qty: goods arrived; consumes inbound from the earliest date; RequestID, Caller
+	CmdReserve                               // SKU, Loc, Qty, TTL, Channel; RequestID, Caller
 	CmdReleaseReservation                    // Reservation
 	CmdPlaceOrder                            // Channel, ChannelOrderID, Customer, ShipTo or PickupStore, Lines (SKU, Qty, UnitPrice, Currency, Reservation), ShipComplete, Priority, Payment
 	CmdReleaseHold                           // Order
 	CmdRelease                               // Order: release unreleased allocations to fulfilment
-	CmdShip                                  // Order, Loc, Tracking, Lines (Line, Qty); not for a pickup order (pickup.go)
+	CmdShip                                  // Order, Loc, Tracking, Lines (Line, Qty); not for a pickup order (pickup.go); RequestID, Caller
 	CmdDeliver                               // Order, Shipment
 	CmdCancel                                // Order, Lines (Line, Qty); no lines cancels every open unit
-	CmdAuthoriseReturn                       // Order, Lines (Line, Qty)
-	CmdReceiveReturn                         // Return, Loc, Lines (Line, Qty, Condition)
+	CmdAuthoriseReturn                       // Order, Lines (Line, Qty); RequestID, Caller
+	CmdReceiveReturn                         // Return, Loc, Lines (Line, Qty, Condition); RequestID, Caller
 	CmdSetRules                              // Rules
 	CmdSetCustomer                           // Customer, B2BCustomer, CreditLimit
 	CmdSetPayment                            // Order, Payment (authorised clears a payment hold)
@@ -72,6 +72,17 @@ type Command struct {
 	Tracking string // Ship
 	Shipment ShipmentID
 	Return   ReturnID
+
+	// RequestID is the caller's idempotency key for the kinds that list
+	// it (keyed, reqid.go): a command whose (Caller, Kind, RequestID) the
+	// engine has seen within the dedup window is answered with the first
+	// result, replayed, or refused if it asks for something else. Empty:
+	// no key, every command is new. At most MaxRequestID bytes.
+	RequestID string
+	// Caller scopes RequestID: who sent the command (the gateway's
+	// principal name), so two integrations cannot collide. Read only with
+	// a RequestID.
+	Caller string
 
 	Location    Location  // SetLocation
 	Rules       HoldRules // SetRules

@@ -40,6 +40,8 @@ func buildCommand(d *datadriven.TestData, c *Command) error {
 	c.Shipment = ShipmentID(a.int("shipment"))
 	c.Return = ReturnID(a.int("return"))
 	c.Tracking = a.str("track")
+	c.RequestID = a.str("req")
+	c.Caller = a.str("caller")
 	c.Customer = a.str("cust")
 	c.ChannelOrderID = a.str("id")
 	c.ShipTo = a.coord("to")

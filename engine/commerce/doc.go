@@ -87,9 +87,24 @@
 //     event's Order naming the holder. A rejected placement records nothing,
 //     so it may be re-submitted. A channel order id is at most
 //     MaxChannelOrderID (64) bytes.
+//   - The stock, shipment, return and reservation commands that are not
+//     idempotent by themselves (AdjustStock, Receive, AddInbound, Reserve,
+//     Ship, AuthoriseReturn, ReceiveReturn) take an optional
+//     Command.RequestID, scoped by Command.Caller and the kind (reqid.go):
+//     a retry within the dedup window replays the first result's events
+//     with Duplicate set and changes nothing; the same key for a different
+//     command (the fields its kind reads, as journaled) is rejected with
+//     ReasonRequestIDConflict on the field request_id. Only a command
+//     carried out is recorded. Keys expire on a tick DedupWindow after
+//     their command, at most maxSweepPerTick a tick, and are in the
+//     snapshot. A Ship without a request id repeating a shipment of the
+//     order (its tracking, location and lines) is that shipment re-sent:
+//     its shipped events are replayed with Duplicate set (shipResent).
 //   - Order records, tombstones and the idempotency index hold no pointers
 //     (keys inline, customers and currencies by index, idem.go), so the
 //     garbage collector never scans a retention period's worth of orders.
+//     (The request id records do: three pointers each, in a Go map; they
+//     are kept only for commands that carry an id.)
 //   - Backorders are filled in queue order as stock becomes usable
 //     (backorder.go). A backorder is never created to wait while a
 //     location it may be filled from has stock: units a shortfall takes

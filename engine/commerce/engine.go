@@ -262,6 +262,9 @@ type Engine struct {
 	archiveQ  *btree.BTreeG[archKey]
 	tombs     chunked[tombstone]
 	tombHead  int32
+	// reqs holds the request ids of keyed commands within the dedup
+	// window (reqid.go).
+	reqs requests
 
 	// per Apply
 	now int64
@@ -302,6 +305,19 @@ func New() *Engine {
 // changes no state.
 func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 	e.now, e.out = now, out
+	if c.RequestID != "" && keyed(c.Kind) {
+		e.applyKeyed(c) // reqid.go
+	} else {
+		e.dispatch(c)
+	}
+	out = e.out
+	e.out = nil
+	e.afterCommand()
+	return out
+}
+
+// dispatch carries out c.
+func (e *Engine) dispatch(c *Command) {
 	switch c.Kind {
 	case CmdSetLocation:
 		e.setLocation(c)
@@ -350,10 +366,6 @@ func (e *Engine) Apply(c *Command, now int64, out []Event) []Event {
 	default:
 		e.reject(c.Kind, ReasonInvalidCommand, "kind", 0)
 	}
-	out = e.out
-	e.out = nil
-	e.afterCommand()
-	return out
 }
 
 // Tick advances time to now: cells waiting for a location's capacity are

@@ -35,6 +35,7 @@ type gen struct {
 	orders int
 	nextID int
 	placed map[int]Command // by channel order id number: what was placed first
+	keyed  Command         // the last keyed command with a request id, for retries
 }
 
 var genSKUs = [...]SKU{"A", "B", "C", "D", "Z"}
@@ -52,6 +53,24 @@ func (g *gen) coord() Coord {
 func (g *gen) next(c *Command) (tick bool) {
 	g.now += int64(g.src.n(4)) * Hour / 2
 	*c = Command{}
+	if g.keyed.Kind != 0 && g.src.n(16) == 0 {
+		// A retry of the last command with a request id.
+		*c = g.keyed
+		c.Lines = append([]LineInput(nil), g.keyed.Lines...)
+		return false
+	}
+	tick = g.command(c)
+	if keyed(c.Kind) && g.src.n(3) == 0 {
+		// A small pool of ids and callers: retries, conflicts, scopes.
+		c.RequestID, c.Caller = fmt.Sprint("r", g.src.n(4)), fmt.Sprint("wms", g.src.n(2))
+		g.keyed = *c
+		g.keyed.Lines = append([]LineInput(nil), c.Lines...)
+	}
+	return tick
+}
+
+// command fills c with a new command; tick reports a Tick instead.
+func (g *gen) command(c *Command) (tick bool) {
 	switch g.src.n(20) {
 	case 0:
 		c.Kind = CmdSetLocation
@@ -86,7 +105,7 @@ func (g *gen) next(c *Command) (tick bool) {
 		case 1:
 			c.Kind, c.Order = CmdPickedUp, g.order()
 		default:
-			c.Kind, c.Order, c.Loc, c.Tracking = CmdShip, g.order(), g.loc(), "T"
+			c.Kind, c.Order, c.Loc, c.Tracking = CmdShip, g.order(), g.loc(), fmt.Sprint("T", g.src.n(8))
 		}
 		if c.Kind == CmdShip || g.src.n(2) == 0 {
 			c.Lines = g.refLines(false)

@@ -26,6 +26,9 @@ func (e *Engine) CheckInvariants() error {
 			reserved[cellKey{r.sku, r.loc}] += r.qty
 		}
 	}
+	if err := e.checkRequests(); err != nil {
+		return err
+	}
 	for i := range e.locs {
 		if l := &e.locs[i]; int64(l.cosLat) != cosDeg(l.def.At.Lat) {
 			return fmt.Errorf("location %d: cached cosine %d, not cosDeg(%d)", l.def.ID, l.cosLat, l.def.At.Lat)
@@ -376,6 +379,21 @@ func checkChunks[T any](c *chunked[T], isLive func(*T) bool) error {
 		}
 		if n != c.live[k] {
 			return fmt.Errorf("chunk %d: %d live, counted %d", k, n, c.live[k])
+		}
+	}
+	return nil
+}
+
+// checkRequests checks the request ids' invariant (requests).
+func (e *Engine) checkRequests() error {
+	q := &e.reqs
+	if len(q.byKey) != q.len() {
+		return fmt.Errorf("request ids: %d indexed, %d held", len(q.byKey), q.len())
+	}
+	for ri := q.head; int(ri) < q.recs.len(); ri++ {
+		if rec := at(&q.recs, ri); q.byKey[rec.key] != ri {
+			return fmt.Errorf("request id %q of %s by %q: indexed at %d, held at %d", rec.key.id, rec.key.kind,
+				rec.key.caller, q.byKey[rec.key], ri)
 		}
 	}
 	return nil

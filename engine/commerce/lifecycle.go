@@ -437,6 +437,12 @@ func (e *Engine) ship(c *Command) {
 	if !e.refLines(c, o) {
 		return
 	}
+	if c.RequestID == "" {
+		if si := e.shipResent(o, loc, c); si >= 0 {
+			e.replayShipment(o, si)
+			return
+		}
+	}
 	for i := range c.Lines {
 		in := &c.Lines[i]
 		open, rel := e.openAt(o, o.line0+int32(in.Line)-1, loc)
@@ -451,6 +457,55 @@ func (e *Engine) ship(c *Command) {
 	}
 	e.bookShipment(o, loc, c.Tracking, c.Lines)
 	e.updateStatus(int32(o.id - 1))
+}
+
+// A WMS re-sends a ConfirmShipment whose answer it did not get. Without a
+// request id (reqid.go) the shipment itself is the key: a tracking number
+// names one parcel, so a ConfirmShipment with the tracking number, the
+// location and the lines and quantities (in the same order) of a shipment
+// the order already has is that shipment re-sent, whenever it comes. It
+// is answered with the shipment's shipped events, marked Duplicate (the
+// stock and status events are not repeated: nothing changed), and
+// changes nothing. The same tracking number with other lines, quantities
+// or location is a new shipment, as before: one consignment number over
+// several parcels. NB: two identical parcels of one order under one
+// tracking number must be confirmed as one shipment (their lines summed)
+// or with request ids, which take precedence: a command with a request id
+// is never taken for a re-send of a shipment.
+
+// shipResent returns the shipment of o that c re-sends, or -1.
+func (e *Engine) shipResent(o *order, loc int32, c *Command) int32 {
+	for si := o.shipHead; si >= 0; si = at(&e.ships, si).next {
+		sh := at(&e.ships, si)
+		if sh.tracking != c.Tracking || sh.loc != loc || int(sh.n) != len(c.Lines) {
+			continue
+		}
+		same := true
+		for i := range c.Lines {
+			sl := at(&e.shipLines, sh.l0+int32(i))
+			if sl.line != o.line0+int32(c.Lines[i].Line)-1 || sl.qty != c.Lines[i].Qty {
+				same = false
+				break
+			}
+		}
+		if same {
+			return si
+		}
+	}
+	return -1
+}
+
+// replayShipment re-emits the shipped events of shipment si of o, marked
+// Duplicate.
+func (e *Engine) replayShipment(o *order, si int32) {
+	sh := at(&e.ships, si)
+	id := e.locs[sh.loc].def.ID
+	for i := sh.l0; i < sh.l0+sh.n; i++ {
+		sl := at(&e.shipLines, i)
+		l := at(&e.lines, sl.line)
+		e.emit(&Event{Kind: EvShipped, Duplicate: true, Order: o.id, Shipment: sh.id, Tracking: sh.tracking,
+			Loc: id, Line: l.num, SKU: e.skus[l.sku].name, Qty: sl.qty})
+	}
 }
 
 // bookShipment makes one shipment of order o from loc of the given lines

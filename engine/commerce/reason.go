@@ -67,6 +67,8 @@ const (
 	ReasonPickupOrder             // shipping (Ship) a pickup order: it is made ready at its store and collected (pickup.go)
 	ReasonNotPickupOrder          // ReadyForPickup or PickedUp for an order that is shipped, not picked up
 	ReasonNotReadyForPickup       // collecting units that are not ready for pickup
+	ReasonRequestIDConflict       // a command reusing a request id (in its caller's and kind's scope) for a different command (reqid.go)
+	ReasonRequestIDTooLong        // a request id longer than MaxRequestID bytes
 	reasonCount
 )
 
@@ -132,6 +134,8 @@ var reasonNames = [...]string{
 	ReasonPickupOrder:             "pickup_order",
 	ReasonNotPickupOrder:          "not_pickup_order",
 	ReasonNotReadyForPickup:       "not_ready_for_pickup",
+	ReasonRequestIDConflict:       "request_id_conflict",
+	ReasonRequestIDTooLong:        "request_id_too_long",
 }
 
 func (r Reason) String() string {

@@ -94,6 +94,9 @@ func (e *Engine) restore(r *wire.Reader) {
 	} else {
 		e.deriveCapWait()
 	}
+	if version >= 9 {
+		e.restoreRequests(r)
+	}
 }
 
 func (e *Engine) loc(r *wire.Reader) int32 {

@@ -37,6 +37,9 @@ package commerce
 //
 // Everything is driven by command time: the archive queue (due time, order)
 // and the tombstones (in archiving order) are part of the snapshot.
+//
+// DedupWindow is also how long the request ids of the keyed commands are
+// kept, from their first command's time (reqid.go).
 
 import "github.com/tidwall/btree"
 
@@ -45,8 +48,9 @@ type Retention struct {
 	// ArchiveAfter is how long a closed order stays after its due time's
 	// base (see above): 0 means DefaultArchiveAfter, negative never archives.
 	ArchiveAfter int64
-	// DedupWindow is how long an archived order's idempotency key is kept:
-	// 0 means DefaultDedupWindow.
+	// DedupWindow is how long an archived order's idempotency key is kept,
+	// and a keyed command's request id (reqid.go): 0 means
+	// DefaultDedupWindow.
 	DedupWindow int64
 }
 
@@ -236,7 +240,8 @@ func (e *Engine) openReturn(o *order) bool {
 }
 
 // sweep archives the closed orders that are due and forgets the
-// idempotency keys whose window has passed. Tick calls it.
+// idempotency keys and request ids (reqid.go) whose window has passed.
+// Tick calls it.
 func (e *Engine) sweep() {
 	for n := 0; n < maxSweepPerTick && e.retention.ArchiveAfter >= 0; n++ {
 		k, ok := e.archiveQ.Min()
@@ -269,6 +274,7 @@ func (e *Engine) sweep() {
 		e.tombs.free(e.tombHead)
 		e.tombHead++
 	}
+	e.sweepRequests(window)
 }
 
 // archive moves closed order oi out of memory, leaving a tombstone.

@@ -98,9 +98,10 @@ func TestArchiveFreesMemory(t *testing.T) {
 // TestRandomStreamsArchive requires the random streams to archive orders,
 // replay archived orders' results and forget keys, so the stream and
 // snapshot tests cover retention; and to re-submit placements both as
-// retries and as conflicts (placeHash).
+// retries and as conflicts (placeHash); and to retry keyed commands under
+// their request ids, and to reuse ids for other commands (reqid.go).
 func TestRandomStreamsArchive(t *testing.T) {
-	var archived, replayed, retried, conflicts int
+	var archived, replayed, retried, conflicts, reqRetried, reqConflicts int
 	for seed := uint64(1); seed <= 60; seed++ {
 		e := New()
 		g := &gen{src: &byteSource{b: seededBytes(seed, 6000)}}
@@ -122,13 +123,20 @@ func TestRandomStreamsArchive(t *testing.T) {
 					retried++
 				case out[i].Reason == ReasonChannelOrderIDConflict:
 					conflicts++
+				case out[i].Duplicate && i == 0 && keyed(c.Kind) && c.RequestID != "":
+					reqRetried++
+				case out[i].Reason == ReasonRequestIDConflict:
+					reqConflicts++
 				}
 			}
 		}
 		require.NoError(t, e.CheckInvariants())
 		checkRoundTrip(t, e)
 	}
-	t.Logf("archived %d, replayed %d, retried %d, conflicts %d", archived, replayed, retried, conflicts)
+	t.Logf("archived %d, replayed %d, retried %d, conflicts %d, request ids retried %d, in conflict %d",
+		archived, replayed, retried, conflicts, reqRetried, reqConflicts)
+	require.Positive(t, reqRetried)
+	require.Positive(t, reqConflicts)
 	require.Positive(t, archived)
 	require.Positive(t, replayed)
 	require.Positive(t, retried)

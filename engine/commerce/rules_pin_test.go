@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 5
-	pinnedDigest = "0edafa373532dabb99238bda77626422328e027b9305048eaf4966a889f2dc17"
+	pinnedDigest = "4acd42bbc9b6f4fccd136a0fca64b5134dfaf348a23d28f71acbab71b4a52ee6"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

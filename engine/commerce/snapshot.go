@@ -21,15 +21,16 @@ var errSnapshot = errors.New("commerce: corrupt snapshot")
 // line's units ready for pickup (ready); 8 marks the allocation that opened
 // each shipment not yet released, with the capacity day it counted on
 // (alloc.opened, giveBackCapacity) and each order's last ReadyForPickup
-// (readyResent). Restore still reads versions 1 to 7 (the opening
-// allocations derived, deriveOpened; no ReadyForPickup to recognise a
-// re-send of; nothing ready for
+// (readyResent); 9 adds the request ids of keyed commands with their
+// results (reqid.go). Restore still reads versions 1 to 8 (no request ids
+// held before 9; before 8 the opening allocations derived, deriveOpened,
+// and no ReadyForPickup to recognise a re-send of; nothing ready for
 // pickup before 7; reservations without an owner; the waiting cells
 // derived, deriveCapWait; fingerprints not recorded, 0; nothing waiting
 // for a payment: older engines kept a declined order's stock; an order
 // with a delivered shipment gets the rules' window at restore, which is
 // the window older engines applied to it then).
-const snapshotVersion = 8
+const snapshotVersion = 9
 
 // Snapshot writes the canonical state: locations by id, SKUs by name, orders
 // by id with their lists in order, reservations by id, customers by name.
@@ -82,6 +83,9 @@ func (e *Engine) snapshotAs(w *wire.Writer, v byte) {
 	e.snapCustomers(w)
 	e.snapOrders(w, v)
 	e.snapCapWait(w)
+	if v >= 9 {
+		e.snapRequests(w)
+	}
 }
 
 // snapOrders writes the issued order count and the live orders by id with

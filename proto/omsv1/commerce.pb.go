@@ -1292,7 +1292,7 @@ type CommerceCommandResult struct {
 	ReservationId uint64                 `protobuf:"varint,4,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"` // Reserve: the new reservation
 	ShipmentId    uint64                 `protobuf:"varint,5,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`          // ConfirmShipment, ConfirmPickup: the new shipment
 	ReturnId      uint64                 `protobuf:"varint,6,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`                // CreateReturn: the new return
-	Duplicate     bool                   `protobuf:"varint,7,opt,name=duplicate,proto3" json:"duplicate,omitempty"`                              // PlaceOrder re-submitted, MarkReadyForPickup re-sent: the first result is replayed
+	Duplicate     bool                   `protobuf:"varint,7,opt,name=duplicate,proto3" json:"duplicate,omitempty"`                              // PlaceOrder re-submitted, MarkReadyForPickup or ConfirmShipment re-sent, a request_id retried: the first result is replayed
 	Events        []*CommerceEvent       `protobuf:"bytes,8,rep,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2204,11 +2204,20 @@ func (x *SetPaymentRequest) GetPayment() PaymentStatus {
 // Shipping orders only: a pickup order is refused with pickup_order
 // (FAILED_PRECONDITION); use MarkReadyForPickup and ConfirmPickup.
 type ConfirmShipmentRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Tracking      string                 `protobuf:"bytes,3,opt,name=tracking,proto3" json:"tracking,omitempty"`
-	Lines         []*LineQty             `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	OrderId    uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	LocationId uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Tracking   string                 `protobuf:"bytes,3,opt,name=tracking,proto3" json:"tracking,omitempty"`
+	Lines      []*LineQty             `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new (but a
+	// shipment with the tracking, location and lines of one the order has is
+	// that shipment re-sent, answered as a duplicate).
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2269,6 +2278,13 @@ func (x *ConfirmShipmentRequest) GetLines() []*LineQty {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *ConfirmShipmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type ConfirmDeliveryRequest struct {
@@ -2438,9 +2454,16 @@ func (x *ConfirmPickupRequest) GetLines() []*LineQty {
 }
 
 type CreateReturnRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Lines         []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines   []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2489,11 +2512,25 @@ func (x *CreateReturnRequest) GetLines() []*LineQty {
 	return nil
 }
 
+func (x *CreateReturnRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type ReceiveReturnRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ReturnId      uint64                 `protobuf:"varint,1,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
-	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Lines         []*LineQty             `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"` // each with its condition
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ReturnId   uint64                 `protobuf:"varint,1,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	LocationId uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Lines      []*LineQty             `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"` // each with its condition
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2549,12 +2586,26 @@ func (x *ReceiveReturnRequest) GetLines() []*LineQty {
 	return nil
 }
 
+func (x *ReceiveReturnRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type ReserveRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
-	TtlNanos      int64                  `protobuf:"varint,4,opt,name=ttl_nanos,json=ttlNanos,proto3" json:"ttl_nanos,omitempty"` // > 0 and at most 30 days (the engine's MaxReservationTTL)
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Sku        string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	LocationId uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Qty        int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	TtlNanos   int64                  `protobuf:"varint,4,opt,name=ttl_nanos,json=ttlNanos,proto3" json:"ttl_nanos,omitempty"` // > 0 and at most 30 days (the engine's MaxReservationTTL)
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2615,6 +2666,13 @@ func (x *ReserveRequest) GetTtlNanos() int64 {
 		return x.TtlNanos
 	}
 	return 0
+}
+
+func (x *ReserveRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type ReleaseReservationRequest struct {
@@ -2730,11 +2788,18 @@ func (x *SetStockRequest) GetVersion() uint64 {
 }
 
 type AdjustStockRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Delta         int64                  `protobuf:"varint,3,opt,name=delta,proto3" json:"delta,omitempty"`
-	Reason        AdjustReason           `protobuf:"varint,4,opt,name=reason,proto3,enum=oms.v1.AdjustReason" json:"reason,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Sku        string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	LocationId uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Delta      int64                  `protobuf:"varint,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	Reason     AdjustReason           `protobuf:"varint,4,opt,name=reason,proto3,enum=oms.v1.AdjustReason" json:"reason,omitempty"`
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2795,6 +2860,13 @@ func (x *AdjustStockRequest) GetReason() AdjustReason {
 		return x.Reason
 	}
 	return AdjustReason_ADJUST_REASON_UNSPECIFIED
+}
+
+func (x *AdjustStockRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type SetSafetyStockRequest struct {
@@ -2858,11 +2930,18 @@ func (x *SetSafetyStockRequest) GetQty() int64 {
 }
 
 type AddInboundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
-	DateUnixNano  int64                  `protobuf:"varint,4,opt,name=date_unix_nano,json=dateUnixNano,proto3" json:"date_unix_nano,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Sku          string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	LocationId   uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Qty          int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	DateUnixNano int64                  `protobuf:"varint,4,opt,name=date_unix_nano,json=dateUnixNano,proto3" json:"date_unix_nano,omitempty"`
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2925,11 +3004,25 @@ func (x *AddInboundRequest) GetDateUnixNano() int64 {
 	return 0
 }
 
+func (x *AddInboundRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type ReceiveStockRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	LocationId    uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	Qty           int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Sku        string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	LocationId uint32                 `protobuf:"varint,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	Qty        int64                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2983,6 +3076,13 @@ func (x *ReceiveStockRequest) GetQty() int64 {
 		return x.Qty
 	}
 	return 0
+}
+
+func (x *ReceiveStockRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type GetAvailabilityRequest struct {
@@ -4186,13 +4286,15 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"_\n" +
 	"\x11SetPaymentRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12/\n" +
-	"\apayment\x18\x02 \x01(\x0e2\x15.oms.v1.PaymentStatusR\apayment\"\x97\x01\n" +
+	"\apayment\x18\x02 \x01(\x0e2\x15.oms.v1.PaymentStatusR\apayment\"\xb6\x01\n" +
 	"\x16ConfirmShipmentRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x1a\n" +
 	"\btracking\x18\x03 \x01(\tR\btracking\x12%\n" +
-	"\x05lines\x18\x04 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"T\n" +
+	"\x05lines\x18\x04 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"T\n" +
 	"\x16ConfirmDeliveryRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\vshipment_id\x18\x02 \x01(\x04R\n" +
@@ -4202,21 +4304,27 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"X\n" +
 	"\x14ConfirmPickupRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
-	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"W\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"v\n" +
 	"\x13CreateReturnRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
-	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"{\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x9a\x01\n" +
 	"\x14ReceiveReturnRequest\x12\x1b\n" +
 	"\treturn_id\x18\x01 \x01(\x04R\breturnId\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12%\n" +
-	"\x05lines\x18\x03 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"r\n" +
+	"\x05lines\x18\x03 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\x91\x01\n" +
 	"\x0eReserveRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x03R\x03qty\x12\x1b\n" +
-	"\tttl_nanos\x18\x04 \x01(\x03R\bttlNanos\"B\n" +
+	"\tttl_nanos\x18\x04 \x01(\x03R\bttlNanos\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"B\n" +
 	"\x19ReleaseReservationRequest\x12%\n" +
 	"\x0ereservation_id\x18\x01 \x01(\x04R\rreservationId\"w\n" +
 	"\x0fSetStockRequest\x12\x10\n" +
@@ -4224,29 +4332,35 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x17\n" +
 	"\aon_hand\x18\x03 \x01(\x03R\x06onHand\x12\x18\n" +
-	"\aversion\x18\x04 \x01(\x04R\aversion\"\x8b\x01\n" +
+	"\aversion\x18\x04 \x01(\x04R\aversion\"\xaa\x01\n" +
 	"\x12AdjustStockRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x14\n" +
 	"\x05delta\x18\x03 \x01(\x03R\x05delta\x12,\n" +
-	"\x06reason\x18\x04 \x01(\x0e2\x14.oms.v1.AdjustReasonR\x06reason\"\\\n" +
+	"\x06reason\x18\x04 \x01(\x0e2\x14.oms.v1.AdjustReasonR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\\\n" +
 	"\x15SetSafetyStockRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x10\n" +
-	"\x03qty\x18\x03 \x01(\x03R\x03qty\"~\n" +
+	"\x03qty\x18\x03 \x01(\x03R\x03qty\"\x9d\x01\n" +
 	"\x11AddInboundRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x03R\x03qty\x12$\n" +
-	"\x0edate_unix_nano\x18\x04 \x01(\x03R\fdateUnixNano\"Z\n" +
+	"\x0edate_unix_nano\x18\x04 \x01(\x03R\fdateUnixNano\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"y\n" +
 	"\x13ReceiveStockRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1f\n" +
 	"\vlocation_id\x18\x02 \x01(\rR\n" +
 	"locationId\x12\x10\n" +
-	"\x03qty\x18\x03 \x01(\x03R\x03qty\"O\n" +
+	"\x03qty\x18\x03 \x01(\x03R\x03qty\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"O\n" +
 	"\x16GetAvailabilityRequest\x12\x12\n" +
 	"\x04skus\x18\x01 \x03(\tR\x04skus\x12!\n" +
 	"\fper_location\x18\x02 \x01(\bR\vperLocation\"Z\n" +
