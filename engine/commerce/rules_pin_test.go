@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 5
-	pinnedDigest = "4acd42bbc9b6f4fccd136a0fca64b5134dfaf348a23d28f71acbab71b4a52ee6"
+	pinnedDigest = "0c764cfc665fec91abe1c6aaec5b91cc36569d73d349e972138a6fdd9edb7c0d"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)
