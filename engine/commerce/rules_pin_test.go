@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 5
-	pinnedDigest = "0c764cfc665fec91abe1c6aaec5b91cc36569d73d349e972138a6fdd9edb7c0d"
+	pinnedDigest = "802ab0b05c9244002309b09c9a8ca44d78563ac0e5fde49e3dd4e0bcf1d2cd06"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)
