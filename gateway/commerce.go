@@ -223,12 +223,12 @@ func (s *commerceServer) ConfirmDelivery(ctx context.Context, r *pb.ConfirmDeliv
 // The pickup steps come from the store's systems, as shipments do from a
 // WMS.
 func (s *commerceServer) MarkReadyForPickup(ctx context.Context, r *pb.MarkReadyForPickupRequest) (*pb.CommerceCommandResult, error) {
-	c, err := pickupCommand(commerce.CmdReadyForPickup, r.GetOrderId(), r.GetLines())
+	c, err := pickupCommand(commerce.CmdReadyForPickup, r.GetOrderId(), r.GetLines(), r.GetRequestId())
 	return s.admin(ctx, c, err)
 }
 
 func (s *commerceServer) ConfirmPickup(ctx context.Context, r *pb.ConfirmPickupRequest) (*pb.CommerceCommandResult, error) {
-	c, err := pickupCommand(commerce.CmdPickedUp, r.GetOrderId(), r.GetLines())
+	c, err := pickupCommand(commerce.CmdPickedUp, r.GetOrderId(), r.GetLines(), r.GetRequestId())
 	return s.admin(ctx, c, err)
 }
 

@@ -48,7 +48,8 @@
 //     every time: nothing identifies a retry of it.
 //   - Commerce commands that are not idempotent by themselves
 //     (ConfirmShipment, AdjustStock, ReceiveStock, AddInbound, Reserve,
-//     CreateReturn, ReceiveReturn) take an optional request_id, scoped by
+//     CancelOrder, MarkReadyForPickup, ConfirmPickup, CreateReturn,
+//     ReceiveReturn) take an optional request_id, scoped by
 //     the token (the principal's name goes into the journaled command): a
 //     retry within the dedup window gets the first result with duplicate
 //     set and changes nothing; the same id for another request is

@@ -111,3 +111,47 @@ func TestCommerceRequestID(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(2), got.GetLines()[0].GetShipped())
 }
+
+// TestCommerceRequestIDCancel: a partial CancelOrder retried under its
+// request_id cancels once, across a restart too (the id is journaled with
+// the cancel); the same id for another cancel is ALREADY_EXISTS.
+func TestCommerceRequestIDCancel(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, dir, serverOpts{})
+	setupCommerce(t, ts) // A: 10 at location 1
+	cc := ts.commerce()
+	web := ctxAs(t, webTok)
+
+	placed, err := cc.PlaceOrder(web, webOrder("w-c1", line("A", 3)))
+	require.NoError(t, err)
+	id := placed.GetOrderId()
+	cancelled := func() int64 {
+		t.Helper()
+		got, err := cc.GetOrder(web, &pb.GetOrderRequest{OrderId: id})
+		require.NoError(t, err)
+		return got.GetLines()[0].GetCancelled()
+	}
+	cancel := &pb.CancelCommerceOrderRequest{OrderId: id, Lines: []*pb.LineQty{{Line: 1, Qty: 1}}, RequestId: "cx-1"}
+	first, err := cc.CancelOrder(web, cancel)
+	require.NoError(t, err)
+	require.False(t, first.GetDuplicate())
+	retry, err := cc.CancelOrder(web, cancel)
+	require.NoError(t, err)
+	require.True(t, retry.GetDuplicate())
+	require.Len(t, retry.GetEvents(), len(first.GetEvents()))
+	require.Equal(t, int64(1), cancelled(), "one unit cancelled, not two")
+
+	_, err = cc.CancelOrder(web, &pb.CancelCommerceOrderRequest{OrderId: id, Lines: []*pb.LineQty{{Line: 1, Qty: 2}}, RequestId: "cx-1"})
+	st := requireCode(t, err, codes.AlreadyExists)
+	require.Equal(t, "request_id_conflict", reasonOf(t, st))
+	require.Equal(t, "request_id", metadataOf(t, st)["field"])
+
+	ts.shutdown()
+	ts = startTestServer(t, dir, serverOpts{})
+	cc = ts.commerce()
+	web = ctxAs(t, webTok)
+	again, err := cc.CancelOrder(web, cancel)
+	require.NoError(t, err)
+	require.True(t, again.GetDuplicate())
+	require.Equal(t, int64(1), cancelled())
+}

@@ -157,7 +157,8 @@ func checkOrderID(v *violations, id uint64) commerce.OrderID {
 
 func cancelOrderCommand(r *pb.CancelCommerceOrderRequest) (commerce.Command, error) {
 	var v violations
-	c := commerce.Command{Kind: commerce.CmdCancel, Order: checkOrderID(&v, r.GetOrderId()), Lines: refLines(&v, r.GetLines(), false, false)}
+	c := commerce.Command{Kind: commerce.CmdCancel, Order: checkOrderID(&v, r.GetOrderId()), Lines: refLines(&v, r.GetLines(), false, false),
+		RequestID: checkRequestID(&v, r.GetRequestId())}
 	return c, v.err()
 }
 
@@ -182,10 +183,12 @@ func shipCommand(r *pb.ConfirmShipmentRequest) (commerce.Command, error) {
 }
 
 // pickupCommand translates MarkReadyForPickup and ConfirmPickup: an order
-// and, optionally, the quantities of its lines (none: all of them).
-func pickupCommand(kind commerce.CmdKind, order uint64, lines []*pb.LineQty) (commerce.Command, error) {
+// and, optionally, the quantities of its lines (none: all of them) and a
+// request id.
+func pickupCommand(kind commerce.CmdKind, order uint64, lines []*pb.LineQty, requestID string) (commerce.Command, error) {
 	var v violations
-	c := commerce.Command{Kind: kind, Order: checkOrderID(&v, order), Lines: refLines(&v, lines, false, false)}
+	c := commerce.Command{Kind: kind, Order: checkOrderID(&v, order), Lines: refLines(&v, lines, false, false),
+		RequestID: checkRequestID(&v, requestID)}
 	return c, v.err()
 }
 

@@ -66,6 +66,12 @@ func translators() []translator {
 		commerceT(func() *pb.AddInboundRequest { return new(pb.AddInboundRequest) }, addInboundCommand),
 		commerceT(func() *pb.ReceiveStockRequest { return new(pb.ReceiveStockRequest) }, receiveStockCommand),
 		commerceT(func() *pb.CreateReturnRequest { return new(pb.CreateReturnRequest) }, createReturnCommand),
+		commerceT(func() *pb.MarkReadyForPickupRequest { return new(pb.MarkReadyForPickupRequest) }, func(r *pb.MarkReadyForPickupRequest) (commerce.Command, error) {
+			return pickupCommand(commerce.CmdReadyForPickup, r.GetOrderId(), r.GetLines(), r.GetRequestId())
+		}),
+		commerceT(func() *pb.ConfirmPickupRequest { return new(pb.ConfirmPickupRequest) }, func(r *pb.ConfirmPickupRequest) (commerce.Command, error) {
+			return pickupCommand(commerce.CmdPickedUp, r.GetOrderId(), r.GetLines(), r.GetRequestId())
+		}),
 	}
 }
 
@@ -82,11 +88,14 @@ func FuzzTranslate(f *testing.F) {
 		&pb.SetLocationRequest{Location: &pb.Location{Id: 1, Kind: pb.LocationKind_LOCATION_KIND_STORE, At: paris}},
 		&pb.ConfirmShipmentRequest{OrderId: 1, LocationId: 1, Tracking: "T1", Lines: []*pb.LineQty{{Line: 1, Qty: 1}}, RequestId: "s-1"},
 		&pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -1, Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE, RequestId: "a-1"},
+		&pb.CancelCommerceOrderRequest{OrderId: 1, Lines: []*pb.LineQty{{Line: 1, Qty: 1}}, RequestId: "c-1"},
+		&pb.MarkReadyForPickupRequest{OrderId: 1, Lines: []*pb.LineQty{{Line: 1, Qty: 1}}, RequestId: "r-1"},
+		&pb.ConfirmPickupRequest{OrderId: 1, RequestId: "p-1"},
 	}
 	for i, m := range seeds {
 		b, err := proto.Marshal(m)
 		require.NoError(f, err)
-		f.Add(uint8([]int{0, 7, 10, 14, 9, 13}[i]), b)
+		f.Add(uint8([]int{0, 7, 10, 14, 9, 13, 8, 20, 21}[i]), b)
 	}
 	ts := translators()
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {

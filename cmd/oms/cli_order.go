@@ -17,7 +17,7 @@ func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		{"place", "--channel web --id W-1 --customer C --ship-to LAT,LON --line SKU:QTY:PRICE:CUR ...", "place a commerce order (idempotent by channel and id)", orderPlace},
 		{"get", "--id N | --channel web --channel-order-id W-1", "show an order and its lines", orderGet},
 		{"list", "[--customer C] [--channel web] [--status s] [--page-size N] [--page-token T]", "list orders", orderList},
-		{"cancel", "--id N [--line LINE:QTY ...]", "cancel an order or some of its lines", orderCancel},
+		{"cancel", "--id N [--line LINE:QTY ...] [--request-id ID]", "cancel an order or some of its lines (a retry with the same --request-id is applied once)", orderCancel},
 	}, args, stdout, stderr)
 }
 
@@ -198,6 +198,8 @@ func orderCancel(fs *flag.FlagSet) func(context.Context, *client) error {
 	var lines listFlag
 	fs.Uint64Var(&id, "id", 0, "order id")
 	fs.Var(&lines, "line", "LINE:QTY to cancel (repeat; none cancels every open unit)")
+	var requestID string
+	fs.StringVar(&requestID, "request-id", "", "idempotency key: a retry with the same id (same token, same cancel) is answered as a duplicate and changes nothing")
 	return func(ctx context.Context, c *client) error {
 		if id == 0 {
 			return errors.New("--id: required")
@@ -206,7 +208,7 @@ func orderCancel(fs *flag.FlagSet) func(context.Context, *client) error {
 		if err != nil {
 			return err
 		}
-		req := &pb.CancelCommerceOrderRequest{OrderId: id}
+		req := &pb.CancelCommerceOrderRequest{OrderId: id, RequestId: requestID}
 		for _, l := range lq {
 			req.Lines = append(req.Lines, &pb.LineQty{Line: uint32(l[0]), Qty: l[1]})
 		}

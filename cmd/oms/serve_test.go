@@ -96,6 +96,12 @@ func TestServeDemoAndCLI(t *testing.T) {
 	out, err = cli(t, s, demoWebToken, "order", "cancel", "--id", "1", "--line", "2:1")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "cancelled")
+	// A partial cancel retried under its request id cancels one unit.
+	for i := range 2 {
+		out, err = cli(t, s, demoWebToken, "order", "cancel", "--id", "1", "--line", "1:1", "--request-id", "cx-7", "--json")
+		require.NoError(t, err, out)
+		require.Equal(t, i == 1, strings.Contains(out, `"duplicate":true`), out)
+	}
 
 	out, err = cli(t, s, demoAdminToken, "stock", "set", "--sku", "MUG", "--loc", "1", "--on-hand", "450", "--version", "2")
 	require.NoError(t, err, out)

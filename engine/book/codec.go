@@ -20,8 +20,11 @@ const (
 	// CodecV3: trade commands are as in version 2 (the payload version is
 	// shared: version 3 adds the commerce commands' request ids).
 	CodecV3 byte = 3
+	// CodecV4: trade commands are as in version 2 (version 4 adds request
+	// ids to more commerce commands).
+	CodecV4 byte = 4
 	// CodecVersion is the version EncodeCommand writes.
-	CodecVersion = CodecV3
+	CodecVersion = CodecV4
 )
 
 // EncodeCommand writes the canonical encoding of c, at CodecVersion: only

@@ -22,8 +22,12 @@ const (
 	// with it and, when it is set, the caller that scopes it. A version 2
 	// or older one decodes with neither.
 	CodecV3 byte = 3
+	// CodecV4: Cancel, ReadyForPickup and PickedUp take a request id too,
+	// written as version 3 writes the others'. A version 3 or older one
+	// decodes with neither.
+	CodecV4 byte = 4
 	// CodecVersion is the version EncodeCommand writes.
-	CodecVersion = CodecV3
+	CodecVersion = CodecV4
 )
 
 // EncodeCommand writes the canonical encoding of c, at CodecVersion: only
@@ -286,7 +290,7 @@ func DecodeCommandVersion(r *wire.Reader, c *Command, v byte) {
 	default:
 		r.Fail(fmt.Errorf("%w: commerce command kind %d", wire.ErrCorrupt, c.Kind))
 	}
-	if v >= CodecV3 && keyed(c.Kind) {
+	if keyedAt(c.Kind, v) {
 		c.RequestID = r.String()
 		if c.RequestID != "" {
 			c.Caller = r.Name()

@@ -19,15 +19,15 @@ const (
 	CmdRelease                               // Order: release unreleased allocations to fulfilment
 	CmdShip                                  // Order, Loc, Tracking, Lines (Line, Qty); not for a pickup order (pickup.go); RequestID, Caller
 	CmdDeliver                               // Order, Shipment
-	CmdCancel                                // Order, Lines (Line, Qty); no lines cancels every open unit
+	CmdCancel                                // Order, Lines (Line, Qty); no lines cancels every open unit; RequestID, Caller
 	CmdAuthoriseReturn                       // Order, Lines (Line, Qty); RequestID, Caller
 	CmdReceiveReturn                         // Return, Loc, Lines (Line, Qty, Condition); RequestID, Caller
 	CmdSetRules                              // Rules
 	CmdSetCustomer                           // Customer, B2BCustomer, CreditLimit
 	CmdSetPayment                            // Order, Payment (authorised clears a payment hold)
 	CmdSetRetention                          // Retention: when closed orders are archived (retention.go)
-	CmdReadyForPickup                        // Order, Lines (Line, Qty); no lines: every released unit not yet ready (pickup.go)
-	CmdPickedUp                              // Order, Lines (Line, Qty); no lines: every ready unit (pickup.go)
+	CmdReadyForPickup                        // Order, Lines (Line, Qty); no lines: every released unit not yet ready (pickup.go); RequestID, Caller
+	CmdPickedUp                              // Order, Lines (Line, Qty); no lines: every ready unit (pickup.go); RequestID, Caller
 	cmdKindCount
 )
 

@@ -239,6 +239,10 @@ func (h *harness) query(d *datadriven.TestData) (string, bool, error) {
 			return "unknown order\n", true, nil
 		}
 		formatOrder(&b, &v)
+		if p := v.Plan; a.has("plan") {
+			// The order's plan: no line's reason or distance.
+			w("  plan ships=%d cost=%d prio=%d cands=%d exact=%t", p.Shipments, p.Cost, p.Priority, p.Candidates, p.Exact)
+		}
 	case "orders":
 		var ids []OrderID
 		if a.has("cust") {

@@ -87,9 +87,9 @@
 //     event's Order naming the holder. A rejected placement records nothing,
 //     so it may be re-submitted. A channel order id is at most
 //     MaxChannelOrderID (64) bytes.
-//   - The stock, shipment, return and reservation commands that are not
-//     idempotent by themselves (AdjustStock, Receive, AddInbound, Reserve,
-//     Ship, AuthoriseReturn, ReceiveReturn) take an optional
+//   - The commands that are not idempotent by themselves (AdjustStock,
+//     Receive, AddInbound, Reserve, Ship, Cancel, ReadyForPickup,
+//     PickedUp, AuthoriseReturn, ReceiveReturn) take an optional
 //     Command.RequestID, scoped by Command.Caller and the kind (reqid.go):
 //     a retry within the dedup window replays the first result's events
 //     with Duplicate set and changes nothing; the same key for a different

@@ -183,6 +183,7 @@ func (e *Engine) sourceUnpaid(oi int32) {
 	first := o.unpaidAtPlace && !e.everSourced(o)
 	e.source(o.pickup, o.shipTo, o.shipComplete)
 	o = at(&e.orders, oi)
+	o.plan = s.score // the order's plan is its last sourcing's, as its new allocations'
 	if first {
 		e.countFirstSourcing(o)
 	}

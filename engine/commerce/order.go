@@ -33,7 +33,7 @@ type order struct {
 	holdsAtPlace  Hold
 	status        Status
 	statusAtPlace Status
-	plan          PlanScore // the placement plan's score
+	plan          PlanScore // the score of the last sourcing plan: the placement's, or the authorisation's that sourced the units waiting for it (sourceUnpaid)
 	credit        bool      // the order's value counts against its B2B customer's credit
 	placeHash     uint64    // what the placement asked for (placeHash); 0: not recorded
 	// unpaidAtPlace: the order was placed with a declined payment under

@@ -36,13 +36,15 @@ func (e *Engine) pickupOrder(c *Command) (*order, bool) {
 
 // readyForPickup marks released units of a pickup order ready for
 // collection at its store. A re-send of the last one carried out is
-// answered as it was (readyResent).
+// answered as it was (readyResent), unless the command has a request id
+// (reqid.go), which takes precedence as it does for Ship: two requests
+// under different ids are two requests.
 func (e *Engine) readyForPickup(c *Command) {
 	o, ok := e.pickupOrder(c)
 	if !ok {
 		return
 	}
-	if e.readyResent(o, c.Lines) {
+	if c.RequestID == "" && e.readyResent(o, c.Lines) {
 		e.replayReady(o)
 		return
 	}
@@ -98,7 +100,9 @@ func (e *Engine) readyForPickup(c *Command) {
 // asks for if it can, else it is rejected. NB: the same lines sent twice
 // in a row, meant to mark twice as many units, are taken for one request
 // re-sent: a store marks the units it has set aside together, in one
-// request.
+// request, or gives each request its own request id. A re-send after
+// something else happened to the order (a collection, a cancel) is not
+// recognised: a store that may retry late sends request ids.
 
 // readyResent reports whether a ReadyForPickup of lines (none: every
 // released unit) is a re-send of the last one carried out on o.

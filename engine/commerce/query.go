@@ -31,12 +31,16 @@ type OrderView struct {
 	ReturnWindow int64
 	Status       Status
 	Holds        Hold
-	Plan         PlanScore
-	Lines        []LineView
-	Allocations  []AllocationView
-	Shipments    []ShipmentView
-	Returns      []ReturnView
-	History      []HistoryEntry
+	// Plan is the score of the order's last sourcing: its placement's,
+	// or, once units that waited for a declined payment are sourced on
+	// its authorisation, that sourcing's (zero for an order placed with a
+	// declined payment until then).
+	Plan        PlanScore
+	Lines       []LineView
+	Allocations []AllocationView
+	Shipments   []ShipmentView
+	Returns     []ReturnView
+	History     []HistoryEntry
 }
 
 // LineView is one order line's quantities.

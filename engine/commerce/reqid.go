@@ -6,9 +6,19 @@ package commerce
 // Integrations (a WMS, an ERP, a 3PL) retry a call that timed out, and the
 // call may have been carried out: a second AdjustStock takes the delta
 // twice, a second ConfirmShipment books a second shipment and takes the
-// stock again. PlaceOrder has its channel order id, SetStock its version,
-// ReadyForPickup recognises a re-send; the other stock, shipment, return
-// and reservation commands (keyed) take an optional Command.RequestID:
+// stock again, a second partial Cancel cancels another unit. PlaceOrder
+// has its channel order id; the other commands that add a quantity to
+// what was done (keyed) take an optional Command.RequestID: the stock,
+// shipment, return and reservation commands, Cancel, ReadyForPickup (which
+// also recognises a re-send without one, readyResent) and PickedUp. The
+// others need none, a retry of them being refused or changing nothing:
+// SetStock (its version: stale_version), SetSafetyStock, SetLocation,
+// SetRules, SetCustomer, SetRetention and SetPayment (they set a value:
+// the same value again; a SetPayment repeats its payment event),
+// Deliver (already_delivered), ReleaseHold (not_on_hold), Release
+// (nothing_to_release, or it releases what was allocated since, as any
+// release would) and ReleaseReservation (its reservation is no longer
+// active). A key works the same for every keyed kind:
 //
 //   - Scope: a key is (Caller, Kind, RequestID). Caller is who sent it (the
 //     gateway's principal name, journaled in the command), so two
@@ -57,10 +67,17 @@ import (
 const MaxRequestID = 64
 
 // keyed reports whether commands of kind k read RequestID.
-func keyed(k CmdKind) bool {
+func keyed(k CmdKind) bool { return keyedAt(k, CodecVersion) }
+
+// keyedAt reports whether commands of kind k carried a request id in
+// command encoding version v: the stock, shipment, return and reservation
+// commands from version 3, Cancel, ReadyForPickup and PickedUp from 4.
+func keyedAt(k CmdKind, v byte) bool {
 	switch k {
 	case CmdAdjustStock, CmdAddInbound, CmdReceive, CmdReserve, CmdShip, CmdAuthoriseReturn, CmdReceiveReturn:
-		return true
+		return v >= CodecV3
+	case CmdCancel, CmdReadyForPickup, CmdPickedUp:
+		return v >= CodecV4
 	}
 	return false
 }
@@ -127,7 +144,7 @@ func (e *Engine) applyKeyed(c *Command) {
 // kind reads, in their journal encoding (encodeBody, which leaves out the
 // request id and the caller). The fingerprints are kept in snapshots, so
 // this definition is fixed: a later encoding of a kind must keep hashing
-// what version 3 wrote for it.
+// what the version that made it keyed wrote for it.
 func (e *Engine) requestHash(c *Command) uint64 {
 	w := &e.reqs.w
 	w.Reset()

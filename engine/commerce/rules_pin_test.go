@@ -13,7 +13,7 @@ import (
 // engine.RulesVersion.
 const (
 	pinnedRules  = 5
-	pinnedDigest = "4acd42bbc9b6f4fccd136a0fca64b5134dfaf348a23d28f71acbab71b4a52ee6"
+	pinnedDigest = "802ab0b05c9244002309b09c9a8ca44d78563ac0e5fde49e3dd4e0bcf1d2cd06"
 )
 
 // TestCommerceRulesPinned runs fixed streams (the random tests' generator)

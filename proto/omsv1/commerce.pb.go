@@ -2010,9 +2010,18 @@ func (x *ListOrdersResponse) GetNextPageToken() string {
 }
 
 type CancelCommerceOrderRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Lines         []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every open unit
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines   []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every open unit
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new (a
+	// retried partial cancel cancels more units; a retried cancel of every
+	// open unit is refused with order_closed).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2061,6 +2070,14 @@ func (x *CancelCommerceOrderRequest) GetLines() []*LineQty {
 	return nil
 }
 
+func (x *CancelCommerceOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// retry-safe: a second call is refused with not_on_hold.
 type ReleaseHoldRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2105,6 +2122,8 @@ func (x *ReleaseHoldRequest) GetOrderId() uint64 {
 	return 0
 }
 
+// retry-safe: a second call is refused with nothing_to_release (units
+// allocated since, by a backorder fill, are released as by any release).
 type ReleaseOrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2149,6 +2168,8 @@ func (x *ReleaseOrderRequest) GetOrderId() uint64 {
 	return 0
 }
 
+// retry-safe: the payment is set, not added to: a second call repeats the
+// payment event and changes nothing else.
 type SetPaymentRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2287,6 +2308,7 @@ func (x *ConfirmShipmentRequest) GetRequestId() string {
 	return ""
 }
 
+// retry-safe: a second call is refused with already_delivered.
 type ConfirmDeliveryRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2346,10 +2368,20 @@ func (x *ConfirmDeliveryRequest) GetShipmentId() uint64 {
 // same request as the last one carried out, with nothing else done to the
 // order since) returns the first result with duplicate set and changes
 // nothing (the same lines sent twice in a row are one request re-sent).
+// A retry after anything else was done to the order is not recognised:
+// send a request_id.
 type MarkReadyForPickupRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Lines         []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every released unit not yet ready
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines   []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every released unit not yet ready
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new but a
+	// re-send, as above; set, a call is never taken for a re-send of another.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2398,13 +2430,28 @@ func (x *MarkReadyForPickupRequest) GetLines() []*LineQty {
 	return nil
 }
 
+func (x *MarkReadyForPickupRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // The customer collected ready units at the store: one shipment without a
 // tracking number, delivered (picked up) at once. Units not ready are
 // refused with not_ready_for_pickup.
 type ConfirmPickupRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Lines         []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every ready unit
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines   []*LineQty             `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"` // empty = every ready unit
+	// Optional idempotency key (at most 64 bytes, printable, no spaces): a
+	// retry with the same request_id, by the same token, of the same call,
+	// within the retention's dedup window (30 days by default) is answered
+	// with the first result, duplicate set, and changes nothing; the same
+	// request_id with a different request fails with ALREADY_EXISTS,
+	// reason request_id_conflict, field request_id. Unset: every call is new (a
+	// retried partial collection collects more ready units).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2451,6 +2498,13 @@ func (x *ConfirmPickupRequest) GetLines() []*LineQty {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *ConfirmPickupRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type CreateReturnRequest struct {
@@ -2675,6 +2729,7 @@ func (x *ReserveRequest) GetRequestId() string {
 	return ""
 }
 
+// retry-safe: a second call is refused (the reservation is no longer active).
 type ReleaseReservationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ReservationId uint64                 `protobuf:"varint,1,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
@@ -2719,6 +2774,7 @@ func (x *ReleaseReservationRequest) GetReservationId() uint64 {
 	return 0
 }
 
+// retry-safe: a second call is refused with stale_version.
 type SetStockRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
@@ -2869,6 +2925,7 @@ func (x *AdjustStockRequest) GetRequestId() string {
 	return ""
 }
 
+// retry-safe: the level is set, not added to: a second call changes nothing.
 type SetSafetyStockRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
@@ -4276,10 +4333,12 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\"k\n" +
 	"\x12ListOrdersResponse\x12-\n" +
 	"\x06orders\x18\x01 \x03(\v2\x15.oms.v1.CommerceOrderR\x06orders\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"^\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"}\n" +
 	"\x1aCancelCommerceOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
-	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"/\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"/\n" +
 	"\x12ReleaseHoldRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"0\n" +
 	"\x13ReleaseOrderRequest\x12\x19\n" +
@@ -4298,13 +4357,17 @@ const file_oms_v1_commerce_proto_rawDesc = "" +
 	"\x16ConfirmDeliveryRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\vshipment_id\x18\x02 \x01(\x04R\n" +
-	"shipmentId\"]\n" +
+	"shipmentId\"|\n" +
 	"\x19MarkReadyForPickupRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
-	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"X\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"w\n" +
 	"\x14ConfirmPickupRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
-	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\"v\n" +
+	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"v\n" +
 	"\x13CreateReturnRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12%\n" +
 	"\x05lines\x18\x02 \x03(\v2\x0f.oms.v1.LineQtyR\x05lines\x12\x1d\n" +
