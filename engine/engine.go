@@ -130,12 +130,14 @@ func (e *Engine) Apply(c *Command, out *Output) {
 //     or a shortfall frees is given back at every location; a re-sent
 //     MarkReadyForPickup is answered as the first was (duplicate); an order
 //     placed with a declined payment counts in the placement analytics when
-//     it is first sourced; seven commerce commands (stock adjust, receive
-//     and inbound, reserve, ship, create and receive return) take a
-//     request_id, and a retry under it replays the first result
-//     (duplicate) while other content under it is refused
-//     (request_id_conflict); a shipment re-sent with the same tracking
-//     number, location and lines is answered as the first (duplicate).
+//     it is first sourced, and keeps the plan of the sourcing its
+//     authorisation made; ten commerce commands (stock adjust, receive
+//     and inbound, reserve, ship, create and receive return, cancel,
+//     ready-for-pickup, pickup) take a request_id, and a retry under it
+//     replays the first result (duplicate) while other content under it
+//     is refused (request_id_conflict); a shipment re-sent with the same
+//     tracking number, location and lines is answered as the first
+//     (duplicate).
 //
 // TestRulesPinned holds the digest a fixed command stream
 // reaches under this version, so that a change of behaviour fails it until
