@@ -46,14 +46,12 @@ func TestCommerceRequestID(t *testing.T) {
 
 	conflict := &pb.AdjustStockRequest{Sku: "A", LocationId: 1, Delta: -3, Reason: pb.AdjustReason_ADJUST_REASON_DAMAGE, RequestId: "wms-adj-1"}
 	_, err = cc.AdjustStock(admin, conflict)
-	st := requireCode(t, err, codes.AlreadyExists)
-	require.Equal(t, "request_id_conflict", reasonOf(t, st))
-	require.Equal(t, "request_id", metadataOf(t, st)["field"])
+	requireRequestIDConflict(t, err)
 	require.Equal(t, int64(8), onHand(t, cc, "A", 1))
 
 	// Malformed ids never reach the engine.
 	_, err = cc.ReceiveStock(admin, &pb.ReceiveStockRequest{Sku: "A", LocationId: 1, Qty: 1, RequestId: "has space"})
-	st = requireCode(t, err, codes.InvalidArgument)
+	st := requireCode(t, err, codes.InvalidArgument)
 	require.Equal(t, []string{"request_id"}, fieldsOf(st))
 
 	// Ids are the token's: two channels reserving under one id get two
@@ -90,9 +88,7 @@ func TestCommerceRequestID(t *testing.T) {
 
 	_, err = cc.ConfirmShipment(admin, &pb.ConfirmShipmentRequest{OrderId: placed.GetOrderId(), LocationId: loc, Tracking: "TRK2",
 		Lines: []*pb.LineQty{{Line: 1, Qty: 2}}, RequestId: "asn-77"})
-	st = requireCode(t, err, codes.AlreadyExists)
-	require.Equal(t, "request_id_conflict", reasonOf(t, st))
-	require.Equal(t, "request_id", metadataOf(t, st)["field"])
+	requireRequestIDConflict(t, err)
 
 	// After a restart (snapshot and journal), the ids are still known.
 	ts.shutdown()
@@ -142,9 +138,7 @@ func TestCommerceRequestIDCancel(t *testing.T) {
 	require.Equal(t, int64(1), cancelled(), "one unit cancelled, not two")
 
 	_, err = cc.CancelOrder(web, &pb.CancelCommerceOrderRequest{OrderId: id, Lines: []*pb.LineQty{{Line: 1, Qty: 2}}, RequestId: "cx-1"})
-	st := requireCode(t, err, codes.AlreadyExists)
-	require.Equal(t, "request_id_conflict", reasonOf(t, st))
-	require.Equal(t, "request_id", metadataOf(t, st)["field"])
+	requireRequestIDConflict(t, err)
 
 	ts.shutdown()
 	ts = startTestServer(t, dir, serverOpts{})
@@ -154,4 +148,13 @@ func TestCommerceRequestIDCancel(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, again.GetDuplicate())
 	require.Equal(t, int64(1), cancelled())
+}
+
+// requireRequestIDConflict checks that err is the refusal of a request_id
+// reused for another request.
+func requireRequestIDConflict(t *testing.T, err error) {
+	t.Helper()
+	st := requireCode(t, err, codes.AlreadyExists)
+	require.Equal(t, "request_id_conflict", reasonOf(t, st))
+	require.Equal(t, "request_id", metadataOf(t, st)["field"])
 }
