@@ -323,7 +323,7 @@ func (g *Gateway) massCanceled(ev *book.Event, b *batch) {
 	// The values a re-send's answer is rebuilt from (acceptedMassReport):
 	// the engine remembers them.
 	r := massCancelReport{
-		orderID: massOrderID(book.MassCancelID(st.ID)), clOrdID: st.ClOrdID, requestType: p.massType,
+		orderID: massOrderID(ev.MassCancel), clOrdID: st.ClOrdID, requestType: p.massType,
 		response: p.massType, affected: ev.Count, symbol: st.Symbol, account: st.Account, time: b.t,
 	}
 	if m := r.message(p.s.v); m != nil { // none on FIX 4.2: the cancels' reports answer

@@ -379,3 +379,26 @@ func TestStreamResumePrunedIsOutOfRange(t *testing.T) {
 	m := recvN(t, st.Recv, 1)[0]
 	require.Equal(t, snap.GetSeq()-1, m.GetSeq(), "the retained commands are replayed")
 }
+
+// A stream following one trading order carries only that order's events:
+// a mass cancel is no order, though the engine numbers mass cancels from 1
+// as it does orders. (Its number sat in the event's order id, and a stream
+// following order 1 received mass cancel 1 of another account.)
+func TestTradeOrderStreamLeavesOutMassCancels(t *testing.T) {
+	ts := startTestServer(t, t.TempDir(), serverOpts{})
+	setupTrading(t, ts)
+	desk := ctxAs(t, deskTok)
+	placed, err := ts.trading().NewOrder(desk, limit("A", "s1", pb.Side_SIDE_SELL, 10_100, 5))
+	require.NoError(t, err)
+	id := placed.GetEvents()[0].GetOrder().GetOrderId()
+	require.Equal(t, uint64(1), id)
+	st, err := ts.streams().SubscribeOrders(desk, &pb.SubscribeOrdersRequest{TradeOrderId: id, FromSeq: ts.nextSeq()})
+	require.NoError(t, err)
+	mc, err := ts.trading().MassCancel(desk, &pb.MassCancelRequest{Account: "B", ClOrdId: "m1"}) // mass cancel 1
+	require.NoError(t, err)
+	require.Equal(t, uint64(0), mc.GetEvents()[0].GetOrder().GetOrderId())
+	_, err = ts.trading().CancelOrder(desk, &pb.CancelOrderRequest{Account: "A", OrigClOrdId: "s1", ClOrdId: "c1"})
+	require.NoError(t, err)
+	m := recvN(t, st.Recv, 1)[0]
+	require.Equal(t, "canceled", m.GetTrade().GetKind(), "the first event on the stream is the order's own cancel")
+}

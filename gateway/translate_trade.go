@@ -283,16 +283,8 @@ func tradeEventToPB(e *book.Event) *pb.TradeEvent {
 		MakerExecId: uint64(e.MakerExecID), TradeId: e.TradeID, LastQty: int64(e.LastQty), LastPx: int64(e.LastPx),
 		Side: pb.Side(e.Side), Count: int64(e.Count), Replace: e.Replace,
 		Instrument: instrumentToPB(e.Instrument), Account: accountToPB(e.Acct)}
-	switch e.Kind {
-	case book.EvTrade:
+	if e.Kind == book.EvTrade {
 		out.Maker = orderToPB(&e.Maker)
-	case book.EvMassCanceled:
-		// The engine's number for the mass cancel (the FIX report's
-		// OrderID) is no order id: a client keying events by order_id
-		// would take it for one. The API has no field for it.
-		req := e.Order
-		req.ID = 0
-		out.Order = orderToPB(&req)
 	}
 	if e.Reason != book.ReasonNone {
 		out.Reason = e.Reason.String()

@@ -292,7 +292,7 @@ func fmtEvent(ev *book.Event, execs bool) string {
 	case book.EvMassCanceled:
 		s = fmt.Sprintf("mass-canceled acct=%s sym=%s n=%d", o.Account, o.Symbol, ev.Count)
 		if o.ClOrdID != "" {
-			s += fmt.Sprintf(" cl=%s id=%d", o.ClOrdID, o.ID)
+			s += fmt.Sprintf(" cl=%s id=%d", o.ClOrdID, ev.MassCancel)
 		}
 	case book.EvInstrument:
 		in := ev.Instrument

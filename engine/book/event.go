@@ -13,7 +13,7 @@ const (
 	EvReplaced                            // Order was replaced; Order holds the new state, OrigClOrdID the old id
 	EvCancelRejected                      // a cancel or replace was refused; Replace tells which; Reason says why
 	EvTriggered                           // a stop order was triggered and is now live
-	EvMassCanceled                        // a mass cancel finished; Count orders were cancelled; Order.ID is its MassCancelID
+	EvMassCanceled                        // a mass cancel finished; Count orders were cancelled; MassCancel is its number
 	EvInstrument                          // an instrument was added or changed (Instrument)
 	EvAccount                             // an account was added or changed (Acct)
 	EvLevel                               // a price level changed: Side, LastPx is the level price, LastQty its visible total, Count its orders
@@ -103,9 +103,11 @@ type Event struct {
 	LastPx      Price
 	// Count is, on EvLevel, the orders at the level; on EvMassCanceled,
 	// the orders cancelled. (On EvMassCanceled, Order echoes the request:
-	// Account, Symbol, ClOrdID; and Order.ID holds the mass cancel's
-	// MassCancelID, a numbering of its own, not an order id.)
+	// Account, Symbol, ClOrdID; its ID is zero.)
 	Count int
+	// MassCancel is, on EvMassCanceled, the engine's number for the mass
+	// cancel (a numbering of its own, not an order id).
+	MassCancel MassCancelID
 	// Instrument is set on EvInstrument: the definition after the change.
 	Instrument *Instrument
 	// Acct is set on EvAccount: the definition after the change (its

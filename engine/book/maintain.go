@@ -312,8 +312,8 @@ func (e *Engine) massCancel(c *Command) {
 	}
 	id := e.nextMass
 	e.nextMass++
-	e.emit(Event{Kind: EvMassCanceled, Count: len(victims),
-		Order: OrderState{ID: OrderID(id), Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+	e.emit(Event{Kind: EvMassCanceled, Count: len(victims), MassCancel: id,
+		Order: OrderState{Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
 	e.rememberMass(a, in, c.ClOrdID, id, len(victims))
 	e.scratch = victims[:0]
 }

@@ -29,7 +29,7 @@ func TestMassCancelMemoryBound(t *testing.T) {
 	for i := range n {
 		out = e.Apply(&book.Command{Kind: book.CmdMassCancel, Account: "A", ClOrdID: "m" + strconv.Itoa(i)}, int64(2+i), out[:0])
 		require.Equal(t, book.EvMassCanceled, out[len(out)-1].Kind, "mass cancel %d", i)
-		require.Equal(t, book.OrderID(i+1), out[len(out)-1].Order.ID, "mass cancel %d's id", i)
+		require.Equal(t, book.MassCancelID(i+1), out[len(out)-1].MassCancel, "mass cancel %d's id", i)
 	}
 	require.NoError(t, e.CheckInvariants())
 	for i := range 3 {
@@ -60,7 +60,7 @@ func TestMassCancelMemoryBound(t *testing.T) {
 	r.Snapshot(&w2)
 	require.Equal(t, w.Bytes(), w2.Bytes())
 	out = r.Apply(&book.Command{Kind: book.CmdMassCancel, Account: "A", ClOrdID: "m-next"}, int64(4+n), out[:0])
-	require.Equal(t, book.OrderID(n+2), out[0].Order.ID)
+	require.Equal(t, book.MassCancelID(n+2), out[0].MassCancel)
 	_, ok = r.MassCancel("A", "m4")
 	require.False(t, ok, "the oldest after the restore is the one pushed out")
 }

@@ -493,8 +493,8 @@ func (r *refEngine) massCancel(c *book.Command) {
 	for _, id := range victims {
 		r.finish(r.find(id), book.EvCanceled, book.StatusCanceled, book.ReasonMassCancel)
 	}
-	r.emit(book.Event{Kind: book.EvMassCanceled, Count: len(victims),
-		Order: book.OrderState{ID: book.OrderID(r.nextMass), Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
+	r.emit(book.Event{Kind: book.EvMassCanceled, Count: len(victims), MassCancel: book.MassCancelID(r.nextMass),
+		Order: book.OrderState{Account: c.Account, Symbol: c.Symbol, ClOrdID: c.ClOrdID}})
 	r.nextMass++
 	if remember {
 		m := append(r.masses[c.Account], c.ClOrdID)

@@ -18,7 +18,7 @@ import (
 // commit.)
 const (
 	pinnedRules  = 5
-	pinnedDigest = "80ce9e66cf775687c0e5fc50acae20ab7a6afc0e90424518e2d4b4491b653b55"
+	pinnedDigest = "0a844f037f6283e4d1e0b402ecde4e27cec55e947870f9aa330060e0ed712c7e"
 )
 
 // TestBookRulesPinned runs a fixed stream (the differential test's
