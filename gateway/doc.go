@@ -60,7 +60,8 @@
 //     and answered exactly as its unary call would be, by request id. A
 //     request whose request_id is that of one still in flight on the stream
 //     is not run: it is answered at once with INVALID_ARGUMENT naming the
-//     field request_id (which no command's answer names). An id whose
+//     field request_id, reason request_id_in_flight (a commerce command's
+//     own request_id field, when malformed, has no such reason). An id whose
 //     answer was sent is free again: a request reusing it is a new command
 //     (the stream remembers no answered id; idempotency is the command's
 //     own, channel_order_id for a placement).

@@ -122,20 +122,27 @@ func (e *entryStream) releaseID(id uint64) {
 // request_id is that of a request of the stream still in flight: two
 // answers with one id could not be told apart, and its command is not
 // submitted (it is most likely a client's double send). The refusal is
-// INVALID_ARGUMENT naming the field request_id, which no answer to a
-// command names, so the client tells it from the first request's answer.
-// It does not free the id: the first request still holds it.
+// INVALID_ARGUMENT naming the field request_id, with the reason
+// request_id_in_flight (reasonInFlight), so the client tells it from the
+// first request's answer and from a command's own request_id field that
+// is malformed. It does not free the id: the first request still holds it.
 func (e *entryStream) refuseInFlight(r *pb.EntryRequest, at time.Time) {
 	id := r.GetRequestId()
 	err := invalidField("request_id", fmt.Sprintf("request_id %d is in flight on this stream: "+
 		"reuse a request_id only once its answer has arrived", id))
 	e.s.g.observe(e.ctx, "/oms.v1.OrderEntryService/Entry", at, err)
+	ee := entryError(err)
+	ee.Reason = reasonInFlight
 	e.sendMu.Lock()
 	defer e.sendMu.Unlock()
 	if e.err == nil {
-		e.err = e.ss.Send(&pb.EntryResponse{RequestId: id, Error: entryError(err)})
+		e.err = e.ss.Send(&pb.EntryResponse{RequestId: id, Error: ee})
 	}
 }
+
+// reasonInFlight is the EntryError reason of a request refused because its
+// request_id is in flight on the stream.
+const reasonInFlight = "request_id_in_flight"
 
 func (e *entryStream) sendErr() error {
 	e.sendMu.Lock()

@@ -290,6 +290,7 @@ func TestOrderEntryRefusesRequestIDInFlight(t *testing.T) {
 	require.Equal(t, int32(codes.InvalidArgument), r.GetError().GetCode())
 	require.Equal(t, []string{"request_id"}, r.GetError().GetFields())
 	require.Contains(t, r.GetError().GetMessage(), "request_id 7 is in flight")
+	require.Equal(t, "request_id_in_flight", r.GetError().GetReason())
 
 	open()
 	r = next()

@@ -228,7 +228,7 @@ func reserveCommand(r *pb.ReserveRequest, ch commerce.Channel) (commerce.Command
 	checkPositive(&v, "qty", r.GetQty())
 	checkPositive(&v, "ttl_nanos", r.GetTtlNanos())
 	if r.GetTtlNanos() > commerce.MaxReservationTTL {
-		v.add("ttl_nanos", "at most 30 days (commerce.MaxReservationTTL)")
+		v.add("ttl_nanos", fmt.Sprintf("at most %d days (%d ns)", commerce.MaxReservationTTL/commerce.Day, commerce.MaxReservationTTL))
 	}
 	return c, v.err()
 }

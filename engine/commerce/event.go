@@ -112,7 +112,7 @@ type Event struct {
 	Kind      EventKind
 	Cmd       CmdKind // EvRejected: the refused command
 	Reason    Reason  // EvRejected
-	Duplicate bool    // a re-submitted PlaceOrder or re-sent ReadyForPickup: the first result, replayed
+	Duplicate bool    // a PlaceOrder re-submitted, a ReadyForPickup or Ship re-sent, a request_id retried: the first result, replayed
 	Channel   Channel // on every event about an order (Order set): the order's sales channel
 	Adjust    AdjustReason
 	Status    Status

@@ -795,7 +795,7 @@ type CommerceEvent struct {
 	Cmd               string                 `protobuf:"bytes,2,opt,name=cmd,proto3" json:"cmd,omitempty"`              // rejected: the refused command
 	Reason            string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`        // rejected: the engine's reason code
 	Field             string                 `protobuf:"bytes,4,opt,name=field,proto3" json:"field,omitempty"`          // rejected: the offending field
-	Duplicate         bool                   `protobuf:"varint,5,opt,name=duplicate,proto3" json:"duplicate,omitempty"` // a re-submitted PlaceOrder or re-sent MarkReadyForPickup: the first result, replayed
+	Duplicate         bool                   `protobuf:"varint,5,opt,name=duplicate,proto3" json:"duplicate,omitempty"` // PlaceOrder re-submitted, MarkReadyForPickup or ConfirmShipment re-sent, a request_id retried: the first result, replayed
 	OrderId           uint64                 `protobuf:"varint,6,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	Channel           Channel                `protobuf:"varint,7,opt,name=channel,proto3,enum=oms.v1.Channel" json:"channel,omitempty"`
 	ChannelOrderId    string                 `protobuf:"bytes,8,opt,name=channel_order_id,json=channelOrderId,proto3" json:"channel_order_id,omitempty"`

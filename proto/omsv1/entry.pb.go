@@ -156,7 +156,7 @@ type EntryError struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Code          int32                  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"` // google.rpc.Code
 	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"` // the engine's reason code, when the engine rejected
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"` // the engine's reason code, when the engine rejected; request_id_in_flight when the request's request_id was still in flight on the stream
 	Fields        []string               `protobuf:"bytes,4,rep,name=fields,proto3" json:"fields,omitempty"` // the offending request fields
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
